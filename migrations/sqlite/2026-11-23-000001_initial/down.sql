@@ -1,0 +1,13 @@
+DROP TABLE idempotency_keys;
+DROP TABLE deployment_items;
+DROP TABLE deployments;
+DROP TABLE release_items;
+DROP TABLE releases;
+DROP TABLE publish_states;
+DROP TABLE publish_events;
+DROP TABLE versions;
+DROP TABLE items;
+DROP TABLE grants;
+DROP TABLE environments;
+DROP TABLE tokens;
+DROP TABLE users;

@@ -1,0 +1,121 @@
+//! `/v1/me`, users, tokens and grants.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::wire::{Data, List, Me, Token, User};
+use super::{db, path_id, Auth, PageQuery};
+use crate::app::AppState;
+use crate::domain::Role;
+use crate::error::AppResult;
+use crate::service::users;
+
+/// `POST /v1/users`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    pub name: String,
+    pub role: Role,
+}
+
+/// `POST /v1/users/{id}/tokens`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateToken {
+    pub label: Option<String>,
+}
+
+/// The caller, with role and grants.
+#[utoipa::path(get, path = "/v1/me", tag = "users", responses((status = 200, body = Data<Me>)))]
+pub async fn me(state: web::Data<AppState>, Auth(caller): Auth) -> AppResult<HttpResponse> {
+    let id = caller.id.clone();
+    let grants = db(&state, move |c| users::grants_of(c, &id)).await?;
+    Ok(HttpResponse::Ok()
+        .json(Data { data: Me { id: caller.id, name: caller.name, role: caller.role.as_str().into(), grants } }))
+}
+
+/// Admin: creates a user.
+#[utoipa::path(post, path = "/v1/users", tag = "users", request_body = CreateUser, responses((status = 201, body = Data<User>)))]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    body: web::Json<CreateUser>,
+) -> AppResult<HttpResponse> {
+    caller.require_admin()?;
+    let body = body.into_inner();
+    let user = db(&state, move |c| users::create_user(c, &body.name, body.role)).await?;
+    Ok(HttpResponse::Created().json(Data { data: User::from(user) }))
+}
+
+/// Admin: lists users, newest first.
+#[utoipa::path(get, path = "/v1/users", tag = "users", params(PageQuery), responses((status = 200, body = List<User>)))]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    q: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    caller.require_admin()?;
+    let page = q.params()?;
+    let users = db(&state, move |c| users::list_users(c, &page)).await?;
+    Ok(HttpResponse::Ok().json(List::of(users, User::from)))
+}
+
+/// Admin, or the user for themself: creates a token, shown once.
+#[utoipa::path(post, path = "/v1/users/{id}/tokens", tag = "users", request_body = CreateToken, responses((status = 201, body = Data<Token>)))]
+pub async fn create_token(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let id = path_id(&id)?;
+    if id != caller.id {
+        caller.require_admin()?;
+    }
+    // The body is optional: no body is the same as `{}`.
+    let body: CreateToken = if body.iter().all(u8::is_ascii_whitespace) {
+        CreateToken::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| crate::error::AppError::invalid(format!("invalid JSON body: {e}")))?
+    };
+    let label = body.label;
+    let (token_id, token) = db(&state, move |c| {
+        users::get_user(c, &id)?;
+        users::create_token(c, &id, label, None)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(Data { data: Token { id: token_id, token } }))
+}
+
+/// Admin: grants publishing in an environment.
+#[utoipa::path(put, path = "/v1/users/{id}/grants/{env}", tag = "users", responses((status = 204)))]
+pub async fn put_grant(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    set_grant(state, caller, path.into_inner(), true).await
+}
+
+/// Admin: revokes publishing in an environment.
+#[utoipa::path(delete, path = "/v1/users/{id}/grants/{env}", tag = "users", responses((status = 204)))]
+pub async fn delete_grant(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    set_grant(state, caller, path.into_inner(), false).await
+}
+
+async fn set_grant(
+    state: web::Data<AppState>,
+    caller: crate::service::Caller,
+    (id, env): (String, String),
+    grant: bool,
+) -> AppResult<HttpResponse> {
+    caller.require_admin()?;
+    let id = path_id(&id)?;
+    db(&state, move |c| users::set_grant(c, &id, &env, grant)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

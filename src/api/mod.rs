@@ -1,0 +1,126 @@
+//! Thin HTTP handlers: parse, authorize, run the use case on a blocking thread, shape the answer.
+
+pub mod admin;
+pub mod content;
+pub mod deployments;
+pub mod docs;
+pub mod environments;
+pub mod keyed;
+pub mod releases;
+pub mod wire;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{web, FromRequest, HttpRequest};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::db::DbConn;
+use crate::error::{AppError, AppResult};
+use crate::service::{users, Caller, PageParams};
+
+/// Runs blocking database work on actix's thread pool, with a pooled connection.
+pub async fn db<T, F>(state: &web::Data<AppState>, f: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+{
+    let pool = state.pool.clone();
+    web::block(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await?
+}
+
+/// The authenticated caller, from `Authorization: Bearer <token>` (401 without a valid one).
+pub struct Auth(pub Caller);
+
+impl FromRequest for Auth {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Auth, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let token = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_string());
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let (Some(token), Some(state)) = (token, state) else {
+                return Err(AppError::Unauthorized);
+            };
+            if token.is_empty() {
+                return Err(AppError::Unauthorized);
+            }
+            let caller = db(&state, move |c| users::authenticate(c, &token)).await?;
+            Ok(Auth(caller))
+        })
+    }
+}
+
+/// X4's `limit` and `cursor`, as every list takes them.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PageQuery {
+    /// 1 to 500; 50 when absent.
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the page before.
+    pub cursor: Option<String>,
+}
+
+impl PageQuery {
+    /// Checks the limit (400 outside 1–500).
+    pub fn params(&self) -> AppResult<PageParams> {
+        page_params(self.limit, self.cursor.clone())
+    }
+}
+
+/// X4: `limit` in 1–500 (default 50) and an opaque `cursor`.
+pub fn page_params(limit: Option<i64>, cursor: Option<String>) -> AppResult<PageParams> {
+    let limit = limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(AppError::invalid_field("limit", "must be from 1 to 500"));
+    }
+    Ok(PageParams { limit, cursor })
+}
+
+/// A path id checked to be a UUID (400 otherwise).
+pub fn path_id(s: &str) -> AppResult<String> {
+    crate::service::parse_id("id", s)
+}
+
+/// JSON bodies: malformed, mistyped or unknown fields are 400, too large 413 (X2).
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default().limit(limit).error_handler(|err, _| {
+        match err {
+            JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+                AppError::PayloadTooLarge("the request body is over the limit".into())
+            }
+            JsonPayloadError::ContentType => AppError::invalid("the body must be application/json"),
+            JsonPayloadError::Deserialize(e) => AppError::invalid(format!("invalid JSON body: {e}")),
+            other => AppError::invalid(format!("invalid JSON body: {other}")),
+        }
+        .into()
+    })
+}
+
+/// Path segments that do not parse are 400.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default()
+        .error_handler(|err: PathError, _| AppError::invalid(format!("invalid path: {err}")).into())
+}
+
+/// Query strings that do not parse are 400.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default()
+        .error_handler(|err: QueryPayloadError, _| AppError::invalid(format!("invalid query: {err}")).into())
+}
+
+/// Turns a parsed JSON value into a request type, with serde's message as the 400's detail.
+pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> AppResult<T> {
+    serde_json::from_value(value).map_err(|e| AppError::invalid(format!("invalid JSON body: {e}")))
+}

@@ -1,0 +1,279 @@
+//! Releases, their items, deploying them, previews and per-user rollback releases.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Deserializer};
+use utoipa::{IntoParams, ToSchema};
+
+use super::keyed::{idempotent, prefer_wait, wait_for};
+use super::wire::{AddedItems, Data, Deployment, KeyRef, List, PlanItem, Release, ReleaseItem};
+use super::{db, from_json, page_params, path_id, Auth, PageQuery};
+use crate::app::AppState;
+use crate::domain::{Action, ReleaseKind};
+use crate::error::AppResult;
+use crate::service::releases::{self, NewReleaseItem};
+use crate::service::{deployments, rollback};
+
+/// `POST /v1/releases`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRelease {
+    pub name: String,
+    pub description: Option<String>,
+}
+
+/// `PATCH /v1/releases/{id}`: a field left out is kept; a `null` description clears it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRelease {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+}
+
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// One item to add.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddItem {
+    pub item_id: String,
+    pub locale: String,
+    pub action: Action,
+    pub version: Option<i32>,
+}
+
+/// `POST /v1/releases/{id}/items` (L2).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddItems {
+    pub items: Vec<AddItem>,
+    #[serde(default)]
+    pub include_references: bool,
+}
+
+/// `POST /v1/releases/{id}/deploy` (L4).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Deploy {
+    pub environments: Vec<String>,
+    pub scheduled_at: Option<DateTime<FixedOffset>>,
+}
+
+/// `GET /v1/releases` filters.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ReleaseQuery {
+    pub kind: Option<ReleaseKind>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// `DELETE /v1/releases/{id}/items/{item_id}?locale=`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct LocaleQuery {
+    pub locale: String,
+}
+
+/// `GET /v1/releases/{id}/preview?environment=`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PreviewQuery {
+    pub environment: String,
+}
+
+/// Creates a standard release.
+#[utoipa::path(post, path = "/v1/releases", tag = "releases", request_body = CreateRelease, responses((status = 201, body = Data<Release>)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    body: web::Json<CreateRelease>,
+) -> AppResult<HttpResponse> {
+    let b = body.into_inner();
+    let r = db(&state, move |c| releases::create(c, &caller, &b.name, b.description)).await?;
+    Ok(HttpResponse::Created().json(Data { data: Release::from(r) }))
+}
+
+/// L1, B5: the releases the caller may see, newest first.
+#[utoipa::path(get, path = "/v1/releases", tag = "releases", params(ReleaseQuery), responses((status = 200, body = List<Release>)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    q: web::Query<ReleaseQuery>,
+) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    let page = page_params(q.limit, q.cursor)?;
+    let list = db(&state, move |c| releases::list(c, &caller, q.kind, &page)).await?;
+    Ok(HttpResponse::Ok().json(List::of(list, Release::from)))
+}
+
+/// A release.
+#[utoipa::path(get, path = "/v1/releases/{id}", tag = "releases", responses((status = 200, body = Data<Release>)))]
+pub async fn get(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
+    let id = path_id(&id)?;
+    let r = db(&state, move |c| {
+        let row = releases::visible(c, &caller, &id)?;
+        releases::view(c, row)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Data { data: Release::from(r) }))
+}
+
+/// Renames a release or changes its description.
+#[utoipa::path(patch, path = "/v1/releases/{id}", tag = "releases", request_body = UpdateRelease, responses((status = 200, body = Data<Release>)))]
+pub async fn update(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<String>,
+    body: web::Json<UpdateRelease>,
+) -> AppResult<HttpResponse> {
+    let id = path_id(&id)?;
+    let b = body.into_inner();
+    let r = db(&state, move |c| releases::update(c, &caller, &id, b.name, b.description)).await?;
+    Ok(HttpResponse::Ok().json(Data { data: Release::from(r) }))
+}
+
+/// L8: deletes (hides) a release.
+#[utoipa::path(delete, path = "/v1/releases/{id}", tag = "releases", responses((status = 204)))]
+pub async fn delete(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
+    let id = path_id(&id)?;
+    db(&state, move |c| releases::delete(c, &caller, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The release's items, in release order.
+#[utoipa::path(get, path = "/v1/releases/{id}/items", tag = "releases", params(PageQuery), responses((status = 200, body = List<ReleaseItem>)))]
+pub async fn list_items(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    let id = path_id(&id)?;
+    let page = q.params()?;
+    let list = db(&state, move |c| releases::list_items(c, &caller, &id, &page)).await?;
+    Ok(HttpResponse::Ok().json(List::of(list, ReleaseItem::from)))
+}
+
+/// L2: adds items, optionally with what they reference.
+#[utoipa::path(post, path = "/v1/releases/{id}/items", tag = "releases", request_body = AddItems, responses((status = 200, body = Data<AddedItems>)))]
+pub async fn add_items(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<String>,
+    body: web::Json<AddItems>,
+) -> AppResult<HttpResponse> {
+    let id = path_id(&id)?;
+    let b = body.into_inner();
+    let mut items = Vec::with_capacity(b.items.len());
+    for (i, it) in b.items.into_iter().enumerate() {
+        let item_id = crate::service::parse_id(&format!("items[{i}].item_id"), &it.item_id)?;
+        items.push(NewReleaseItem { item_id, locale: it.locale, action: it.action, version: it.version });
+    }
+    let max = state.settings.max_release_items;
+    let added = db(&state, move |c| releases::add_items(c, &caller, &id, items, b.include_references, max)).await?;
+    let not_added = added.not_added.into_iter().map(|k| KeyRef { item_id: k.item_id, locale: k.locale }).collect();
+    Ok(HttpResponse::Ok().json(Data { data: AddedItems { release: Release::from(added.release), not_added } }))
+}
+
+/// Removes one key from a release.
+#[utoipa::path(delete, path = "/v1/releases/{id}/items/{item_id}", tag = "releases", params(LocaleQuery), responses((status = 204)))]
+pub async fn remove_item(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    path: web::Path<(String, String)>,
+    q: web::Query<LocaleQuery>,
+) -> AppResult<HttpResponse> {
+    let (id, item_id) = path.into_inner();
+    let (id, item_id) = (path_id(&id)?, crate::service::parse_id("item_id", &item_id)?);
+    let locale = q.into_inner().locale;
+    db(&state, move |c| releases::remove_item(c, &caller, &id, &item_id, &locale)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// L4, B6: deploys the release to one or more environments, now or at `scheduled_at`.
+#[utoipa::path(post, path = "/v1/releases/{id}/deploy", tag = "deployments", request_body = Deploy, responses((status = 202, body = List<Deployment>)))]
+pub async fn deploy(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Auth(caller): Auth,
+    id: web::Path<String>,
+    body: web::Json<serde_json::Value>,
+) -> AppResult<HttpResponse> {
+    let id = path_id(&id)?;
+    let value = body.into_inner();
+    let b: Deploy = from_json(value.clone())?;
+    let wait = prefer_wait(&req);
+    let scheduled_at = b.scheduled_at.map(|t| t.naive_utc());
+    idempotent(&state, &req, &caller.clone(), &value, || async {
+        let created =
+            db(&state, move |c| deployments::create_for_release(c, &caller, &id, &b.environments, scheduled_at))
+                .await?;
+        let views = wait_for(&state, created, wait).await?;
+        Ok((StatusCode::ACCEPTED, Data { data: views.into_iter().map(Deployment::from).collect::<Vec<_>>() }))
+    })
+    .await
+}
+
+/// The release's deployments, newest first.
+#[utoipa::path(get, path = "/v1/releases/{id}/deployments", tag = "deployments", params(PageQuery), responses((status = 200, body = List<Deployment>)))]
+pub async fn deployments(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    let id = path_id(&id)?;
+    let page = q.params()?;
+    let list = db(&state, move |c| deployments::list_for_release(c, &caller, &id, &page)).await?;
+    Ok(HttpResponse::Ok().json(List::of(list, Deployment::from)))
+}
+
+/// B9: what deploying the release to the environment now would do to each key.
+#[utoipa::path(get, path = "/v1/releases/{id}/preview", tag = "deployments", params(PreviewQuery), responses((status = 200, body = Data<Vec<PlanItem>>)))]
+pub async fn preview(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<String>,
+    q: web::Query<PreviewQuery>,
+) -> AppResult<HttpResponse> {
+    let id = path_id(&id)?;
+    let env = q.into_inner().environment;
+    let plan = db(&state, move |c| deployments::preview(c, &caller, &id, &env)).await?;
+    Ok(HttpResponse::Ok().json(Data { data: plan.into_iter().map(PlanItem::from).collect::<Vec<_>>() }))
+}
+
+/// B1–B4: the caller's rollback release of this release (201 new, 200 existing).
+#[utoipa::path(post, path = "/v1/releases/{id}/rollback", tag = "rollback", responses((status = 201, body = Data<Release>), (status = 200, body = Data<Release>)))]
+/// The request takes no body; one sent is ignored.
+pub async fn create_rollback(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Auth(caller): Auth,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = path_id(&id)?;
+    let value = serde_json::json!({});
+    idempotent(&state, &req, &caller.clone(), &value, || async {
+        let (r, created) = db(&state, move |c| rollback::create(c, &caller, &id)).await?;
+        let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+        Ok((status, Data { data: Release::from(r) }))
+    })
+    .await
+}
+
+/// B5: the rollback releases of this release that the caller may see.
+#[utoipa::path(get, path = "/v1/releases/{id}/rollbacks", tag = "rollback", params(PageQuery), responses((status = 200, body = List<Release>)))]
+pub async fn list_rollbacks(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    let id = path_id(&id)?;
+    let page = q.params()?;
+    let list = db(&state, move |c| rollback::list(c, &caller, &id, &page)).await?;
+    Ok(HttpResponse::Ok().json(List::of(list, Release::from)))
+}

@@ -1,0 +1,358 @@
+//! What the API answers: the wire shape of each resource, converted from the service views.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::rows::{DeploymentItemRow, PublishEventRow, PublishStateRow, ReleaseItemRow, UserRow, VersionRow};
+use crate::domain::PlannedItem;
+use crate::service::deployments::DeploymentView;
+use crate::service::environments::EnvironmentView;
+use crate::service::items::ItemView;
+use crate::service::releases::ReleaseView;
+use crate::service::Page;
+
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+/// `{"data": ...}`: a single resource (X4).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Data<T> {
+    pub data: T,
+}
+
+/// `{"data": [...], "next_cursor": ...}`: one page of a list (X4).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct List<T> {
+    pub data: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> List<T> {
+    /// A page of service rows as a page of wire objects.
+    pub fn of<S>(page: Page<S>, f: impl FnMut(S) -> T) -> List<T> {
+        let page = page.map(f);
+        List { data: page.data, next_cursor: page.next_cursor }
+    }
+}
+
+/// A user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+}
+
+impl From<UserRow> for User {
+    fn from(u: UserRow) -> User {
+        User { id: u.id, name: u.name, role: u.role }
+    }
+}
+
+/// The caller, with the environments they may publish to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    pub grants: Vec<String>,
+}
+
+/// A token, shown once at creation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Token {
+    pub id: String,
+    pub token: String,
+}
+
+/// An environment and its active deployment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Environment {
+    pub id: String,
+    pub name: String,
+    pub active_deployment: Option<Deployment>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<EnvironmentView> for Environment {
+    fn from(e: EnvironmentView) -> Environment {
+        Environment {
+            id: e.row.id,
+            name: e.row.name,
+            active_deployment: e.active_deployment.map(Deployment::from),
+            created_at: utc(e.row.created_at),
+        }
+    }
+}
+
+/// An item: an entry or an asset, with the latest version of each locale.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Item {
+    pub id: String,
+    pub kind: String,
+    pub content_type: Option<String>,
+    pub locales: BTreeMap<String, i32>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<ItemView> for Item {
+    fn from(i: ItemView) -> Item {
+        Item {
+            id: i.row.id,
+            kind: i.row.kind,
+            content_type: i.row.content_type,
+            locales: i.locales,
+            created_at: utc(i.row.created_at),
+        }
+    }
+}
+
+/// An immutable version of an item in one locale.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Version {
+    pub item_id: String,
+    pub locale: String,
+    pub version: i32,
+    #[schema(value_type = Object)]
+    pub content: serde_json::Value,
+    pub references: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<VersionRow> for Version {
+    fn from(v: VersionRow) -> Version {
+        Version {
+            item_id: v.item_id,
+            locale: v.locale,
+            version: v.version,
+            content: serde_json::from_str(&v.content).unwrap_or_default(),
+            references: serde_json::from_str(&v.refs).unwrap_or_default(),
+            created_at: utc(v.created_at),
+        }
+    }
+}
+
+/// The publish state of a key: its published version, or null.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublishState {
+    pub item_id: String,
+    pub locale: String,
+    pub version: Option<i32>,
+    pub last_event_id: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<PublishStateRow> for PublishState {
+    fn from(s: PublishStateRow) -> PublishState {
+        PublishState {
+            item_id: s.item_id,
+            locale: s.locale,
+            version: s.version,
+            last_event_id: s.last_event_id,
+            updated_at: utc(s.updated_at),
+        }
+    }
+}
+
+/// One change of a publish state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublishEvent {
+    pub id: i64,
+    pub item_id: String,
+    pub locale: String,
+    pub from_version: Option<i32>,
+    pub to_version: Option<i32>,
+    pub cause: String,
+    pub deployment_id: Option<String>,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+impl From<PublishEventRow> for PublishEvent {
+    fn from(e: PublishEventRow) -> PublishEvent {
+        PublishEvent {
+            id: e.id,
+            item_id: e.item_id,
+            locale: e.locale,
+            from_version: e.from_version,
+            to_version: e.to_version,
+            cause: e.cause,
+            deployment_id: e.deployment_id,
+            actor: e.actor,
+            at: utc(e.at),
+        }
+    }
+}
+
+/// A release, standard or rollback.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Release {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub kind: String,
+    pub rollback_of: Option<String>,
+    pub owner: String,
+    pub locked: bool,
+    pub item_count: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<ReleaseView> for Release {
+    fn from(r: ReleaseView) -> Release {
+        Release {
+            id: r.row.id,
+            name: r.row.name,
+            description: r.row.description,
+            kind: r.row.kind,
+            rollback_of: r.row.rollback_of,
+            owner: r.row.owner,
+            locked: r.locked,
+            item_count: r.item_count,
+            created_at: utc(r.row.created_at),
+        }
+    }
+}
+
+/// A key of a release with its action (both null in a rollback release).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReleaseItem {
+    pub item_id: String,
+    pub locale: String,
+    pub action: Option<String>,
+    pub version: Option<i32>,
+}
+
+impl From<ReleaseItemRow> for ReleaseItem {
+    fn from(i: ReleaseItemRow) -> ReleaseItem {
+        ReleaseItem { item_id: i.item_id, locale: i.locale, action: i.action, version: i.version }
+    }
+}
+
+/// A key that `include_references` could not add: no version in that locale.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeyRef {
+    pub item_id: String,
+    pub locale: String,
+}
+
+/// What adding items did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AddedItems {
+    pub release: Release,
+    pub not_added: Vec<KeyRef>,
+}
+
+/// `{total, done}` of a deployment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Progress {
+    pub total: i32,
+    pub done: i32,
+}
+
+/// `{published, unpublished, skipped}` of a deployment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Counts {
+    pub published: i32,
+    pub unpublished: i32,
+    pub skipped: i32,
+}
+
+/// A deployment: one execution of a release, or an environment rollback, in one environment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Deployment {
+    pub id: String,
+    pub release_id: Option<String>,
+    pub environment: String,
+    pub trigger: String,
+    pub status: String,
+    pub deployed_by: String,
+    pub reason: Option<String>,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub progress: Progress,
+    pub counts: Counts,
+    pub error: Option<String>,
+    pub rolled_back_to_deployment_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<DeploymentView> for Deployment {
+    fn from(d: DeploymentView) -> Deployment {
+        let r = d.row;
+        Deployment {
+            id: r.id,
+            release_id: r.release_id,
+            environment: d.environment,
+            trigger: r.trigger,
+            status: r.status,
+            deployed_by: r.deployed_by,
+            reason: r.reason,
+            scheduled_at: r.scheduled_at.map(utc),
+            started_at: r.started_at.map(utc),
+            finished_at: r.finished_at.map(utc),
+            progress: Progress { total: r.progress_total, done: r.progress_done },
+            counts: Counts { published: r.published, unpublished: r.unpublished, skipped: r.skipped },
+            error: r.error,
+            rolled_back_to_deployment_id: r.rolled_back_to_deployment_id,
+            created_at: utc(r.created_at),
+        }
+    }
+}
+
+/// What a deployment did (or, in a preview, would do) to one key.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanItem {
+    pub item_id: String,
+    pub locale: String,
+    pub action: String,
+    pub outcome: String,
+    pub version: Option<i32>,
+    pub prior_version: Option<i32>,
+    pub skip_reason: Option<String>,
+    /// The event the deployment wrote for the key; absent in a preview.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<i64>,
+}
+
+impl From<PlannedItem> for PlanItem {
+    fn from(p: PlannedItem) -> PlanItem {
+        PlanItem {
+            item_id: p.key.item_id,
+            locale: p.key.locale,
+            action: p.action.as_str().into(),
+            outcome: p.outcome.as_str().into(),
+            version: p.version,
+            prior_version: p.prior_version,
+            skip_reason: p.skip_reason.map(|r| r.as_str().into()),
+            event_id: None,
+        }
+    }
+}
+
+impl From<DeploymentItemRow> for PlanItem {
+    fn from(i: DeploymentItemRow) -> PlanItem {
+        PlanItem {
+            item_id: i.item_id,
+            locale: i.locale,
+            action: i.action,
+            outcome: i.outcome,
+            version: i.version,
+            prior_version: i.prior_version,
+            skip_reason: i.skip_reason,
+            event_id: i.event_id,
+        }
+    }
+}
+
+/// E5: the new environment rollback and the environment's active deployment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnvironmentRollback {
+    pub deployment: Deployment,
+    pub active_deployment: Option<Deployment>,
+}

@@ -1,0 +1,171 @@
+//! The application: its shared state and `configure`, the one place routes are wired, used the
+//! same way by `main` and by the tests.
+
+use std::sync::{Arc, OnceLock};
+
+use actix_web::dev::Service;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{middleware, web, HttpMessage, HttpResponse};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tokio::sync::Notify;
+use tracing_actix_web::{RequestId, TracingLogger};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::{self, admin, content, deployments, environments, releases};
+use crate::db::Pool;
+use crate::error::AppError;
+
+/// Limits and options of the HTTP API.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Largest JSON body (X2), in bytes.
+    pub body_limit: usize,
+    /// Largest body when adding release items, in bytes.
+    pub items_body_limit: usize,
+    /// Most items a release holds (L2).
+    pub max_release_items: i64,
+    /// Origins allowed by CORS; none disables it.
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            body_limit: 2 * 1024 * 1024,
+            items_body_limit: 32 * 1024 * 1024,
+            max_release_items: 100_000,
+            cors_origins: vec![],
+        }
+    }
+}
+
+/// What every handler and the worker share.
+pub struct AppState {
+    pub pool: Pool,
+    pub settings: Settings,
+    /// Wakes the worker when a deployment is queued.
+    pub wake: Arc<Notify>,
+}
+
+/// The process-wide Prometheus recorder, installed on first use.
+pub fn metrics_handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        let _ = metrics::set_global_recorder(recorder);
+        handle
+    })
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}
+
+async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    api::db(&state, |c| {
+        use diesel::connection::SimpleConnection;
+        c.batch_execute("SELECT 1").map_err(|_| AppError::Unavailable)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ready"})))
+}
+
+async fn metrics_text() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(metrics_handle().render())
+}
+
+async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound("no such route".into()))
+}
+
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    origins
+        .iter()
+        .fold(actix_cors::Cors::default(), |c, o| c.allowed_origin(o))
+        .allow_any_method()
+        .allow_any_header()
+        .expose_headers(["x-request-id"])
+}
+
+/// Wires every route, extractor setting and middleware of the service.
+pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
+    metrics_handle();
+    let settings = state.settings.clone();
+    let v1 = web::scope("/v1")
+        .route("/me", web::get().to(admin::me))
+        .route("/users", web::post().to(admin::create_user))
+        .route("/users", web::get().to(admin::list_users))
+        .route("/users/{id}/tokens", web::post().to(admin::create_token))
+        .route("/users/{id}/grants/{env}", web::put().to(admin::put_grant))
+        .route("/users/{id}/grants/{env}", web::delete().to(admin::delete_grant))
+        .route("/environments", web::post().to(environments::create))
+        .route("/environments", web::get().to(environments::list))
+        .route("/environments/{env}", web::get().to(environments::get))
+        .route("/environments/{env}/publish", web::post().to(environments::publish))
+        .route("/environments/{env}/unpublish", web::post().to(environments::unpublish))
+        .route("/environments/{env}/publish-state", web::get().to(environments::publish_state))
+        .route("/environments/{env}/events", web::get().to(environments::events))
+        .route("/environments/{env}/deployments", web::get().to(environments::deployments))
+        .route("/environments/{env}/rollback", web::post().to(environments::rollback))
+        .route("/items", web::post().to(content::create_item))
+        .route("/items", web::get().to(content::list_items))
+        .route("/items/{id}", web::get().to(content::get_item))
+        .route("/items/{id}/versions", web::post().to(content::create_version))
+        .route("/items/{id}/versions", web::get().to(content::list_versions))
+        .route("/releases", web::post().to(releases::create))
+        .route("/releases", web::get().to(releases::list))
+        .route("/releases/{id}", web::get().to(releases::get))
+        .route("/releases/{id}", web::patch().to(releases::update))
+        .route("/releases/{id}", web::delete().to(releases::delete))
+        .route("/releases/{id}/items", web::get().to(releases::list_items))
+        .service(
+            web::resource("/releases/{id}/items")
+                .app_data(api::json_config(settings.items_body_limit))
+                .route(web::post().to(releases::add_items)),
+        )
+        .route("/releases/{id}/items/{item_id}", web::delete().to(releases::remove_item))
+        .route("/releases/{id}/deploy", web::post().to(releases::deploy))
+        .route("/releases/{id}/deployments", web::get().to(releases::deployments))
+        .route("/releases/{id}/rollback", web::post().to(releases::create_rollback))
+        .route("/releases/{id}/rollbacks", web::get().to(releases::list_rollbacks))
+        .route("/releases/{id}/preview", web::get().to(releases::preview))
+        .route("/deployments/{id}", web::get().to(deployments::get))
+        .route("/deployments/{id}/items", web::get().to(deployments::items))
+        .route("/deployments/{id}/cancel", web::post().to(deployments::cancel))
+        .default_service(web::to(not_found));
+    let root = web::scope("")
+        .app_data(state)
+        .app_data(api::json_config(settings.body_limit))
+        .app_data(web::PayloadConfig::new(settings.body_limit))
+        .app_data(api::path_config())
+        .app_data(api::query_config())
+        .route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics_text))
+        .route(
+            "/docs",
+            web::get()
+                .to(|| async { HttpResponse::PermanentRedirect().insert_header(("location", "/docs/")).finish() }),
+        )
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api::docs::ApiDoc::openapi()))
+        .service(v1)
+        .default_service(web::to(not_found))
+        .wrap_fn(|req, srv| {
+            let fut = srv.call(req);
+            async move {
+                let mut res = fut.await?;
+                metrics::counter!("rewind_http_requests_total", "status" => res.status().as_u16().to_string())
+                    .increment(1);
+                let id = res.request().extensions().get::<RequestId>().map(|id| id.to_string());
+                if let Some(Ok(v)) = id.map(|id| HeaderValue::from_str(&id)) {
+                    res.headers_mut().insert(HeaderName::from_static("x-request-id"), v);
+                }
+                Ok(res)
+            }
+        })
+        .wrap(TracingLogger::default())
+        .wrap(middleware::Condition::new(!settings.cors_origins.is_empty(), cors(&settings.cors_origins)));
+    cfg.service(root);
+}

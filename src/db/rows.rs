@@ -1,0 +1,175 @@
+//! Row types: what a table row reads as and what an insert writes.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::*;
+
+/// A user as stored.
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// An API token as stored: only its SHA-256 hash.
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = tokens)]
+pub struct TokenRow {
+    pub id: String,
+    pub user_id: String,
+    pub label: Option<String>,
+    pub token_hash: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// An environment as stored.
+#[derive(Debug, Clone, Queryable)]
+pub struct EnvironmentRow {
+    pub id: String,
+    pub name: String,
+    pub last_event_id: i64,
+    pub created_at: NaiveDateTime,
+}
+
+/// An environment to insert.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = environments)]
+pub struct NewEnvironment<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+/// An item as stored (its content lives in versions).
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = items)]
+pub struct ItemRow {
+    pub id: String,
+    pub kind: String,
+    pub content_type: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A version as stored; `content` and `refs` are JSON text.
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = versions)]
+pub struct VersionRow {
+    pub item_id: String,
+    pub locale: String,
+    pub version: i32,
+    pub content: String,
+    pub refs: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// A publish state as stored.
+#[derive(Debug, Clone, Queryable, QueryableByName)]
+#[diesel(table_name = publish_states)]
+pub struct PublishStateRow {
+    pub environment_id: String,
+    pub item_id: String,
+    pub locale: String,
+    pub version: Option<i32>,
+    pub last_event_id: i64,
+    pub updated_at: NaiveDateTime,
+}
+
+/// One entry of the publish log.
+#[derive(Debug, Clone, Queryable, QueryableByName)]
+#[diesel(table_name = publish_events)]
+pub struct PublishEventRow {
+    pub id: i64,
+    pub environment_id: String,
+    pub item_id: String,
+    pub locale: String,
+    pub from_version: Option<i32>,
+    pub to_version: Option<i32>,
+    pub cause: String,
+    pub deployment_id: Option<String>,
+    pub actor: String,
+    pub at: NaiveDateTime,
+}
+
+/// A publish event to append; the database gives it its id.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = publish_events)]
+pub struct NewPublishEvent<'a> {
+    pub environment_id: &'a str,
+    pub item_id: &'a str,
+    pub locale: &'a str,
+    pub from_version: Option<i32>,
+    pub to_version: Option<i32>,
+    pub cause: &'a str,
+    pub deployment_id: Option<&'a str>,
+    pub actor: &'a str,
+    pub at: NaiveDateTime,
+}
+
+/// A release as stored.
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = releases)]
+pub struct ReleaseRow {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub kind: String,
+    pub rollback_of: Option<String>,
+    pub owner: String,
+    pub created_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+/// A release item as stored; `action` and `version` are null in a rollback release.
+#[derive(Debug, Clone, Queryable)]
+pub struct ReleaseItemRow {
+    pub release_id: String,
+    pub item_id: String,
+    pub locale: String,
+    pub action: Option<String>,
+    pub version: Option<i32>,
+    pub position: i64,
+}
+
+/// A deployment as stored.
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = deployments)]
+pub struct DeploymentRow {
+    pub id: String,
+    pub release_id: Option<String>,
+    pub environment_id: String,
+    pub trigger: String,
+    pub status: String,
+    pub deployed_by: String,
+    pub reason: Option<String>,
+    pub scheduled_at: Option<NaiveDateTime>,
+    pub started_at: Option<NaiveDateTime>,
+    pub finished_at: Option<NaiveDateTime>,
+    pub progress_total: i32,
+    pub progress_done: i32,
+    pub published: i32,
+    pub unpublished: i32,
+    pub skipped: i32,
+    pub error: Option<String>,
+    pub rolled_back_to_deployment_id: Option<String>,
+    pub high_event_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+/// The outcome of a deployment for one key, as stored.
+#[derive(Debug, Clone, Queryable)]
+pub struct DeploymentItemRow {
+    pub deployment_id: String,
+    pub position: i32,
+    pub item_id: String,
+    pub locale: String,
+    pub action: String,
+    pub version: Option<i32>,
+    pub prior_version: Option<i32>,
+    pub outcome: String,
+    pub skip_reason: Option<String>,
+    pub event_id: Option<i64>,
+}

@@ -1,0 +1,163 @@
+//! The rules of SPEC.md as plain functions over plain data: no actix, no diesel.
+
+pub mod env_rollback;
+pub mod plan;
+pub mod rollback;
+pub mod validate;
+
+use serde::{Deserialize, Serialize};
+
+/// Declares a closed set of wire words, with `as_str` and `parse` in one place.
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            /// The word stored in the database and sent on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// The value a stored word names, if any.
+            pub fn parse(s: &str) -> Option<$name> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// What a user may do: admins everything, editors content and releases, viewers read.
+    Role { Admin => "admin", Editor => "editor", Viewer => "viewer" }
+);
+wire_enum!(
+    /// An entry has a content type; an asset has none.
+    ItemKind { Entry => "entry", Asset => "asset" }
+);
+wire_enum!(
+    /// What a release item asks for.
+    Action { Publish => "publish", Unpublish => "unpublish" }
+);
+wire_enum!(
+    /// What a deployment did, or would do, to one key.
+    Outcome { Published => "published", Unpublished => "unpublished", Skipped => "skipped" }
+);
+wire_enum!(
+    /// Why a key was left as it was.
+    SkipReason {
+        AlreadyUnpublished => "already_unpublished",
+        NotDeployed => "not_deployed",
+        ChangedAfterDeployment => "changed_after_deployment",
+        Unchanged => "unchanged",
+    }
+);
+wire_enum!(
+    /// A release to deploy, or a user's rollback release of one.
+    ReleaseKind { Standard => "standard", Rollback => "rollback" }
+);
+wire_enum!(
+    /// The life of a deployment (SPEC §1).
+    DeploymentStatus {
+        Scheduled => "scheduled",
+        Queued => "queued",
+        InProgress => "in_progress",
+        Succeeded => "succeeded",
+        Failed => "failed",
+        Cancelled => "cancelled",
+    }
+);
+wire_enum!(
+    /// What started a deployment.
+    Trigger { Manual => "manual", Scheduled => "scheduled", Rollback => "rollback" }
+);
+
+/// A publish state key within one environment.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    pub item_id: String,
+    pub locale: String,
+}
+
+impl Key {
+    pub fn new(item_id: impl Into<String>, locale: impl Into<String>) -> Key {
+        Key { item_id: item_id.into(), locale: locale.into() }
+    }
+}
+
+/// One key of a deployment's plan: what will be (or was) done and what stood before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedItem {
+    pub key: Key,
+    pub action: Action,
+    /// The version to publish; `None` for an unpublish.
+    pub version: Option<i32>,
+    /// The version published when the plan was made; `None` if unpublished.
+    pub prior_version: Option<i32>,
+    pub outcome: Outcome,
+    pub skip_reason: Option<SkipReason>,
+}
+
+impl PlannedItem {
+    /// Sets `key` to `target` (publish it, or unpublish where `None`), with L5's rule that
+    /// unpublishing what is not published is skipped.
+    pub fn restore(key: Key, target: Option<i32>, prior_version: Option<i32>) -> PlannedItem {
+        match target {
+            Some(v) => PlannedItem {
+                key,
+                action: Action::Publish,
+                version: Some(v),
+                prior_version,
+                outcome: Outcome::Published,
+                skip_reason: None,
+            },
+            None if prior_version.is_none() => {
+                PlannedItem::skip(key, Action::Unpublish, None, prior_version, SkipReason::AlreadyUnpublished)
+            }
+            None => PlannedItem {
+                key,
+                action: Action::Unpublish,
+                version: None,
+                prior_version,
+                outcome: Outcome::Unpublished,
+                skip_reason: None,
+            },
+        }
+    }
+
+    /// A key left as it is, for `reason`.
+    pub fn skip(
+        key: Key,
+        action: Action,
+        version: Option<i32>,
+        prior_version: Option<i32>,
+        reason: SkipReason,
+    ) -> PlannedItem {
+        PlannedItem { key, action, version, prior_version, outcome: Outcome::Skipped, skip_reason: Some(reason) }
+    }
+}
+
+/// How many keys a plan publishes, unpublishes and skips.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Counts {
+    pub published: i32,
+    pub unpublished: i32,
+    pub skipped: i32,
+}
+
+impl Counts {
+    /// Tallies the outcomes of a plan.
+    pub fn of(plan: &[PlannedItem]) -> Counts {
+        let mut c = Counts::default();
+        for p in plan {
+            match p.outcome {
+                Outcome::Published => c.published += 1,
+                Outcome::Unpublished => c.unpublished += 1,
+                Outcome::Skipped => c.skipped += 1,
+            }
+        }
+        c
+    }
+}

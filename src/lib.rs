@@ -1,0 +1,10 @@
+//! rewind: the release and rollback backend of a headless CMS.
+
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod service;
+pub mod worker;

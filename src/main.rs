@@ -1,0 +1,89 @@
+//! The `rewind` command: serve, migrate, and manage users and tokens.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{web, App, HttpServer};
+use clap::Parser;
+use rewind::app::{self, AppState, Settings};
+use rewind::config::{Cli, Command, ServeArgs, TokenCommand, UserCommand};
+use rewind::db::{self, DatabaseUrl};
+use rewind::service::users;
+use rewind::worker;
+use tracing_subscriber::EnvFilter;
+
+type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+fn init_tracing(format: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn main() -> Result<(), Failure> {
+    let cli = Cli::parse();
+    init_tracing(&cli.log_format);
+    let url = DatabaseUrl::parse(&cli.database_url);
+    match cli.command {
+        Command::Serve(args) => serve(url, args),
+        Command::Migrate => {
+            let mut conn = db::connect(&url)?;
+            db::migrate(&mut conn)?;
+            println!("migrations are up to date");
+            Ok(())
+        }
+        Command::User(UserCommand::Create { name, role }) => {
+            let pool = db::build_pool(&url, 1)?;
+            let mut conn = pool.get()?;
+            let user = users::create_user(&mut conn, &name, role)?;
+            let (_, token) = users::create_token(&mut conn, &user.id, Some("cli".into()), None)?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create { name, label }) => {
+            let pool = db::build_pool(&url, 1)?;
+            let mut conn = pool.get()?;
+            let user = users::user_by_name(&mut conn, &name)?;
+            let (_, token) = users::create_token(&mut conn, &user.id, label, None)?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+#[actix_web::main]
+async fn serve(url: DatabaseUrl, args: ServeArgs) -> Result<(), Failure> {
+    let pool = db::build_pool(&url, args.pool_size.max(2))?;
+    {
+        let mut conn = pool.get()?;
+        if let Some(token) = users::bootstrap_admin(&mut conn, args.bootstrap_token.clone())? {
+            if args.bootstrap_token.is_none() {
+                println!("created user admin with token: {token}");
+            } else {
+                println!("created user admin with the token in REWIND_BOOTSTRAP_TOKEN");
+            }
+        }
+        worker::recover(&mut conn)?;
+    }
+    let settings = Settings {
+        body_limit: args.body_limit,
+        items_body_limit: args.items_body_limit,
+        max_release_items: args.max_release_items,
+        cors_origins: args.cors_origins.into_iter().filter(|o| !o.is_empty()).collect(),
+    };
+    let state = web::Data::new(AppState { pool, settings, wake: Arc::new(tokio::sync::Notify::new()) });
+    for _ in 0..args.workers.max(1) {
+        actix_web::rt::spawn(worker::run(state.clone(), Duration::from_millis(args.poll_ms)));
+    }
+    tracing::info!(bind = %args.bind, postgres = url.is_postgres(), "rewind is serving");
+    let server_state = state.clone();
+    HttpServer::new(move || App::new().configure(|c| app::configure(c, server_state.clone())))
+        .bind(&args.bind)?
+        .run()
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,191 @@
+//! Items (entries and assets) and their immutable versions.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use serde_json::Value;
+
+use super::{numeric_cursor, Page, PageParams};
+use crate::db::rows::{ItemRow, VersionRow};
+use crate::db::schema::{items, versions};
+use crate::db::{new_id, now, write_transaction, DbConn};
+use crate::domain::{validate, ItemKind};
+use crate::error::{AppError, AppResult};
+
+/// The largest `content` of a version, serialized (SPEC §1).
+pub const MAX_CONTENT_BYTES: usize = 1024 * 1024;
+
+/// An item with the latest version number of each of its locales.
+#[derive(Debug, Clone)]
+pub struct ItemView {
+    pub row: ItemRow,
+    pub locales: BTreeMap<String, i32>,
+}
+
+/// A new version's content, as a request carries it.
+#[derive(Debug, Clone)]
+pub struct NewContent {
+    pub locale: String,
+    pub content: Value,
+    pub references: Vec<String>,
+}
+
+fn check_content(conn: &mut DbConn, c: &NewContent) -> AppResult<(String, String)> {
+    if !validate::locale(&c.locale) {
+        return Err(AppError::invalid_field("locale", "must match ^[a-z]{2,3}(-[a-z0-9]{2,8})*$"));
+    }
+    if !c.content.is_object() {
+        return Err(AppError::invalid_field("content", "must be a JSON object"));
+    }
+    let content = c.content.to_string();
+    if content.len() > MAX_CONTENT_BYTES {
+        return Err(AppError::PayloadTooLarge("content is over 1 MiB".into()));
+    }
+    let mut refs = Vec::with_capacity(c.references.len());
+    for r in &c.references {
+        refs.push(super::parse_id("references", r)?);
+    }
+    refs.sort();
+    refs.dedup();
+    let found: i64 = items::table.filter(items::id.eq_any(&refs)).count().get_result(conn)?;
+    if found != refs.len() as i64 {
+        return Err(AppError::Unprocessable("item_not_found", "a referenced item does not exist".into()));
+    }
+    Ok((content, serde_json::to_string(&refs).unwrap_or_else(|_| "[]".into())))
+}
+
+/// Creates an item with version 1 of its first locale.
+pub fn create(
+    conn: &mut DbConn,
+    kind: ItemKind,
+    content_type: Option<String>,
+    first: NewContent,
+) -> AppResult<ItemView> {
+    match (kind, &content_type) {
+        (ItemKind::Entry, None) => {
+            return Err(AppError::invalid_field("content_type", "an entry needs a content type"))
+        }
+        (ItemKind::Asset, Some(_)) => {
+            return Err(AppError::invalid_field("content_type", "an asset has no content type"))
+        }
+        (_, Some(t)) if !validate::display_name(t) => {
+            return Err(AppError::invalid_field("content_type", "must be 1 to 200 characters"))
+        }
+        _ => {}
+    }
+    write_transaction(conn, |conn| {
+        let (content, refs) = check_content(conn, &first)?;
+        let at = now();
+        let row = ItemRow { id: new_id(), kind: kind.as_str().into(), content_type, created_at: at };
+        diesel::insert_into(items::table).values(&row).execute(conn)?;
+        let v = VersionRow {
+            item_id: row.id.clone(),
+            locale: first.locale.clone(),
+            version: 1,
+            content,
+            refs,
+            created_at: at,
+        };
+        diesel::insert_into(versions::table).values(&v).execute(conn)?;
+        Ok(ItemView { row, locales: BTreeMap::from([(first.locale, 1)]) })
+    })
+}
+
+/// Adds the next version of an item in a locale (1 for a new locale).
+pub fn add_version(conn: &mut DbConn, item_id: &str, c: NewContent) -> AppResult<VersionRow> {
+    write_transaction(conn, |conn| {
+        get_row(conn, item_id)?;
+        let (content, refs) = check_content(conn, &c)?;
+        let latest: Option<i32> = versions::table
+            .filter(versions::item_id.eq(item_id).and(versions::locale.eq(&c.locale)))
+            .select(diesel::dsl::max(versions::version))
+            .first(conn)?;
+        let v = VersionRow {
+            item_id: item_id.into(),
+            locale: c.locale,
+            version: latest.unwrap_or(0) + 1,
+            content,
+            refs,
+            created_at: now(),
+        };
+        diesel::insert_into(versions::table).values(&v).execute(conn)?;
+        Ok(v)
+    })
+}
+
+fn get_row(conn: &mut DbConn, item_id: &str) -> AppResult<ItemRow> {
+    items::table.find(item_id).first(conn).optional()?.ok_or_else(|| AppError::NotFound("no such item".into()))
+}
+
+fn latest_versions(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<(String, String, Option<i32>)>> {
+    Ok(versions::table
+        .filter(versions::item_id.eq_any(ids))
+        .group_by((versions::item_id, versions::locale))
+        .select((versions::item_id, versions::locale, diesel::dsl::max(versions::version)))
+        .load(conn)?)
+}
+
+fn with_locales(conn: &mut DbConn, rows: Vec<ItemRow>) -> AppResult<Vec<ItemView>> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut by_item: BTreeMap<String, BTreeMap<String, i32>> = BTreeMap::new();
+    for (item, locale, v) in latest_versions(conn, &ids)? {
+        by_item.entry(item).or_default().insert(locale, v.unwrap_or(0));
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let locales = by_item.remove(&row.id).unwrap_or_default();
+            ItemView { row, locales }
+        })
+        .collect())
+}
+
+/// An item with its locales (404 when unknown).
+pub fn get(conn: &mut DbConn, item_id: &str) -> AppResult<ItemView> {
+    let row = get_row(conn, item_id)?;
+    Ok(with_locales(conn, vec![row])?.remove(0))
+}
+
+/// Items, newest first.
+pub fn list(conn: &mut DbConn, page: &PageParams) -> AppResult<Page<ItemView>> {
+    let mut q = items::table.order(items::id.desc()).limit(page.limit + 1).into_boxed();
+    if let Some(c) = &page.cursor {
+        q = q.filter(items::id.lt(c.clone()));
+    }
+    let rows = Page::from_rows(q.load::<ItemRow>(conn)?, page.limit, |i| i.id.clone());
+    Ok(Page { data: with_locales(conn, rows.data)?, next_cursor: rows.next_cursor })
+}
+
+/// An item's versions, newest first; the cursor counts the versions already listed.
+pub fn versions(conn: &mut DbConn, item_id: &str, page: &PageParams) -> AppResult<Page<VersionRow>> {
+    get_row(conn, item_id)?;
+    let offset = numeric_cursor(&page.cursor)?.unwrap_or(0).max(0);
+    let rows: Vec<VersionRow> = versions::table
+        .filter(versions::item_id.eq(item_id))
+        .order((versions::created_at.desc(), versions::locale, versions::version.desc()))
+        .offset(offset)
+        .limit(page.limit + 1)
+        .load(conn)?;
+    let next = offset + page.limit;
+    Ok(Page::from_rows(rows, page.limit, |_| next.to_string()))
+}
+
+/// The latest version of each `(item, locale)` asked for, for many items in few queries.
+pub fn latest_of(conn: &mut DbConn, item_ids: &[String]) -> AppResult<BTreeMap<(String, String), i32>> {
+    let mut out = BTreeMap::new();
+    for chunk in item_ids.chunks(5000) {
+        for (item, locale, v) in latest_versions(conn, chunk)? {
+            out.insert((item, locale), v.unwrap_or(0));
+        }
+    }
+    Ok(out)
+}
+
+/// Which of these item ids exist.
+pub fn existing(conn: &mut DbConn, item_ids: &[String]) -> AppResult<std::collections::HashSet<String>> {
+    let mut out = std::collections::HashSet::new();
+    for chunk in item_ids.chunks(5000) {
+        out.extend(items::table.filter(items::id.eq_any(chunk)).select(items::id).load::<String>(conn)?);
+    }
+    Ok(out)
+}

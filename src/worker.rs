@@ -1,0 +1,148 @@
+//! The deployment worker: claims queued and due scheduled deployments and runs them.
+//!
+//! On PostgreSQL several processes share the work: a claim takes the row with
+//! `FOR UPDATE SKIP LOCKED`, and the claiming connection holds a session advisory lock on the
+//! deployment until it has run. A deployment left `in_progress` whose lock nobody holds belongs
+//! to a process that died, and is queued again. On SQLite one process writes, so at start every
+//! `in_progress` deployment is such a leftover.
+
+use std::time::Duration;
+
+use actix_web::web;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text, Timestamp};
+
+use crate::app::AppState;
+use crate::db::schema::deployments;
+use crate::db::{now, write_transaction, DbConn};
+use crate::domain::DeploymentStatus;
+use crate::error::AppResult;
+use crate::service::deployments as svc;
+
+/// The advisory lock key of a deployment: the low 64 bits of its UUID.
+fn lock_key(id: &str) -> i64 {
+    uuid::Uuid::parse_str(id).map(|u| u.as_u128() as u64 as i64).unwrap_or(0)
+}
+
+#[derive(QueryableByName)]
+struct Claimed {
+    #[diesel(sql_type = Text)]
+    id: String,
+}
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = Bool)]
+    locked: bool,
+}
+
+/// Claims the next queued or due deployment, marking it `in_progress`. On PostgreSQL the
+/// connection keeps the deployment's advisory lock until `release` is called.
+pub fn claim_next(conn: &mut DbConn) -> AppResult<Option<String>> {
+    let pg = matches!(conn, DbConn::Pg(_));
+    write_transaction(conn, |conn| {
+        let mut sql = String::from(
+            "SELECT id FROM deployments WHERE status = 'queued' OR (status = 'scheduled' AND scheduled_at <= $1) \
+             ORDER BY created_at, id LIMIT 1",
+        );
+        if pg {
+            sql.push_str(" FOR UPDATE SKIP LOCKED");
+        }
+        let claimed: Option<Claimed> =
+            crate::db::sql(conn, &sql).bind::<Timestamp, _>(now()).get_result(conn).optional()?;
+        let Some(Claimed { id }) = claimed else { return Ok(None) };
+        if pg {
+            diesel::sql_query("SELECT pg_advisory_lock($1)").bind::<BigInt, _>(lock_key(&id)).execute(conn)?;
+        }
+        diesel::update(deployments::table.find(&id))
+            .set((deployments::status.eq(DeploymentStatus::InProgress.as_str()), deployments::started_at.eq(now())))
+            .execute(conn)?;
+        Ok(Some(id))
+    })
+}
+
+/// Gives up the advisory lock `claim_next` took (PostgreSQL only).
+pub fn release(conn: &mut DbConn, id: &str) -> AppResult<()> {
+    if matches!(conn, DbConn::Pg(_)) {
+        diesel::sql_query("SELECT pg_advisory_unlock($1)").bind::<BigInt, _>(lock_key(id)).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// L5: queues again every `in_progress` deployment that no live process is running. On SQLite
+/// call it only at start, before the worker runs.
+pub fn recover(conn: &mut DbConn) -> AppResult<usize> {
+    let ids: Vec<String> = deployments::table
+        .filter(deployments::status.eq(DeploymentStatus::InProgress.as_str()))
+        .select(deployments::id)
+        .load(conn)?;
+    let mut requeued = 0;
+    for id in ids {
+        let orphan = match conn {
+            DbConn::Pg(_) => {
+                diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
+                    .bind::<BigInt, _>(lock_key(&id))
+                    .get_result::<Locked>(conn)?
+                    .locked
+            }
+            DbConn::Sqlite(_) => true,
+        };
+        if orphan {
+            requeued += diesel::update(deployments::table.find(&id))
+                .filter(deployments::status.eq(DeploymentStatus::InProgress.as_str()))
+                .set((
+                    deployments::status.eq(DeploymentStatus::Queued.as_str()),
+                    deployments::started_at.eq(None::<chrono::NaiveDateTime>),
+                ))
+                .execute(conn)?;
+            release(conn, &id)?;
+        }
+    }
+    if requeued > 0 {
+        tracing::warn!(requeued, "queued again deployments left in progress by a stopped process");
+    }
+    Ok(requeued)
+}
+
+/// Claims and runs one deployment if one is due; whether it found one.
+pub fn run_one(conn: &mut DbConn) -> AppResult<bool> {
+    let Some(id) = claim_next(conn)? else { return Ok(false) };
+    let started = std::time::Instant::now();
+    let result = svc::run(conn, &id);
+    release(conn, &id)?;
+    let d = result?;
+    metrics::counter!("rewind_deployments_total", "status" => d.row.status.clone()).increment(1);
+    metrics::histogram!("rewind_deployment_seconds").record(started.elapsed().as_secs_f64());
+    Ok(true)
+}
+
+/// Runs the worker loop until the process ends: run what is due, else sleep until woken or
+/// `poll` has passed. With PostgreSQL it also looks for orphans of dead processes each minute.
+pub async fn run(state: web::Data<AppState>, poll: Duration) {
+    let mut last_sweep = std::time::Instant::now();
+    loop {
+        let pool = state.pool.clone();
+        let sweep = last_sweep.elapsed() > Duration::from_secs(60);
+        let outcome = web::block(move || -> AppResult<bool> {
+            let mut conn = pool.get()?;
+            if sweep && matches!(*conn, DbConn::Pg(_)) {
+                recover(&mut conn)?;
+            }
+            run_one(&mut conn)
+        })
+        .await;
+        if sweep {
+            last_sweep = std::time::Instant::now();
+        }
+        match outcome {
+            Ok(Ok(true)) => continue,
+            Ok(Ok(false)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "worker could not run a deployment"),
+            Err(e) => tracing::error!(error = %e, "worker task failed"),
+        }
+        tokio::select! {
+            _ = state.wake.notified() => {}
+            _ = tokio::time::sleep(poll) => {}
+        }
+    }
+}

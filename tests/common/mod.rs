@@ -1,0 +1,284 @@
+//! The test harness: each test gets a database of its own (a temporary SQLite file, or a
+//! PostgreSQL database created for it and dropped after) and speaks HTTP to the app built by the
+//! same `configure` as `main`, with the deployment worker running.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::body::BoxBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::test::TestRequest;
+use actix_web::{web, App};
+use rewind::app::{self, AppState, Settings};
+use rewind::db::{self, DatabaseUrl, DbConn};
+use serde_json::{json, Value};
+
+/// The backend this run of the suite uses: `REWIND_TEST_BACKEND=sqlite` (default) or `postgres`.
+pub fn backend() -> String {
+    std::env::var("REWIND_TEST_BACKEND").unwrap_or_else(|_| "sqlite".into())
+}
+
+/// The PostgreSQL server tests create their databases on.
+pub fn pg_admin_url() -> String {
+    std::env::var("REWIND_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A database that exists for one test and is removed when dropped.
+pub struct TestDb {
+    pub url: DatabaseUrl,
+    _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+impl TestDb {
+    /// A new, empty database on the backend of this run.
+    pub fn new() -> TestDb {
+        if backend() == "postgres" {
+            use diesel::connection::SimpleConnection;
+            use diesel::Connection;
+            let name = format!("rewind_t_{}", uuid::Uuid::now_v7().simple());
+            let admin = pg_admin_url();
+            let mut c = diesel::PgConnection::establish(&admin).expect("PostgreSQL for tests (REWIND_TEST_PG_URL)");
+            c.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+            let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin);
+            TestDb { url: DatabaseUrl::Postgres(format!("{base}/{name}")), _dir: None, pg_name: Some(name) }
+        } else {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join("rewind.db").to_string_lossy().into_owned();
+            TestDb { url: DatabaseUrl::Sqlite(path), _dir: Some(dir), pg_name: None }
+        }
+    }
+
+    /// The URL as `DATABASE_URL` takes it.
+    pub fn url_string(&self) -> String {
+        match &self.url {
+            DatabaseUrl::Postgres(u) | DatabaseUrl::Sqlite(u) => u.clone(),
+        }
+    }
+
+    /// A plain connection (not migrated by itself).
+    pub fn connect(&self) -> DbConn {
+        db::connect(&self.url).expect("connect to test database")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = &self.pg_name {
+            use diesel::connection::SimpleConnection;
+            use diesel::Connection;
+            if let Ok(mut c) = diesel::PgConnection::establish(&pg_admin_url()) {
+                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// The bootstrap admin's token in every test app.
+pub const ADMIN: &str = "test-admin-token";
+
+/// A running app on a fresh database.
+pub struct TestApp<S> {
+    pub svc: S,
+    pub state: web::Data<AppState>,
+    pub db: TestDb,
+}
+
+/// Starts the app with the default settings.
+pub async fn spawn(
+) -> TestApp<impl Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>> {
+    spawn_with(Settings::default()).await
+}
+
+/// Starts the app with `settings`, the worker polling every 20 ms.
+pub async fn spawn_with(
+    settings: Settings,
+) -> TestApp<impl Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>> {
+    let db = TestDb::new();
+    let pool = db::build_pool(&db.url, 6).expect("pool");
+    {
+        let mut conn = pool.get().unwrap();
+        rewind::service::users::bootstrap_admin(&mut conn, Some(ADMIN.into())).unwrap();
+    }
+    let state = web::Data::new(AppState { pool, settings, wake: Arc::new(tokio::sync::Notify::new()) });
+    actix_web::rt::spawn(rewind::worker::run(state.clone(), Duration::from_millis(20)));
+    let st = state.clone();
+    let svc = actix_web::test::init_service(App::new().configure(move |c| app::configure(c, st.clone()))).await;
+    TestApp { svc, state, db }
+}
+
+impl<S> TestApp<S>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>,
+{
+    /// Sends a request; answers the status, the headers and the JSON body (Null when empty).
+    pub async fn call(&self, req: TestRequest) -> (StatusCode, actix_web::http::header::HeaderMap, Value) {
+        let res = actix_web::test::call_service(&self.svc, req.to_request()).await;
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = actix_web::test::read_body(res).await;
+        let value = if body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&body).unwrap_or(Value::String(String::from_utf8_lossy(&body).into()))
+        };
+        (status, headers, value)
+    }
+
+    /// A request with a token and an optional JSON body; answers status and body.
+    pub async fn req(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut r = TestRequest::default()
+            .method(method.parse().unwrap())
+            .uri(path)
+            .insert_header(("authorization", format!("Bearer {token}")));
+        if let Some(b) = body {
+            r = r.set_json(b);
+        }
+        let (s, _, v) = self.call(r).await;
+        (s, v)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.req("GET", path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.req("POST", path, token, Some(body)).await
+    }
+
+    /// Creates a user with a role and answers `(id, token)`.
+    pub async fn user(&self, name: &str, role: &str) -> (String, String) {
+        let (s, u) = self.post("/v1/users", ADMIN, json!({"name": name, "role": role})).await;
+        assert_eq!(s, StatusCode::CREATED, "{u}");
+        let id = u["data"]["id"].as_str().unwrap().to_string();
+        let (s, t) = self.post(&format!("/v1/users/{id}/tokens"), ADMIN, json!({})).await;
+        assert_eq!(s, StatusCode::CREATED, "{t}");
+        (id, t["data"]["token"].as_str().unwrap().to_string())
+    }
+
+    /// An editor with a grant on each of `envs`.
+    pub async fn editor(&self, name: &str, envs: &[&str]) -> (String, String) {
+        let (id, token) = self.user(name, "editor").await;
+        for e in envs {
+            let (s, _) = self.req("PUT", &format!("/v1/users/{id}/grants/{e}"), ADMIN, None).await;
+            assert_eq!(s, StatusCode::NO_CONTENT);
+        }
+        (id, token)
+    }
+
+    pub async fn env(&self, name: &str) {
+        let (s, v) = self.post("/v1/environments", ADMIN, json!({"name": name})).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+
+    /// An entry with `versions` versions in `en`; answers its id.
+    pub async fn item(&self, versions: i32) -> String {
+        let (s, v) = self
+            .post(
+                "/v1/items",
+                ADMIN,
+                json!({"kind": "entry", "content_type": "page", "locale": "en", "content": {"v": 1}}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let id = v["data"]["id"].as_str().unwrap().to_string();
+        for n in 2..=versions {
+            let (s, _) = self
+                .post(&format!("/v1/items/{id}/versions"), ADMIN, json!({"locale": "en", "content": {"v": n}}))
+                .await;
+            assert_eq!(s, StatusCode::CREATED);
+        }
+        id
+    }
+
+    pub async fn publish(&self, env: &str, token: &str, item: &str, version: i32) -> (StatusCode, Value) {
+        self.post(
+            &format!("/v1/environments/{env}/publish"),
+            token,
+            json!({"item_id": item, "locale": "en", "version": version}),
+        )
+        .await
+    }
+
+    pub async fn unpublish(&self, env: &str, token: &str, item: &str) -> (StatusCode, Value) {
+        self.post(&format!("/v1/environments/{env}/unpublish"), token, json!({"item_id": item, "locale": "en"})).await
+    }
+
+    /// The published version of `(item, en)` in `env` (None when unpublished or never written).
+    pub async fn state(&self, env: &str, item: &str) -> Option<i64> {
+        let (s, v) = self.get(&format!("/v1/environments/{env}/publish-state?item_id={item}"), ADMIN).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["data"].as_array().unwrap().iter().find(|x| x["locale"] == "en").and_then(|x| x["version"].as_i64())
+    }
+
+    /// The number of events of `env`, all items.
+    pub async fn event_count(&self, env: &str) -> usize {
+        let (_, v) = self.get(&format!("/v1/environments/{env}/events?limit=500"), ADMIN).await;
+        v["data"].as_array().unwrap().len()
+    }
+
+    /// A standard release with `(item, action, version)` items in `en`; answers its id.
+    pub async fn release(&self, token: &str, name: &str, items: &[(&str, &str, Option<i32>)]) -> String {
+        let (s, v) = self.post("/v1/releases", token, json!({"name": name})).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let id = v["data"]["id"].as_str().unwrap().to_string();
+        if !items.is_empty() {
+            let items: Vec<Value> = items
+                .iter()
+                .map(|(i, a, v)| json!({"item_id": i, "locale": "en", "action": a, "version": v}))
+                .collect();
+            let (s, v) = self.post(&format!("/v1/releases/{id}/items"), token, json!({"items": items})).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+        }
+        id
+    }
+
+    /// Deploys and waits for the deployments to finish; answers the status and body.
+    pub async fn deploy(&self, release: &str, token: &str, envs: &[&str]) -> (StatusCode, Value) {
+        let r = TestRequest::post()
+            .uri(&format!("/v1/releases/{release}/deploy"))
+            .insert_header(("authorization", format!("Bearer {token}")))
+            .insert_header(("prefer", "wait=30"))
+            .set_json(json!({"environments": envs}));
+        let (s, _, v) = self.call(r).await;
+        (s, v)
+    }
+
+    /// Deploys to one environment and asserts that the deployment succeeded; answers it.
+    pub async fn deploy_ok(&self, release: &str, token: &str, env: &str) -> Value {
+        let (s, v) = self.deploy(release, token, &[env]).await;
+        assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+        let d = v["data"][0].clone();
+        assert_eq!(d["status"], "succeeded", "{d}");
+        d
+    }
+
+    /// Polls a deployment until it has finished (or 30 s).
+    pub async fn finished(&self, id: &str) -> Value {
+        for _ in 0..1500 {
+            let (_, v) = self.get(&format!("/v1/deployments/{id}"), ADMIN).await;
+            let status = v["data"]["status"].as_str().unwrap_or("").to_string();
+            if ["succeeded", "failed", "cancelled"].contains(&status.as_str()) {
+                return v["data"].clone();
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("deployment {id} did not finish");
+    }
+
+    /// The per-key items of a deployment.
+    pub async fn deployment_items(&self, id: &str) -> Vec<Value> {
+        let (s, v) = self.get(&format!("/v1/deployments/{id}/items?limit=500"), ADMIN).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["data"].as_array().unwrap().clone()
+    }
+}
+
+/// Asserts a problem+json answer with this status and code.
+pub fn assert_problem(status: StatusCode, body: &Value, want_status: u16, code: &str) {
+    assert_eq!(status.as_u16(), want_status, "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], want_status, "{body}");
+}

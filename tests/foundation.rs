@@ -1,0 +1,288 @@
+//! Users, environments, items, publishing (P1–P3) and the request rules (X1, X2, X4).
+
+mod common;
+
+use actix_web::http::StatusCode;
+use actix_web::test::TestRequest;
+use common::{assert_problem, spawn, ADMIN};
+use serde_json::json;
+
+#[actix_web::test]
+async fn p1_publish_sets_state_and_writes_one_event_also_for_a_republish() {
+    let app = spawn().await;
+    app.env("production").await;
+    let item = app.item(2).await;
+    let (s, v) = app.publish("production", ADMIN, &item, 1).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["data"]["version"], 1);
+    assert_eq!(app.state("production", &item).await, Some(1));
+    assert_eq!(app.event_count("production").await, 1);
+    // A republish of the published version is a change too.
+    let (s, v) = app.publish("production", ADMIN, &item, 1).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(app.event_count("production").await, 2);
+    let (_, ev) = app.get("/v1/environments/production/events", ADMIN).await;
+    assert_eq!(ev["data"][0]["from_version"], 1);
+    assert_eq!(ev["data"][0]["to_version"], 1);
+    assert_eq!(ev["data"][0]["cause"], "manual");
+    assert_eq!(ev["data"][0]["id"], v["data"]["last_event_id"]);
+}
+
+#[actix_web::test]
+async fn p1_publishing_an_unknown_version_is_422_and_writes_nothing() {
+    let app = spawn().await;
+    app.env("production").await;
+    let item = app.item(1).await;
+    let (s, v) = app.publish("production", ADMIN, &item, 7).await;
+    assert_problem(s, &v, 422, "version_not_found");
+    let (s, v) = app
+        .post("/v1/environments/production/publish", ADMIN, json!({"item_id": item, "locale": "de", "version": 1}))
+        .await;
+    assert_problem(s, &v, 422, "version_not_found");
+    assert_eq!(app.event_count("production").await, 0);
+    assert_eq!(app.state("production", &item).await, None);
+}
+
+#[actix_web::test]
+async fn p2_unpublish_sets_none_and_unpublishing_the_unpublished_is_409() {
+    let app = spawn().await;
+    app.env("production").await;
+    let item = app.item(1).await;
+    let (s, v) = app.unpublish("production", ADMIN, &item).await;
+    assert_problem(s, &v, 409, "not_published");
+    assert_eq!(app.event_count("production").await, 0);
+    app.publish("production", ADMIN, &item, 1).await;
+    let (s, v) = app.unpublish("production", ADMIN, &item).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v["data"]["version"].is_null());
+    assert_eq!(app.event_count("production").await, 2);
+    let (s, v) = app.unpublish("production", ADMIN, &item).await;
+    assert_problem(s, &v, 409, "not_published");
+    assert_eq!(app.event_count("production").await, 2);
+}
+
+#[actix_web::test]
+async fn p3_publishing_needs_a_grant_on_the_environment_or_admin() {
+    let app = spawn().await;
+    app.env("production").await;
+    app.env("staging").await;
+    let item = app.item(1).await;
+    let (_, editor) = app.editor("ed", &["staging"]).await;
+    let (_, viewer) = app.user("vi", "viewer").await;
+    let (s, v) = app.publish("production", &editor, &item, 1).await;
+    assert_problem(s, &v, 403, "forbidden");
+    let (s, v) = app.publish("production", &viewer, &item, 1).await;
+    assert_problem(s, &v, 403, "forbidden");
+    assert_eq!(app.state("production", &item).await, None);
+    let (s, _) = app.publish("staging", &editor, &item, 1).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = app.unpublish("production", &editor, &item).await;
+    assert_problem(s, &v, 403, "forbidden");
+    let (s, v) = app.get("/v1/me", &editor).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["data"]["grants"], json!(["staging"]));
+}
+
+#[actix_web::test]
+async fn x1_errors_are_problem_json_with_a_code_and_field_errors() {
+    let app = spawn().await;
+    let r = TestRequest::post()
+        .uri("/v1/environments")
+        .insert_header(("authorization", format!("Bearer {ADMIN}")))
+        .set_json(json!({"name": "Bad Name"}));
+    let (s, h, v) = app.call(r).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    assert_eq!(h.get("content-type").unwrap(), "application/problem+json");
+    assert_eq!(v["errors"][0]["field"], "name");
+    assert!(v["type"].is_string() && v["title"].is_string() && v["detail"].is_string());
+}
+
+#[actix_web::test]
+async fn x2_malformed_input_is_400_invalid_request() {
+    let app = spawn().await;
+    app.env("production").await;
+    let bad_json = TestRequest::post()
+        .uri("/v1/items")
+        .insert_header(("authorization", format!("Bearer {ADMIN}")))
+        .insert_header(("content-type", "application/json"))
+        .set_payload("{\"kind\": ");
+    let (s, _, v) = app.call(bad_json).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    let cases = [
+        ("/v1/items", json!({"kind": "entry", "content_type": "p", "locale": "en", "content": {}, "extra": 1})),
+        ("/v1/items", json!({"kind": "blob", "locale": "en", "content": {}})),
+        ("/v1/items", json!({"kind": "entry", "content_type": "p", "locale": "EN", "content": {}})),
+        ("/v1/items", json!({"kind": "entry", "content_type": "p", "locale": "en", "content": [1]})),
+        ("/v1/environments/production/publish", json!({"item_id": "not-a-uuid", "locale": "en", "version": 1})),
+        ("/v1/environments/production/publish", json!({"item_id": "x", "locale": "en", "version": "one"})),
+        ("/v1/users", json!({"name": "x", "role": "root"})),
+    ];
+    for (path, body) in cases {
+        let (s, v) = app.post(path, ADMIN, body.clone()).await;
+        assert_problem(s, &v, 400, "invalid_request");
+    }
+    let (s, v) = app.get("/v1/items/not-a-uuid", ADMIN).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    let (s, v) = app.get("/v1/items?limit=0", ADMIN).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    let (s, v) = app.get("/v1/items?limit=abc", ADMIN).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    let (s, v) = app.get("/v1/environments/production/publish-state?at=yesterday", ADMIN).await;
+    assert_problem(s, &v, 400, "invalid_request");
+}
+
+#[actix_web::test]
+async fn x2_no_or_bad_token_is_401_with_www_authenticate() {
+    let app = spawn().await;
+    let (s, h, v) = app.call(TestRequest::get().uri("/v1/me")).await;
+    assert_problem(s, &v, 401, "unauthorized");
+    assert_eq!(h.get("www-authenticate").unwrap(), "Bearer");
+    let (s, v) = app.get("/v1/me", "wrong").await;
+    assert_problem(s, &v, 401, "unauthorized");
+}
+
+#[actix_web::test]
+async fn x2_bodies_over_the_limit_and_content_over_1_mib_are_413() {
+    let app = spawn().await;
+    let big = "x".repeat(1024 * 1024 + 10);
+    let (s, v) = app.post("/v1/items", ADMIN, json!({"kind": "asset", "locale": "en", "content": {"data": big}})).await;
+    assert_problem(s, &v, 413, "payload_too_large");
+    let huge = "x".repeat(3 * 1024 * 1024);
+    let (s, v) =
+        app.post("/v1/items", ADMIN, json!({"kind": "asset", "locale": "en", "content": {"data": huge}})).await;
+    assert_problem(s, &v, 413, "payload_too_large");
+    let (_, v) = app.get("/v1/items", ADMIN).await;
+    assert_eq!(v["data"].as_array().unwrap().len(), 0, "nothing was written");
+}
+
+#[actix_web::test]
+async fn x2_taken_names_are_409_and_unknown_routes_404() {
+    let app = spawn().await;
+    app.env("production").await;
+    let (s, v) = app.post("/v1/environments", ADMIN, json!({"name": "production"})).await;
+    assert_problem(s, &v, 409, "name_taken");
+    app.user("ann", "editor").await;
+    let (s, v) = app.post("/v1/users", ADMIN, json!({"name": "ann", "role": "viewer"})).await;
+    assert_problem(s, &v, 409, "name_taken");
+    let (s, v) = app.get("/v1/nowhere", ADMIN).await;
+    assert_problem(s, &v, 404, "not_found");
+    let (s, v) = app.get("/nowhere", ADMIN).await;
+    assert_problem(s, &v, 404, "not_found");
+    let (s, v) = app.get("/v1/environments/staging", ADMIN).await;
+    assert_problem(s, &v, 404, "not_found");
+}
+
+#[actix_web::test]
+async fn x2_only_admins_manage_users_and_environments() {
+    let app = spawn().await;
+    let (id, editor) = app.user("ed", "editor").await;
+    let (s, v) = app.post("/v1/environments", &editor, json!({"name": "x"})).await;
+    assert_problem(s, &v, 403, "forbidden");
+    let (s, v) = app.post("/v1/users", &editor, json!({"name": "y", "role": "admin"})).await;
+    assert_problem(s, &v, 403, "forbidden");
+    let (s, _) = app.post(&format!("/v1/users/{id}/tokens"), &editor, json!({"label": "mine"})).await;
+    assert_eq!(s, StatusCode::CREATED, "a user may make their own token");
+    let (admin_id, _) = {
+        let (_, me) = app.get("/v1/me", ADMIN).await;
+        (me["data"]["id"].as_str().unwrap().to_string(), ())
+    };
+    let (s, v) = app.post(&format!("/v1/users/{admin_id}/tokens"), &editor, json!({})).await;
+    assert_problem(s, &v, 403, "forbidden");
+}
+
+#[actix_web::test]
+async fn x4_lists_page_newest_first_with_a_cursor() {
+    let app = spawn().await;
+    let mut ids = vec![];
+    for _ in 0..5 {
+        ids.push(app.item(1).await);
+    }
+    ids.reverse();
+    let (_, p1) = app.get("/v1/items?limit=2", ADMIN).await;
+    let got: Vec<&str> = p1["data"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+    assert_eq!(got, &ids[0..2]);
+    let cursor = p1["next_cursor"].as_str().unwrap();
+    let (_, p2) = app.get(&format!("/v1/items?limit=2&cursor={cursor}"), ADMIN).await;
+    let (_, p3) = app.get(&format!("/v1/items?limit=2&cursor={}", p2["next_cursor"].as_str().unwrap()), ADMIN).await;
+    assert_eq!(p2["data"][0]["id"], ids[2]);
+    assert_eq!(p3["data"].as_array().unwrap().len(), 1);
+    assert!(p3["next_cursor"].is_null());
+    let (_, one) = app.get(&format!("/v1/items/{}", ids[0]), ADMIN).await;
+    assert_eq!(one["data"]["id"], ids[0]);
+}
+
+#[actix_web::test]
+async fn x4_publish_state_as_of_a_time_and_the_log_filtered_by_item() {
+    let app = spawn().await;
+    app.env("production").await;
+    let a = app.item(3).await;
+    let b = app.item(1).await;
+    app.publish("production", ADMIN, &a, 1).await;
+    app.publish("production", ADMIN, &b, 1).await;
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+    let then = chrono::Utc::now().to_rfc3339();
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+    app.publish("production", ADMIN, &a, 3).await;
+    app.unpublish("production", ADMIN, &b).await;
+    let (s, v) =
+        app.get(&format!("/v1/environments/production/publish-state?at={}", then.replace('+', "%2B")), ADMIN).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let at: Vec<(String, i64)> = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["item_id"].as_str().unwrap().to_string(), s["version"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(at.len(), 2);
+    assert!(at.contains(&(a.clone(), 1)) && at.contains(&(b.clone(), 1)));
+    assert_eq!(app.state("production", &a).await, Some(3));
+    assert_eq!(app.state("production", &b).await, None);
+    let (_, ev) = app.get(&format!("/v1/environments/production/events?item_id={a}"), ADMIN).await;
+    assert_eq!(ev["data"].as_array().unwrap().len(), 2);
+}
+
+#[actix_web::test]
+async fn versions_number_per_locale_and_references_must_exist() {
+    let app = spawn().await;
+    let a = app.item(2).await;
+    let (s, v) = app.post(&format!("/v1/items/{a}/versions"), ADMIN, json!({"locale": "de", "content": {}})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(v["data"]["version"], 1);
+    let (_, item) = app.get(&format!("/v1/items/{a}"), ADMIN).await;
+    assert_eq!(item["data"]["locales"], json!({"de": 1, "en": 2}));
+    let ghost = uuid::Uuid::now_v7().to_string();
+    let (s, v) = app
+        .post(&format!("/v1/items/{a}/versions"), ADMIN, json!({"locale": "en", "content": {}, "references": [ghost]}))
+        .await;
+    assert_problem(s, &v, 422, "item_not_found");
+    let (_, list) = app.get(&format!("/v1/items/{a}/versions"), ADMIN).await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 3);
+    let (s, v) = app.post("/v1/items", ADMIN, json!({"kind": "entry", "locale": "en", "content": {}})).await;
+    assert_problem(s, &v, 400, "invalid_request");
+}
+
+#[actix_web::test]
+async fn health_metrics_and_openapi_need_no_token() {
+    let app = spawn().await;
+    for path in ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs/"] {
+        let (s, _, _) = app.call(TestRequest::get().uri(path)).await;
+        assert_eq!(s, StatusCode::OK, "{path}");
+    }
+    let (_, _, doc) = app.call(TestRequest::get().uri("/openapi.json")).await;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert!(doc["paths"]["/v1/releases/{id}/rollback"].is_object());
+    let (_, h, _) = app.call(TestRequest::get().uri("/healthz")).await;
+    assert!(h.contains_key("x-request-id"));
+}
+
+#[test]
+fn migrations_run_up_down_up() {
+    let db = common::TestDb::new();
+    let mut conn = db.connect();
+    rewind::db::migrate(&mut conn).unwrap();
+    rewind::db::revert_all(&mut conn).unwrap();
+    rewind::db::migrate(&mut conn).unwrap();
+    use diesel::prelude::*;
+    let n: i64 = rewind::db::schema::publish_events::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(n, 0);
+}
