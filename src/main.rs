@@ -24,8 +24,17 @@ fn init_tracing(format: &str) {
     }
 }
 
-fn main() -> Result<(), Failure> {
-    let cli = Cli::parse();
+fn main() -> std::process::ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
     init_tracing(&cli.log_format);
     let url = DatabaseUrl::parse(&cli.database_url);
     match cli.command {

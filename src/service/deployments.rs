@@ -516,7 +516,17 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
             "deployment succeeded"
         ),
         Ok(None) => {}
-        Err(AppError::Unavailable) => return Err(AppError::Unavailable),
+        Err(AppError::Unavailable) => {
+            // Nothing was applied and the database may answer again: queue it for another try.
+            diesel::update(deployments::table.find(id))
+                .filter(deployments::status.eq(DeploymentStatus::InProgress.as_str()))
+                .set((
+                    deployments::status.eq(DeploymentStatus::Queued.as_str()),
+                    deployments::started_at.eq(None::<NaiveDateTime>),
+                ))
+                .execute(conn)?;
+            return Err(AppError::Unavailable);
+        }
         Err(e) => {
             tracing::warn!(error = %e, "deployment failed");
             diesel::update(deployments::table.find(id))

@@ -121,9 +121,5 @@ pub fn list(conn: &mut DbConn, caller: &Caller, release_id: &str, page: &PagePar
         q = q.filter(rel::id.lt(c.clone()));
     }
     let rows = Page::from_rows(q.load::<ReleaseRow>(conn)?, page.limit, |r| r.id.clone());
-    let mut data = Vec::with_capacity(rows.data.len());
-    for r in rows.data {
-        data.push(releases::view(conn, r)?);
-    }
-    Ok(Page { data, next_cursor: rows.next_cursor })
+    Ok(Page { data: releases::views(conn, rows.data)?, next_cursor: rows.next_cursor })
 }
