@@ -142,6 +142,7 @@ pub fn items(
 }
 
 /// L7: cancels a scheduled or queued deployment, by its deployer or an admin.
+#[tracing::instrument(skip_all, fields(user = %caller.id))]
 pub fn cancel(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<DeploymentView> {
     let d = row(conn, id)?;
     if d.deployed_by != caller.id && !caller.is_admin() {
@@ -193,6 +194,7 @@ pub fn check_release_deployable(
 }
 
 /// L4 and B6: creates one deployment of the release per environment, queued or scheduled.
+#[tracing::instrument(skip_all, fields(user = %caller.id))]
 pub fn create_for_release(
     conn: &mut DbConn,
     caller: &Caller,
@@ -241,6 +243,7 @@ pub fn create_for_release(
 }
 
 /// E1–E3: starts an environment rollback to `target` (or the last good state before the active one).
+#[tracing::instrument(skip_all, fields(user = %caller.id))]
 pub fn create_environment_rollback(
     conn: &mut DbConn,
     caller: &Caller,
@@ -543,6 +546,7 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
 }
 
 /// B9: the plan a deployment of the release to the environment started now would carry out.
+#[tracing::instrument(skip_all, fields(user = %caller.id))]
 pub fn preview(conn: &mut DbConn, caller: &Caller, release_id: &str, environment: &str) -> AppResult<Vec<PlannedItem>> {
     let release = super::releases::visible(conn, caller, release_id)?;
     let env = environments::named_in_body(conn, environment)?;

@@ -13,6 +13,7 @@ use crate::domain::validate;
 use crate::error::{AppError, AppResult};
 
 /// P1: publishes a version of `(item, locale)`; a republish of the published version is a change too.
+#[tracing::instrument(skip_all, fields(user = %caller.id))]
 pub fn publish(
     conn: &mut DbConn,
     caller: &Caller,
@@ -38,6 +39,7 @@ pub fn publish(
 }
 
 /// P2: unpublishes `(item, locale)`; 409 `not_published` when nothing is published.
+#[tracing::instrument(skip_all, fields(user = %caller.id))]
 pub fn unpublish(
     conn: &mut DbConn,
     caller: &Caller,

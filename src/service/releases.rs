@@ -115,6 +115,7 @@ fn check_name(name: &str) -> AppResult<()> {
 }
 
 /// Creates a standard release owned by the caller.
+#[tracing::instrument(skip_all, fields(user = %caller.id))]
 pub fn create(conn: &mut DbConn, caller: &Caller, name: &str, description: Option<String>) -> AppResult<ReleaseView> {
     caller.require_writer()?;
     check_name(name)?;
@@ -181,6 +182,7 @@ pub fn update(
 }
 
 /// L8: hides a release and keeps its history; 409 `release_busy` while a deployment is pending.
+#[tracing::instrument(skip_all, fields(user = %caller.id))]
 pub fn delete(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<()> {
     caller.require_writer()?;
     write_transaction(conn, |conn| {
@@ -226,6 +228,7 @@ fn writable(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<ReleaseRo
 }
 
 /// Removes one key from a release (404 when it is not in it).
+#[tracing::instrument(skip_all, fields(user = %caller.id))]
 pub fn remove_item(conn: &mut DbConn, caller: &Caller, id: &str, item_id: &str, locale: &str) -> AppResult<()> {
     write_transaction(conn, |conn| {
         writable(conn, caller, id)?;
@@ -263,6 +266,7 @@ fn references_of(
 
 /// L2: adds items (replacing the action and version of a key already in the release), and with
 /// `include_references` what their versions reference, to depth 5, at its latest version.
+#[tracing::instrument(skip_all, fields(user = %caller.id))]
 pub fn add_items(
     conn: &mut DbConn,
     caller: &Caller,

@@ -51,6 +51,7 @@ pub fn first_and_latest(
 }
 
 /// B1–B4: the caller's rollback release of a release; `true` when it was created just now.
+#[tracing::instrument(skip_all, fields(user = %caller.id))]
 pub fn create(conn: &mut DbConn, caller: &Caller, release_id: &str) -> AppResult<(ReleaseView, bool)> {
     caller.require_writer()?;
     write_transaction(conn, |conn| {
