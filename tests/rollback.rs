@@ -315,7 +315,7 @@ async fn b8_a_rollback_touches_only_its_keys_in_its_environment_and_creates_no_v
 }
 
 #[actix_web::test]
-async fn e1_e5_environment_rollback_is_a_deployment_in_the_history() {
+async fn e1_environment_rollback_is_a_deployment_in_the_history() {
     let app = spawn().await;
     app.env("production").await;
     let a = app.item(3).await;
@@ -337,7 +337,6 @@ async fn e1_e5_environment_rollback_is_a_deployment_in_the_history() {
     assert_eq!(dep["reason"], "bad");
     assert_eq!(dep["rolled_back_to_deployment_id"], d1["id"]);
     assert!(dep["release_id"].is_null());
-    assert!(v["data"].as_object().unwrap().contains_key("active_deployment"));
     assert_eq!(app.state("production", &a).await, Some(1));
     let (_, hist) = app.get("/v1/environments/production/deployments", ADMIN).await;
     assert_eq!(hist["data"][0]["id"], dep["id"]);
@@ -510,4 +509,35 @@ async fn b7_concurrent_manual_publishes_and_a_rollback_lose_no_update() {
             other => panic!("unexpected outcome {other}"),
         }
     }
+}
+
+#[actix_web::test]
+async fn e5_the_answer_carries_the_new_deployment_and_the_active_one() {
+    let app = spawn().await;
+    app.env("production").await;
+    let a = app.item(2).await;
+    let r1 = app.release(ADMIN, "R1", &[(&a, "publish", Some(1))]).await;
+    let r2 = app.release(ADMIN, "R2", &[(&a, "publish", Some(2))]).await;
+    app.deploy_ok(&r1, ADMIN, "production").await;
+    let d2 = app.deploy_ok(&r2, ADMIN, "production").await;
+    // Without waiting, the environment's active deployment is still the one before.
+    let (s, v) = app.post("/v1/environments/production/rollback", ADMIN, json!({})).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(v["data"]["deployment"]["trigger"], "rollback");
+    assert!(["queued", "in_progress", "succeeded"].contains(&v["data"]["deployment"]["status"].as_str().unwrap()));
+    let active = &v["data"]["active_deployment"];
+    assert!(active["id"] == d2["id"] || active["id"] == v["data"]["deployment"]["id"], "{v}");
+    let first = app.finished(v["data"]["deployment"]["id"].as_str().unwrap()).await;
+    // With Prefer: wait, the answer comes when it has finished: the new one is active.
+    let r = actix_web::test::TestRequest::post()
+        .uri("/v1/environments/production/rollback")
+        .insert_header(("authorization", format!("Bearer {ADMIN}")))
+        .insert_header(("prefer", "wait=30"))
+        .set_json(json!({"reason": "undo"}));
+    let (s, _, v) = app.call(r).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(v["data"]["deployment"]["status"], "succeeded");
+    assert_eq!(v["data"]["active_deployment"]["id"], v["data"]["deployment"]["id"]);
+    assert_eq!(v["data"]["deployment"]["rolled_back_to_deployment_id"], d2["id"]);
+    assert_ne!(first["id"], v["data"]["deployment"]["id"]);
 }
