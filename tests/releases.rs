@@ -417,7 +417,7 @@ async fn x3_a_repeated_idempotency_key_answers_the_first_answer_and_does_nothing
     assert_eq!(ids(&list).len(), 1);
     let (s, _, v) = app.call(keyed(&path, "k-1", json!({"environments": ["staging"]}))).await;
     assert_problem(s, &v, 422, "idempotency_key_reused");
-    let (s, _, v) = app.call(keyed(&format!("/v1/environments/production/rollback"), "k-1", json!({}))).await;
+    let (s, _, v) = app.call(keyed("/v1/environments/production/rollback", "k-1", json!({}))).await;
     assert_problem(s, &v, 422, "idempotency_key_reused");
     let (s, _, v) = app.call(keyed(&path, &"x".repeat(256), json!({"environments": ["production"]}))).await;
     assert_problem(s, &v, 400, "invalid_request");

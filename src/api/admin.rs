@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::wire::{Data, List, Me, Token, User};
-use super::{db, path_id, Auth, PageQuery};
+use super::{db, from_json, optional_json, path_id, Auth, PageQuery};
 use crate::app::AppState;
 use crate::domain::Role;
 use crate::error::AppResult;
@@ -20,7 +20,7 @@ pub struct CreateUser {
 }
 
 /// `POST /v1/users/{id}/tokens`.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
     pub label: Option<String>,
@@ -73,13 +73,7 @@ pub async fn create_token(
     if id != caller.id {
         caller.require_admin()?;
     }
-    // The body is optional: no body is the same as `{}`.
-    let body: CreateToken = if body.iter().all(u8::is_ascii_whitespace) {
-        CreateToken::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| crate::error::AppError::invalid(format!("invalid JSON body: {e}")))?
-    };
-    let label = body.label;
+    let label = from_json::<CreateToken>(optional_json(&body)?)?.label;
     let (token_id, token) = db(&state, move |c| {
         users::get_user(c, &id)?;
         users::create_token(c, &id, label, None)

@@ -10,7 +10,7 @@ use super::keyed::{idempotent, prefer_wait, wait_for};
 use super::wire::{
     Data, Deployment, Environment, EnvironmentRollback as RollbackAnswer, List, PublishEvent, PublishState,
 };
-use super::{db, from_json, page_params, Auth, PageQuery};
+use super::{db, from_json, optional_json, page_params, Auth, PageQuery};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::service::{deployments, environments, publishing};
@@ -40,7 +40,7 @@ pub struct Unpublish {
 }
 
 /// `POST /v1/environments/{env}/rollback` (E1).
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RollbackEnvironment {
     pub target_deployment_id: Option<String>,
@@ -178,11 +178,7 @@ pub async fn rollback(
     env: web::Path<String>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let value: serde_json::Value = if body.iter().all(u8::is_ascii_whitespace) {
-        serde_json::json!({})
-    } else {
-        serde_json::from_slice(&body).map_err(|e| AppError::invalid(format!("invalid JSON body: {e}")))?
-    };
+    let value = optional_json(&body)?;
     let b: RollbackEnvironment = from_json(value.clone())?;
     let target =
         b.target_deployment_id.as_deref().map(|t| crate::service::parse_id("target_deployment_id", t)).transpose()?;

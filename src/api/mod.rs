@@ -120,6 +120,14 @@ pub fn query_config() -> web::QueryConfig {
         .error_handler(|err: QueryPayloadError, _| AppError::invalid(format!("invalid query: {err}")).into())
 }
 
+/// A JSON body that may be left out: no body (or only white space) is the same as `{}`.
+pub fn optional_json(body: &[u8]) -> AppResult<serde_json::Value> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(serde_json::json!({}));
+    }
+    serde_json::from_slice(body).map_err(|e| AppError::invalid(format!("invalid JSON body: {e}")))
+}
+
 /// Turns a parsed JSON value into a request type, with serde's message as the 400's detail.
 pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> AppResult<T> {
     serde_json::from_value(value).map_err(|e| AppError::invalid(format!("invalid JSON body: {e}")))

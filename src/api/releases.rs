@@ -245,9 +245,8 @@ pub async fn preview(
     Ok(HttpResponse::Ok().json(Data { data: plan.into_iter().map(PlanItem::from).collect::<Vec<_>>() }))
 }
 
-/// B1–B4: the caller's rollback release of this release (201 new, 200 existing).
+/// B1–B4: the caller's rollback release of this release (201 new, 200 existing). No body.
 #[utoipa::path(post, path = "/v1/releases/{id}/rollback", tag = "rollback", responses((status = 201, body = Data<Release>), (status = 200, body = Data<Release>)))]
-/// The request takes no body; one sent is ignored.
 pub async fn create_rollback(
     state: web::Data<AppState>,
     req: HttpRequest,
