@@ -104,6 +104,11 @@ pub fn recover(conn: &mut DbConn) -> AppResult<usize> {
     Ok(requeued)
 }
 
+/// How often a PostgreSQL worker looks for orphans of dead processes. Short because the check at
+/// start can miss one: a killed process's database session keeps the deployment's advisory lock
+/// until the statement it was running ends, which can be after the new process has started.
+const SWEEP_EVERY: Duration = Duration::from_secs(5);
+
 /// Claims and runs one deployment if one is due; whether it found one.
 pub fn run_one(conn: &mut DbConn) -> AppResult<bool> {
     let Some(id) = claim_next(conn)? else { return Ok(false) };
@@ -117,12 +122,12 @@ pub fn run_one(conn: &mut DbConn) -> AppResult<bool> {
 }
 
 /// Runs the worker loop until the process ends: run what is due, else sleep until woken or
-/// `poll` has passed. With PostgreSQL it also looks for orphans of dead processes each minute.
+/// `poll` has passed. With PostgreSQL it also looks for orphans of dead processes (`SWEEP_EVERY`).
 pub async fn run(state: web::Data<AppState>, poll: Duration) {
     let mut last_sweep = std::time::Instant::now();
     loop {
         let pool = state.pool.clone();
-        let sweep = last_sweep.elapsed() > Duration::from_secs(60);
+        let sweep = last_sweep.elapsed() > SWEEP_EVERY;
         let outcome = web::block(move || -> AppResult<bool> {
             let mut conn = pool.get()?;
             if sweep && matches!(*conn, DbConn::Pg(_)) {

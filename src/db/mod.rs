@@ -174,3 +174,29 @@ pub fn sql(conn: &DbConn, text: &str) -> diesel::query_builder::SqlQuery {
         DbConn::Sqlite(_) => diesel::sql_query(text.replace('$', "?")),
     }
 }
+
+/// The placeholders of a multi-row `VALUES` list, `rows` rows of `cols` parameters bound in
+/// order: `($1,$2),($3,$4)` on PostgreSQL and `(?,?),(?,?)` on SQLite, whose numbered parameters
+/// cost time that grows with the square of their count.
+pub fn values_list(conn: &DbConn, rows: usize, cols: usize) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(rows * cols * 4);
+    let mut n = 0;
+    for r in 0..rows {
+        out.push_str(if r == 0 { "(" } else { ",(" });
+        for c in 0..cols {
+            n += 1;
+            if c > 0 {
+                out.push(',');
+            }
+            match conn {
+                DbConn::Pg(_) => {
+                    let _ = write!(out, "${n}");
+                }
+                DbConn::Sqlite(_) => out.push('?'),
+            }
+        }
+        out.push(')');
+    }
+    out
+}

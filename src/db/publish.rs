@@ -116,35 +116,16 @@ pub fn apply_plan(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedItem]) 
     let mut ids = ids.into_iter();
     let mut position = 0i32;
     for chunk in plan.chunks(CHUNK_ROWS) {
-        let mut sql = String::with_capacity(80 + chunk.len() * 64);
-        sql.push_str(
+        let sql = format!(
             "INSERT INTO deployment_items (deployment_id, position, item_id, locale, action, version, \
-             prior_version, outcome, skip_reason, event_id) VALUES ",
+             prior_version, outcome, skip_reason, event_id) VALUES {}",
+            super::values_list(conn, chunk.len(), 10)
         );
-        for i in 0..chunk.len() {
-            let b = i * 9;
-            if i > 0 {
-                sql.push(',');
-            }
-            use std::fmt::Write;
-            let _ = write!(
-                sql,
-                "($1,${},${},${},${},${},${},${},${},${})",
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8,
-                b + 9,
-                b + 10
-            );
-        }
-        let mut q = super::sql(conn, &sql).into_boxed::<MultiBackend>().bind::<Text, _>(w.deployment_id.to_string());
+        let mut q = diesel::sql_query(sql).into_boxed::<MultiBackend>();
         for p in chunk {
             let event_id = if p.outcome == Outcome::Skipped { None } else { ids.next() };
             q = q
+                .bind::<Text, _>(w.deployment_id.to_string())
                 .bind::<Integer, _>(position)
                 .bind::<Text, _>(p.key.item_id.clone())
                 .bind::<Text, _>(p.key.locale.clone())

@@ -411,31 +411,20 @@ fn insert_items(
     position: &mut i64,
     replace: bool,
 ) -> AppResult<()> {
-    use std::fmt::Write;
     for chunk in items.chunks(5000) {
-        let mut sql =
-            String::from("INSERT INTO release_items (release_id, item_id, locale, action, version, position) VALUES ");
-        for i in 0..chunk.len() {
-            let b = i * 5;
-            let _ = write!(
-                sql,
-                "{}($1,${},${},${},${},${})",
-                if i > 0 { "," } else { "" },
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6
-            );
-        }
+        let mut sql = format!(
+            "INSERT INTO release_items (release_id, item_id, locale, action, version, position) VALUES {}",
+            crate::db::values_list(conn, chunk.len(), 6)
+        );
         sql.push_str(if replace {
             " ON CONFLICT (release_id, item_id, locale) DO UPDATE SET action = excluded.action, version = excluded.version"
         } else {
             " ON CONFLICT (release_id, item_id, locale) DO NOTHING"
         });
-        let mut q = crate::db::sql(conn, &sql).into_boxed::<MultiBackend>().bind::<Text, _>(release_id.to_string());
+        let mut q = diesel::sql_query(sql).into_boxed::<MultiBackend>();
         for it in chunk {
             q = q
+                .bind::<Text, _>(release_id.to_string())
                 .bind::<Text, _>(it.item_id.clone())
                 .bind::<Text, _>(it.locale.clone())
                 .bind::<Nullable<Text>, _>(Some(it.action.as_str()))
