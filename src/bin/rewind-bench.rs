@@ -1,0 +1,317 @@
+//! The deployment benchmark: seeds a fresh database with N items, then times adding them all to
+//! one release, deploying it, previewing its rollback release and deploying that. Prints one
+//! JSON line on stdout; progress goes to stderr.
+//!
+//! ```text
+//! rewind-bench --backend sqlite --items 100000
+//! rewind-bench --backend postgres --url postgres://postgres@127.0.0.1:5432/postgres --items 100000
+//! ```
+
+use std::error::Error;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Parser, ValueEnum};
+use diesel::connection::SimpleConnection;
+use diesel::sql_types::{Text, Timestamp};
+use diesel::{Connection, RunQueryDsl};
+use rewind::db::{self, DatabaseUrl, DbConn, Pool};
+use rewind::domain::{Action, DeploymentStatus};
+use rewind::service::deployments::{self, DeploymentView};
+use rewind::service::releases::{self, NewReleaseItem};
+use rewind::service::{environments, rollback, users, Caller};
+use serde::Serialize;
+
+/// Any failure ends the run with its message.
+type BenchResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
+
+/// The environment every deployment of the run goes to.
+const ENVIRONMENT: &str = "bench";
+
+/// Rows per multi-row insert of items, one bound id a row. Small because SQLite (3.40) spends
+/// time quadratic in the number of numbered parameters (`?N`) of a statement to compile it.
+const SEED_CHUNK: usize = 500;
+
+/// The command line.
+#[derive(Parser, Debug)]
+#[command(about = "Times a release deployment and its rollback on a fresh database")]
+struct Args {
+    /// The database backend to benchmark.
+    #[arg(long, value_enum)]
+    backend: Backend,
+    /// The PostgreSQL server to create the scratch database on (postgres only).
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    url: String,
+    /// How many items the release deploys.
+    #[arg(long, default_value_t = 100_000)]
+    items: usize,
+}
+
+/// Which backend the scratch database lives on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The name the JSON line reports.
+    fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A database that exists for one run and is removed when dropped, also after a panic.
+enum ScratchDb {
+    /// A SQLite file in the temp directory (with its `-wal` and `-shm` companions).
+    Sqlite(PathBuf),
+    /// A database on a PostgreSQL server: the server's admin URL and the database's name.
+    Postgres { admin_url: String, name: String },
+}
+
+impl ScratchDb {
+    /// Creates an empty database on `backend`; `admin_url` is used for PostgreSQL only.
+    fn create(backend: Backend, admin_url: &str) -> BenchResult<ScratchDb> {
+        let unique = uuid::Uuid::now_v7().simple().to_string();
+        match backend {
+            Backend::Sqlite => Ok(ScratchDb::Sqlite(std::env::temp_dir().join(format!("rewind-bench-{unique}.db")))),
+            Backend::Postgres => {
+                let name = format!("rewind_bench_{unique}");
+                let mut c = diesel::PgConnection::establish(admin_url)?;
+                c.batch_execute(&format!("CREATE DATABASE {name}"))?;
+                Ok(ScratchDb::Postgres { admin_url: admin_url.to_string(), name })
+            }
+        }
+    }
+
+    /// Where the service connects to.
+    fn url(&self) -> DatabaseUrl {
+        match self {
+            ScratchDb::Sqlite(path) => DatabaseUrl::Sqlite(path.to_string_lossy().into_owned()),
+            ScratchDb::Postgres { admin_url, name } => {
+                let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+                DatabaseUrl::Postgres(format!("{base}/{name}"))
+            }
+        }
+    }
+}
+
+impl Drop for ScratchDb {
+    fn drop(&mut self) {
+        match self {
+            ScratchDb::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            ScratchDb::Postgres { admin_url, name } => {
+                if let Ok(mut c) = diesel::PgConnection::establish(admin_url) {
+                    let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                }
+            }
+        }
+    }
+}
+
+/// What one run measured.
+struct Timings {
+    add_items_seconds: f64,
+    deploy_seconds: f64,
+    preview_seconds: f64,
+    rollback_seconds: f64,
+}
+
+/// Inserts `n` items with versions 1 and 2 in `en`, and publishes version 1 of every second
+/// item (by id) in the environment with one manual event each, as set-based statements.
+/// Answers the item ids in id order.
+fn seed(conn: &mut DbConn, environment_id: &str, actor: &str, n: usize) -> BenchResult<Vec<String>> {
+    let at = db::now();
+    let ids: Vec<String> = (0..n).map(|_| uuid::Uuid::now_v7().to_string()).collect();
+    db::write_transaction(conn, |conn| -> BenchResult<()> {
+        for chunk in ids.chunks(SEED_CHUNK) {
+            let rows: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, 'entry', 'page', $1)", i + 2)).collect();
+            let text = format!("INSERT INTO items (id, kind, content_type, created_at) VALUES {}", rows.join(","));
+            let mut q = db::sql(conn, &text).into_boxed::<db::MultiBackend>().bind::<Timestamp, _>(at);
+            for id in chunk {
+                q = q.bind::<Text, _>(id.clone());
+            }
+            q.execute(conn)?;
+        }
+        db::sql(
+            conn,
+            "INSERT INTO versions (item_id, locale, version, content, refs, created_at) \
+             SELECT i.id, 'en', v.n, '{\"n\":' || v.n || '}', '[]', $1 FROM items i \
+             CROSS JOIN (SELECT 1 AS n UNION ALL SELECT 2) v",
+        )
+        .bind::<Timestamp, _>(at)
+        .execute(conn)?;
+        db::sql(
+            conn,
+            "INSERT INTO publish_events (environment_id, item_id, locale, from_version, to_version, cause, \
+             deployment_id, actor, at) \
+             SELECT $1, id, 'en', NULL, 1, 'manual', NULL, $2, $3 \
+             FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM items) t WHERE n % 2 = 0 ORDER BY id",
+        )
+        .bind::<Text, _>(environment_id)
+        .bind::<Text, _>(actor)
+        .bind::<Timestamp, _>(at)
+        .execute(conn)?;
+        db::sql(
+            conn,
+            "INSERT INTO publish_states (environment_id, item_id, locale, version, last_event_id, updated_at) \
+             SELECT environment_id, item_id, locale, to_version, id, at FROM publish_events WHERE environment_id = $1",
+        )
+        .bind::<Text, _>(environment_id)
+        .execute(conn)?;
+        db::sql(
+            conn,
+            "UPDATE environments SET last_event_id = \
+             (SELECT COALESCE(max(id), 0) FROM publish_events WHERE environment_id = $1) WHERE id = $1",
+        )
+        .bind::<Text, _>(environment_id)
+        .execute(conn)?;
+        Ok(())
+    })?;
+    Ok(ids)
+}
+
+/// Claims and runs the one queued deployment on `conn`; answers it and the seconds it took.
+fn run_deployment(conn: &mut DbConn, id: &str) -> BenchResult<(DeploymentView, f64)> {
+    let started = Instant::now();
+    let ran = rewind::worker::run_one(conn)?;
+    let seconds = started.elapsed().as_secs_f64();
+    if !ran {
+        return Err("the worker found no deployment to run".into());
+    }
+    let d = deployments::get(conn, id)?;
+    if d.row.status != DeploymentStatus::Succeeded.as_str() {
+        return Err(format!("deployment {id} ended {}: {}", d.row.status, d.row.error.unwrap_or_default()).into());
+    }
+    Ok((d, seconds))
+}
+
+/// Queues a deployment of the release to the bench environment; answers its id.
+fn queue_deployment(conn: &mut DbConn, caller: &Caller, release_id: &str) -> BenchResult<String> {
+    let mut created = deployments::create_for_release(conn, caller, release_id, &[ENVIRONMENT.to_string()], None)?;
+    Ok(created.pop().ok_or("no deployment was created")?.row.id)
+}
+
+/// Seeds the database behind `pool`, then runs and times the measured steps.
+fn run(pool: &Pool, postgres: bool, n: usize) -> BenchResult<Timings> {
+    let mut conn = pool.get()?;
+    let token = users::bootstrap_admin(&mut conn, None)?.ok_or("the scratch database already has users")?;
+    let caller = users::authenticate(&mut conn, &token)?;
+    let env = environments::create(&mut conn, ENVIRONMENT)?;
+
+    eprintln!("seeding {n} items (half of them published at version 1)");
+    let started = Instant::now();
+    let ids = seed(&mut conn, &env.row.id, &caller.id, n)?;
+    eprintln!("seeded in {:.2}s", started.elapsed().as_secs_f64());
+
+    let release = releases::create(&mut conn, &caller, "bench", None)?;
+    let new_items: Vec<NewReleaseItem> = ids
+        .into_iter()
+        .map(|item_id| NewReleaseItem { item_id, locale: "en".into(), action: Action::Publish, version: Some(2) })
+        .collect();
+    let started = Instant::now();
+    releases::add_items(&mut conn, &caller, &release.row.id, new_items, false, n as i64)?;
+    let add_items_seconds = started.elapsed().as_secs_f64();
+    eprintln!("added {n} items to the release in {add_items_seconds:.2}s");
+    if postgres {
+        // Statistics as autovacuum would soon have them; without, the planner guesses empty tables.
+        conn.batch_execute("ANALYZE")?;
+    }
+
+    let id = queue_deployment(&mut conn, &caller, &release.row.id)?;
+    let (d, deploy_seconds) = run_deployment(&mut conn, &id)?;
+    if d.row.published as usize != n {
+        return Err(format!("the deployment published {} of {n} items", d.row.published).into());
+    }
+    eprintln!("deployed {n} items in {deploy_seconds:.2}s");
+
+    let (rollback_release, _) = rollback::create(&mut conn, &caller, &release.row.id)?;
+    let started = Instant::now();
+    let plan = deployments::preview(&mut conn, &caller, &rollback_release.row.id, ENVIRONMENT)?;
+    let preview_seconds = started.elapsed().as_secs_f64();
+    if plan.len() != n {
+        return Err(format!("the rollback preview planned {} of {n} items", plan.len()).into());
+    }
+    eprintln!("previewed the rollback of {n} items in {preview_seconds:.2}s");
+
+    let id = queue_deployment(&mut conn, &caller, &rollback_release.row.id)?;
+    let (d, rollback_seconds) = run_deployment(&mut conn, &id)?;
+    if (d.row.published + d.row.unpublished) as usize != n {
+        return Err(format!(
+            "the rollback published {} and unpublished {} of {n} items",
+            d.row.published, d.row.unpublished
+        )
+        .into());
+    }
+    eprintln!("rolled back {n} items in {rollback_seconds:.2}s");
+    Ok(Timings { add_items_seconds, deploy_seconds, preview_seconds, rollback_seconds })
+}
+
+/// The process's peak resident set (`VmHWM`) in MB, if `/proc` tells it.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// The JSON line a run prints, fields in this order.
+#[derive(Serialize)]
+struct Report {
+    backend: &'static str,
+    items: usize,
+    add_items_seconds: f64,
+    deploy_seconds: f64,
+    items_per_s: u64,
+    preview_seconds: f64,
+    preview_items_per_s: u64,
+    rollback_seconds: f64,
+    rollback_items_per_s: u64,
+    peak_rss_mb: Option<f64>,
+}
+
+/// Items per second, to a whole number.
+fn rate(n: usize, seconds: f64) -> u64 {
+    (n as f64 / seconds).round() as u64
+}
+
+/// Seconds to the millisecond.
+fn millis(seconds: f64) -> f64 {
+    (seconds * 1000.0).round() / 1000.0
+}
+
+fn main() -> BenchResult<()> {
+    let args = Args::parse();
+    if args.items == 0 {
+        return Err("--items must be at least 1".into());
+    }
+    let scratch = ScratchDb::create(args.backend, &args.url)?;
+    let pool = db::build_pool(&scratch.url(), 2)?;
+    let t = run(&pool, args.backend == Backend::Postgres, args.items)?;
+    drop(pool);
+    drop(scratch);
+    let n = args.items;
+    let report = Report {
+        backend: args.backend.name(),
+        items: n,
+        add_items_seconds: millis(t.add_items_seconds),
+        deploy_seconds: millis(t.deploy_seconds),
+        items_per_s: rate(n, t.deploy_seconds),
+        preview_seconds: millis(t.preview_seconds),
+        preview_items_per_s: rate(n, t.preview_seconds),
+        rollback_seconds: millis(t.rollback_seconds),
+        rollback_items_per_s: rate(n, t.rollback_seconds),
+        peak_rss_mb: peak_rss_mb().map(|mb| (mb * 10.0).round() / 10.0),
+    };
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(())
+}
