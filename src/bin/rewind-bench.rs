@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
 use diesel::connection::SimpleConnection;
-use diesel::sql_types::{Text, Timestamp};
+use diesel::sql_types::{BigInt, Text, Timestamp};
 use diesel::{Connection, RunQueryDsl};
 use rewind::db::{self, DatabaseUrl, DbConn, Pool};
 use rewind::domain::{Action, DeploymentStatus};
@@ -45,6 +45,10 @@ struct Args {
     /// How many items the release deploys.
     #[arg(long, default_value_t = 100_000)]
     items: usize,
+    /// Publish events already in the log before the deploy, spread over the release's keys: the
+    /// deploy, preview and rollback must cost the same on top of a short or a long history.
+    #[arg(long, default_value_t = 0)]
+    history: usize,
 }
 
 /// Which backend the scratch database lives on.
@@ -129,7 +133,7 @@ struct Timings {
 /// Inserts `n` items with versions 1 and 2 in `en`, and publishes version 1 of every second
 /// item (by id) in the environment with one manual event each, as set-based statements.
 /// Answers the item ids in id order.
-fn seed(conn: &mut DbConn, environment_id: &str, actor: &str, n: usize) -> BenchResult<Vec<String>> {
+fn seed(conn: &mut DbConn, environment_id: &str, actor: &str, n: usize, history: usize) -> BenchResult<Vec<String>> {
     let at = db::now();
     let ids: Vec<String> = (0..n).map(|_| uuid::Uuid::now_v7().to_string()).collect();
     db::write_transaction(conn, |conn| -> BenchResult<()> {
@@ -150,6 +154,22 @@ fn seed(conn: &mut DbConn, environment_id: &str, actor: &str, n: usize) -> Bench
         )
         .bind::<Timestamp, _>(at)
         .execute(conn)?;
+        // The history: `history` republishes of version 1, key after key in turn.
+        db::sql(
+            conn,
+            "INSERT INTO publish_events (environment_id, item_id, locale, from_version, to_version, cause, \
+             deployment_id, actor, at) \
+             WITH RECURSIVE s(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM s WHERE x + 1 < $4) \
+             SELECT $1, i.id, 'en', 1, 1, 'manual', NULL, $2, $3 FROM s \
+             JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM items) i ON i.n = s.x % $5 \
+             ORDER BY s.x",
+        )
+        .bind::<Text, _>(environment_id)
+        .bind::<Text, _>(actor)
+        .bind::<Timestamp, _>(at)
+        .bind::<BigInt, _>(history as i64)
+        .bind::<BigInt, _>(n as i64)
+        .execute(conn)?;
         db::sql(
             conn,
             "INSERT INTO publish_events (environment_id, item_id, locale, from_version, to_version, cause, \
@@ -164,7 +184,9 @@ fn seed(conn: &mut DbConn, environment_id: &str, actor: &str, n: usize) -> Bench
         db::sql(
             conn,
             "INSERT INTO publish_states (environment_id, item_id, locale, version, last_event_id, updated_at) \
-             SELECT environment_id, item_id, locale, to_version, id, at FROM publish_events WHERE environment_id = $1",
+             SELECT environment_id, item_id, locale, to_version, id, at FROM publish_events e \
+             WHERE environment_id = $1 AND id = (SELECT max(id) FROM publish_events l \
+             WHERE l.environment_id = $1 AND l.item_id = e.item_id AND l.locale = e.locale)",
         )
         .bind::<Text, _>(environment_id)
         .execute(conn)?;
@@ -202,15 +224,15 @@ fn queue_deployment(conn: &mut DbConn, caller: &Caller, release_id: &str) -> Ben
 }
 
 /// Seeds the database behind `pool`, then runs and times the measured steps.
-fn run(pool: &Pool, postgres: bool, n: usize) -> BenchResult<Timings> {
+fn run(pool: &Pool, postgres: bool, n: usize, history: usize) -> BenchResult<Timings> {
     let mut conn = pool.get()?;
     let token = users::bootstrap_admin(&mut conn, None)?.ok_or("the scratch database already has users")?;
     let caller = users::authenticate(&mut conn, &token)?;
     let env = environments::create(&mut conn, ENVIRONMENT)?;
 
-    eprintln!("seeding {n} items (half of them published at version 1)");
+    eprintln!("seeding {n} items (half of them published at version 1) and {history} events of history");
     let started = Instant::now();
-    let ids = seed(&mut conn, &env.row.id, &caller.id, n)?;
+    let ids = seed(&mut conn, &env.row.id, &caller.id, n, history)?;
     eprintln!("seeded in {:.2}s", started.elapsed().as_secs_f64());
 
     let release = releases::create(&mut conn, &caller, "bench", None)?;
@@ -269,6 +291,7 @@ fn peak_rss_mb() -> Option<f64> {
 struct Report {
     backend: &'static str,
     items: usize,
+    history_events: usize,
     add_items_seconds: f64,
     deploy_seconds: f64,
     items_per_s: u64,
@@ -296,13 +319,14 @@ fn main() -> BenchResult<()> {
     }
     let scratch = ScratchDb::create(args.backend, &args.url)?;
     let pool = db::build_pool(&scratch.url(), 2)?;
-    let t = run(&pool, args.backend == Backend::Postgres, args.items)?;
+    let t = run(&pool, args.backend == Backend::Postgres, args.items, args.history)?;
     drop(pool);
     drop(scratch);
     let n = args.items;
     let report = Report {
         backend: args.backend.name(),
         items: n,
+        history_events: args.history,
         add_items_seconds: millis(t.add_items_seconds),
         deploy_seconds: millis(t.deploy_seconds),
         items_per_s: rate(n, t.deploy_seconds),
