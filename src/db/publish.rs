@@ -68,35 +68,6 @@ pub fn write_one(conn: &mut DbConn, event: &NewPublishEvent) -> QueryResult<Publ
 /// Rows per multi-row insert: ten parameters a row stays under SQLite's 32,766.
 const CHUNK_ROWS: usize = 3000;
 
-/// Hands out `n` new event ids in ascending order. The caller holds the write lock: on SQLite
-/// the whole database's, so the next ids are free; on PostgreSQL the sequence hands them out.
-fn allocate_event_ids(conn: &mut DbConn, n: usize) -> QueryResult<Vec<i64>> {
-    #[derive(QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = BigInt)]
-        id: i64,
-    }
-    if n == 0 {
-        return Ok(vec![]);
-    }
-    let rows: Vec<Id> = match conn {
-        DbConn::Pg(_) => super::sql(
-            conn,
-            "SELECT nextval(pg_get_serial_sequence('publish_events', 'id')) AS id FROM generate_series(1, $1)",
-        )
-        .bind::<BigInt, _>(n as i64)
-        .load(conn)?,
-        DbConn::Sqlite(_) => {
-            let max: Option<i64> = publish_events::table.select(diesel::dsl::max(publish_events::id)).first(conn)?;
-            let base = max.unwrap_or(0);
-            return Ok((1..=n as i64).map(|i| base + i).collect());
-        }
-    };
-    let mut ids: Vec<i64> = rows.into_iter().map(|r| r.id).collect();
-    ids.sort_unstable();
-    Ok(ids)
-}
-
 /// What a deployment writes for its plan, in one transaction whose caller holds the lock.
 pub struct DeploymentWrite<'a> {
     pub deployment_id: &'a str,
@@ -110,35 +81,10 @@ pub struct DeploymentWrite<'a> {
 /// set-based statements for the events and the states. Returns the environment's
 /// `last_event_id` afterwards (E4's H for this deployment).
 pub fn apply_plan(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedItem]) -> QueryResult<i64> {
-    let writes = plan.iter().filter(|p| p.outcome != Outcome::Skipped).count();
-    let ids = allocate_event_ids(conn, writes)?;
-    let high = ids.last().copied();
-    let mut ids = ids.into_iter();
-    let mut position = 0i32;
-    for chunk in plan.chunks(CHUNK_ROWS) {
-        let sql = format!(
-            "INSERT INTO deployment_items (deployment_id, position, item_id, locale, action, version, \
-             prior_version, outcome, skip_reason, event_id) VALUES {}",
-            super::values_list(conn, chunk.len(), 10)
-        );
-        let mut q = diesel::sql_query(sql).into_boxed::<MultiBackend>();
-        for p in chunk {
-            let event_id = if p.outcome == Outcome::Skipped { None } else { ids.next() };
-            q = q
-                .bind::<Text, _>(w.deployment_id.to_string())
-                .bind::<Integer, _>(position)
-                .bind::<Text, _>(p.key.item_id.clone())
-                .bind::<Text, _>(p.key.locale.clone())
-                .bind::<Text, _>(p.action.as_str())
-                .bind::<Nullable<Integer>, _>(p.version)
-                .bind::<Nullable<Integer>, _>(p.prior_version)
-                .bind::<Text, _>(p.outcome.as_str())
-                .bind::<Nullable<Text>, _>(p.skip_reason.map(|r| r.as_str()))
-                .bind::<Nullable<BigInt>, _>(event_id);
-            position += 1;
-        }
-        q.execute(conn)?;
-    }
+    let high = match conn {
+        DbConn::Pg(pg) => record_items_pg(pg, w, plan)?,
+        DbConn::Sqlite(_) => record_items_sqlite(conn, w, plan)?,
+    };
     let Some(high) = high else {
         return lock_environment(conn, w.environment_id);
     };
@@ -168,5 +114,79 @@ pub fn apply_plan(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedItem]) 
     .bind::<Timestamp, _>(w.at)
     .execute(conn)?;
     set_environment_last_event(conn, w.environment_id, high)?;
+    Ok(high)
+}
+
+/// PostgreSQL: every deployment item in one statement over arrays, the event ids drawn from
+/// the events' sequence in release order. Returns the highest event id, if any.
+fn record_items_pg(
+    pg: &mut diesel::PgConnection,
+    w: &DeploymentWrite,
+    plan: &[PlannedItem],
+) -> QueryResult<Option<i64>> {
+    use diesel::sql_types::Array;
+    #[derive(QueryableByName)]
+    struct High {
+        #[diesel(sql_type = Nullable<BigInt>)]
+        high: Option<i64>,
+    }
+    let high: High = diesel::sql_query(
+        "WITH ins AS (INSERT INTO deployment_items (deployment_id, position, item_id, locale, action, version, \
+         prior_version, outcome, skip_reason, event_id) \
+         SELECT $1, t.position - 1, t.item_id, t.locale, t.action, t.version, t.prior_version, t.outcome, \
+           t.skip_reason, CASE WHEN t.outcome <> 'skipped' \
+             THEN nextval(pg_get_serial_sequence('publish_events', 'id')) END \
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::int4[], $6::int4[], $7::text[], $8::text[]) \
+           WITH ORDINALITY AS t(item_id, locale, action, version, prior_version, outcome, skip_reason, position) \
+         ORDER BY t.position RETURNING event_id) \
+         SELECT max(event_id) AS high FROM ins",
+    )
+    .bind::<Text, _>(w.deployment_id)
+    .bind::<Array<Text>, _>(plan.iter().map(|p| p.key.item_id.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(plan.iter().map(|p| p.key.locale.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(plan.iter().map(|p| p.action.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Integer>>, _>(plan.iter().map(|p| p.version).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Integer>>, _>(plan.iter().map(|p| p.prior_version).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(plan.iter().map(|p| p.outcome.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(plan.iter().map(|p| p.skip_reason.map(|r| r.as_str())).collect::<Vec<_>>())
+    .get_result(pg)?;
+    Ok(high.high)
+}
+
+/// SQLite: multi-row inserts of the deployment items. The caller holds the database's write
+/// lock, so the event ids after the highest one are free. Returns the highest event id, if any.
+fn record_items_sqlite(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedItem]) -> QueryResult<Option<i64>> {
+    let max: Option<i64> = publish_events::table.select(diesel::dsl::max(publish_events::id)).first(conn)?;
+    let mut next = max.unwrap_or(0);
+    let mut high = None;
+    let mut position = 0i32;
+    for chunk in plan.chunks(CHUNK_ROWS) {
+        let sql = format!(
+            "INSERT INTO deployment_items (deployment_id, position, item_id, locale, action, version, \
+             prior_version, outcome, skip_reason, event_id) VALUES {}",
+            super::values_list(conn, chunk.len(), 10)
+        );
+        let mut q = diesel::sql_query(sql).into_boxed::<MultiBackend>();
+        for p in chunk {
+            let event_id = (p.outcome != Outcome::Skipped).then(|| {
+                next += 1;
+                next
+            });
+            high = event_id.or(high);
+            q = q
+                .bind::<Text, _>(w.deployment_id.to_string())
+                .bind::<Integer, _>(position)
+                .bind::<Text, _>(p.key.item_id.clone())
+                .bind::<Text, _>(p.key.locale.clone())
+                .bind::<Text, _>(p.action.as_str())
+                .bind::<Nullable<Integer>, _>(p.version)
+                .bind::<Nullable<Integer>, _>(p.prior_version)
+                .bind::<Text, _>(p.outcome.as_str())
+                .bind::<Nullable<Text>, _>(p.skip_reason.map(|r| r.as_str()))
+                .bind::<Nullable<BigInt>, _>(event_id);
+            position += 1;
+        }
+        q.execute(conn)?;
+    }
     Ok(high)
 }
