@@ -40,7 +40,8 @@ struct Locked {
 /// connection keeps the deployment's advisory lock until `release` is called.
 pub fn claim_next(conn: &mut DbConn) -> AppResult<Option<String>> {
     let pg = matches!(conn, DbConn::Pg(_));
-    write_transaction(conn, |conn| {
+    let mut locked: Option<String> = None;
+    let claimed = write_transaction(conn, |conn| {
         let mut sql = String::from(
             "SELECT id FROM deployments WHERE status = 'queued' OR (status = 'scheduled' AND scheduled_at <= $1) \
              ORDER BY created_at, id LIMIT 1",
@@ -52,13 +53,26 @@ pub fn claim_next(conn: &mut DbConn) -> AppResult<Option<String>> {
             crate::db::sql(conn, &sql).bind::<Timestamp, _>(now()).get_result(conn).optional()?;
         let Some(Claimed { id }) = claimed else { return Ok(None) };
         if pg {
-            diesel::sql_query("SELECT pg_advisory_lock($1)").bind::<BigInt, _>(lock_key(&id)).execute(conn)?;
+            let got = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
+                .bind::<BigInt, _>(lock_key(&id))
+                .get_result::<Locked>(conn)?
+                .locked;
+            if !got {
+                // A recovery check holds it for a moment: leave the deployment for the next round.
+                return Ok(None);
+            }
+            locked = Some(id.clone());
         }
         diesel::update(deployments::table.find(&id))
             .set((deployments::status.eq(DeploymentStatus::InProgress.as_str()), deployments::started_at.eq(now())))
             .execute(conn)?;
         Ok(Some(id))
-    })
+    });
+    if let (Err(_), Some(id)) = (&claimed, &locked) {
+        // The session lock outlives the failed transaction: give it back.
+        let _ = release(conn, id);
+    }
+    claimed
 }
 
 /// Gives up the advisory lock `claim_next` took (PostgreSQL only).

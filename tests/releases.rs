@@ -466,4 +466,11 @@ async fn x3_only_success_is_kept_and_a_key_in_use_is_409() {
         .unwrap();
     let (s, _, v) = app.call(keyed(&path, "k-3", json!({"environments": ["production"]}))).await;
     assert_problem(s, &v, 409, "idempotency_key_in_use");
+    // A key that never got its answer (the client or the process went away) is free again later.
+    diesel::update(ik::table.filter(ik::key.eq("k-3")))
+        .set(ik::created_at.eq(rewind::db::now() - chrono::Duration::minutes(3)))
+        .execute(&mut conn)
+        .unwrap();
+    let (s, _, v) = app.call(keyed(&path, "k-3", json!({"environments": ["production"]}))).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
 }

@@ -541,3 +541,31 @@ async fn e5_the_answer_carries_the_new_deployment_and_the_active_one() {
     assert_eq!(v["data"]["deployment"]["rolled_back_to_deployment_id"], d2["id"]);
     assert_ne!(first["id"], v["data"]["deployment"]["id"]);
 }
+
+#[actix_web::test]
+async fn b1_concurrent_requests_give_the_user_one_rollback_release() {
+    let app = spawn().await;
+    app.env("production").await;
+    let a = app.item(1).await;
+    let r = app.release(ADMIN, "R", &[(&a, "publish", Some(1))]).await;
+    app.deploy_ok(&r, ADMIN, "production").await;
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let (pool, r, barrier) = (app.state.pool.clone(), r.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let mut conn = pool.get().unwrap();
+                let admin = rewind::service::users::authenticate(&mut conn, ADMIN).unwrap();
+                barrier.wait();
+                rewind::service::rollback::create(&mut conn, &admin, &r)
+                    .map(|(v, created)| (v.row.id, created))
+                    .unwrap()
+            })
+        })
+        .collect();
+    let results: Vec<(String, bool)> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    assert_eq!(results.iter().filter(|(_, created)| *created).count(), 1, "{results:?}");
+    assert!(results.iter().all(|(id, _)| *id == results[0].0), "{results:?}");
+    let (_, list) = app.get(&format!("/v1/releases/{r}/rollbacks"), ADMIN).await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+}

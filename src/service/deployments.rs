@@ -206,6 +206,7 @@ pub fn create_for_release(
         return Err(AppError::invalid_field("environments", "name at least one environment"));
     }
     write_transaction(conn, |conn| {
+        super::releases::lock(conn, release_id)?;
         let release = super::releases::visible(conn, caller, release_id)?;
         if release.kind == ReleaseKind::Rollback.as_str() && scheduled_at.is_some() {
             return Err(AppError::Unprocessable(
@@ -485,6 +486,9 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
         let d = row(conn, id)?;
         if d.status != DeploymentStatus::InProgress.as_str() {
             return Ok(None);
+        }
+        if let Some(release_id) = &d.release_id {
+            super::releases::lock(conn, release_id)?;
         }
         let env: EnvironmentRow = env_t::table.find(&d.environment_id).first(conn)?;
         lock_environment(conn, &env.id)?;

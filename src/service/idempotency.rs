@@ -12,6 +12,10 @@ use crate::error::{AppError, AppResult};
 /// The longest key accepted.
 pub const MAX_KEY_LEN: usize = 255;
 
+/// A key with no answer after this long belongs to a request whose answer was lost (the client
+/// went away, or the process died): it is free again. Longer than any `Prefer: wait`.
+const ABANDONED_AFTER_SECONDS: i64 = 120;
+
 /// A request that carries a key: who sent it and what it asked.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -59,7 +63,8 @@ pub fn begin(conn: &mut DbConn, r: &Request) -> AppResult<Begin> {
             .first(conn)
             .optional()?;
         if let Some((method, path, hash, status, body, created)) = row {
-            if created > now() - Duration::hours(24) {
+            let abandoned = status.is_none() && created < now() - Duration::seconds(ABANDONED_AFTER_SECONDS);
+            if created > now() - Duration::hours(24) && !abandoned {
                 if method != r.method || path != r.path || hash != r.body_hash {
                     return Err(AppError::Unprocessable(
                         "idempotency_key_reused",
@@ -76,7 +81,7 @@ pub fn begin(conn: &mut DbConn, r: &Request) -> AppResult<Begin> {
             }
             diesel::delete(ik::table.find((&r.user_id, &r.key))).execute(conn)?;
         }
-        diesel::insert_into(ik::table)
+        let inserted = diesel::insert_into(ik::table)
             .values((
                 ik::user_id.eq(&r.user_id),
                 ik::key.eq(&r.key),
@@ -85,8 +90,18 @@ pub fn begin(conn: &mut DbConn, r: &Request) -> AppResult<Begin> {
                 ik::body_hash.eq(&r.body_hash),
                 ik::created_at.eq(now()),
             ))
-            .execute(conn)?;
-        Ok(Begin::Proceed)
+            .execute(conn);
+        match inserted {
+            Ok(_) => Ok(Begin::Proceed),
+            // The same key, sent twice at once: the other one is being answered.
+            Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+                Err(AppError::Conflict(
+                    "idempotency_key_in_use",
+                    "the first request with this key is still being answered".into(),
+                ))
+            }
+            Err(e) => Err(e.into()),
+        }
     })
 }
 

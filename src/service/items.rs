@@ -47,8 +47,7 @@ fn check_content(conn: &mut DbConn, c: &NewContent) -> AppResult<(String, String
     }
     refs.sort();
     refs.dedup();
-    let found: i64 = items::table.filter(items::id.eq_any(&refs)).count().get_result(conn)?;
-    if found != refs.len() as i64 {
+    if existing(conn, &refs)?.len() != refs.len() {
         return Err(AppError::Unprocessable("item_not_found", "a referenced item does not exist".into()));
     }
     Ok((content, serde_json::to_string(&refs).unwrap_or_else(|_| "[]".into())))

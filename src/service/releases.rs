@@ -56,6 +56,16 @@ pub fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<Releas
     Ok(r)
 }
 
+/// Locks the release's row until the transaction ends (PostgreSQL; SQLite's write transactions
+/// run one at a time already), so that checks of its items, deployments, deletion and rollback
+/// releases hold until the write that depends on them commits.
+pub fn lock(conn: &mut DbConn, id: &str) -> AppResult<()> {
+    if matches!(conn, DbConn::Pg(_)) {
+        crate::db::sql(conn, "SELECT id FROM releases WHERE id = $1 FOR UPDATE").bind::<Text, _>(id).execute(conn)?;
+    }
+    Ok(())
+}
+
 /// How many items the release holds.
 pub fn item_count(conn: &mut DbConn, id: &str) -> AppResult<i64> {
     Ok(release_items::table.filter(release_items::release_id.eq(id)).count().get_result(conn)?)
@@ -186,6 +196,7 @@ pub fn update(
 pub fn delete(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<()> {
     caller.require_writer()?;
     write_transaction(conn, |conn| {
+        lock(conn, id)?;
         let r = visible(conn, caller, id)?;
         let busy: i64 = deployments::table
             .filter(deployments::release_id.eq(id))
@@ -220,6 +231,7 @@ pub fn list_items(conn: &mut DbConn, caller: &Caller, id: &str, page: &PageParam
 
 fn writable(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<ReleaseRow> {
     caller.require_writer()?;
+    lock(conn, id)?;
     let r = visible(conn, caller, id)?;
     if is_locked(conn, &r)? {
         return Err(AppError::Conflict("release_locked", "the release's items can no longer change".into()));

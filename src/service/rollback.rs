@@ -55,6 +55,7 @@ pub fn first_and_latest(
 pub fn create(conn: &mut DbConn, caller: &Caller, release_id: &str) -> AppResult<(ReleaseView, bool)> {
     caller.require_writer()?;
     write_transaction(conn, |conn| {
+        releases::lock(conn, release_id)?;
         let original = releases::visible(conn, caller, release_id)?;
         if original.kind != ReleaseKind::Standard.as_str() {
             return Err(AppError::Unprocessable(
