@@ -307,15 +307,8 @@ async fn l7_scheduled_deployments_wait_for_their_time_and_can_be_cancelled() {
     let (s, v) = app.post(&format!("/v1/deployments/{id}/cancel"), ADMIN, json!({})).await;
     assert_problem(s, &v, 409, "not_cancellable");
 
-    let later = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
     let r2 = app.release(ADMIN, "R2", &[(&a, "unpublish", None)]).await;
-    let (_, v) = app
-        .post(
-            &format!("/v1/releases/{r2}/deploy"),
-            ADMIN,
-            json!({"environments": ["production"], "scheduled_at": later}),
-        )
-        .await;
+    let (_, v) = app.schedule_in_an_hour(&r2, ADMIN, "production").await;
     let id2 = v["data"][0]["id"].as_str().unwrap().to_string();
     let (s, v) = app.post(&format!("/v1/deployments/{id2}/cancel"), &other, json!({})).await;
     assert_problem(s, &v, 403, "forbidden");
@@ -332,14 +325,7 @@ async fn l8_deleting_hides_the_release_keeps_history_and_waits_for_pending_work(
     let a = app.item(1).await;
     let r = app.release(ADMIN, "R", &[(&a, "publish", Some(1))]).await;
     let done = app.deploy_ok(&r, ADMIN, "production").await;
-    let later = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
-    let (_, v) = app
-        .post(
-            &format!("/v1/releases/{r}/deploy"),
-            ADMIN,
-            json!({"environments": ["production"], "scheduled_at": later}),
-        )
-        .await;
+    let (_, v) = app.schedule_in_an_hour(&r, ADMIN, "production").await;
     let pending = v["data"][0]["id"].as_str().unwrap().to_string();
     let (s, v) = app.req("DELETE", &format!("/v1/releases/{r}"), ADMIN, None).await;
     assert_problem(s, &v, 409, "release_busy");

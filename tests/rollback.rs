@@ -74,10 +74,7 @@ async fn b3_only_a_user_with_a_succeeded_deployment_can_roll_back() {
     let (s, v) = app.post(&format!("/v1/releases/{r}/rollback"), &t1, json!({})).await;
     assert_problem(s, &v, 422, "release_not_deployed");
     // A scheduled deployment does not count until it has run.
-    let later = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
-    let (s, _) = app
-        .post(&format!("/v1/releases/{r}/deploy"), &t1, json!({"environments": ["production"], "scheduled_at": later}))
-        .await;
+    let (s, _) = app.schedule_in_an_hour(&r, &t1, "production").await;
     assert_eq!(s, StatusCode::ACCEPTED);
     let (s, v) = app.post(&format!("/v1/releases/{r}/rollback"), &t1, json!({})).await;
     assert_problem(s, &v, 422, "release_not_deployed");
@@ -160,10 +157,7 @@ async fn b6_deploying_a_rollback_release_now_by_its_owner_or_an_admin_with_a_gra
     app.deploy_ok(&r, &t1, "production").await;
     let (_, rb) = app.post(&format!("/v1/releases/{r}/rollback"), &t1, json!({})).await;
     let rb = id(&rb);
-    let later = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
-    let (s, v) = app
-        .post(&format!("/v1/releases/{rb}/deploy"), &t1, json!({"environments": ["production"], "scheduled_at": later}))
-        .await;
+    let (s, v) = app.schedule_in_an_hour(&rb, &t1, "production").await;
     assert_problem(s, &v, 422, "rollback_cannot_be_scheduled");
     let (s, v) = app
         .post(
@@ -363,14 +357,7 @@ async fn e2_the_target_must_be_a_succeeded_deployment_of_the_environment() {
     let a = app.item(1).await;
     let r = app.release(ADMIN, "R", &[(&a, "publish", Some(1))]).await;
     let staged = app.deploy_ok(&r, ADMIN, "staging").await;
-    let later = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
-    let (_, v) = app
-        .post(
-            &format!("/v1/releases/{r}/deploy"),
-            ADMIN,
-            json!({"environments": ["production"], "scheduled_at": later}),
-        )
-        .await;
+    let (_, v) = app.schedule_in_an_hour(&r, ADMIN, "production").await;
     let scheduled = v["data"][0]["id"].clone();
     let (s, v) =
         app.post("/v1/environments/production/rollback", ADMIN, json!({"target_deployment_id": scheduled})).await;

@@ -246,6 +246,13 @@ where
         (s, v)
     }
 
+    /// Deploys to one environment an hour from now; answers the status and body.
+    pub async fn schedule_in_an_hour(&self, release: &str, token: &str, env: &str) -> (StatusCode, Value) {
+        let at = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+        self.post(&format!("/v1/releases/{release}/deploy"), token, json!({"environments": [env], "scheduled_at": at}))
+            .await
+    }
+
     /// Deploys to one environment and asserts that the deployment succeeded; answers it.
     pub async fn deploy_ok(&self, release: &str, token: &str, env: &str) -> Value {
         let (s, v) = self.deploy(release, token, &[env]).await;
