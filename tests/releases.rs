@@ -180,6 +180,8 @@ async fn l4_deploy_creates_one_deployment_per_environment_or_nothing() {
     let empty = app.release(&editor, "Empty", &[]).await;
     let (s, v) = app.deploy(&empty, &editor, &["staging"]).await;
     assert_problem(s, &v, 422, "release_empty");
+    let (s, v) = app.deploy(&empty, &editor, &["staging", "production"]).await;
+    assert_problem(s, &v, 403, "forbidden");
     let r = app.release(&editor, "R", &[(&a, "publish", Some(1))]).await;
     let (s, v) = app.deploy(&r, &editor, &["staging", "nowhere"]).await;
     assert_problem(s, &v, 422, "environment_not_found");

@@ -225,6 +225,10 @@ pub fn create_for_release(
                 envs.push(env);
             }
         }
+        // A missing grant on any environment is 403 whatever else is wrong and in whichever order.
+        for env in &envs {
+            users::require_grant(conn, caller, &env.id, &env.name)?;
+        }
         for env in &envs {
             check_release_deployable(conn, caller, &release, env)?;
         }
