@@ -102,13 +102,7 @@ pub fn recover(conn: &mut DbConn) -> AppResult<usize> {
             DbConn::Sqlite(_) => true,
         };
         if orphan {
-            requeued += diesel::update(deployments::table.find(&id))
-                .filter(deployments::status.eq(DeploymentStatus::InProgress.as_str()))
-                .set((
-                    deployments::status.eq(DeploymentStatus::Queued.as_str()),
-                    deployments::started_at.eq(None::<chrono::NaiveDateTime>),
-                ))
-                .execute(conn)?;
+            requeued += svc::requeue(conn, &id)?;
             release(conn, &id)?;
         }
     }

@@ -529,13 +529,7 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
         Ok(None) => {}
         Err(AppError::Unavailable) => {
             // Nothing was applied and the database may answer again: queue it for another try.
-            diesel::update(deployments::table.find(id))
-                .filter(deployments::status.eq(DeploymentStatus::InProgress.as_str()))
-                .set((
-                    deployments::status.eq(DeploymentStatus::Queued.as_str()),
-                    deployments::started_at.eq(None::<NaiveDateTime>),
-                ))
-                .execute(conn)?;
+            requeue(conn, id)?;
             return Err(AppError::Unavailable);
         }
         Err(e) => {
@@ -551,6 +545,17 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
         }
     }
     get(conn, id)
+}
+
+/// Queues an `in_progress` deployment again, to be claimed anew; how many rows changed (0 or 1).
+pub fn requeue(conn: &mut DbConn, id: &str) -> AppResult<usize> {
+    Ok(diesel::update(deployments::table.find(id))
+        .filter(deployments::status.eq(DeploymentStatus::InProgress.as_str()))
+        .set((
+            deployments::status.eq(DeploymentStatus::Queued.as_str()),
+            deployments::started_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?)
 }
 
 /// B9: the plan a deployment of the release to the environment started now would carry out.

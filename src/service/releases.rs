@@ -72,16 +72,20 @@ pub fn item_count(conn: &mut DbConn, id: &str) -> AppResult<i64> {
 }
 
 /// L3: a release's items are locked once it has a succeeded deployment; a rollback release's always.
-pub fn is_locked(conn: &mut DbConn, r: &ReleaseRow) -> AppResult<bool> {
-    if r.kind == ReleaseKind::Rollback.as_str() {
-        return Ok(true);
-    }
-    let n: i64 = deployments::table
-        .filter(deployments::release_id.eq(&r.id))
+fn locked(row: &ReleaseRow, deployed: &HashSet<String>) -> bool {
+    row.kind == ReleaseKind::Rollback.as_str() || deployed.contains(&row.id)
+}
+
+/// Which of these releases have a succeeded deployment.
+fn deployed_among(conn: &mut DbConn, ids: &[&str]) -> AppResult<HashSet<String>> {
+    Ok(deployments::table
+        .filter(deployments::release_id.eq_any(ids))
         .filter(deployments::status.eq(DeploymentStatus::Succeeded.as_str()))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
+        .select(deployments::release_id.assume_not_null())
+        .distinct()
+        .load(conn)?
+        .into_iter()
+        .collect())
 }
 
 /// The release as the API shows it.
@@ -99,18 +103,11 @@ pub fn views(conn: &mut DbConn, rows: Vec<ReleaseRow>) -> AppResult<Vec<ReleaseV
         .load(conn)?
         .into_iter()
         .collect();
-    let deployed: HashSet<String> = deployments::table
-        .filter(deployments::release_id.eq_any(&ids))
-        .filter(deployments::status.eq(DeploymentStatus::Succeeded.as_str()))
-        .select(deployments::release_id.assume_not_null())
-        .distinct()
-        .load(conn)?
-        .into_iter()
-        .collect();
+    let deployed = deployed_among(conn, &ids)?;
     Ok(rows
         .into_iter()
         .map(|row| ReleaseView {
-            locked: row.kind == ReleaseKind::Rollback.as_str() || deployed.contains(&row.id),
+            locked: locked(&row, &deployed),
             item_count: counts.get(&row.id).copied().unwrap_or(0),
             row,
         })
@@ -233,7 +230,7 @@ fn writable(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<ReleaseRo
     caller.require_writer()?;
     lock(conn, id)?;
     let r = visible(conn, caller, id)?;
-    if is_locked(conn, &r)? {
+    if locked(&r, &deployed_among(conn, &[r.id.as_str()])?) {
         return Err(AppError::Conflict("release_locked", "the release's items can no longer change".into()));
     }
     Ok(r)
