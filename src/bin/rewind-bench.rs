@@ -1,6 +1,7 @@
 //! The deployment benchmark: seeds a fresh database with N items, then times adding them all to
-//! one release, deploying it, previewing its rollback release and deploying that. Prints one
-//! JSON line on stdout; progress goes to stderr.
+//! one release, deploying it, previewing its rollback release and deploying that. In the same
+//! run and database it times the floor: the same writes as set-based statements on plain integer
+//! tables, which no service can beat. Prints one JSON line on stdout; progress goes to stderr.
 //!
 //! ```text
 //! rewind-bench --backend sqlite --items 100000
@@ -128,6 +129,7 @@ struct Timings {
     deploy_seconds: f64,
     preview_seconds: f64,
     rollback_seconds: f64,
+    floor_seconds: f64,
 }
 
 /// Inserts `n` items with versions 1 and 2 in `en`, and publishes version 1 of every second
@@ -275,7 +277,50 @@ fn run(pool: &Pool, postgres: bool, n: usize, history: usize) -> BenchResult<Tim
         .into());
     }
     eprintln!("rolled back {n} items in {rollback_seconds:.2}s");
-    Ok(Timings { add_items_seconds, deploy_seconds, preview_seconds, rollback_seconds })
+
+    let floor_seconds = floor(&mut conn, n)?;
+    eprintln!("the floor: the same writes on plain integer tables in {floor_seconds:.2}s");
+    Ok(Timings { add_items_seconds, deploy_seconds, preview_seconds, rollback_seconds, floor_seconds })
+}
+
+/// The floor under a deployment of `n` items: the writes it must make (read each key's state,
+/// append one publish event, record one deployment item, update the state) as three set-based
+/// statements in one transaction, on plain tables keyed by integers with no secondary index, in
+/// the same database as the measured run. Answers the seconds the transaction took.
+fn floor(conn: &mut DbConn, n: usize) -> BenchResult<f64> {
+    let serial = match conn {
+        DbConn::Pg(_) => "BIGSERIAL PRIMARY KEY",
+        DbConn::Sqlite(_) => "INTEGER PRIMARY KEY",
+    };
+    conn.batch_execute(&format!(
+        "CREATE TABLE floor_ps (env INT, item BIGINT, loc TEXT, version INT, last_event BIGINT, \
+           PRIMARY KEY (env, item, loc)); \
+         CREATE TABLE floor_ev (id {serial}, env INT, item BIGINT, loc TEXT, from_v INT, to_v INT, dep INT); \
+         CREATE TABLE floor_di (dep INT, item BIGINT, loc TEXT, prior INT, applied BIGINT, outcome TEXT, \
+           PRIMARY KEY (dep, item, loc)); \
+         CREATE TABLE floor_ri (rel INT, item BIGINT, loc TEXT, version INT, PRIMARY KEY (rel, item, loc)); \
+         WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < {n}) \
+           INSERT INTO floor_ps SELECT 1, x, 'en', 1, 0 FROM s; \
+         WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < {n}) \
+           INSERT INTO floor_ri SELECT 7, x, 'en', 2 FROM s;"
+    ))?;
+    if matches!(conn, DbConn::Pg(_)) {
+        conn.batch_execute("ANALYZE floor_ps; ANALYZE floor_ri")?;
+    }
+    let started = Instant::now();
+    db::write_transaction(conn, |conn| -> BenchResult<()> {
+        conn.batch_execute(
+            "INSERT INTO floor_ev (env, item, loc, from_v, to_v, dep) \
+               SELECT 1, ri.item, ri.loc, ps.version, ri.version, 42 FROM floor_ri ri \
+               LEFT JOIN floor_ps ps ON ps.env = 1 AND ps.item = ri.item AND ps.loc = ri.loc WHERE ri.rel = 7; \
+             INSERT INTO floor_di SELECT 42, item, loc, from_v, id, 'published' FROM floor_ev WHERE dep = 42; \
+             UPDATE floor_ps SET version = floor_ev.to_v, last_event = floor_ev.id FROM floor_ev \
+               WHERE floor_ev.dep = 42 AND floor_ev.env = floor_ps.env AND floor_ev.item = floor_ps.item \
+               AND floor_ev.loc = floor_ps.loc;",
+        )?;
+        Ok(())
+    })?;
+    Ok(started.elapsed().as_secs_f64())
 }
 
 /// The process's peak resident set (`VmHWM`) in MB, if `/proc` tells it.
@@ -299,12 +344,22 @@ struct Report {
     preview_items_per_s: u64,
     rollback_seconds: f64,
     rollback_items_per_s: u64,
+    floor_seconds: f64,
+    floor_items_per_s: u64,
+    /// Deploy throughput as a share of the floor's (1.0 = as fast as the database itself).
+    deploy_floor_ratio: f64,
+    rollback_floor_ratio: f64,
     peak_rss_mb: Option<f64>,
 }
 
 /// Items per second, to a whole number.
 fn rate(n: usize, seconds: f64) -> u64 {
     (n as f64 / seconds).round() as u64
+}
+
+/// How much of the floor's throughput a step reached, to two places.
+fn ratio(floor_seconds: f64, seconds: f64) -> f64 {
+    (floor_seconds / seconds * 100.0).round() / 100.0
 }
 
 /// Seconds to the millisecond.
@@ -334,6 +389,10 @@ fn main() -> BenchResult<()> {
         preview_items_per_s: rate(n, t.preview_seconds),
         rollback_seconds: millis(t.rollback_seconds),
         rollback_items_per_s: rate(n, t.rollback_seconds),
+        floor_seconds: millis(t.floor_seconds),
+        floor_items_per_s: rate(n, t.floor_seconds),
+        deploy_floor_ratio: ratio(t.floor_seconds, t.deploy_seconds),
+        rollback_floor_ratio: ratio(t.floor_seconds, t.rollback_seconds),
         peak_rss_mb: peak_rss_mb().map(|mb| (mb * 10.0).round() / 10.0),
     };
     println!("{}", serde_json::to_string(&report)?);
