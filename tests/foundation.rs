@@ -5,7 +5,7 @@ mod common;
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use common::{assert_problem, spawn, ADMIN};
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[actix_web::test]
 async fn p1_publish_sets_state_and_writes_one_event_also_for_a_republish() {
@@ -239,6 +239,30 @@ async fn x4_publish_state_as_of_a_time_and_the_log_filtered_by_item() {
     assert_eq!(app.state("production", &b).await, None);
     let (_, ev) = app.get(&format!("/v1/environments/production/events?item_id={a}"), ADMIN).await;
     assert_eq!(ev["data"].as_array().unwrap().len(), 2);
+}
+
+#[actix_web::test]
+async fn x4_publish_state_and_log_page_newest_first_with_and_without_an_item_filter() {
+    let app = spawn().await;
+    app.env("production").await;
+    let a = app.item(3).await;
+    let b = app.item(3).await;
+    for v in 1..=3 {
+        app.publish("production", ADMIN, &a, v).await;
+        app.publish("production", ADMIN, &b, v).await;
+    }
+    app.unpublish("production", ADMIN, &a).await;
+    let log = app.walk_pages("/v1/environments/production/events?", 2, "id").await;
+    let ids: Vec<i64> = log.iter().map(|v| v.as_i64().unwrap()).collect();
+    assert_eq!(ids.len(), 7);
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first, no repeats: {ids:?}");
+    let of_a = app.walk_pages(&format!("/v1/environments/production/events?item_id={a}"), 2, "id").await;
+    let want: Vec<Value> = log.iter().step_by(2).cloned().collect();
+    assert_eq!(of_a, want, "a's four events, newest first");
+    let states = app.walk_pages("/v1/environments/production/publish-state?", 1, "item_id").await;
+    assert_eq!(states, vec![json!(a), json!(b)], "a was changed last");
+    let one = app.walk_pages(&format!("/v1/environments/production/publish-state?item_id={b}"), 1, "version").await;
+    assert_eq!(one, vec![json!(3)]);
 }
 
 #[actix_web::test]

@@ -113,17 +113,19 @@ pub fn states(
     let env = environments::by_name(conn, environment)?;
     let cursor = numeric_cursor(&page.cursor)?;
     let Some(at) = at else {
-        let mut q = publish_states::table
-            .filter(publish_states::environment_id.eq(&env.id))
-            .order(publish_states::last_event_id.desc())
-            .limit(page.limit + 1)
-            .into_boxed();
-        if let Some(item) = item_id {
-            q = q.filter(publish_states::item_id.eq(item.to_string()));
-        }
-        if let Some(c) = cursor {
-            q = q.filter(publish_states::last_event_id.lt(c));
-        }
+        let q =
+            publish_states::table.filter(publish_states::environment_id.eq(&env.id)).limit(page.limit + 1).into_boxed();
+        let before = cursor.unwrap_or(i64::MAX);
+        let q = match item_id {
+            // The few states of one item come by the primary key and are sorted: comparing and
+            // ordering on an expression keeps SQLite's planner off the newest-first index, which
+            // would walk the whole environment to find them.
+            Some(item) => q
+                .filter(publish_states::item_id.eq(item.to_string()))
+                .filter((publish_states::last_event_id + 0i64).lt(before))
+                .order((publish_states::last_event_id + 0i64).desc()),
+            None => q.filter(publish_states::last_event_id.lt(before)).order(publish_states::last_event_id.desc()),
+        };
         return Ok(Page::from_rows(q.load(conn)?, page.limit, |s| s.last_event_id.to_string()));
     };
     let high: Option<i64> = publish_events::table
@@ -174,16 +176,15 @@ pub fn events(
     page: &PageParams,
 ) -> AppResult<Page<PublishEventRow>> {
     let env = environments::by_name(conn, environment)?;
-    let mut q = publish_events::table
-        .filter(publish_events::environment_id.eq(&env.id))
-        .order(publish_events::id.desc())
-        .limit(page.limit + 1)
-        .into_boxed();
-    if let Some(item) = item_id {
-        q = q.filter(publish_events::item_id.eq(item.to_string()));
-    }
-    if let Some(c) = numeric_cursor(&page.cursor)? {
-        q = q.filter(publish_events::id.lt(c));
-    }
+    let q = publish_events::table.filter(publish_events::environment_id.eq(&env.id)).limit(page.limit + 1).into_boxed();
+    let before = numeric_cursor(&page.cursor)?.unwrap_or(i64::MAX);
+    let q = match item_id {
+        // One item's events come by the key index and are sorted (see `states`).
+        Some(item) => q
+            .filter(publish_events::item_id.eq(item.to_string()))
+            .filter((publish_events::id + 0i64).lt(before))
+            .order((publish_events::id + 0i64).desc()),
+        None => q.filter(publish_events::id.lt(before)).order(publish_events::id.desc()),
+    };
     Ok(Page::from_rows(q.load(conn)?, page.limit, |e| e.id.to_string()))
 }

@@ -113,6 +113,24 @@ impl<S> TestApp<S>
 where
     S: Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>,
 {
+    /// Walks every page of `path` (which has a query string) by `next_cursor`, `limit` rows at
+    /// a time, as the admin; answers `field` of every row in the order served.
+    pub async fn walk_pages(&self, path: &str, limit: usize, field: &str) -> Vec<Value> {
+        let mut got = vec![];
+        let mut next = format!("{path}&limit={limit}");
+        loop {
+            let (s, v) = self.get(&next, ADMIN).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            let rows = v["data"].as_array().expect("a list");
+            assert!(rows.len() <= limit);
+            got.extend(rows.iter().map(|r| r[field].clone()));
+            match v["next_cursor"].as_str() {
+                Some(c) => next = format!("{path}&limit={limit}&cursor={c}"),
+                None => return got,
+            }
+        }
+    }
+
     /// Sends a request; answers the status, the headers and the JSON body (Null when empty).
     pub async fn call(&self, req: TestRequest) -> (StatusCode, actix_web::http::header::HeaderMap, Value) {
         let res = actix_web::test::call_service(&self.svc, req.to_request()).await;

@@ -1,0 +1,2 @@
+DROP INDEX publish_events_recent;
+DROP INDEX publish_states_recent;
