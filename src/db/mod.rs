@@ -3,6 +3,9 @@
 
 pub mod publish;
 pub mod rows;
+/// The one schema that both `migrations/sqlite` and `migrations/postgres` satisfy, as the diesel CLI
+/// prints it from PostgreSQL (`diesel.toml`). Ids are text (UUID v7) and times UTC `Timestamp`, so
+/// the multi backend carries them.
 pub mod schema;
 
 use std::time::Duration;

@@ -1,21 +1,40 @@
-//! The one schema that both `migrations/sqlite` and `migrations/postgres` satisfy.
-//! Ids are text (UUID v7), times UTC `Timestamp`, so the multi backend can carry them.
+// @generated automatically by Diesel CLI.
 
 diesel::table! {
-    users (id) {
-        id -> Text,
-        name -> Text,
-        role -> Text,
-        created_at -> Timestamp,
+    deployment_items (deployment_id, position) {
+        deployment_id -> Text,
+        position -> Int4,
+        item_id -> Text,
+        locale -> Text,
+        action -> Text,
+        version -> Nullable<Int4>,
+        prior_version -> Nullable<Int4>,
+        outcome -> Text,
+        skip_reason -> Nullable<Text>,
+        event_id -> Nullable<Int8>,
     }
 }
 
 diesel::table! {
-    tokens (id) {
+    deployments (id) {
         id -> Text,
-        user_id -> Text,
-        label -> Nullable<Text>,
-        token_hash -> Text,
+        release_id -> Nullable<Text>,
+        environment_id -> Text,
+        trigger -> Text,
+        status -> Text,
+        deployed_by -> Text,
+        reason -> Nullable<Text>,
+        scheduled_at -> Nullable<Timestamp>,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+        progress_total -> Int4,
+        progress_done -> Int4,
+        published -> Int4,
+        unpublished -> Int4,
+        skipped -> Int4,
+        error -> Nullable<Text>,
+        rolled_back_to_deployment_id -> Nullable<Text>,
+        high_event_id -> Nullable<Int8>,
         created_at -> Timestamp,
     }
 }
@@ -24,7 +43,7 @@ diesel::table! {
     environments (id) {
         id -> Text,
         name -> Text,
-        last_event_id -> BigInt,
+        last_event_id -> Int8,
         created_at -> Timestamp,
     }
 }
@@ -33,6 +52,19 @@ diesel::table! {
     grants (user_id, environment_id) {
         user_id -> Text,
         environment_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Text,
+        key -> Text,
+        method -> Text,
+        path -> Text,
+        body_hash -> Text,
+        response_status -> Nullable<Int4>,
+        response_body -> Nullable<Text>,
         created_at -> Timestamp,
     }
 }
@@ -47,24 +79,13 @@ diesel::table! {
 }
 
 diesel::table! {
-    versions (item_id, locale, version) {
-        item_id -> Text,
-        locale -> Text,
-        version -> Integer,
-        content -> Text,
-        refs -> Text,
-        created_at -> Timestamp,
-    }
-}
-
-diesel::table! {
     publish_events (id) {
-        id -> BigInt,
+        id -> Int8,
         environment_id -> Text,
         item_id -> Text,
         locale -> Text,
-        from_version -> Nullable<Integer>,
-        to_version -> Nullable<Integer>,
+        from_version -> Nullable<Int4>,
+        to_version -> Nullable<Int4>,
         cause -> Text,
         deployment_id -> Nullable<Text>,
         actor -> Text,
@@ -77,9 +98,20 @@ diesel::table! {
         environment_id -> Text,
         item_id -> Text,
         locale -> Text,
-        version -> Nullable<Integer>,
-        last_event_id -> BigInt,
+        version -> Nullable<Int4>,
+        last_event_id -> Int8,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    release_items (release_id, item_id, locale) {
+        release_id -> Text,
+        item_id -> Text,
+        locale -> Text,
+        action -> Nullable<Text>,
+        version -> Nullable<Int4>,
+        position -> Int8,
     }
 }
 
@@ -97,85 +129,60 @@ diesel::table! {
 }
 
 diesel::table! {
-    release_items (release_id, item_id, locale) {
-        release_id -> Text,
-        item_id -> Text,
-        locale -> Text,
-        action -> Nullable<Text>,
-        version -> Nullable<Integer>,
-        position -> BigInt,
-    }
-}
-
-diesel::table! {
-    deployments (id) {
+    tokens (id) {
         id -> Text,
-        release_id -> Nullable<Text>,
-        environment_id -> Text,
-        trigger -> Text,
-        status -> Text,
-        deployed_by -> Text,
-        reason -> Nullable<Text>,
-        scheduled_at -> Nullable<Timestamp>,
-        started_at -> Nullable<Timestamp>,
-        finished_at -> Nullable<Timestamp>,
-        progress_total -> Integer,
-        progress_done -> Integer,
-        published -> Integer,
-        unpublished -> Integer,
-        skipped -> Integer,
-        error -> Nullable<Text>,
-        rolled_back_to_deployment_id -> Nullable<Text>,
-        high_event_id -> Nullable<BigInt>,
+        user_id -> Text,
+        label -> Nullable<Text>,
+        token_hash -> Text,
         created_at -> Timestamp,
     }
 }
 
 diesel::table! {
-    deployment_items (deployment_id, position) {
-        deployment_id -> Text,
-        position -> Integer,
+    users (id) {
+        id -> Text,
+        name -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    versions (item_id, locale, version) {
         item_id -> Text,
         locale -> Text,
-        action -> Text,
-        version -> Nullable<Integer>,
-        prior_version -> Nullable<Integer>,
-        outcome -> Text,
-        skip_reason -> Nullable<Text>,
-        event_id -> Nullable<BigInt>,
-    }
-}
-
-diesel::table! {
-    idempotency_keys (user_id, key) {
-        user_id -> Text,
-        key -> Text,
-        method -> Text,
-        path -> Text,
-        body_hash -> Text,
-        response_status -> Nullable<Integer>,
-        response_body -> Nullable<Text>,
+        version -> Int4,
+        content -> Text,
+        refs -> Text,
         created_at -> Timestamp,
     }
 }
 
-diesel::joinable!(tokens -> users (user_id));
-diesel::joinable!(grants -> users (user_id));
+diesel::joinable!(deployment_items -> deployments (deployment_id));
+diesel::joinable!(deployments -> environments (environment_id));
+diesel::joinable!(deployments -> releases (release_id));
+diesel::joinable!(deployments -> users (deployed_by));
 diesel::joinable!(grants -> environments (environment_id));
+diesel::joinable!(grants -> users (user_id));
+diesel::joinable!(idempotency_keys -> users (user_id));
+diesel::joinable!(publish_states -> environments (environment_id));
+diesel::joinable!(release_items -> releases (release_id));
+diesel::joinable!(releases -> users (owner));
+diesel::joinable!(tokens -> users (user_id));
 diesel::joinable!(versions -> items (item_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    users,
-    tokens,
+    deployment_items,
+    deployments,
     environments,
     grants,
+    idempotency_keys,
     items,
-    versions,
     publish_events,
     publish_states,
-    releases,
     release_items,
-    deployments,
-    deployment_items,
-    idempotency_keys,
+    releases,
+    tokens,
+    users,
+    versions,
 );
