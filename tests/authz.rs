@@ -421,3 +421,32 @@ async fn x2_authorization_matrix_has_a_row_for_every_documented_route() {
     let undocumented: Vec<&String> = table.iter().filter(|r| r.contains(" /v1/") && !documented.contains(*r)).collect();
     assert!(undocumented.is_empty(), "matrix rows for routes the document does not list: {undocumented:?}");
 }
+
+#[actix_web::test]
+async fn x2_without_a_valid_token_every_route_answers_401_before_reading_the_request() {
+    let app = spawn().await;
+    let world = build_world(&app).await;
+    let mut wrong = Vec::new();
+    for r in MATRIX.iter().filter(|r| r.path.starts_with("/v1/")) {
+        let mut bindings = world.bindings.clone();
+        bindings.extend([("me", world.get("subject").to_string()), ("fresh", world.get("release").to_string())]);
+        let path = bind(r.path, &bindings);
+        let path =
+            format!("{path}{}limit=not-a-number&kind=none&outcome=none", if path.contains('?') { '&' } else { '?' });
+        for token in [None, Some("rw_nobody")] {
+            let mut req = TestRequest::default().method(r.method.parse().unwrap()).uri(&path);
+            if let Some(t) = token {
+                req = req.insert_header(("authorization", format!("Bearer {t}")));
+            }
+            if r.body.is_some() {
+                req = req.insert_header(("content-type", "application/json")).set_payload(r#"{"name": 5, "#);
+            }
+            let (status, headers, body) = app.call(req).await;
+            let challenge = headers.get("www-authenticate").and_then(|v| v.to_str().ok()) == Some("Bearer");
+            if status != StatusCode::UNAUTHORIZED || body["code"] != "unauthorized" || !challenge {
+                wrong.push(format!("{} {path} with token {token:?}: got {status} {body}", r.method));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "answers other than 401:\n{}", wrong.join("\n"));
+}
