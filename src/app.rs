@@ -134,7 +134,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .route("/deployments/{id}", web::get().to(deployments::get))
         .route("/deployments/{id}/items", web::get().to(deployments::items))
         .route("/deployments/{id}/cancel", web::post().to(deployments::cancel))
-        .default_service(web::to(not_found));
+        .default_service(web::to(not_found))
+        .wrap(middleware::from_fn(api::authenticate));
     let root = web::scope("")
         .app_data(state)
         .app_data(api::json_config(settings.body_limit))

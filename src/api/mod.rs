@@ -9,11 +9,13 @@ pub mod keyed;
 pub mod releases;
 pub mod wire;
 
-use std::future::Future;
-use std::pin::Pin;
+use std::future::{ready, Ready};
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use serde::Deserialize;
 
 use crate::app::AppState;
@@ -35,31 +37,40 @@ where
     .await?
 }
 
-/// The authenticated caller, from `Authorization: Bearer <token>` (401 without a valid one).
+/// The authenticated caller, from `Authorization: Bearer <token>` (401 without a valid one), as
+/// `authenticate` resolved it before the handler's other extractors ran.
 pub struct Auth(pub Caller);
+
+/// What `authenticate` found for the request's bearer token, kept for the `Auth` extractor.
+struct Authenticated(AppResult<Caller>);
+
+fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let header = req.headers().get(actix_web::http::header::AUTHORIZATION)?;
+    let token = header.to_str().ok()?.strip_prefix("Bearer ")?.trim();
+    (!token.is_empty()).then(|| token.to_string())
+}
+
+/// Middleware of `/v1`: looks the bearer token up before any extractor runs, so that a bad token
+/// answers 401 whatever else is wrong with the request (X2), not the 400 of a malformed body.
+pub async fn authenticate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    if let (Some(token), Some(state)) = (bearer_token(req.request()), state) {
+        let found = db(&state, move |c| users::authenticate(c, &token)).await;
+        req.extensions_mut().insert(Authenticated(found));
+    }
+    next.call(req).await
+}
 
 impl FromRequest for Auth {
     type Error = AppError;
-    type Future = Pin<Box<dyn Future<Output = Result<Auth, AppError>>>>;
+    type Future = Ready<Result<Auth, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let token = req
-            .headers()
-            .get(actix_web::http::header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(|t| t.trim().to_string());
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        Box::pin(async move {
-            let (Some(token), Some(state)) = (token, state) else {
-                return Err(AppError::Unauthorized);
-            };
-            if token.is_empty() {
-                return Err(AppError::Unauthorized);
-            }
-            let caller = db(&state, move |c| users::authenticate(c, &token)).await?;
-            Ok(Auth(caller))
-        })
+        let found = req.extensions_mut().remove::<Authenticated>();
+        ready(found.map_or(Err(AppError::Unauthorized), |Authenticated(caller)| caller.map(Auth)))
     }
 }
 
