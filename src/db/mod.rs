@@ -2,6 +2,7 @@
 //! migrations, and the transaction helper every write goes through.
 
 pub mod publish;
+pub mod queue;
 pub mod rows;
 pub mod schema;
 
