@@ -489,7 +489,7 @@ fn work_of(conn: &mut DbConn, d: &DeploymentRow) -> AppResult<Work> {
 pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
     let span = tracing::info_span!("deployment", deployment_id = %id);
     let _enter = span.enter();
-    let result = write_transaction(conn, |conn| -> AppResult<Option<(Counts, ItemTally)>> {
+    let result = write_transaction(conn, |conn| -> AppResult<Option<(Counts, Vec<PlannedItem>)>> {
         let d = row(conn, id)?;
         if d.status != DeploymentStatus::InProgress.as_str() {
             return Ok(None);
@@ -520,17 +520,17 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
                 deployments::high_event_id.eq(high),
             ))
             .execute(conn)?;
-        Ok(Some((counts, ItemTally::of(&plan))))
+        Ok(Some((counts, plan)))
     });
     let tally = match result {
-        Ok(Some((counts, tally))) => {
+        Ok(Some((counts, plan))) => {
             tracing::info!(
                 published = counts.published,
                 unpublished = counts.unpublished,
                 skipped = counts.skipped,
                 "deployment succeeded"
             );
-            Some(tally)
+            Some(ItemTally::of(&plan))
         }
         Ok(None) => return get(conn, id),
         Err(AppError::Unavailable) => {
