@@ -89,7 +89,7 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
     origins
         .iter()
         .fold(actix_cors::Cors::default(), |c, o| c.allowed_origin(o))
-        .allow_any_method()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
         .allow_any_header()
         .expose_headers(["x-request-id"])
 }
@@ -157,6 +157,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api::docs::ApiDoc::openapi()))
         .service(v1)
         .default_service(web::to(not_found))
+        // Inside the request span and the request metrics, so that preflights are counted and logged.
+        .wrap(middleware::Condition::new(!settings.cors_origins.is_empty(), cors(&settings.cors_origins)))
         .wrap_fn(|req, srv| {
             let started = Instant::now();
             let fut = srv.call(req);
@@ -171,7 +173,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 Ok(res)
             }
         })
-        .wrap(TracingLogger::default())
-        .wrap(middleware::Condition::new(!settings.cors_origins.is_empty(), cors(&settings.cors_origins)));
+        .wrap(TracingLogger::default());
     cfg.service(root);
 }

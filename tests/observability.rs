@@ -275,6 +275,7 @@ async fn cors_allows_the_configured_origins_only() {
     let (s, h, _) = app.call(preflight(ALLOWED)).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(h.get("access-control-allow-origin").unwrap(), ALLOWED);
+    assert!(h.contains_key("x-request-id"), "a preflight is a request like any other: {h:?}");
     let (s, h, _) = app.call(from_origin(ALLOWED)).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(h.get("access-control-allow-origin").unwrap(), ALLOWED);
