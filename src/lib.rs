@@ -7,4 +7,5 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod service;
+pub mod telemetry;
 pub mod worker;

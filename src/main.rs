@@ -9,20 +9,9 @@ use rewind::app::{self, AppState, Settings};
 use rewind::config::{Cli, Command, ServeArgs, TokenCommand, UserCommand};
 use rewind::db::{self, DatabaseUrl};
 use rewind::service::users;
-use rewind::worker;
-use tracing_subscriber::EnvFilter;
+use rewind::{telemetry, worker};
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
-
-fn init_tracing(format: &str) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    if format == "json" {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
-}
 
 fn main() -> std::process::ExitCode {
     match run(Cli::parse()) {
@@ -35,7 +24,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
-    init_tracing(&cli.log_format);
+    telemetry::init_tracing(&cli.log_format);
     let url = DatabaseUrl::parse(&cli.database_url);
     match cli.command {
         Command::Serve(args) => serve(url, args),

@@ -123,9 +123,8 @@ pub fn run_one(conn: &mut DbConn) -> AppResult<bool> {
     let started = std::time::Instant::now();
     let result = svc::run(conn, &id);
     release(conn, &id)?;
-    let d = result?;
-    metrics::counter!("rewind_deployments_total", "status" => d.row.status.clone()).increment(1);
-    metrics::histogram!("rewind_deployment_seconds").record(started.elapsed().as_secs_f64());
+    result?;
+    metrics::histogram!(crate::telemetry::DEPLOYMENT_DURATION).record(started.elapsed().as_secs_f64());
     Ok(true)
 }
 

@@ -17,6 +17,7 @@ use crate::domain::plan::{release_plan, ReleaseEntry};
 use crate::domain::rollback::{rollback_plan, RollbackKey};
 use crate::domain::{Action, Counts, DeploymentStatus, Key, Outcome, PlannedItem, ReleaseKind, Trigger};
 use crate::error::{AppError, AppResult};
+use crate::telemetry::{self, ItemTally};
 
 /// A deployment with the name of its environment, as the API shows it.
 #[derive(Debug, Clone)]
@@ -155,7 +156,9 @@ pub fn cancel(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<Deploym
     if n == 0 {
         return Err(AppError::Conflict("not_cancellable", format!("the deployment is {}", d.status)));
     }
-    get(conn, id)
+    let cancelled = get(conn, id)?;
+    telemetry::deployment_ended(&cancelled.row, None);
+    Ok(cancelled)
 }
 
 /// What a deployment carries out: a release (standard or rollback) or an environment rollback.
@@ -486,7 +489,7 @@ fn work_of(conn: &mut DbConn, d: &DeploymentRow) -> AppResult<Work> {
 pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
     let span = tracing::info_span!("deployment", deployment_id = %id);
     let _enter = span.enter();
-    let result = write_transaction(conn, |conn| -> AppResult<Option<Counts>> {
+    let result = write_transaction(conn, |conn| -> AppResult<Option<(Counts, Vec<PlannedItem>)>> {
         let d = row(conn, id)?;
         if d.status != DeploymentStatus::InProgress.as_str() {
             return Ok(None);
@@ -517,16 +520,19 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
                 deployments::high_event_id.eq(high),
             ))
             .execute(conn)?;
-        Ok(Some(counts))
+        Ok(Some((counts, plan)))
     });
-    match result {
-        Ok(Some(counts)) => tracing::info!(
-            published = counts.published,
-            unpublished = counts.unpublished,
-            skipped = counts.skipped,
-            "deployment succeeded"
-        ),
-        Ok(None) => {}
+    let tally = match result {
+        Ok(Some((counts, plan))) => {
+            tracing::info!(
+                published = counts.published,
+                unpublished = counts.unpublished,
+                skipped = counts.skipped,
+                "deployment succeeded"
+            );
+            Some(ItemTally::of(&plan))
+        }
+        Ok(None) => return get(conn, id),
         Err(AppError::Unavailable) => {
             // Nothing was applied and the database may answer again: queue it for another try.
             requeue(conn, id)?;
@@ -542,9 +548,12 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
                     deployments::error.eq(e.to_string()),
                 ))
                 .execute(conn)?;
+            None
         }
-    }
-    get(conn, id)
+    };
+    let ended = get(conn, id)?;
+    telemetry::deployment_ended(&ended.row, tally.as_ref());
+    Ok(ended)
 }
 
 /// Queues an `in_progress` deployment again, to be claimed anew; how many rows changed (0 or 1).
