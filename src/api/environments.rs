@@ -12,6 +12,7 @@ use super::wire::{
 };
 use super::{db, from_json, optional_json, page_params, Auth, PageQuery};
 use crate::app::AppState;
+use crate::domain::ConflictPolicy;
 use crate::error::{AppError, AppResult};
 use crate::service::{deployments, environments, publishing};
 
@@ -45,6 +46,8 @@ pub struct Unpublish {
 pub struct RollbackEnvironment {
     pub target_deployment_id: Option<String>,
     pub reason: Option<String>,
+    /// C1: `skip` (the default) or `fail` when keys changed after the target.
+    pub on_conflict: Option<ConflictPolicy>,
 }
 
 /// Filters of the publish state and the log.
@@ -186,7 +189,7 @@ pub async fn rollback(
     let env = env.into_inner();
     idempotent(&state, &req, &caller.clone(), &value, || async {
         let d = db(&state, move |c| {
-            deployments::create_environment_rollback(c, &caller, &env, target.as_deref(), b.reason)
+            deployments::create_environment_rollback(c, &caller, &env, target.as_deref(), b.reason, b.on_conflict)
         })
         .await?;
         let d = wait_for(&state, vec![d], wait).await?.remove(0);

@@ -10,7 +10,7 @@ use super::keyed::{idempotent, prefer_wait, wait_for};
 use super::wire::{AddedItems, Data, Deployment, KeyRef, List, PlanItem, Release, ReleaseItem};
 use super::{db, from_json, page_params, path_id, Auth, PageQuery};
 use crate::app::AppState;
-use crate::domain::{Action, ReleaseKind};
+use crate::domain::{Action, ConflictPolicy, ReleaseKind};
 use crate::error::AppResult;
 use crate::service::releases::{self, NewReleaseItem};
 use crate::service::{deployments, rollback};
@@ -62,6 +62,8 @@ pub struct AddItems {
 pub struct Deploy {
     pub environments: Vec<String>,
     pub scheduled_at: Option<DateTime<FixedOffset>>,
+    /// C1, rollback releases only: `skip` (the default) or `fail` when keys changed after the deployment.
+    pub on_conflict: Option<ConflictPolicy>,
 }
 
 /// `GET /v1/releases` filters.
@@ -82,6 +84,8 @@ pub struct LocaleQuery {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PreviewQuery {
     pub environment: String,
+    /// C1, rollback releases only; the plan is the same under either policy.
+    pub on_conflict: Option<ConflictPolicy>,
 }
 
 /// Creates a standard release.
@@ -208,9 +212,10 @@ pub async fn deploy(
     let wait = prefer_wait(&req);
     let scheduled_at = b.scheduled_at.map(|t| t.naive_utc());
     idempotent(&state, &req, &caller.clone(), &value, || async {
-        let created =
-            db(&state, move |c| deployments::create_for_release(c, &caller, &id, &b.environments, scheduled_at))
-                .await?;
+        let created = db(&state, move |c| {
+            deployments::create_for_release(c, &caller, &id, &b.environments, scheduled_at, b.on_conflict)
+        })
+        .await?;
         let views = wait_for(&state, created, wait).await?;
         Ok((StatusCode::ACCEPTED, Data { data: views.into_iter().map(Deployment::from).collect::<Vec<_>>() }))
     })
@@ -240,8 +245,8 @@ pub async fn preview(
     q: web::Query<PreviewQuery>,
 ) -> AppResult<HttpResponse> {
     let id = path_id(&id)?;
-    let env = q.into_inner().environment;
-    let plan = db(&state, move |c| deployments::preview(c, &caller, &id, &env)).await?;
+    let q = q.into_inner();
+    let plan = db(&state, move |c| deployments::preview(c, &caller, &id, &q.environment, q.on_conflict)).await?;
     Ok(HttpResponse::Ok().json(Data { data: plan.into_iter().map(PlanItem::from).collect::<Vec<_>>() }))
 }
 

@@ -8,14 +8,16 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 
 use super::{environments, numeric_cursor, rollback, users, Caller, Page, PageParams};
-use crate::db::publish::{apply_plan, lock_environment, DeploymentWrite};
+use crate::db::publish::{apply_plan, lock_environment, record_plan, DeploymentWrite};
 use crate::db::rows::{DeploymentItemRow, DeploymentRow, EnvironmentRow, ReleaseRow};
 use crate::db::schema::{deployment_items, deployments, environments as env_t};
 use crate::db::{new_id, now, write_transaction, DbConn};
 use crate::domain::env_rollback::{env_rollback_plan, EnvKey};
 use crate::domain::plan::{release_plan, ReleaseEntry};
 use crate::domain::rollback::{rollback_plan, RollbackKey};
-use crate::domain::{Action, Counts, DeploymentStatus, Key, Outcome, PlannedItem, ReleaseKind, Trigger};
+use crate::domain::{
+    conflict, Action, ConflictPolicy, Counts, DeploymentStatus, Key, Outcome, PlannedItem, ReleaseKind, Trigger,
+};
 use crate::error::{AppError, AppResult};
 use crate::telemetry::{self, ItemTally};
 
@@ -204,6 +206,7 @@ pub fn create_for_release(
     release_id: &str,
     environment_names: &[String],
     scheduled_at: Option<NaiveDateTime>,
+    on_conflict: Option<ConflictPolicy>,
 ) -> AppResult<Vec<DeploymentView>> {
     if environment_names.is_empty() {
         return Err(AppError::invalid_field("environments", "name at least one environment"));
@@ -217,6 +220,7 @@ pub fn create_for_release(
                 "a rollback release deploys at once".into(),
             ));
         }
+        let on_conflict = conflict_policy(&release, on_conflict)?;
         let at = now();
         if scheduled_at.is_some_and(|s| s <= at) {
             return Err(AppError::Unprocessable("invalid_schedule", "scheduled_at is in the past".into()));
@@ -241,8 +245,9 @@ pub fn create_for_release(
         };
         let rows: Vec<DeploymentRow> = envs
             .iter()
-            .map(|env| {
-                new_row(Some(release.id.clone()), &env.id, trigger, status, &caller.id, None, scheduled_at, None)
+            .map(|env| DeploymentRow {
+                on_conflict: on_conflict.as_str().into(),
+                ..new_row(Some(release.id.clone()), &env.id, trigger, status, &caller.id, None, scheduled_at, None)
             })
             .collect();
         insert_rows(conn, &rows)?;
@@ -258,6 +263,7 @@ pub fn create_environment_rollback(
     environment: &str,
     target_id: Option<&str>,
     reason: Option<String>,
+    on_conflict: Option<ConflictPolicy>,
 ) -> AppResult<DeploymentView> {
     caller.require_writer()?;
     let env = environments::by_name(conn, environment)?;
@@ -290,16 +296,19 @@ pub fn create_environment_rollback(
                 })?
             }
         };
-        let d = new_row(
-            None,
-            &env.id,
-            Trigger::Rollback,
-            DeploymentStatus::Queued,
-            &caller.id,
-            reason,
-            None,
-            Some(target.id),
-        );
+        let d = DeploymentRow {
+            on_conflict: on_conflict.unwrap_or(ConflictPolicy::Skip).as_str().into(),
+            ..new_row(
+                None,
+                &env.id,
+                Trigger::Rollback,
+                DeploymentStatus::Queued,
+                &caller.id,
+                reason,
+                None,
+                Some(target.id),
+            )
+        };
         insert_rows(conn, std::slice::from_ref(&d))?;
         Ok(views(conn, vec![d])?.remove(0))
     })
@@ -336,6 +345,19 @@ fn new_row(
         rolled_back_to_deployment_id: rolled_back_to,
         high_event_id: None,
         created_at: now(),
+        on_conflict: ConflictPolicy::Skip.as_str().into(),
+    }
+}
+
+/// C1: the policy a deployment or preview of `release` asked for; only a rollback release takes
+/// one (422 `on_conflict_not_applicable` on a standard release).
+fn conflict_policy(release: &ReleaseRow, asked: Option<ConflictPolicy>) -> AppResult<ConflictPolicy> {
+    match asked {
+        Some(_) if release.kind != ReleaseKind::Rollback.as_str() => Err(AppError::Unprocessable(
+            "on_conflict_not_applicable",
+            "on_conflict applies to rollback releases and environment rollbacks only".into(),
+        )),
+        asked => Ok(asked.unwrap_or(ConflictPolicy::Skip)),
     }
 }
 
@@ -489,7 +511,7 @@ fn work_of(conn: &mut DbConn, d: &DeploymentRow) -> AppResult<Work> {
 pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
     let span = tracing::info_span!("deployment", deployment_id = %id);
     let _enter = span.enter();
-    let result = write_transaction(conn, |conn| -> AppResult<Option<(Counts, Vec<PlannedItem>)>> {
+    let result = write_transaction(conn, |conn| -> AppResult<Option<Ran>> {
         let d = row(conn, id)?;
         if d.status != DeploymentStatus::InProgress.as_str() {
             return Ok(None);
@@ -502,11 +524,24 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
         let work = work_of(conn, &d)?;
         let plan = plan(conn, &work, &env)?;
         let at = now();
-        let high = apply_plan(
-            conn,
-            &DeploymentWrite { deployment_id: &d.id, environment_id: &env.id, actor: &d.deployed_by, at },
-            &plan,
-        )?;
+        let write = DeploymentWrite { deployment_id: &d.id, environment_id: &env.id, actor: &d.deployed_by, at };
+        let policy = ConflictPolicy::parse(&d.on_conflict).unwrap_or(ConflictPolicy::Skip);
+        if let Some(n) = conflict::refused(policy, &plan) {
+            // C1: nothing is applied; the items record the plan, so `?outcome=skipped` shows
+            // exactly which keys conflicted.
+            record_plan(conn, &write, &plan)?;
+            diesel::update(deployments::table.find(&d.id))
+                .set((
+                    deployments::status.eq(DeploymentStatus::Failed.as_str()),
+                    deployments::finished_at.eq(at),
+                    deployments::progress_total.eq(plan.len() as i32),
+                    deployments::error
+                        .eq(format!("rollback_conflict: {n} keys were changed after the deployment being rolled back")),
+                ))
+                .execute(conn)?;
+            return Ok(Some(Ran::Refused(n)));
+        }
+        let high = apply_plan(conn, &write, &plan)?;
         let counts = Counts::of(&plan);
         diesel::update(deployments::table.find(&d.id))
             .set((
@@ -520,10 +555,14 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
                 deployments::high_event_id.eq(high),
             ))
             .execute(conn)?;
-        Ok(Some((counts, plan)))
+        Ok(Some(Ran::Applied(counts, plan)))
     });
     let tally = match result {
-        Ok(Some((counts, plan))) => {
+        Ok(Some(Ran::Refused(conflicts))) => {
+            tracing::info!(conflicts, "rollback refused: keys changed after the deployment (on_conflict: fail)");
+            None
+        }
+        Ok(Some(Ran::Applied(counts, plan))) => {
             tracing::info!(
                 published = counts.published,
                 unpublished = counts.unpublished,
@@ -556,6 +595,14 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
     Ok(ended)
 }
 
+/// How a deployment's transaction ended when it ran.
+enum Ran {
+    /// The plan was applied: its counts, and the plan.
+    Applied(Counts, Vec<PlannedItem>),
+    /// C1 refused the plan: how many keys conflicted.
+    Refused(usize),
+}
+
 /// Queues an `in_progress` deployment again, to be claimed anew; how many rows changed (0 or 1).
 pub fn requeue(conn: &mut DbConn, id: &str) -> AppResult<usize> {
     Ok(diesel::update(deployments::table.find(id))
@@ -569,9 +616,17 @@ pub fn requeue(conn: &mut DbConn, id: &str) -> AppResult<usize> {
 
 /// B9: the plan a deployment of the release to the environment started now would carry out.
 #[tracing::instrument(skip_all, fields(user = %caller.id))]
-pub fn preview(conn: &mut DbConn, caller: &Caller, release_id: &str, environment: &str) -> AppResult<Vec<PlannedItem>> {
+pub fn preview(
+    conn: &mut DbConn,
+    caller: &Caller,
+    release_id: &str,
+    environment: &str,
+    on_conflict: Option<ConflictPolicy>,
+) -> AppResult<Vec<PlannedItem>> {
     let release = super::releases::visible(conn, caller, release_id)?;
     let env = environments::named_in_body(conn, environment)?;
     check_release_deployable(conn, caller, &release, &env)?;
+    // Either policy plans the same: `fail` only decides, when the deployment runs, whether to apply it.
+    conflict_policy(&release, on_conflict)?;
     plan(conn, &Work::Release(release), &env)
 }
