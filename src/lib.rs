@@ -8,4 +8,5 @@ pub mod domain;
 pub mod error;
 pub mod service;
 pub mod telemetry;
+pub mod webhook_delivery;
 pub mod worker;

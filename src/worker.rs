@@ -66,6 +66,8 @@ pub fn claim_next(conn: &mut DbConn) -> AppResult<Option<String>> {
         diesel::update(deployments::table.find(&id))
             .set((deployments::status.eq(DeploymentStatus::InProgress.as_str()), deployments::started_at.eq(now())))
             .execute(conn)?;
+        // W2: `deployment.started` commits with the claim.
+        svc::announce(conn, &id)?;
         Ok(Some(id))
     });
     if let (Err(_), Some(id)) = (&claimed, &locked) {

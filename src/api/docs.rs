@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, content, deployments, environments, releases};
+use super::{admin, content, deployments, environments, releases, webhooks};
 
 /// Declares the bearer token every `/v1` route takes.
 struct BearerAuth;
@@ -31,6 +31,7 @@ impl Modify for BearerAuth {
         releases::add_items, releases::remove_item, releases::deploy, releases::deployments, releases::preview,
         releases::create_rollback, releases::list_rollbacks,
         deployments::get, deployments::items, deployments::cancel,
+        webhooks::create, webhooks::list, webhooks::get, webhooks::delete, webhooks::deliveries, webhooks::retry,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = []))
