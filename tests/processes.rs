@@ -73,6 +73,8 @@ impl Server {
             .env("REWIND_BOOTSTRAP_TOKEN", TOKEN)
             .env("REWIND_POLL_MS", "50")
             .env("REWIND_WORKERS", workers.to_string())
+            .env("REWIND_WEBHOOK_ALLOW_PRIVATE", "true")
+            .env("REWIND_WEBHOOK_RETRY_SECONDS", "1,1,1,1,1")
             .env("REWIND_LOG_FORMAT", "json")
             .env("RUST_LOG", "info,actix_server=warn,tracing_actix_web=warn")
             .stdin(Stdio::null())
@@ -415,4 +417,103 @@ fn l7_two_processes_run_each_deployment_exactly_once() {
     assert_eq!(events, (RELEASES * PER_RELEASE) as i64);
     let ran: Vec<usize> = servers.iter().map(Server::succeeded_in_log).collect();
     eprintln!("deployments run per process (from their logs): {ran:?}; l7 took {:?}", started.elapsed());
+}
+
+/// A webhook receiver on a plain socket: answers every request 204 and keeps each one's headers
+/// and body.
+fn webhook_receiver(listener: TcpListener) -> std::sync::Arc<std::sync::Mutex<Vec<(http::HeaderMap, Vec<u8>)>>> {
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = got.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut raw = Vec::new();
+            let mut buf = [0u8; 4096];
+            // Headers, then as much body as content-length says.
+            let (head_end, length) = loop {
+                let Ok(n) = stream.read(&mut buf) else { break (0, 0) };
+                if n == 0 {
+                    break (0, 0);
+                }
+                raw.extend_from_slice(&buf[..n]);
+                if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&raw[..i]).to_ascii_lowercase();
+                    let length = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                        .unwrap_or(0);
+                    break (i + 4, length);
+                }
+            };
+            while head_end > 0 && raw.len() < head_end + length {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => raw.extend_from_slice(&buf[..n]),
+                }
+            }
+            let mut headers = http::HeaderMap::new();
+            for line in String::from_utf8_lossy(&raw[..head_end]).lines().skip(1) {
+                if let Some((k, v)) = line.split_once(':') {
+                    if let (Ok(k), Ok(v)) = (http::HeaderName::from_bytes(k.trim().as_bytes()), v.trim().parse()) {
+                        headers.append(k, v);
+                    }
+                }
+            }
+            keep.lock().unwrap().push((headers, raw[head_end.min(raw.len())..].to_vec()));
+            let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+        }
+    });
+    got
+}
+
+#[test]
+fn w2_w3_a_message_committed_before_a_sigkill_is_delivered_after_the_restart() {
+    let db = TestDb::new();
+    let (mut conn, admin) = prepare(&db);
+    let (_, releases) = seed(&mut conn, &admin, 10, 1, 10, 2);
+    // The receiver's port, with nobody listening yet: the first attempts fail.
+    let port = free_port();
+    let server = Server::start(&db, 1);
+    let hook = server.call(
+        "POST",
+        "/v1/webhooks",
+        Some(&json!({"url": format!("http://127.0.0.1:{port}/hook"), "events": ["deployment.succeeded"]})),
+        201,
+    );
+    let hook_id = hook["data"]["id"].as_str().unwrap().to_string();
+    let secret = hook["data"]["secret"].as_str().unwrap().to_string();
+    let created = server.call(
+        "POST",
+        &format!("/v1/releases/{}/deploy", releases[0]),
+        Some(&json!({"environments": ["production"]})),
+        202,
+    );
+    let id = created["data"][0]["id"].as_str().unwrap().to_string();
+    poll_deployment(&server, &id, Duration::from_secs(30), |s| s == "succeeded");
+    // Committed with the status change; not delivered: then the process dies.
+    let listed = server.call("GET", &format!("/v1/webhooks/{hook_id}/deliveries"), None, 200);
+    assert_eq!(listed["data"].as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed["data"][0]["status"], "pending", "{listed}");
+    let message_id = listed["data"][0]["id"].as_str().unwrap().to_string();
+    server.sigkill();
+
+    let got = webhook_receiver(TcpListener::bind(("127.0.0.1", port)).expect("the receiver's port"));
+    let server = Server::start(&db, 1);
+    // 60 s: an attempt in flight at the kill keeps its lease (timeout + 30 s) until it runs out.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while got.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "the message never arrived after the restart");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let got = got.lock().unwrap();
+    assert_eq!(got.len(), 1, "delivered once");
+    let (headers, body) = &got[0];
+    standardwebhooks::Webhook::new(&secret).unwrap().verify(body, headers).expect("a valid signature");
+    assert_eq!(headers.get("webhook-id").unwrap(), message_id.as_str());
+    let body: Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(body["type"], "deployment.succeeded");
+    assert_eq!(body["data"]["deployment"]["id"], id.as_str());
+    let listed = server.call("GET", &format!("/v1/webhooks/{hook_id}/deliveries"), None, 200);
+    assert_eq!(listed["data"][0]["status"], "delivered", "{listed}");
 }
