@@ -419,9 +419,11 @@ fn l7_two_processes_run_each_deployment_exactly_once() {
     eprintln!("deployments run per process (from their logs): {ran:?}; l7 took {:?}", started.elapsed());
 }
 
-/// A webhook receiver on a plain socket: answers every request 204 and keeps each one's headers
-/// and body.
-fn webhook_receiver(listener: TcpListener) -> std::sync::Arc<std::sync::Mutex<Vec<(http::HeaderMap, Vec<u8>)>>> {
+/// The requests a receiver got: each one's headers and body.
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(http::HeaderMap, Vec<u8>)>>>;
+
+/// A webhook receiver on a plain socket: answers every request 204 and keeps each request.
+fn webhook_receiver(listener: TcpListener) -> Received {
     let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let keep = got.clone();
     std::thread::spawn(move || {
