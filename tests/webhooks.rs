@@ -497,7 +497,7 @@ async fn w4_deleting_an_endpoint_stops_its_pending_deliveries() {
 }
 
 #[actix_web::test]
-async fn w4_deliveries_page_newest_first() {
+async fn w3_w4_messages_arrive_in_commit_order_and_deliveries_page_newest_first() {
     let app = app_with_delivery!(quick(1));
     app.env("prod").await;
     let rx = Receiver::start(vec![Mode::Ok]);
