@@ -9,7 +9,6 @@ use actix_web::{middleware, web, HttpMessage, HttpResponse};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tokio::sync::Notify;
 use tracing_actix_web::{RequestId, TracingLogger};
-use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, admin, content, deployments, environments, releases};
@@ -76,10 +75,6 @@ async fn metrics_text() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(metrics_handle().render())
 }
 
-async fn not_found() -> Result<HttpResponse, AppError> {
-    Err(AppError::NotFound("no such route".into()))
-}
-
 fn cors(origins: &[String]) -> actix_cors::Cors {
     origins
         .iter()
@@ -134,7 +129,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .route("/deployments/{id}", web::get().to(deployments::get))
         .route("/deployments/{id}/items", web::get().to(deployments::items))
         .route("/deployments/{id}/cancel", web::post().to(deployments::cancel))
-        .default_service(web::to(not_found));
+        .default_service(web::to(api::no_route));
     let root = web::scope("")
         .app_data(state)
         .app_data(api::json_config(settings.body_limit))
@@ -149,9 +144,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
             web::get()
                 .to(|| async { HttpResponse::PermanentRedirect().insert_header(("location", "/docs/")).finish() }),
         )
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api::docs::ApiDoc::openapi()))
+        .service(SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/openapi.json", api::docs::document()))
         .service(v1)
-        .default_service(web::to(not_found))
+        .default_service(web::to(api::no_route))
         .wrap_fn(|req, srv| {
             let fut = srv.call(req);
             async move {
