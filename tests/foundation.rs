@@ -318,6 +318,20 @@ async fn x2_a_taken_name_is_name_taken_without_database_text() {
 }
 
 #[actix_web::test]
+async fn x2_a_body_that_is_not_a_json_object_is_400() {
+    let app = spawn().await;
+    let (s, r) = app.post("/v1/releases", ADMIN, json!({"name": "Launch"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let id = r["data"]["id"].as_str().unwrap();
+    let (s, v) = app.req("PATCH", &format!("/v1/releases/{id}"), ADMIN, Some(json!([null, null]))).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    let (s, v) = app.post("/v1/releases", ADMIN, json!(["Launch"])).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    let (s, v) = app.post(&format!("/v1/releases/{id}/deploy"), ADMIN, json!([["production"]])).await;
+    assert_problem(s, &v, 400, "invalid_request");
+}
+
+#[actix_web::test]
 async fn x2_a_known_route_under_another_method_is_405_with_allow() {
     let app = spawn().await;
     let (s, h, v) = app.call(TestRequest::default().method("PUT".parse().unwrap()).uri("/healthz")).await;

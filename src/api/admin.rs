@@ -46,10 +46,10 @@ pub async fn me(state: web::Data<AppState>, Auth(caller): Auth) -> AppResult<Htt
 pub async fn create_user(
     state: web::Data<AppState>,
     Auth(caller): Auth,
-    body: web::Json<CreateUser>,
+    body: web::Json<super::Object<CreateUser>>,
 ) -> AppResult<HttpResponse> {
     caller.require_admin()?;
-    let body = body.into_inner();
+    let body = body.into_inner().0;
     let user = db(&state, move |c| users::create_user(c, &body.name, body.role)).await?;
     Ok(HttpResponse::Created().json(Data { data: User::from(user) }))
 }

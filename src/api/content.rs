@@ -56,10 +56,10 @@ pub struct CreateVersion {
 pub async fn create_item(
     state: web::Data<AppState>,
     Auth(caller): Auth,
-    body: web::Json<CreateItem>,
+    body: web::Json<super::Object<CreateItem>>,
 ) -> AppResult<HttpResponse> {
     caller.require_writer()?;
-    let b = body.into_inner();
+    let b = body.into_inner().0;
     let first = NewContent { locale: b.locale, content: b.content, references: b.references };
     let item = db(&state, move |c| items::create(c, b.kind, b.content_type, first)).await?;
     Ok(HttpResponse::Created().json(Data { data: Item::from(item) }))
@@ -87,11 +87,11 @@ pub async fn create_version(
     state: web::Data<AppState>,
     Auth(caller): Auth,
     id: web::Path<String>,
-    body: web::Json<CreateVersion>,
+    body: web::Json<super::Object<CreateVersion>>,
 ) -> AppResult<HttpResponse> {
     caller.require_writer()?;
     let id = path_id(&id)?;
-    let b = body.into_inner();
+    let b = body.into_inner().0;
     let content = NewContent { locale: b.locale, content: b.content, references: b.references };
     let v = db(&state, move |c| items::add_version(c, &id, content)).await?;
     Ok(HttpResponse::Created().json(Data { data: Version::from(v) }))

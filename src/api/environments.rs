@@ -93,10 +93,11 @@ pub struct EventsQuery {
 pub async fn create(
     state: web::Data<AppState>,
     Auth(caller): Auth,
-    body: web::Json<CreateEnvironment>,
+    body: web::Json<super::Object<CreateEnvironment>>,
 ) -> AppResult<HttpResponse> {
     caller.require_admin()?;
-    let env = db(&state, move |c| environments::create(c, &body.name)).await?;
+    let name = body.into_inner().0.name;
+    let env = db(&state, move |c| environments::create(c, &name)).await?;
     Ok(HttpResponse::Created().json(Data { data: Environment::from(env) }))
 }
 
@@ -125,10 +126,10 @@ pub async fn publish(
     state: web::Data<AppState>,
     Auth(caller): Auth,
     env: web::Path<String>,
-    body: web::Json<Publish>,
+    body: web::Json<super::Object<Publish>>,
 ) -> AppResult<HttpResponse> {
     caller.require_writer()?;
-    let b = body.into_inner();
+    let b = body.into_inner().0;
     let item_id = crate::service::parse_id("item_id", &b.item_id)?;
     let s = db(&state, move |c| publishing::publish(c, &caller, &env, &item_id, &b.locale, b.version)).await?;
     Ok(HttpResponse::Ok().json(Data { data: PublishState::from(s) }))
@@ -140,10 +141,10 @@ pub async fn unpublish(
     state: web::Data<AppState>,
     Auth(caller): Auth,
     env: web::Path<String>,
-    body: web::Json<Unpublish>,
+    body: web::Json<super::Object<Unpublish>>,
 ) -> AppResult<HttpResponse> {
     caller.require_writer()?;
-    let b = body.into_inner();
+    let b = body.into_inner().0;
     let item_id = crate::service::parse_id("item_id", &b.item_id)?;
     let s = db(&state, move |c| publishing::unpublish(c, &caller, &env, &item_id, &b.locale)).await?;
     Ok(HttpResponse::Ok().json(Data { data: PublishState::from(s) }))

@@ -190,5 +190,28 @@ pub fn optional_json(body: &[u8]) -> AppResult<serde_json::Value> {
 
 /// Turns a parsed JSON value into a request type, with serde's message as the 400's detail.
 pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> AppResult<T> {
-    serde_json::from_value(value).map_err(|e| AppError::invalid(format!("invalid JSON body: {e}")))
+    serde_json::from_value::<Object<T>>(value)
+        .map(|o| o.0)
+        .map_err(|e| AppError::invalid(format!("invalid JSON body: {e}")))
+}
+
+/// A request body that must be a JSON object: serde would also read a struct from an array of
+/// its fields in order, which no client means and the document does not allow (400).
+#[derive(Debug)]
+pub struct Object<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Object<T>, D::Error> {
+        struct Fields<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Fields<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(Fields(std::marker::PhantomData)).map(Object)
+    }
 }

@@ -118,9 +118,9 @@ pub struct PreviewQuery {
 pub async fn create(
     state: web::Data<AppState>,
     Auth(caller): Auth,
-    body: web::Json<CreateRelease>,
+    body: web::Json<super::Object<CreateRelease>>,
 ) -> AppResult<HttpResponse> {
-    let b = body.into_inner();
+    let b = body.into_inner().0;
     let r = db(&state, move |c| releases::create(c, &caller, &b.name, b.description)).await?;
     Ok(HttpResponse::Created().json(Data { data: Release::from(r) }))
 }
@@ -156,10 +156,10 @@ pub async fn update(
     state: web::Data<AppState>,
     Auth(caller): Auth,
     id: web::Path<String>,
-    body: web::Json<UpdateRelease>,
+    body: web::Json<super::Object<UpdateRelease>>,
 ) -> AppResult<HttpResponse> {
     let id = path_id(&id)?;
-    let b = body.into_inner();
+    let b = body.into_inner().0;
     let r = db(&state, move |c| releases::update(c, &caller, &id, b.name, b.description)).await?;
     Ok(HttpResponse::Ok().json(Data { data: Release::from(r) }))
 }
@@ -192,10 +192,10 @@ pub async fn add_items(
     state: web::Data<AppState>,
     Auth(caller): Auth,
     id: web::Path<String>,
-    body: web::Json<AddItems>,
+    body: web::Json<super::Object<AddItems>>,
 ) -> AppResult<HttpResponse> {
     let id = path_id(&id)?;
-    let b = body.into_inner();
+    let b = body.into_inner().0;
     let mut items = Vec::with_capacity(b.items.len());
     for (i, it) in b.items.into_iter().enumerate() {
         let item_id = crate::service::parse_id(&format!("items[{i}].item_id"), &it.item_id)?;
