@@ -9,7 +9,6 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{middleware, web, HttpMessage, HttpResponse};
 use tokio::sync::Notify;
 use tracing_actix_web::{RequestId, TracingLogger};
-use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, admin, content, deployments, environments, releases};
@@ -81,10 +80,6 @@ async fn metrics_text(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(telemetry::render())
 }
 
-async fn not_found() -> Result<HttpResponse, AppError> {
-    Err(AppError::NotFound("no such route".into()))
-}
-
 fn cors(origins: &[String]) -> actix_cors::Cors {
     origins
         .iter()
@@ -139,7 +134,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .route("/deployments/{id}", web::get().to(deployments::get))
         .route("/deployments/{id}/items", web::get().to(deployments::items))
         .route("/deployments/{id}/cancel", web::post().to(deployments::cancel))
-        .default_service(web::to(not_found))
+        .default_service(web::to(api::no_route))
         .wrap(middleware::from_fn(api::authenticate));
     let root = web::scope("")
         .app_data(state)
@@ -155,9 +150,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
             web::get()
                 .to(|| async { HttpResponse::PermanentRedirect().insert_header(("location", "/docs/")).finish() }),
         )
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api::docs::ApiDoc::openapi()))
+        .service(SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/openapi.json", api::docs::document()))
         .service(v1)
-        .default_service(web::to(not_found))
+        .default_service(web::to(api::no_route))
         // Inside the request span and the request metrics, so that preflights are counted and logged.
         .wrap(middleware::Condition::new(!settings.cors_origins.is_empty(), cors(&settings.cors_origins)))
         .wrap_fn(|req, srv| {

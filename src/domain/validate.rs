@@ -18,9 +18,18 @@ pub fn locale(s: &str) -> bool {
         && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
 }
 
-/// A user, release or content type name: 1 to 200 characters, not blank, no control characters.
-pub fn display_name(s: &str) -> bool {
-    !s.trim().is_empty() && s.chars().count() <= 200 && !s.chars().any(char::is_control)
+/// A user, release or content type name: 1 to 200 characters, not blank, no control
+/// characters. Answers the rule it breaks, if any, in words a client can show.
+pub fn display_name(s: &str) -> Result<(), &'static str> {
+    if s.chars().any(char::is_control) {
+        Err("must not contain control characters")
+    } else if s.is_empty() || s.chars().count() > 200 {
+        Err("must be 1 to 200 characters")
+    } else if s.trim().is_empty() {
+        Err("must not be blank")
+    } else {
+        Ok(())
+    }
 }
 
 /// An id: a UUID, as ids are UUID v7 strings; returned in canonical lowercase.
@@ -41,6 +50,17 @@ mod tests {
         assert!(!environment_name("2prod"));
         assert!(!environment_name(""));
         assert!(!environment_name(&"a".repeat(64)));
+    }
+
+    #[test]
+    fn x2_display_names_say_which_rule_they_break() {
+        assert_eq!(display_name("Launch"), Ok(()));
+        assert_eq!(display_name("Launch\u{7}"), Err("must not contain control characters"));
+        assert_eq!(display_name("a\u{85}b"), Err("must not contain control characters"));
+        assert_eq!(display_name(""), Err("must be 1 to 200 characters"));
+        assert_eq!(display_name(&"é".repeat(201)), Err("must be 1 to 200 characters"));
+        assert_eq!(display_name(&"é".repeat(200)), Ok(()));
+        assert_eq!(display_name(" \u{3000} "), Err("must not be blank"));
     }
 
     #[test]

@@ -115,10 +115,7 @@ pub fn views(conn: &mut DbConn, rows: Vec<ReleaseRow>) -> AppResult<Vec<ReleaseV
 }
 
 fn check_name(name: &str) -> AppResult<()> {
-    if !validate::display_name(name) {
-        return Err(AppError::invalid_field("name", "must be 1 to 200 characters"));
-    }
-    Ok(())
+    validate::display_name(name).map_err(|rule| AppError::invalid_field("name", rule))
 }
 
 /// Creates a standard release owned by the caller.
@@ -286,7 +283,10 @@ pub fn add_items(
 ) -> AppResult<AddedItems> {
     for (i, it) in new_items.iter().enumerate() {
         if !validate::locale(&it.locale) {
-            return Err(AppError::invalid_field(&format!("items[{i}].locale"), "not a locale"));
+            return Err(AppError::invalid_field(
+                &format!("items[{i}].locale"),
+                "must be a lowercase locale like en-us (^[a-z]{2,3}(-[a-z0-9]{2,8})*$)",
+            ));
         }
         if it.action == Action::Publish && it.version.is_none() {
             return Err(AppError::invalid_field(&format!("items[{i}].version"), "a publish item needs a version"));
