@@ -6,6 +6,8 @@
 //! to a process that died, and is queued again. On SQLite one process writes, so at start every
 //! `in_progress` deployment is such a leftover.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
@@ -129,11 +131,42 @@ pub fn run_one(conn: &mut DbConn) -> AppResult<bool> {
     Ok(true)
 }
 
-/// Runs the worker loop until the process ends: run what is due, else sleep until woken or
+/// Tells the workers to stop claiming deployments (on SIGTERM); cloned into each worker.
+#[derive(Debug, Clone, Default)]
+pub struct Shutdown(Arc<ShutdownState>);
+
+#[derive(Debug, Default)]
+struct ShutdownState {
+    begun: AtomicBool,
+    notify: tokio::sync::Notify,
+}
+
+impl Shutdown {
+    /// From now on no worker claims another deployment; idle workers end at once.
+    pub fn begin(&self) {
+        self.0.begun.store(true, Ordering::SeqCst);
+        self.0.notify.notify_waiters();
+    }
+
+    /// Whether `begin` has been called.
+    pub fn has_begun(&self) -> bool {
+        self.0.begun.load(Ordering::SeqCst)
+    }
+
+    async fn begun(&self) {
+        // Created before the check, so a `begin` in between still wakes it.
+        let notified = self.0.notify.notified();
+        if !self.has_begun() {
+            notified.await;
+        }
+    }
+}
+
+/// Runs the worker loop until `shutdown` begins: run what is due, else sleep until woken or
 /// `poll` has passed. With PostgreSQL it also looks for orphans of dead processes (`SWEEP_EVERY`).
-pub async fn run(state: web::Data<AppState>, poll: Duration) {
+pub async fn run(state: web::Data<AppState>, poll: Duration, shutdown: Shutdown) {
     let mut last_sweep = std::time::Instant::now();
-    loop {
+    while !shutdown.has_begun() {
         let pool = state.pool.clone();
         let sweep = last_sweep.elapsed() > SWEEP_EVERY;
         let outcome = web::block(move || -> AppResult<bool> {
@@ -156,6 +189,7 @@ pub async fn run(state: web::Data<AppState>, poll: Duration) {
         tokio::select! {
             _ = state.wake.notified() => {}
             _ = tokio::time::sleep(poll) => {}
+            _ = shutdown.begun() => {}
         }
     }
 }

@@ -517,8 +517,12 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
                 deployments::high_event_id.eq(high),
             ))
             .execute(conn)?;
+        crate::failpoint::hold("deployment_before_commit");
         Ok(Some(counts))
     });
+    if matches!(result, Ok(Some(_))) {
+        crate::failpoint::hold("deployment_after_commit");
+    }
     match result {
         Ok(Some(counts)) => tracing::info!(
             published = counts.published,
