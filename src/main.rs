@@ -117,9 +117,9 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> Result<(), Failure> {
     };
 
     // Stop claiming at once; finish open requests and running deployments within the grace.
+    shutdown.begin();
     let grace = Duration::from_secs(args.shutdown_grace_s);
     tracing::info!(signal, grace_s = args.shutdown_grace_s, "stopping: no new deployments are claimed");
-    shutdown.begin();
     let running = async {
         for w in workers {
             let _ = w.await;
