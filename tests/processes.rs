@@ -197,7 +197,9 @@ fn committed(conn: &mut DbConn, id: &str) -> (String, Option<chrono::NaiveDateTi
 
 /// Waits until the process logs that it is held at `failpoint`.
 fn wait_until_held(server: &Server, failpoint: &str) {
-    assert!(cfg!(feature = "failpoints"), "failpoints are off: run with `--features failpoints`");
+    if !cfg!(feature = "failpoints") {
+        panic!("failpoints are off: run with `--features failpoints`");
+    }
     let name = format!("\"failpoint\":\"{failpoint}\"");
     server.wait_for_log(&["held at failpoint", &name], Duration::from_secs(60));
 }
