@@ -555,8 +555,12 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
                 deployments::high_event_id.eq(high),
             ))
             .execute(conn)?;
+        crate::failpoint::hold("deployment_before_commit");
         Ok(Some(Ran::Applied(counts, plan)))
     });
+    if matches!(result, Ok(Some(_))) {
+        crate::failpoint::hold("deployment_after_commit");
+    }
     let tally = match result {
         Ok(Some(Ran::Refused(conflicts))) => {
             tracing::info!(conflicts, "rollback refused: keys changed after the deployment (on_conflict: fail)");
