@@ -151,6 +151,7 @@ pub const PROBLEMS: &[(&str, &[Answer])] = &[
                     "invalid_schedule",
                     "rollback_cannot_be_scheduled",
                     "release_not_deployed_to_environment",
+                    "on_conflict_not_applicable",
                     "idempotency_key_reused",
                 ],
             ),
@@ -163,7 +164,15 @@ pub const PROBLEMS: &[(&str, &[Answer])] = &[
             (400, BAD),
             (403, FORBIDDEN),
             (404, NOT_FOUND),
-            (422, &["release_empty", "environment_not_found", "release_not_deployed_to_environment"]),
+            (
+                422,
+                &[
+                    "release_empty",
+                    "environment_not_found",
+                    "release_not_deployed_to_environment",
+                    "on_conflict_not_applicable",
+                ],
+            ),
         ],
     ),
     (

@@ -114,6 +114,7 @@ pub struct PreviewQuery {
     #[param(pattern = "^[a-z][a-z0-9-]{0,62}$")]
     pub environment: String,
     /// C1, rollback releases only; the plan is the same under either policy.
+    #[param(inline)]
     pub on_conflict: Option<ConflictPolicy>,
 }
 
