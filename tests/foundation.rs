@@ -330,6 +330,45 @@ async fn x1_x2_validation_names_the_rule_that_failed() {
 }
 
 #[actix_web::test]
+async fn x2_free_text_with_a_nul_or_over_its_length_is_400_and_writes_nothing() {
+    let app = spawn().await;
+    app.env("production").await;
+    let (_, me) = app.get("/v1/me", ADMIN).await;
+    let me = me["data"]["id"].as_str().unwrap().to_string();
+    let nul = "tab\tand\nline, then a NUL\u{0}";
+    let (s, v) = app.post(&format!("/v1/users/{me}/tokens"), ADMIN, json!({"label": nul})).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    assert_eq!(v["errors"][0]["field"], "label", "{v}");
+    let (s, v) = app.post("/v1/releases", ADMIN, json!({"name": "Launch", "description": nul})).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    assert_eq!(v["errors"][0]["field"], "description", "{v}");
+    let (_, list) = app.get("/v1/releases", ADMIN).await;
+    assert_eq!(list["data"], json!([]), "nothing was created");
+    let (s, r) = app.post("/v1/releases", ADMIN, json!({"name": "Launch", "description": "tab\tand\nline"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let id = r["data"]["id"].as_str().unwrap();
+    let long = "x".repeat(2001);
+    let (s, v) = app.req("PATCH", &format!("/v1/releases/{id}"), ADMIN, Some(json!({"description": long}))).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    assert_eq!(v["errors"][0]["message"], "must be at most 2000 characters", "{v}");
+    let (s, v) = app.post("/v1/environments/production/rollback", ADMIN, json!({"reason": nul})).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    assert_eq!(v["errors"][0]["field"], "reason", "{v}");
+}
+
+#[actix_web::test]
+async fn x4_a_cursor_of_the_publish_log_takes_any_event_id() {
+    let app = spawn().await;
+    app.env("production").await;
+    for path in ["events", "publish-state"] {
+        let (s, v) = app.get(&format!("/v1/environments/production/{path}?cursor=123456789012345678"), ADMIN).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, v) = app.get(&format!("/v1/environments/production/{path}?cursor=1234567890123456789"), ADMIN).await;
+        assert_problem(s, &v, 400, "invalid_request");
+    }
+}
+
+#[actix_web::test]
 async fn x2_a_taken_name_is_name_taken_without_database_text() {
     let app = spawn().await;
     app.env("production").await;

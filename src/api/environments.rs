@@ -55,6 +55,8 @@ pub struct RollbackEnvironment {
     /// A succeeded deployment of this environment; the one before the active one when absent.
     #[schema(value_type = Option<uuid::Uuid>)]
     pub target_deployment_id: Option<String>,
+    /// At most 2,000 characters; no control characters but tab and line breaks.
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$", max_length = 2000)]
     pub reason: Option<String>,
     /// C1: `skip` (the default) or `fail` when keys changed after the target.
     pub on_conflict: Option<ConflictPolicy>,
@@ -73,7 +75,7 @@ pub struct StateQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the page before.
-    #[param(pattern = "^[0-9]{1,9}$")]
+    #[param(pattern = "^[0-9]{1,18}$")]
     pub cursor: Option<String>,
 }
 
@@ -87,7 +89,7 @@ pub struct EventsQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the page before.
-    #[param(pattern = "^[0-9]{1,9}$")]
+    #[param(pattern = "^[0-9]{1,18}$")]
     pub cursor: Option<String>,
 }
 
@@ -162,7 +164,7 @@ pub async fn publish_state(
     q: web::Query<StateQuery>,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    let page = page_params(q.limit, q.cursor, Cursor::Position)?;
+    let page = page_params(q.limit, q.cursor, Cursor::EventId)?;
     let item = item_filter(&q.item_id)?;
     let at =
         q.at.as_deref()
@@ -185,7 +187,7 @@ pub async fn events(
     q: web::Query<EventsQuery>,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    let page = page_params(q.limit, q.cursor, Cursor::Position)?;
+    let page = page_params(q.limit, q.cursor, Cursor::EventId)?;
     let item = item_filter(&q.item_id)?;
     let events = db(&state, move |c| publishing::events(c, &env, item.as_deref(), &page)).await?;
     Ok(HttpResponse::Ok().json(List::of(events, PublishEvent::from)))

@@ -114,7 +114,10 @@ impl PositionPageQuery {
 #[derive(Debug, Clone, Copy)]
 pub enum Cursor {
     Id,
+    /// A position in a list (release items, deployment items): at most 9 digits.
     Position,
+    /// A publish event id (publish state, the log): at most 18 digits.
+    EventId,
 }
 
 /// X4: `limit` in 1–500 (default 50) and a `cursor` of the list's kind (400 otherwise).
@@ -125,12 +128,20 @@ pub fn page_params(limit: Option<i64>, cursor: Option<String>, kind: Cursor) -> 
     }
     let cursor = match (cursor, kind) {
         (Some(c), Cursor::Id) => Some(crate::service::parse_id("cursor", &c)?),
-        (Some(c), Cursor::Position) if c.is_empty() || c.len() > 9 || !c.bytes().all(|b| b.is_ascii_digit()) => {
+        (Some(c), Cursor::Position) if !digits(&c, 9) => {
             return Err(AppError::invalid_field("cursor", "must be the next_cursor of this list: 1 to 9 digits"))
+        }
+        (Some(c), Cursor::EventId) if !digits(&c, 18) => {
+            return Err(AppError::invalid_field("cursor", "must be the next_cursor of this list: 1 to 18 digits"))
         }
         (c, _) => c,
     };
     Ok(PageParams { limit, cursor })
+}
+
+/// Whether `s` is 1 to `max` ASCII digits.
+fn digits(s: &str, max: usize) -> bool {
+    (1..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A path id checked to be a UUID (400 otherwise).

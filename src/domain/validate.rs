@@ -32,6 +32,24 @@ pub fn display_name(s: &str) -> Result<(), &'static str> {
     }
 }
 
+/// The longest token label.
+pub const LABEL_MAX: usize = 200;
+/// The longest release description or rollback reason.
+pub const TEXT_MAX: usize = 2000;
+
+/// Free text (a token's label, a release's description, a rollback's reason): at most `max`
+/// characters, and no control characters but tab, line feed and carriage return (PostgreSQL
+/// cannot store a NUL). Answers the rule it breaks, if any.
+pub fn free_text(s: &str, max: usize) -> Result<(), String> {
+    if s.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+        Err("must not contain control characters other than tab and line breaks".into())
+    } else if s.chars().count() > max {
+        Err(format!("must be at most {max} characters"))
+    } else {
+        Ok(())
+    }
+}
+
 /// An id: a UUID, as ids are UUID v7 strings; returned in canonical lowercase.
 pub fn id(s: &str) -> Option<String> {
     uuid::Uuid::parse_str(s).ok().map(|u| u.to_string())
@@ -50,6 +68,20 @@ mod tests {
         assert!(!environment_name("2prod"));
         assert!(!environment_name(""));
         assert!(!environment_name(&"a".repeat(64)));
+    }
+
+    #[test]
+    fn x2_free_text_refuses_control_characters_but_tabs_and_line_breaks() {
+        assert_eq!(free_text("a\tb\r\nc", 10), Ok(()));
+        assert_eq!(
+            free_text("a\u{0}b", 10),
+            Err("must not contain control characters other than tab and line breaks".into())
+        );
+        assert_eq!(
+            free_text("a\u{9a}", 10),
+            Err("must not contain control characters other than tab and line breaks".into())
+        );
+        assert_eq!(free_text("ééé", 2), Err("must be at most 2 characters".into()));
     }
 
     #[test]

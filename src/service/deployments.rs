@@ -16,7 +16,8 @@ use crate::domain::env_rollback::{env_rollback_plan, EnvKey};
 use crate::domain::plan::{release_plan, ReleaseEntry};
 use crate::domain::rollback::{rollback_plan, RollbackKey};
 use crate::domain::{
-    conflict, Action, ConflictPolicy, Counts, DeploymentStatus, Key, Outcome, PlannedItem, ReleaseKind, Trigger,
+    conflict, validate, Action, ConflictPolicy, Counts, DeploymentStatus, Key, Outcome, PlannedItem, ReleaseKind,
+    Trigger,
 };
 use crate::error::{AppError, AppResult};
 use crate::telemetry::{self, ItemTally};
@@ -220,7 +221,6 @@ pub fn create_for_release(
                 "a rollback release deploys at once".into(),
             ));
         }
-        let on_conflict = conflict_policy(&release, on_conflict)?;
         let at = now();
         if scheduled_at.is_some_and(|s| s <= at) {
             return Err(AppError::Unprocessable("invalid_schedule", "scheduled_at is in the past".into()));
@@ -239,6 +239,8 @@ pub fn create_for_release(
         for env in &envs {
             check_release_deployable(conn, caller, &release, env)?;
         }
+        // After the role, grant and deployability checks, in the same order as a preview's.
+        let on_conflict = conflict_policy(&release, on_conflict)?;
         let (status, trigger) = match scheduled_at {
             Some(_) => (DeploymentStatus::Scheduled, Trigger::Scheduled),
             None => (DeploymentStatus::Queued, Trigger::Manual),
@@ -268,6 +270,9 @@ pub fn create_environment_rollback(
     caller.require_writer()?;
     let env = environments::by_name(conn, environment)?;
     users::require_grant(conn, caller, &env.id, &env.name)?;
+    if let Some(r) = &reason {
+        validate::free_text(r, validate::TEXT_MAX).map_err(|rule| AppError::invalid_field("reason", rule))?;
+    }
     write_transaction(conn, |conn| {
         let target = match target_id {
             Some(id) => {

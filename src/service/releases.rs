@@ -118,11 +118,21 @@ fn check_name(name: &str) -> AppResult<()> {
     validate::display_name(name).map_err(|rule| AppError::invalid_field("name", rule))
 }
 
+fn check_description(description: &Option<String>) -> AppResult<()> {
+    match description {
+        Some(d) => {
+            validate::free_text(d, validate::TEXT_MAX).map_err(|rule| AppError::invalid_field("description", rule))
+        }
+        None => Ok(()),
+    }
+}
+
 /// Creates a standard release owned by the caller.
 #[tracing::instrument(skip_all, fields(user = %caller.id))]
 pub fn create(conn: &mut DbConn, caller: &Caller, name: &str, description: Option<String>) -> AppResult<ReleaseView> {
     caller.require_writer()?;
     check_name(name)?;
+    check_description(&description)?;
     let row = ReleaseRow {
         id: new_id(),
         name: name.into(),
@@ -177,6 +187,7 @@ pub fn update(
         r.name = n;
     }
     if let Some(d) = description {
+        check_description(&d)?;
         r.description = d;
     }
     diesel::update(releases::table.find(id))

@@ -66,6 +66,9 @@ pub fn create_token(
     label: Option<String>,
     token: Option<String>,
 ) -> AppResult<(String, String)> {
+    if let Some(l) = &label {
+        validate::free_text(l, validate::LABEL_MAX).map_err(|m| AppError::invalid_field("label", m))?;
+    }
     let token = token.unwrap_or_else(generate_token);
     let row =
         TokenRow { id: new_id(), user_id: user_id.into(), label, token_hash: hash_token(&token), created_at: now() };
