@@ -9,7 +9,6 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{middleware, web, HttpMessage, HttpResponse};
 use tokio::sync::Notify;
 use tracing_actix_web::{RequestId, TracingLogger};
-use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, admin, content, deployments, environments, releases, webhooks};
@@ -105,10 +104,6 @@ async fn metrics_text(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(telemetry::render())
 }
 
-async fn not_found() -> Result<HttpResponse, AppError> {
-    Err(AppError::NotFound("no such route".into()))
-}
-
 fn cors(origins: &[String]) -> actix_cors::Cors {
     origins
         .iter()
@@ -169,7 +164,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .route("/webhooks/{id}", web::delete().to(webhooks::delete))
         .route("/webhooks/{id}/deliveries", web::get().to(webhooks::deliveries))
         .route("/webhooks/{id}/deliveries/{delivery_id}/retry", web::post().to(webhooks::retry))
-        .default_service(web::to(not_found))
+        .default_service(web::to(api::no_route))
         .wrap(middleware::from_fn(api::authenticate));
     let root = web::scope("")
         .app_data(state)
@@ -185,9 +180,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
             web::get()
                 .to(|| async { HttpResponse::PermanentRedirect().insert_header(("location", "/docs/")).finish() }),
         )
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api::docs::ApiDoc::openapi()))
+        .service(SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/openapi.json", api::docs::document()))
         .service(v1)
-        .default_service(web::to(not_found))
+        .default_service(web::to(api::no_route))
         // Inside the request span and the request metrics, so that preflights are counted and logged.
         .wrap(middleware::Condition::new(!settings.cors_origins.is_empty(), cors(&settings.cors_origins)))
         .wrap_fn(|req, srv| {

@@ -16,6 +16,7 @@ use crate::db::{new_id, now, write_transaction};
 use crate::domain::webhooks::{retry_after, signature};
 use crate::error::{AppError, AppResult};
 use crate::service::webhooks::check_url;
+use crate::worker::Shutdown;
 
 /// How much longer than the timeout a lease lasts: time to record the attempt.
 const LEASE_MARGIN: Duration = Duration::from_secs(30);
@@ -113,8 +114,9 @@ pub async fn deliver_one(state: &web::Data<AppState>, client: &reqwest::Client) 
     Ok(true)
 }
 
-/// Runs the delivery loop until the process ends: deliver what is due, else sleep `poll`.
-pub async fn run(state: web::Data<AppState>, poll: Duration) {
+/// Runs the delivery loop until `shutdown` begins: deliver what is due, else sleep `poll`. An
+/// attempt under way when it begins is finished and recorded.
+pub async fn run(state: web::Data<AppState>, poll: Duration, shutdown: Shutdown) {
     let client = match client(state.settings.webhooks.timeout) {
         Ok(c) => c,
         Err(e) => {
@@ -122,12 +124,15 @@ pub async fn run(state: web::Data<AppState>, poll: Duration) {
             return;
         }
     };
-    loop {
+    while !shutdown.has_begun() {
         match deliver_one(&state, &client).await {
             Ok(true) => continue,
             Ok(false) => {}
             Err(e) => tracing::warn!(error = %e, "could not deliver webhooks"),
         }
-        tokio::time::sleep(poll).await;
+        tokio::select! {
+            _ = tokio::time::sleep(poll) => {}
+            _ = shutdown.begun() => {}
+        }
     }
 }

@@ -498,7 +498,7 @@ fn setup(conn: &mut DbConn, n: usize, releases: &[Vec<ReleaseItem>]) -> Result<W
 
 /// Runs every queued deployment, as the worker would.
 fn run_worker(conn: &mut DbConn) -> Result<(), TestCaseError> {
-    while ok(rewind::worker::run_one(conn), "worker")? {}
+    while ok(rewind::worker::run_one(conn, &Default::default()), "worker")? {}
     Ok(())
 }
 

@@ -152,7 +152,11 @@ async fn until(what: &str, mut done: impl FnMut() -> bool) {
 macro_rules! app_with_delivery {
     ($settings:expr) => {{
         let app = spawn_with($settings).await;
-        actix_web::rt::spawn(rewind::webhook_delivery::run(app.state.clone(), Duration::from_millis(20)));
+        actix_web::rt::spawn(rewind::webhook_delivery::run(
+            app.state.clone(),
+            Duration::from_millis(20),
+            rewind::worker::Shutdown::default(),
+        ));
         app
     }};
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::wire::{Data, List};
-use super::{db, path_id, Auth, PageQuery};
+use super::{db, page_params, path_id, Auth, Cursor, PageQuery};
 use crate::app::AppState;
 use crate::db::webhooks::{DeliveryRow, PENDING};
 use crate::domain::webhooks::WebhookEvent;
@@ -18,12 +18,27 @@ use crate::service::webhooks::{self as svc, EndpointView, NewEndpoint};
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhook {
     /// An `http` or `https` URL.
+    #[schema(format = "uri", max_length = 2048)]
     pub url: String,
     /// One or more of the four deployment events.
+    #[schema(min_items = 1)]
     pub events: Vec<WebhookEvent>,
     /// Environment names; absent means every environment.
     pub environments: Option<Vec<String>>,
+    /// At most 2,000 characters; no control characters but tab and line breaks.
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$", max_length = 2000)]
     pub description: Option<String>,
+}
+
+/// `GET /v1/webhooks/{id}/deliveries`: X4 paging by the order the messages were written in.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct DeliveriesQuery {
+    /// 1 to 500; 50 when absent.
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the page before.
+    #[param(pattern = "^[0-9]{1,18}$")]
+    pub cursor: Option<String>,
 }
 
 /// A webhook endpoint; its secret is shown only when it is created.
@@ -98,12 +113,14 @@ impl From<DeliveryRow> for Delivery {
 
 /// A delivery id from the path: `msg_` and 32 hex digits (400 otherwise).
 fn delivery_id(s: &str) -> AppResult<String> {
-    let ok = s.strip_prefix("msg_").is_some_and(|h| h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+    let ok = s
+        .strip_prefix("msg_")
+        .is_some_and(|h| h.len() == 32 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
     ok.then(|| s.to_string()).ok_or_else(|| AppError::invalid_field("delivery_id", "not a delivery id"))
 }
 
 /// W1, admin: registers an endpoint; the answer holds its secret, shown only here.
-#[utoipa::path(post, path = "/v1/webhooks", tag = "webhooks", request_body = CreateWebhook, responses((status = 201, body = Data<CreatedWebhook>)))]
+#[utoipa::path(post, path = "/v1/webhooks", operation_id = "createWebhook", tag = "webhooks", request_body = CreateWebhook, responses((status = 201, body = Data<CreatedWebhook>)))]
 pub async fn create(
     state: web::Data<AppState>,
     Auth(caller): Auth,
@@ -118,7 +135,7 @@ pub async fn create(
 }
 
 /// W1, admin: endpoints, newest first.
-#[utoipa::path(get, path = "/v1/webhooks", tag = "webhooks", params(PageQuery), responses((status = 200, body = List<Webhook>)))]
+#[utoipa::path(get, path = "/v1/webhooks", operation_id = "listWebhooks", tag = "webhooks", params(PageQuery), responses((status = 200, body = List<Webhook>)))]
 pub async fn list(state: web::Data<AppState>, Auth(caller): Auth, q: web::Query<PageQuery>) -> AppResult<HttpResponse> {
     caller.require_admin()?;
     let page = q.params()?;
@@ -127,7 +144,7 @@ pub async fn list(state: web::Data<AppState>, Auth(caller): Auth, q: web::Query<
 }
 
 /// W1, admin: one endpoint, without its secret.
-#[utoipa::path(get, path = "/v1/webhooks/{id}", tag = "webhooks", responses((status = 200, body = Data<Webhook>)))]
+#[utoipa::path(get, path = "/v1/webhooks/{id}", operation_id = "getWebhook", tag = "webhooks", params(("id" = uuid::Uuid, Path, description = "webhook id")), responses((status = 200, body = Data<Webhook>)))]
 pub async fn get(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
     caller.require_admin()?;
     let id = path_id(&id)?;
@@ -136,7 +153,7 @@ pub async fn get(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<S
 }
 
 /// W1, W4, admin: deletes an endpoint; its pending deliveries stop.
-#[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "webhooks", responses((status = 204)))]
+#[utoipa::path(delete, path = "/v1/webhooks/{id}", operation_id = "deleteWebhook", tag = "webhooks", params(("id" = uuid::Uuid, Path, description = "webhook id")), responses((status = 204)))]
 pub async fn delete(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
     caller.require_admin()?;
     let id = path_id(&id)?;
@@ -145,22 +162,22 @@ pub async fn delete(state: web::Data<AppState>, Auth(caller): Auth, id: web::Pat
 }
 
 /// W4, admin: an endpoint's deliveries, newest first.
-#[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", tag = "webhooks", params(PageQuery), responses((status = 200, body = List<Delivery>)))]
+#[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", operation_id = "listWebhookDeliveries", tag = "webhooks", params(("id" = uuid::Uuid, Path, description = "webhook id"), DeliveriesQuery), responses((status = 200, body = List<Delivery>)))]
 pub async fn deliveries(
     state: web::Data<AppState>,
     Auth(caller): Auth,
     id: web::Path<String>,
-    q: web::Query<PageQuery>,
+    q: web::Query<DeliveriesQuery>,
 ) -> AppResult<HttpResponse> {
     caller.require_admin()?;
     let id = path_id(&id)?;
-    let page = q.params()?;
+    let page = page_params(q.limit, q.cursor.clone(), Cursor::EventId)?;
     let list = db(&state, move |c| svc::deliveries(c, &id, &page)).await?;
     Ok(HttpResponse::Ok().json(List::of(list, Delivery::from)))
 }
 
 /// W4, admin: queues a failed delivery again (409 `not_retryable` otherwise).
-#[utoipa::path(post, path = "/v1/webhooks/{id}/deliveries/{delivery_id}/retry", tag = "webhooks", responses((status = 200, body = Data<Delivery>)))]
+#[utoipa::path(post, path = "/v1/webhooks/{id}/deliveries/{delivery_id}/retry", operation_id = "retryWebhookDelivery", tag = "webhooks", params(("id" = uuid::Uuid, Path, description = "webhook id"), ("delivery_id" = String, Path, pattern = "^msg_[0-9a-f]{32}$", description = "delivery id: the `webhook-id` of its messages")), responses((status = 200, body = Data<Delivery>)))]
 pub async fn retry(
     state: web::Data<AppState>,
     Auth(caller): Auth,

@@ -207,7 +207,7 @@ fn seed(conn: &mut DbConn, environment_id: &str, actor: &str, n: usize, history:
 /// Claims and runs the one queued deployment on `conn`; answers it and the seconds it took.
 fn run_deployment(conn: &mut DbConn, id: &str) -> BenchResult<(DeploymentView, f64)> {
     let started = Instant::now();
-    let ran = rewind::worker::run_one(conn)?;
+    let ran = rewind::worker::run_one(conn, &Default::default())?;
     let seconds = started.elapsed().as_secs_f64();
     if !ran {
         return Err("the worker found no deployment to run".into());

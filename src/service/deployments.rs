@@ -16,7 +16,8 @@ use crate::domain::env_rollback::{env_rollback_plan, EnvKey};
 use crate::domain::plan::{release_plan, ReleaseEntry};
 use crate::domain::rollback::{rollback_plan, RollbackKey};
 use crate::domain::{
-    conflict, Action, ConflictPolicy, Counts, DeploymentStatus, Key, Outcome, PlannedItem, ReleaseKind, Trigger,
+    conflict, validate, Action, ConflictPolicy, Counts, DeploymentStatus, Key, Outcome, PlannedItem, ReleaseKind,
+    Trigger,
 };
 use crate::error::{AppError, AppResult};
 use crate::telemetry::{self, ItemTally};
@@ -233,7 +234,6 @@ pub fn create_for_release(
                 "a rollback release deploys at once".into(),
             ));
         }
-        let on_conflict = conflict_policy(&release, on_conflict)?;
         let at = now();
         if scheduled_at.is_some_and(|s| s <= at) {
             return Err(AppError::Unprocessable("invalid_schedule", "scheduled_at is in the past".into()));
@@ -252,6 +252,8 @@ pub fn create_for_release(
         for env in &envs {
             check_release_deployable(conn, caller, &release, env)?;
         }
+        // After the role, grant and deployability checks, in the same order as a preview's.
+        let on_conflict = conflict_policy(&release, on_conflict)?;
         let (status, trigger) = match scheduled_at {
             Some(_) => (DeploymentStatus::Scheduled, Trigger::Scheduled),
             None => (DeploymentStatus::Queued, Trigger::Manual),
@@ -281,6 +283,9 @@ pub fn create_environment_rollback(
     caller.require_writer()?;
     let env = environments::by_name(conn, environment)?;
     users::require_grant(conn, caller, &env.id, &env.name)?;
+    if let Some(r) = &reason {
+        validate::free_text(r, validate::TEXT_MAX).map_err(|rule| AppError::invalid_field("reason", rule))?;
+    }
     write_transaction(conn, |conn| {
         let target = match target_id {
             Some(id) => {
@@ -570,8 +575,12 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
             ))
             .execute(conn)?;
         announce(conn, &d.id)?;
+        crate::failpoint::hold("deployment_before_commit");
         Ok(Some(Ran::Applied(counts, plan)))
     });
+    if matches!(result, Ok(Some(_))) {
+        crate::failpoint::hold("deployment_after_commit");
+    }
     let tally = match result {
         Ok(Some(Ran::Refused(conflicts))) => {
             tracing::info!(conflicts, "rollback refused: keys changed after the deployment (on_conflict: fail)");

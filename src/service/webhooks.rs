@@ -11,7 +11,7 @@ use super::{environments, numeric_cursor, Page, PageParams};
 use crate::db::webhooks::{self as q, DeliveryRow, EndpointRow};
 use crate::db::{new_id, now, write_transaction, DbConn};
 use crate::domain::webhooks::{address_allowed, delimited, new_secret, undelimited, WebhookEvent};
-use crate::domain::DeploymentStatus;
+use crate::domain::{validate, DeploymentStatus};
 use crate::error::{AppError, AppResult};
 
 /// What registering an endpoint takes (W1), already parsed.
@@ -37,10 +37,16 @@ impl EndpointView {
     }
 }
 
+/// The longest endpoint URL.
+pub const URL_MAX: usize = 2048;
+
 /// W1: checks an endpoint URL: `http` or `https` (400 otherwise) and, unless `allow_private`, a
 /// host that neither is nor resolves to a loopback, private, link-local or unspecified address
 /// (422 `webhook_url_not_allowed`; also when it does not resolve). Blocks while resolving.
 pub fn check_url(raw: &str, allow_private: bool) -> AppResult<url::Url> {
+    if raw.len() > URL_MAX {
+        return Err(AppError::invalid_field("url", format!("must be at most {URL_MAX} characters")));
+    }
     let url = url::Url::parse(raw).map_err(|e| AppError::invalid_field("url", format!("not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(AppError::invalid_field("url", "must be an http or https URL"));
@@ -92,6 +98,9 @@ fn views(conn: &mut DbConn, rows: Vec<EndpointRow>) -> AppResult<Vec<EndpointVie
 pub fn create(conn: &mut DbConn, new: NewEndpoint, allow_private: bool) -> AppResult<(EndpointView, String)> {
     if new.events.is_empty() {
         return Err(AppError::invalid_field("events", "name at least one event"));
+    }
+    if let Some(d) = &new.description {
+        validate::free_text(d, validate::TEXT_MAX).map_err(|rule| AppError::invalid_field("description", rule))?;
     }
     let url = check_url(&new.url, allow_private)?;
     let environments = match &new.environments {
