@@ -5,6 +5,8 @@
 //! workers and processes never send the same attempt at once. The lease outlasts the timeout;
 //! a process that dies mid-attempt leaves a lease that runs out, and the delivery is tried again.
 
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
@@ -13,7 +15,7 @@ use reqwest::header::{HeaderValue, CONTENT_TYPE};
 use crate::app::AppState;
 use crate::db::webhooks::{self as q, Attempt, Claimed, DELIVERED, FAILED, PENDING};
 use crate::db::{new_id, now, write_transaction};
-use crate::domain::webhooks::{retry_after, signature};
+use crate::domain::webhooks::{address_allowed, retry_after, signature};
 use crate::error::{AppError, AppResult};
 use crate::service::webhooks::check_url;
 use crate::worker::Shutdown;
@@ -21,11 +23,34 @@ use crate::worker::Shutdown;
 /// How much longer than the timeout a lease lasts: time to record the attempt.
 const LEASE_MARGIN: Duration = Duration::from_secs(30);
 
-/// The HTTP client of the deliveries: the attempt's timeout, and no redirects, which could lead
-/// past the address check to a private address.
-pub fn client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
+/// Resolves endpoint host names for the client, refusing (unless private addresses are allowed)
+/// any name with a loopback, private, link-local or unspecified address: the connection goes to
+/// an address that was checked, so a name that changes between the check and the connection
+/// (DNS rebinding) cannot lead it to one.
+struct GuardedResolver {
+    allow_private: bool,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_private = self.allow_private;
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if let Some(a) = addrs.iter().find(|a| !allow_private && !address_allowed(a.ip())) {
+                return Err(format!("webhook_url_not_allowed: '{host}' resolves to {}", a.ip()).into());
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// The HTTP client of the deliveries: the attempt's timeout, the guarded resolver, and no
+/// redirects, which could lead past the address check to a private address.
+pub fn client(timeout: Duration, allow_private: bool) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
         .timeout(timeout)
+        .dns_resolver(Arc::new(GuardedResolver { allow_private }))
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("rewind/", env!("CARGO_PKG_VERSION")))
         .build()
@@ -117,7 +142,7 @@ pub async fn deliver_one(state: &web::Data<AppState>, client: &reqwest::Client) 
 /// Runs the delivery loop until `shutdown` begins: deliver what is due, else sleep `poll`. An
 /// attempt under way when it begins is finished and recorded.
 pub async fn run(state: web::Data<AppState>, poll: Duration, shutdown: Shutdown) {
-    let client = match client(state.settings.webhooks.timeout) {
+    let client = match client(state.settings.webhooks.timeout, state.settings.webhooks.allow_private) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "no HTTP client: webhooks are not delivered");

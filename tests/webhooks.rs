@@ -521,3 +521,36 @@ async fn w3_w4_messages_arrive_in_commit_order_and_deliveries_page_newest_first(
     let (s, v) = app.get(&format!("/v1/webhooks/{hook}/deliveries?limit=0"), ADMIN).await;
     assert_problem(s, &v, 400, "invalid_request");
 }
+
+#[actix_web::test]
+async fn w1_the_address_check_runs_again_before_each_delivery() {
+    let app = app_with_delivery!(Settings {
+        webhooks: WebhookSettings { allow_private: false, ..quick(1).webhooks },
+        ..Settings::default()
+    });
+    app.env("prod").await;
+    let rx = Receiver::start(vec![Mode::Ok]);
+    // Registered while private addresses were allowed (as an operator could have), by address
+    // and by a name that resolves to one; delivered by a process where they are not.
+    let mut hooks = vec![];
+    for url in [rx.url("/literal"), format!("http://localhost:{}/name", rx.port)] {
+        let mut conn = app.state.pool.get().unwrap();
+        let new = rewind::service::webhooks::NewEndpoint {
+            url,
+            events: vec![rewind::domain::webhooks::WebhookEvent::Succeeded],
+            environments: None,
+            description: None,
+        };
+        hooks.push(rewind::service::webhooks::create(&mut conn, new, true).unwrap().0.row.id);
+    }
+    let item = app.item(1).await;
+    let release = app.release(ADMIN, "r", &[(&item, "publish", Some(1))]).await;
+    app.deploy_ok(&release, ADMIN, "prod").await;
+    for hook in &hooks {
+        let d = deliveries_until!(app, hook, "the schedule ran out", |l: &Vec<Value>| l.len() == 1
+            && l[0]["status"] == "failed");
+        assert!(d[0]["last_error"].as_str().unwrap().contains("webhook_url_not_allowed"), "{d:?}");
+        assert!(d[0]["last_status_code"].is_null());
+    }
+    assert!(rx.got("/literal").is_empty() && rx.got("/name").is_empty());
+}

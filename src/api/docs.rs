@@ -356,6 +356,13 @@ fn links(operation: &str) -> Vec<(&'static str, Value)> {
         }
         "createUser" => vec![("201", to(&["createToken"], json!({"id": "$response.body#/data/id"})))],
         "getDeployment" => vec![("200", to(&["listDeploymentItems"], json!({"id": "$response.body#/data/id"})))],
+        "listWebhookDeliveries" => vec![(
+            "200",
+            json!({"retryWebhookDelivery": {"operationId": "retryWebhookDelivery", "parameters": {
+                "id": "$request.path.id",
+                "delivery_id": "$response.body#/data/0/id",
+            }}}),
+        )],
         "createWebhook" => vec![(
             "201",
             to(&["getWebhook", "listWebhookDeliveries", "deleteWebhook"], json!({"id": "$response.body#/data/id"})),
