@@ -94,8 +94,21 @@ async fn send(state: &web::Data<AppState>, client: &reqwest::Client, c: &Claimed
         Ok(res) if res.status().is_success() => (Some(i32::from(res.status().as_u16())), None),
         Ok(res) => (Some(i32::from(res.status().as_u16())), Some(format!("the endpoint answered {}", res.status()))),
         Err(e) if e.is_timeout() => (None, Some("no answer within the timeout".into())),
-        Err(e) => (None, Some(format!("not sent: {e}"))),
+        Err(e) => (None, Some(format!("not sent: {}", with_causes(&e)))),
     }
+}
+
+/// An error with its causes, `a: b: c`: reqwest's own message leaves out why (refused, resolved
+/// to a private address, TLS).
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }
 
 /// How an attempt's outcome changes its delivery: delivered, due again after the schedule's
