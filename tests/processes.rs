@@ -507,3 +507,55 @@ fn w2_w3_a_message_committed_before_a_sigkill_is_delivered_after_the_restart() {
     let listed = server.call("GET", &format!("/v1/webhooks/{hook_id}/deliveries"), None, 200);
     assert_eq!(listed["data"][0]["status"], "delivered", "{listed}");
 }
+
+#[test]
+#[ignore = "needs PostgreSQL (SQLite is one process by design): scripts/test runs it on its PostgreSQL pass"]
+fn w3_two_processes_on_postgresql_deliver_every_message_and_send_none_twice() {
+    assert_eq!(common::backend(), "postgres", "needs REWIND_TEST_BACKEND=postgres");
+    const RELEASES: usize = 30;
+    let db = TestDb::new();
+    let (mut conn, admin) = prepare(&db);
+    let (_, releases) = seed(&mut conn, &admin, RELEASES, RELEASES, 1, 1);
+    let servers = [Server::start(&db.url_string(), 2, WEBHOOK_ENV), Server::start(&db.url_string(), 2, WEBHOOK_ENV)];
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = listener.local_addr().unwrap().port();
+    let got = webhook_receiver(listener);
+    let mut secrets = std::collections::HashMap::new();
+    for path in ["/a", "/b"] {
+        let hook = servers[0].call(
+            "POST",
+            "/v1/webhooks",
+            Some(&json!({"url": format!("http://127.0.0.1:{port}{path}"),
+                         "events": ["deployment.started", "deployment.succeeded"]})),
+            201,
+        );
+        secrets.insert(path, hook["data"]["secret"].as_str().unwrap().to_string());
+    }
+    for (k, release) in releases.iter().enumerate() {
+        servers[k % 2].call(
+            "POST",
+            &format!("/v1/releases/{release}/deploy"),
+            Some(&json!({"environments": ["production"]})),
+            202,
+        );
+    }
+    // Two messages per deployment (started, succeeded) to each of two endpoints.
+    let want = RELEASES * 2 * 2;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while got.lock().unwrap().len() < want {
+        assert!(Instant::now() < deadline, "{} of {want} messages arrived", got.lock().unwrap().len());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    let got = got.lock().unwrap();
+    assert_eq!(got.len(), want, "no message sent twice");
+    let mut ids = std::collections::BTreeSet::new();
+    for (headers, body) in got.iter() {
+        assert!(ids.insert(headers.get("webhook-id").unwrap().to_str().unwrap().to_string()), "an id arrived twice");
+        let ok = secrets.values().any(|s| standardwebhooks::Webhook::new(s).unwrap().verify(body, headers).is_ok());
+        assert!(ok, "a message whose signature does not verify");
+    }
+    let sent: Vec<usize> = servers.iter().map(|s| s.log().matches("webhook delivered").count()).collect();
+    eprintln!("messages delivered per process (from their logs): {sent:?}");
+    assert_eq!(sent.iter().sum::<usize>(), want, "attempts logged {sent:?}");
+}
