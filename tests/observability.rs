@@ -94,7 +94,7 @@ async fn metrics_after_traffic_carry_route_templates_deployment_outcomes_and_the
     // One queued deployment waits; the scheduled one is not due yet.
     let samples = parse_metrics(&scrape(&app).await);
     assert_eq!(value(&samples, telemetry::QUEUE_DEPTH, &[]), Some(1.0));
-    assert!(value(&samples, telemetry::OLDEST_QUEUED_AGE, &[]).is_some_and(|a| a >= 0.0));
+    assert!(value(&samples, telemetry::OLDEST_QUEUED_AGE, &[]).is_some(), "the queued deployment has an age");
     assert_eq!(value(&samples, telemetry::SCHEDULER_LAG, &[]), Some(0.0));
     // Two hours on, the scheduled one is due and an hour late, and the queued one two hours old.
     let mut conn = app.state.pool.get().unwrap();
@@ -282,7 +282,7 @@ async fn cors_allows_the_configured_origins_only() {
     assert!(h.get("access-control-expose-headers").is_some_and(|v| v.to_str().unwrap().contains("x-request-id")));
 
     let (s, h, _) = app.call(preflight("https://elsewhere.example")).await;
-    assert_ne!(s, StatusCode::OK);
+    assert_eq!(s, StatusCode::BAD_REQUEST, "a preflight from another origin is refused");
     assert!(h.get("access-control-allow-origin").is_none(), "{h:?}");
     // A browser enforces the missing header; the server still answers clients that are not one.
     let (s, h, _) = app.call(from_origin("https://elsewhere.example")).await;
