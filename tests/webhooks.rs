@@ -554,3 +554,26 @@ async fn w1_the_address_check_runs_again_before_each_delivery() {
     }
     assert!(rx.got("/literal").is_empty() && rx.got("/name").is_empty());
 }
+
+#[actix_web::test]
+async fn w3_a_message_waiting_for_a_retry_does_not_hold_up_the_next_one() {
+    let app = app_with_delivery!(Settings {
+        webhooks: WebhookSettings { retry_schedule: vec![Duration::from_secs(2)], ..quick(1).webhooks },
+        ..Settings::default()
+    });
+    app.env("prod").await;
+    let rx = Receiver::start(vec![Mode::Fail, Mode::Ok]);
+    register!(app, rx, "/r", json!({"events": ["deployment.succeeded"]}));
+    let item = app.item(2).await;
+    let first = app.release(ADMIN, "r1", &[(&item, "publish", Some(1))]).await;
+    app.deploy_ok(&first, ADMIN, "prod").await;
+    until("the first attempt fails", || rx.got("/r").len() == 1).await;
+    let second = app.release(ADMIN, "r2", &[(&item, "publish", Some(2))]).await;
+    app.deploy_ok(&second, ADMIN, "prod").await;
+    until("both arrive", || rx.got("/r").iter().filter(|m| m.accepted).count() == 2).await;
+    let got = rx.got("/r");
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(!got[0].accepted && got[1].accepted && got[2].accepted);
+    assert_ne!(got[1].webhook_id, got[0].webhook_id, "the second message went ahead of the retry");
+    assert_eq!(got[2].webhook_id, got[0].webhook_id, "then the retry");
+}
