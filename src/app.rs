@@ -11,7 +11,7 @@ use tokio::sync::Notify;
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api::{self, admin, content, deployments, environments, releases};
+use crate::api::{self, admin, content, deployments, environments, releases, webhooks};
 use crate::db::{self, Pool};
 use crate::error::{AppError, AppResult};
 use crate::telemetry;
@@ -27,6 +27,29 @@ pub struct Settings {
     pub max_release_items: i64,
     /// Origins allowed by CORS; none disables it.
     pub cors_origins: Vec<String>,
+    /// How webhook endpoints are checked and their messages delivered (W1, W3).
+    pub webhooks: WebhookSettings,
+}
+
+/// Webhook settings: the private-address guard, the delivery timeout and the retry schedule.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// Allow endpoints on loopback, private and link-local addresses (`REWIND_WEBHOOK_ALLOW_PRIVATE`).
+    pub allow_private: bool,
+    /// How long an endpoint has to answer an attempt (W3: 10 s).
+    pub timeout: Duration,
+    /// The waits before each retry; after the last one a delivery fails (W3: 5 s … 1 h).
+    pub retry_schedule: Vec<Duration>,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> WebhookSettings {
+        WebhookSettings {
+            allow_private: false,
+            timeout: Duration::from_secs(10),
+            retry_schedule: crate::domain::webhooks::default_schedule(),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -36,6 +59,7 @@ impl Default for Settings {
             items_body_limit: 32 * 1024 * 1024,
             max_release_items: 100_000,
             cors_origins: vec![],
+            webhooks: WebhookSettings::default(),
         }
     }
 }
@@ -134,6 +158,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .route("/deployments/{id}", web::get().to(deployments::get))
         .route("/deployments/{id}/items", web::get().to(deployments::items))
         .route("/deployments/{id}/cancel", web::post().to(deployments::cancel))
+        .route("/webhooks", web::post().to(webhooks::create))
+        .route("/webhooks", web::get().to(webhooks::list))
+        .route("/webhooks/{id}", web::get().to(webhooks::get))
+        .route("/webhooks/{id}", web::delete().to(webhooks::delete))
+        .route("/webhooks/{id}/deliveries", web::get().to(webhooks::deliveries))
+        .route("/webhooks/{id}/deliveries/{delivery_id}/retry", web::post().to(webhooks::retry))
         .default_service(web::to(api::no_route))
         .wrap(middleware::from_fn(api::authenticate));
     let root = web::scope("")

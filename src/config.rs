@@ -31,6 +31,30 @@ pub enum Command {
     /// Manage tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage webhook endpoints.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+}
+
+/// `rewind webhook …`.
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Register an endpoint and print its id and secret (W1).
+    Add {
+        /// The `http` or `https` URL to POST the messages to.
+        url: String,
+        /// Comma-separated: deployment.started, deployment.succeeded, deployment.failed, deployment.cancelled.
+        #[arg(long, value_delimiter = ',', required = true)]
+        events: Vec<String>,
+        /// Comma-separated environment names (all when absent).
+        #[arg(long, value_delimiter = ',')]
+        environments: Option<Vec<String>>,
+        #[arg(long)]
+        description: Option<String>,
+        /// Allow a loopback, private or link-local address.
+        #[arg(long, env = "REWIND_WEBHOOK_ALLOW_PRIVATE")]
+        allow_private: bool,
+    },
 }
 
 /// `rewind user …`.
@@ -95,4 +119,16 @@ pub struct ServeArgs {
     /// Comma-separated origins allowed by CORS.
     #[arg(long, env = "REWIND_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+    /// Let webhook endpoints be on loopback, private or link-local addresses (W1).
+    #[arg(long, env = "REWIND_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
+    /// Seconds an endpoint has to answer a delivery attempt (W3).
+    #[arg(long, env = "REWIND_WEBHOOK_TIMEOUT_SECONDS", default_value_t = 10.0)]
+    pub webhook_timeout_seconds: f64,
+    /// Comma-separated seconds to wait before each retry of a delivery; then it fails (W3).
+    #[arg(long, env = "REWIND_WEBHOOK_RETRY_SECONDS", value_delimiter = ',', default_value = "5,30,120,600,3600")]
+    pub webhook_retry_seconds: Vec<f64>,
+    /// Webhook delivery workers in this process.
+    #[arg(long, env = "REWIND_WEBHOOK_WORKERS", default_value_t = 2)]
+    pub webhook_workers: usize,
 }

@@ -9,4 +9,5 @@ pub mod error;
 pub mod failpoint;
 pub mod service;
 pub mod telemetry;
+pub mod webhook_delivery;
 pub mod worker;

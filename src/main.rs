@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use actix_web::{web, App, HttpServer};
 use clap::Parser;
-use rewind::app::{self, AppState, Settings};
-use rewind::config::{Cli, Command, ServeArgs, TokenCommand, UserCommand};
+use rewind::app::{self, AppState, Settings, WebhookSettings};
+use rewind::config::{Cli, Command, ServeArgs, TokenCommand, UserCommand, WebhookCommand};
 use rewind::db::{self, DatabaseUrl};
-use rewind::service::users;
-use rewind::{telemetry, worker};
+use rewind::domain::webhooks::WebhookEvent;
+use rewind::service::{users, webhooks};
+use rewind::{telemetry, webhook_delivery, worker};
 use tokio::signal::unix::{signal, SignalKind};
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
@@ -54,7 +55,24 @@ fn run(cli: Cli) -> Result<(), Failure> {
             println!("{token}");
             Ok(())
         }
+        Command::Webhook(WebhookCommand::Add { url: endpoint, events, environments, description, allow_private }) => {
+            let events = events
+                .iter()
+                .map(|e| WebhookEvent::parse(e.trim()).ok_or_else(|| format!("unknown event '{e}'")))
+                .collect::<Result<Vec<_>, _>>()?;
+            let pool = db::build_pool(&url, 1)?;
+            let mut conn = pool.get()?;
+            let new = webhooks::NewEndpoint { url: endpoint, events, environments, description };
+            let (view, secret) = webhooks::create(&mut conn, new, allow_private)?;
+            println!("id: {}\nsecret: {secret}", view.row.id);
+            Ok(())
+        }
     }
+}
+
+/// A duration setting in seconds (fractions allowed), refused when negative or not a number.
+fn seconds(s: f64) -> Result<Duration, Failure> {
+    Duration::try_from_secs_f64(s).map_err(|e| format!("{s} is not a number of seconds: {e}").into())
 }
 
 #[actix_web::main]
@@ -76,6 +94,11 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> Result<(), Failure> {
         items_body_limit: args.items_body_limit,
         max_release_items: args.max_release_items,
         cors_origins: args.cors_origins.into_iter().filter(|o| !o.is_empty()).collect(),
+        webhooks: WebhookSettings {
+            allow_private: args.webhook_allow_private,
+            timeout: seconds(args.webhook_timeout_seconds)?,
+            retry_schedule: args.webhook_retry_seconds.iter().map(|s| seconds(*s)).collect::<Result<_, _>>()?,
+        },
     };
     let state = web::Data::new(AppState { pool, settings, wake: Arc::new(tokio::sync::Notify::new()) });
     // Listen before anything runs, so that an early SIGTERM is a graceful stop too.
@@ -86,6 +109,13 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> Result<(), Failure> {
         .map(|_| {
             actix_web::rt::spawn(worker::run(state.clone(), Duration::from_millis(args.poll_ms), shutdown.clone()))
         })
+        .chain((0..args.webhook_workers.max(1)).map(|_| {
+            actix_web::rt::spawn(webhook_delivery::run(
+                state.clone(),
+                Duration::from_millis(args.poll_ms),
+                shutdown.clone(),
+            ))
+        }))
         .collect();
     let server_state = state.clone();
     let server = HttpServer::new(move || App::new().configure(|c| app::configure(c, server_state.clone())))

@@ -73,6 +73,8 @@ pub fn claim_next(conn: &mut DbConn, shutdown: &Shutdown) -> AppResult<Option<St
         diesel::update(deployments::table.find(&id))
             .set((deployments::status.eq(DeploymentStatus::InProgress.as_str()), deployments::started_at.eq(now())))
             .execute(conn)?;
+        // W2: `deployment.started` commits with the claim.
+        svc::announce(conn, &id)?;
         Ok(Some(id))
     });
     if let (Err(_), Some(id)) = (&claimed, &locked) {
@@ -157,7 +159,8 @@ impl Shutdown {
         self.0.begun.load(Ordering::SeqCst)
     }
 
-    async fn begun(&self) {
+    /// Resolves once `begin` has been called (at once if it has been).
+    pub async fn begun(&self) {
         // Created before the check, so a `begin` in between still wakes it.
         let notified = self.0.notify.notified();
         if !self.has_begun() {

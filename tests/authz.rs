@@ -54,6 +54,7 @@ const DENIED: Expect = (403, "forbidden");
 const HIDDEN: Expect = (404, "not_found");
 const LOCKED: Expect = (409, "release_locked");
 const NOT_CANCELLABLE: Expect = (409, "not_cancellable");
+const NOT_RETRYABLE: Expect = (409, "not_retryable");
 const NOT_DEPLOYED: Expect = (422, "release_not_deployed");
 const ROLLBACK_OF_ROLLBACK: Expect = (422, "rollback_of_rollback");
 
@@ -109,13 +110,16 @@ enum Fresh {
     RollbackRelease,
     /// A deployment of `{ship}` to `prod` the owner scheduled an hour ahead.
     ScheduledDeployment,
+    /// A webhook endpoint the admin registered.
+    Webhook,
 }
 
 /// One row: a route, what the call targets and carries, and the answer to each caller.
 struct Row {
     method: &'static str,
     /// The path with placeholders: `{env}`, `{me}` (the caller), `{subject}`, `{item}`, `{item2}`,
-    /// `{release}`, `{rollback}`, `{draft}`, `{ship}`, `{deployment}`, `{rb_deployment}`, `{fresh}`.
+    /// `{release}`, `{rollback}`, `{draft}`, `{ship}`, `{deployment}`, `{rb_deployment}`, `{webhook}`,
+    /// `{delivery}`, `{fresh}`.
     path: &'static str,
     /// A JSON body with the same placeholders, and `{n}` for a number unique to the call.
     body: Option<&'static str>,
@@ -206,7 +210,17 @@ const MATRIX: &[Row] = &[
     // L7: its deployer or an admin cancels; a succeeded deployment is not cancellable.
     fresh("POST", "/v1/deployments/{fresh}/cancel", Fresh::ScheduledDeployment, admin_only(OK).with(Who::Owner, OK)),
     row("POST", "/v1/deployments/{deployment}/cancel", None, admin_only(NOT_CANCELLABLE).with(Who::Owner, NOT_CANCELLABLE)),
+    // W1, W4: webhooks are the admin's; `{delivery}` is pending (no delivery worker runs here).
+    row("POST", "/v1/webhooks", Some(WEBHOOK), admin_only(CREATED)),
+    row("GET", "/v1/webhooks", None, admin_only(OK)),
+    row("GET", "/v1/webhooks/{webhook}", None, admin_only(OK)),
+    fresh("DELETE", "/v1/webhooks/{fresh}", Fresh::Webhook, admin_only(NO_CONTENT)),
+    row("GET", "/v1/webhooks/{webhook}/deliveries", None, admin_only(OK)),
+    row("POST", "/v1/webhooks/{webhook}/deliveries/{delivery}/retry", None, admin_only(NOT_RETRYABLE)),
 ];
+
+/// A webhook endpoint on a public address (W1 checks it without sending anything).
+const WEBHOOK: &str = r#"{"url": "https://93.184.215.14/hook-{n}", "events": ["deployment.succeeded"]}"#;
 
 /// The shared fixtures, and each caller's token and user id.
 struct World {
@@ -241,6 +255,7 @@ async fn build_world<S: Svc>(app: &TestApp<S>) -> World {
     let item = app.item(2).await;
     let item2 = app.item(1).await;
     let release = app.release(&owner, "Launch", &[(&item, "publish", Some(1))]).await;
+    let webhook = register_webhook(app).await;
     let deployment = app.deploy_ok(&release, &owner, "prod").await["id"].as_str().unwrap().to_string();
     let (s, rb) = app.post(&format!("/v1/releases/{release}/rollback"), &owner, json!({})).await;
     assert_eq!(s, StatusCode::CREATED, "{rb}");
@@ -248,6 +263,9 @@ async fn build_world<S: Svc>(app: &TestApp<S>) -> World {
     let rb_deployment = app.deploy_ok(&rollback, &owner, "prod").await["id"].as_str().unwrap().to_string();
     let draft = app.release(&owner, "Draft", &[(&item, "publish", Some(1))]).await;
     let ship = app.release(&owner, "Ship", &[(&item, "publish", Some(2))]).await;
+    let (s, deliveries) = app.get(&format!("/v1/webhooks/{webhook}/deliveries"), ADMIN).await;
+    assert_eq!(s, StatusCode::OK, "{deliveries}");
+    let delivery = deliveries["data"][0]["id"].as_str().expect("a delivery of the deployment").to_string();
     World {
         tokens: vec![
             (Who::Admin, Some(ADMIN.into()), data_id(&admin)),
@@ -269,8 +287,18 @@ async fn build_world<S: Svc>(app: &TestApp<S>) -> World {
             ("ship", ship),
             ("deployment", deployment),
             ("rb_deployment", rb_deployment),
+            ("webhook", webhook),
+            ("delivery", delivery),
         ],
     }
+}
+
+/// Registers a webhook endpoint as the admin; answers its id.
+async fn register_webhook<S: Svc>(app: &TestApp<S>) -> String {
+    let body: Value = serde_json::from_str(&WEBHOOK.replace("{n}", "world")).unwrap();
+    let (s, v) = app.post("/v1/webhooks", ADMIN, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    data_id(&v)
 }
 
 /// A standard release with `item` that the owner has deployed to `prod`.
@@ -310,6 +338,7 @@ async fn prepare<S: Svc>(app: &TestApp<S>, w: &World, fresh: Fresh, n: usize) ->
             assert_eq!(s, StatusCode::ACCEPTED, "{v}");
             v["data"][0]["id"].as_str().unwrap().to_string()
         }
+        Fresh::Webhook => register_webhook(app).await,
     }
 }
 

@@ -402,3 +402,160 @@ fn l7_two_processes_run_each_deployment_exactly_once() {
     assert!(ran.iter().all(|&n| n > 0), "a process ran no deployment: {ran:?}");
     assert_eq!(ran.iter().sum::<usize>(), RELEASES, "runs per process {ran:?} for {RELEASES} deployments");
 }
+
+/// Webhooks to a receiver on 127.0.0.1, retried every second.
+const WEBHOOK_ENV: &[(&str, &str)] =
+    &[("REWIND_WEBHOOK_ALLOW_PRIVATE", "true"), ("REWIND_WEBHOOK_RETRY_SECONDS", "1,1,1,1,1")];
+
+/// The requests a receiver got: each one's headers and body.
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(http::HeaderMap, Vec<u8>)>>>;
+
+/// A webhook receiver on a plain socket: answers every request 204 and keeps each request.
+fn webhook_receiver(listener: std::net::TcpListener) -> Received {
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = got.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut raw = Vec::new();
+            let mut buf = [0u8; 4096];
+            // Headers, then as much body as content-length says.
+            let (head_end, length) = loop {
+                let Ok(n) = std::io::Read::read(&mut stream, &mut buf) else { break (0, 0) };
+                if n == 0 {
+                    break (0, 0);
+                }
+                raw.extend_from_slice(&buf[..n]);
+                if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&raw[..i]).to_ascii_lowercase();
+                    let length = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                        .unwrap_or(0);
+                    break (i + 4, length);
+                }
+            };
+            while head_end > 0 && raw.len() < head_end + length {
+                match std::io::Read::read(&mut stream, &mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => raw.extend_from_slice(&buf[..n]),
+                }
+            }
+            let mut headers = http::HeaderMap::new();
+            for line in String::from_utf8_lossy(&raw[..head_end]).lines().skip(1) {
+                if let Some((k, v)) = line.split_once(':') {
+                    if let (Ok(k), Ok(v)) = (http::HeaderName::from_bytes(k.trim().as_bytes()), v.trim().parse()) {
+                        headers.append(k, v);
+                    }
+                }
+            }
+            keep.lock().unwrap().push((headers, raw[head_end.min(raw.len())..].to_vec()));
+            let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+        }
+    });
+    got
+}
+
+#[test]
+fn w2_w3_a_message_committed_before_a_sigkill_is_delivered_after_the_restart() {
+    let db = TestDb::new();
+    let (mut conn, admin) = prepare(&db);
+    let (_, releases) = seed(&mut conn, &admin, 10, 1, 10, 2);
+    // The receiver's port, with nobody listening yet: the first attempts fail.
+    let port = serve::free_port();
+    let server = Server::start(&db.url_string(), 1, WEBHOOK_ENV);
+    let hook = server.call(
+        "POST",
+        "/v1/webhooks",
+        Some(&json!({"url": format!("http://127.0.0.1:{port}/hook"), "events": ["deployment.succeeded"]})),
+        201,
+    );
+    let hook_id = hook["data"]["id"].as_str().unwrap().to_string();
+    let secret = hook["data"]["secret"].as_str().unwrap().to_string();
+    let created = server.call(
+        "POST",
+        &format!("/v1/releases/{}/deploy", releases[0]),
+        Some(&json!({"environments": ["production"]})),
+        202,
+    );
+    let id = created["data"][0]["id"].as_str().unwrap().to_string();
+    poll_deployment(&server, &id, Duration::from_secs(30), |s| s == "succeeded");
+    // Committed with the status change; not delivered: then the process dies.
+    let listed = server.call("GET", &format!("/v1/webhooks/{hook_id}/deliveries"), None, 200);
+    assert_eq!(listed["data"].as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed["data"][0]["status"], "pending", "{listed}");
+    let message_id = listed["data"][0]["id"].as_str().unwrap().to_string();
+    server.sigkill();
+
+    let got = webhook_receiver(std::net::TcpListener::bind(("127.0.0.1", port)).expect("the receiver's port"));
+    let server = Server::start(&db.url_string(), 1, WEBHOOK_ENV);
+    // 60 s: an attempt in flight at the kill keeps its lease (timeout + 30 s) until it runs out.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while got.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "the message never arrived after the restart");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let got = got.lock().unwrap();
+    assert_eq!(got.len(), 1, "delivered once");
+    let (headers, body) = &got[0];
+    standardwebhooks::Webhook::new(&secret).unwrap().verify(body, headers).expect("a valid signature");
+    assert_eq!(headers.get("webhook-id").unwrap(), message_id.as_str());
+    let body: Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(body["type"], "deployment.succeeded");
+    assert_eq!(body["data"]["deployment"]["id"], id.as_str());
+    let listed = server.call("GET", &format!("/v1/webhooks/{hook_id}/deliveries"), None, 200);
+    assert_eq!(listed["data"][0]["status"], "delivered", "{listed}");
+}
+
+#[test]
+#[ignore = "needs PostgreSQL (SQLite is one process by design): scripts/test runs it on its PostgreSQL pass"]
+fn w3_two_processes_on_postgresql_deliver_every_message_and_send_none_twice() {
+    assert_eq!(common::backend(), "postgres", "needs REWIND_TEST_BACKEND=postgres");
+    const RELEASES: usize = 30;
+    let db = TestDb::new();
+    let (mut conn, admin) = prepare(&db);
+    let (_, releases) = seed(&mut conn, &admin, RELEASES, RELEASES, 1, 1);
+    let servers = [Server::start(&db.url_string(), 2, WEBHOOK_ENV), Server::start(&db.url_string(), 2, WEBHOOK_ENV)];
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = listener.local_addr().unwrap().port();
+    let got = webhook_receiver(listener);
+    let mut secrets = std::collections::HashMap::new();
+    for path in ["/a", "/b"] {
+        let hook = servers[0].call(
+            "POST",
+            "/v1/webhooks",
+            Some(&json!({"url": format!("http://127.0.0.1:{port}{path}"),
+                         "events": ["deployment.started", "deployment.succeeded"]})),
+            201,
+        );
+        secrets.insert(path, hook["data"]["secret"].as_str().unwrap().to_string());
+    }
+    for (k, release) in releases.iter().enumerate() {
+        servers[k % 2].call(
+            "POST",
+            &format!("/v1/releases/{release}/deploy"),
+            Some(&json!({"environments": ["production"]})),
+            202,
+        );
+    }
+    // Two messages per deployment (started, succeeded) to each of two endpoints.
+    let want = RELEASES * 2 * 2;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while got.lock().unwrap().len() < want {
+        assert!(Instant::now() < deadline, "{} of {want} messages arrived", got.lock().unwrap().len());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    let got = got.lock().unwrap();
+    assert_eq!(got.len(), want, "no message sent twice");
+    let mut ids = std::collections::BTreeSet::new();
+    for (headers, body) in got.iter() {
+        assert!(ids.insert(headers.get("webhook-id").unwrap().to_str().unwrap().to_string()), "an id arrived twice");
+        let ok = secrets.values().any(|s| standardwebhooks::Webhook::new(s).unwrap().verify(body, headers).is_ok());
+        assert!(ok, "a message whose signature does not verify");
+    }
+    let sent: Vec<usize> = servers.iter().map(|s| s.log().matches("webhook delivered").count()).collect();
+    eprintln!("messages delivered per process (from their logs): {sent:?}");
+    assert_eq!(sent.iter().sum::<usize>(), want, "attempts logged {sent:?}");
+}

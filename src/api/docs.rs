@@ -4,7 +4,7 @@
 use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
-use super::{admin, content, deployments, environments, releases};
+use super::{admin, content, deployments, environments, releases, webhooks};
 use crate::domain::{Outcome, ReleaseKind};
 use crate::error::{FieldError, Problem};
 
@@ -21,6 +21,7 @@ use crate::error::{FieldError, Problem};
         releases::add_items, releases::remove_item, releases::deploy, releases::deployments, releases::preview,
         releases::create_rollback, releases::list_rollbacks,
         deployments::get, deployments::items, deployments::cancel,
+        webhooks::create, webhooks::list, webhooks::get, webhooks::delete, webhooks::deliveries, webhooks::retry,
     ),
     components(schemas(Problem, FieldError, Outcome, ReleaseKind)),
     security(("bearer" = []))
@@ -189,6 +190,15 @@ pub const PROBLEMS: &[(&str, &[Answer])] = &[
     ("getDeployment", &[(400, BAD), (404, NOT_FOUND)]),
     ("listDeploymentItems", &[(400, BAD), (404, NOT_FOUND)]),
     ("cancelDeployment", &[(400, BAD), (403, FORBIDDEN), (404, NOT_FOUND), (409, &["not_cancellable"])]),
+    (
+        "createWebhook",
+        &[(400, BAD), (403, FORBIDDEN), (413, TOO_LARGE), (422, &["webhook_url_not_allowed", "environment_not_found"])],
+    ),
+    ("listWebhooks", &[(400, BAD), (403, FORBIDDEN)]),
+    ("getWebhook", &[(400, BAD), (403, FORBIDDEN), (404, NOT_FOUND)]),
+    ("deleteWebhook", &[(400, BAD), (403, FORBIDDEN), (404, NOT_FOUND)]),
+    ("listWebhookDeliveries", &[(400, BAD), (403, FORBIDDEN), (404, NOT_FOUND)]),
+    ("retryWebhookDelivery", &[(400, BAD), (403, FORBIDDEN), (404, NOT_FOUND), (409, &["not_retryable"])]),
 ];
 
 const BAD: &[&str] = &["invalid_request"];
@@ -242,6 +252,7 @@ fn rules_across_fields(schemas: &mut Value) {
         {"properties": {"action": {"const": "unpublish"}}, "required": ["action"]},
     ]);
     schemas["Deploy"]["properties"]["environments"]["items"]["pattern"] = json!("^[a-z][a-z0-9-]{0,62}$");
+    schemas["CreateWebhook"]["properties"]["environments"]["items"]["pattern"] = json!("^[a-z][a-z0-9-]{0,62}$");
 }
 
 /// utoipa says a body that may be left out as `oneOf: [body, null]`; what it means is a body that
@@ -345,6 +356,17 @@ fn links(operation: &str) -> Vec<(&'static str, Value)> {
         }
         "createUser" => vec![("201", to(&["createToken"], json!({"id": "$response.body#/data/id"})))],
         "getDeployment" => vec![("200", to(&["listDeploymentItems"], json!({"id": "$response.body#/data/id"})))],
+        "listWebhookDeliveries" => vec![(
+            "200",
+            json!({"retryWebhookDelivery": {"operationId": "retryWebhookDelivery", "parameters": {
+                "id": "$request.path.id",
+                "delivery_id": "$response.body#/data/0/id",
+            }}}),
+        )],
+        "createWebhook" => vec![(
+            "201",
+            to(&["getWebhook", "listWebhookDeliveries", "deleteWebhook"], json!({"id": "$response.body#/data/id"})),
+        )],
         _ => vec![],
     }
 }

@@ -7,6 +7,7 @@ pub mod docs;
 pub mod environments;
 pub mod keyed;
 pub mod releases;
+pub mod webhooks;
 pub mod wire;
 
 use std::future::{ready, Ready};

@@ -8,6 +8,7 @@ pub mod rows;
 /// prints it from PostgreSQL (`diesel.toml`). Ids are text (UUID v7) and times UTC `Timestamp`, so
 /// the multi backend carries them.
 pub mod schema;
+pub mod webhooks;
 
 use std::time::Duration;
 

@@ -159,6 +159,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_deliveries (seq) {
+        seq -> Int8,
+        id -> Text,
+        endpoint_id -> Text,
+        event_type -> Text,
+        deployment_id -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Int4,
+        last_status_code -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Timestamp,
+        lease_id -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Text,
+        url -> Text,
+        secret -> Text,
+        events -> Text,
+        environments -> Nullable<Text>,
+        description -> Nullable<Text>,
+        created_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(deployment_items -> deployments (deployment_id));
 diesel::joinable!(deployments -> environments (environment_id));
 diesel::joinable!(deployments -> releases (release_id));
@@ -171,6 +204,7 @@ diesel::joinable!(release_items -> releases (release_id));
 diesel::joinable!(releases -> users (owner));
 diesel::joinable!(tokens -> users (user_id));
 diesel::joinable!(versions -> items (item_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     deployment_items,
@@ -186,4 +220,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     tokens,
     users,
     versions,
+    webhook_deliveries,
+    webhook_endpoints,
 );

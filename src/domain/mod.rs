@@ -5,6 +5,7 @@ pub mod env_rollback;
 pub mod plan;
 pub mod rollback;
 pub mod validate;
+pub mod webhooks;
 
 use serde::{Deserialize, Serialize};
 

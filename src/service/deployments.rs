@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 
-use super::{environments, numeric_cursor, rollback, users, Caller, Page, PageParams};
+use super::{environments, numeric_cursor, rollback, users, webhooks, Caller, Page, PageParams};
 use crate::db::publish::{apply_plan, lock_environment, record_plan, DeploymentWrite};
 use crate::db::rows::{DeploymentItemRow, DeploymentRow, EnvironmentRow, ReleaseRow};
 use crate::db::schema::{deployment_items, deployments, environments as env_t};
@@ -152,16 +152,29 @@ pub fn cancel(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<Deploym
     if d.deployed_by != caller.id && !caller.is_admin() {
         return Err(AppError::Forbidden("only the deployer or an admin can cancel".into()));
     }
-    let n = diesel::update(deployments::table.find(id))
-        .filter(deployments::status.eq_any([DeploymentStatus::Scheduled.as_str(), DeploymentStatus::Queued.as_str()]))
-        .set((deployments::status.eq(DeploymentStatus::Cancelled.as_str()), deployments::finished_at.eq(now())))
-        .execute(conn)?;
-    if n == 0 {
-        return Err(AppError::Conflict("not_cancellable", format!("the deployment is {}", d.status)));
-    }
-    let cancelled = get(conn, id)?;
+    let cancelled = write_transaction(conn, |conn| {
+        let n = diesel::update(deployments::table.find(id))
+            .filter(
+                deployments::status.eq_any([DeploymentStatus::Scheduled.as_str(), DeploymentStatus::Queued.as_str()]),
+            )
+            .set((deployments::status.eq(DeploymentStatus::Cancelled.as_str()), deployments::finished_at.eq(now())))
+            .execute(conn)?;
+        if n == 0 {
+            return Err(AppError::Conflict("not_cancellable", format!("the deployment is {}", d.status)));
+        }
+        let cancelled = get(conn, id)?;
+        webhooks::announce(conn, &cancelled)?;
+        Ok(cancelled)
+    })?;
     telemetry::deployment_ended(&cancelled.row, None);
     Ok(cancelled)
+}
+
+/// W2: writes the webhook messages of the deployment's status as it now stands; call it in the
+/// transaction that changed the status.
+pub fn announce(conn: &mut DbConn, id: &str) -> AppResult<()> {
+    let view = get(conn, id)?;
+    webhooks::announce(conn, &view)
 }
 
 /// What a deployment carries out: a release (standard or rollback) or an environment rollback.
@@ -544,6 +557,7 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
                         .eq(format!("rollback_conflict: {n} keys were changed after the deployment being rolled back")),
                 ))
                 .execute(conn)?;
+            announce(conn, &d.id)?;
             return Ok(Some(Ran::Refused(n)));
         }
         let high = apply_plan(conn, &write, &plan)?;
@@ -560,6 +574,7 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
                 deployments::high_event_id.eq(high),
             ))
             .execute(conn)?;
+        announce(conn, &d.id)?;
         crate::failpoint::hold("deployment_before_commit");
         Ok(Some(Ran::Applied(counts, plan)))
     });
@@ -588,14 +603,21 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
         }
         Err(e) => {
             tracing::warn!(error = %e, "deployment failed");
-            diesel::update(deployments::table.find(id))
-                .filter(deployments::status.eq(DeploymentStatus::InProgress.as_str()))
-                .set((
-                    deployments::status.eq(DeploymentStatus::Failed.as_str()),
-                    deployments::finished_at.eq(now()),
-                    deployments::error.eq(e.to_string()),
-                ))
-                .execute(conn)?;
+            // The failure and its message (W2) commit together.
+            write_transaction(conn, |conn| -> AppResult<()> {
+                let n = diesel::update(deployments::table.find(id))
+                    .filter(deployments::status.eq(DeploymentStatus::InProgress.as_str()))
+                    .set((
+                        deployments::status.eq(DeploymentStatus::Failed.as_str()),
+                        deployments::finished_at.eq(now()),
+                        deployments::error.eq(e.to_string()),
+                    ))
+                    .execute(conn)?;
+                if n > 0 {
+                    announce(conn, id)?;
+                }
+                Ok(())
+            })?;
             None
         }
     };

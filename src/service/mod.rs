@@ -8,6 +8,7 @@ pub mod publishing;
 pub mod releases;
 pub mod rollback;
 pub mod users;
+pub mod webhooks;
 
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};

@@ -1,0 +1,192 @@
+//! `/v1/webhooks`: endpoints (W1) and their deliveries (W4), for admins only.
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::wire::{Data, List};
+use super::{db, page_params, path_id, Auth, Cursor, PageQuery};
+use crate::app::AppState;
+use crate::db::webhooks::{DeliveryRow, PENDING};
+use crate::domain::webhooks::WebhookEvent;
+use crate::error::{AppError, AppResult};
+use crate::service::webhooks::{self as svc, EndpointView, NewEndpoint};
+
+/// `POST /v1/webhooks`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateWebhook {
+    /// An `http` or `https` URL.
+    #[schema(format = "uri", max_length = 2048)]
+    pub url: String,
+    /// One or more of the four deployment events.
+    #[schema(min_items = 1)]
+    pub events: Vec<WebhookEvent>,
+    /// Environment names; absent means every environment.
+    pub environments: Option<Vec<String>>,
+    /// At most 2,000 characters; no control characters but tab and line breaks.
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$", max_length = 2000)]
+    pub description: Option<String>,
+}
+
+/// `GET /v1/webhooks/{id}/deliveries`: X4 paging by the order the messages were written in.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct DeliveriesQuery {
+    /// 1 to 500; 50 when absent.
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the page before.
+    #[param(pattern = "^[0-9]{1,18}$")]
+    pub cursor: Option<String>,
+}
+
+/// A webhook endpoint; its secret is shown only when it is created.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Webhook {
+    pub id: String,
+    pub url: String,
+    pub events: Vec<WebhookEvent>,
+    /// The environments it is limited to; null for all.
+    pub environments: Option<Vec<String>>,
+    pub description: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<EndpointView> for Webhook {
+    fn from(e: EndpointView) -> Webhook {
+        let events = e.events();
+        Webhook {
+            id: e.row.id,
+            url: e.row.url,
+            events,
+            environments: e.environments,
+            description: e.row.description,
+            created_at: e.row.created_at.and_utc(),
+        }
+    }
+}
+
+/// The answer of `POST /v1/webhooks`: the endpoint and its secret (`whsec_…`), shown only here.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedWebhook {
+    #[serde(flatten)]
+    pub webhook: Webhook,
+    /// `whsec_` and the base64 of the key that signs the messages.
+    pub secret: String,
+}
+
+/// One message to one endpoint, and how its attempts went (W4).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Delivery {
+    /// The `webhook-id` of every attempt.
+    pub id: String,
+    pub event_type: String,
+    pub deployment_id: String,
+    /// `pending`, `delivered` or `failed`.
+    pub status: String,
+    pub attempts: i32,
+    pub last_status_code: Option<i32>,
+    pub last_error: Option<String>,
+    /// When the next attempt is due; null once delivered or failed.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+impl From<DeliveryRow> for Delivery {
+    fn from(d: DeliveryRow) -> Delivery {
+        Delivery {
+            next_attempt_at: (d.status == PENDING).then(|| d.next_attempt_at.and_utc()),
+            id: d.id,
+            event_type: d.event_type,
+            deployment_id: d.deployment_id,
+            status: d.status,
+            attempts: d.attempts,
+            last_status_code: d.last_status_code,
+            last_error: d.last_error,
+            created_at: d.created_at.and_utc(),
+            delivered_at: d.delivered_at.map(|t| t.and_utc()),
+        }
+    }
+}
+
+/// A delivery id from the path: `msg_` and 32 hex digits (400 otherwise).
+fn delivery_id(s: &str) -> AppResult<String> {
+    let ok = s
+        .strip_prefix("msg_")
+        .is_some_and(|h| h.len() == 32 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+    ok.then(|| s.to_string()).ok_or_else(|| AppError::invalid_field("delivery_id", "not a delivery id"))
+}
+
+/// W1, admin: registers an endpoint; the answer holds its secret, shown only here.
+#[utoipa::path(post, path = "/v1/webhooks", operation_id = "createWebhook", tag = "webhooks", request_body = CreateWebhook, responses((status = 201, body = Data<CreatedWebhook>)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    body: web::Json<CreateWebhook>,
+) -> AppResult<HttpResponse> {
+    caller.require_admin()?;
+    let b = body.into_inner();
+    let new = NewEndpoint { url: b.url, events: b.events, environments: b.environments, description: b.description };
+    let allow_private = state.settings.webhooks.allow_private;
+    let (view, secret) = db(&state, move |c| svc::create(c, new, allow_private)).await?;
+    Ok(HttpResponse::Created().json(Data { data: CreatedWebhook { webhook: Webhook::from(view), secret } }))
+}
+
+/// W1, admin: endpoints, newest first.
+#[utoipa::path(get, path = "/v1/webhooks", operation_id = "listWebhooks", tag = "webhooks", params(PageQuery), responses((status = 200, body = List<Webhook>)))]
+pub async fn list(state: web::Data<AppState>, Auth(caller): Auth, q: web::Query<PageQuery>) -> AppResult<HttpResponse> {
+    caller.require_admin()?;
+    let page = q.params()?;
+    let list = db(&state, move |c| svc::list(c, &page)).await?;
+    Ok(HttpResponse::Ok().json(List::of(list, Webhook::from)))
+}
+
+/// W1, admin: one endpoint, without its secret.
+#[utoipa::path(get, path = "/v1/webhooks/{id}", operation_id = "getWebhook", tag = "webhooks", params(("id" = uuid::Uuid, Path, description = "webhook id")), responses((status = 200, body = Data<Webhook>)))]
+pub async fn get(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
+    caller.require_admin()?;
+    let id = path_id(&id)?;
+    let view = db(&state, move |c| svc::get(c, &id)).await?;
+    Ok(HttpResponse::Ok().json(Data { data: Webhook::from(view) }))
+}
+
+/// W1, W4, admin: deletes an endpoint; its pending deliveries stop.
+#[utoipa::path(delete, path = "/v1/webhooks/{id}", operation_id = "deleteWebhook", tag = "webhooks", params(("id" = uuid::Uuid, Path, description = "webhook id")), responses((status = 204)))]
+pub async fn delete(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
+    caller.require_admin()?;
+    let id = path_id(&id)?;
+    db(&state, move |c| svc::delete(c, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// W4, admin: an endpoint's deliveries, newest first.
+#[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", operation_id = "listWebhookDeliveries", tag = "webhooks", params(("id" = uuid::Uuid, Path, description = "webhook id"), DeliveriesQuery), responses((status = 200, body = List<Delivery>)))]
+pub async fn deliveries(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<String>,
+    q: web::Query<DeliveriesQuery>,
+) -> AppResult<HttpResponse> {
+    caller.require_admin()?;
+    let id = path_id(&id)?;
+    let page = page_params(q.limit, q.cursor.clone(), Cursor::EventId)?;
+    let list = db(&state, move |c| svc::deliveries(c, &id, &page)).await?;
+    Ok(HttpResponse::Ok().json(List::of(list, Delivery::from)))
+}
+
+/// W4, admin: queues a failed delivery again (409 `not_retryable` otherwise).
+#[utoipa::path(post, path = "/v1/webhooks/{id}/deliveries/{delivery_id}/retry", operation_id = "retryWebhookDelivery", tag = "webhooks", params(("id" = uuid::Uuid, Path, description = "webhook id"), ("delivery_id" = String, Path, pattern = "^msg_[0-9a-f]{32}$", description = "delivery id: the `webhook-id` of its messages")), responses((status = 200, body = Data<Delivery>)))]
+pub async fn retry(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    caller.require_admin()?;
+    let (id, delivery) = path.into_inner();
+    let id = path_id(&id)?;
+    let delivery = delivery_id(&delivery)?;
+    let d = db(&state, move |c| svc::retry(c, &id, &delivery)).await?;
+    Ok(HttpResponse::Ok().json(Data { data: Delivery::from(d) }))
+}

@@ -1,0 +1,250 @@
+//! Webhook endpoints and the outbox of their deliveries (W1–W4): every query of both tables.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
+
+use super::schema::{webhook_deliveries, webhook_endpoints};
+use super::DbConn;
+use crate::error::AppResult;
+
+/// An endpoint as stored; `events` and `environments` (ids) are `,a,b,` lists.
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = webhook_endpoints)]
+pub struct EndpointRow {
+    pub id: String,
+    pub url: String,
+    pub secret: String,
+    pub events: String,
+    pub environments: Option<String>,
+    pub description: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+/// A delivery as stored: one message to one endpoint, and how its attempts went.
+#[derive(Debug, Clone, Queryable)]
+pub struct DeliveryRow {
+    pub seq: i64,
+    pub id: String,
+    pub endpoint_id: String,
+    pub event_type: String,
+    pub deployment_id: String,
+    pub payload: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_status_code: Option<i32>,
+    pub last_error: Option<String>,
+    pub next_attempt_at: NaiveDateTime,
+    pub lease_id: Option<String>,
+    pub lease_until: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub delivered_at: Option<NaiveDateTime>,
+}
+
+/// A delivery's status (W4).
+pub const PENDING: &str = "pending";
+/// A delivery that an endpoint accepted with a 2xx.
+pub const DELIVERED: &str = "delivered";
+/// A delivery whose schedule is spent, or whose endpoint was deleted.
+pub const FAILED: &str = "failed";
+
+/// Stores a new endpoint.
+pub fn insert_endpoint(conn: &mut DbConn, row: &EndpointRow) -> AppResult<()> {
+    diesel::insert_into(webhook_endpoints::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+/// An endpoint that is not deleted.
+pub fn endpoint(conn: &mut DbConn, id: &str) -> AppResult<Option<EndpointRow>> {
+    Ok(webhook_endpoints::table.find(id).filter(webhook_endpoints::deleted_at.is_null()).first(conn).optional()?)
+}
+
+/// Endpoints that are not deleted, newest first, `limit` of them after the `before` id.
+pub fn endpoints(conn: &mut DbConn, limit: i64, before: Option<&str>) -> AppResult<Vec<EndpointRow>> {
+    let mut q = webhook_endpoints::table
+        .filter(webhook_endpoints::deleted_at.is_null())
+        .order(webhook_endpoints::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(c) = before {
+        q = q.filter(webhook_endpoints::id.lt(c.to_string()));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// Marks an endpoint deleted and fails its pending deliveries (W4); how many endpoints changed.
+pub fn delete_endpoint(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> AppResult<usize> {
+    let n = diesel::update(webhook_endpoints::table.find(id))
+        .filter(webhook_endpoints::deleted_at.is_null())
+        .set(webhook_endpoints::deleted_at.eq(at))
+        .execute(conn)?;
+    diesel::update(webhook_deliveries::table)
+        .filter(webhook_deliveries::endpoint_id.eq(id))
+        .filter(webhook_deliveries::status.eq(PENDING))
+        .set((
+            webhook_deliveries::status.eq(FAILED),
+            webhook_deliveries::last_error.eq("the endpoint was deleted"),
+            webhook_deliveries::lease_id.eq(None::<String>),
+            webhook_deliveries::lease_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(n)
+}
+
+/// W2: writes one pending delivery of `payload` for every endpoint subscribed to `event_type` in
+/// the environment, in one `INSERT … SELECT` over the endpoints; how many it wrote. The message
+/// id is made by the database, so the statement is the same however many endpoints match.
+pub fn enqueue(
+    conn: &mut DbConn,
+    event_type: &str,
+    deployment_id: &str,
+    environment_id: &str,
+    payload: &str,
+    at: NaiveDateTime,
+) -> AppResult<usize> {
+    let message_id = match conn {
+        DbConn::Pg(_) => "'msg_' || replace(gen_random_uuid()::text, '-', '')",
+        DbConn::Sqlite(_) => "'msg_' || lower(hex(randomblob(16)))",
+    };
+    let text = format!(
+        "INSERT INTO webhook_deliveries (id, endpoint_id, event_type, deployment_id, payload, status, attempts, \
+         next_attempt_at, created_at) \
+         SELECT {message_id}, e.id, $1, $2, $3, '{PENDING}', 0, $4, $4 FROM webhook_endpoints e \
+         WHERE e.deleted_at IS NULL AND e.events LIKE $5 AND (e.environments IS NULL OR e.environments LIKE $6) \
+         ORDER BY e.id"
+    );
+    Ok(super::sql(conn, &text)
+        .bind::<Text, _>(event_type)
+        .bind::<Text, _>(deployment_id)
+        .bind::<Text, _>(payload)
+        .bind::<Timestamp, _>(at)
+        .bind::<Text, _>(format!("%,{event_type},%"))
+        .bind::<Text, _>(format!("%,{environment_id},%"))
+        .execute(conn)?)
+}
+
+/// A delivery claimed for one attempt, with what sending it needs.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Claimed {
+    #[diesel(sql_type = BigInt)]
+    pub seq: i64,
+    #[diesel(sql_type = Text)]
+    pub id: String,
+    #[diesel(sql_type = Text)]
+    pub payload: String,
+    #[diesel(sql_type = Integer)]
+    pub attempts: i32,
+    #[diesel(sql_type = Text)]
+    pub url: String,
+    #[diesel(sql_type = Text)]
+    pub secret: String,
+}
+
+/// W3: claims the next due delivery for one attempt, leasing it to `lease_id` until
+/// `lease_until`. A delivery waits while an older pending one of its endpoint has not been tried
+/// or is due again (per-endpoint order); one waiting for a retry does not hold the others up.
+/// Run it in a write transaction: on PostgreSQL the row is taken `FOR UPDATE SKIP LOCKED`.
+pub fn claim(
+    conn: &mut DbConn,
+    at: NaiveDateTime,
+    lease_id: &str,
+    lease_until: NaiveDateTime,
+) -> AppResult<Option<Claimed>> {
+    let mut text = format!(
+        "SELECT d.seq, d.id, d.payload, d.attempts, e.url, e.secret FROM webhook_deliveries d \
+         JOIN webhook_endpoints e ON e.id = d.endpoint_id \
+         WHERE d.status = '{PENDING}' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1) \
+         AND e.deleted_at IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id \
+           AND p.status = '{PENDING}' AND p.seq < d.seq AND (p.attempts = 0 OR p.next_attempt_at <= $1)) \
+         ORDER BY d.next_attempt_at, d.seq LIMIT 1"
+    );
+    if matches!(conn, DbConn::Pg(_)) {
+        text.push_str(" FOR UPDATE OF d SKIP LOCKED");
+    }
+    let claimed: Option<Claimed> = super::sql(conn, &text).bind::<Timestamp, _>(at).get_result(conn).optional()?;
+    if let Some(c) = &claimed {
+        diesel::update(webhook_deliveries::table.find(c.seq))
+            .set((webhook_deliveries::lease_id.eq(lease_id), webhook_deliveries::lease_until.eq(lease_until)))
+            .execute(conn)?;
+    }
+    Ok(claimed)
+}
+
+/// How one attempt ended, to be recorded on its delivery.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    /// The endpoint's HTTP status, when it answered.
+    pub status_code: Option<i32>,
+    /// Why it was not delivered (None when delivered).
+    pub error: Option<String>,
+    /// The delivery's new status.
+    pub status: &'static str,
+    /// When to try again (pending) or, once delivered or failed, when it ended.
+    pub at: NaiveDateTime,
+}
+
+/// Records an attempt on a delivery still leased to `lease_id` and pending; rows changed (0 when
+/// the lease was lost or the endpoint deleted meanwhile).
+pub fn record_attempt(conn: &mut DbConn, seq: i64, lease_id: &str, attempt: &Attempt) -> AppResult<usize> {
+    let delivered_at = (attempt.status == DELIVERED).then_some(attempt.at);
+    Ok(diesel::update(webhook_deliveries::table.find(seq))
+        .filter(webhook_deliveries::lease_id.eq(lease_id))
+        .filter(webhook_deliveries::status.eq(PENDING))
+        .set((
+            webhook_deliveries::status.eq(attempt.status),
+            webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+            webhook_deliveries::last_status_code.eq(attempt.status_code),
+            webhook_deliveries::last_error.eq(&attempt.error),
+            webhook_deliveries::next_attempt_at.eq(attempt.at),
+            webhook_deliveries::delivered_at.eq(delivered_at),
+            webhook_deliveries::lease_id.eq(None::<String>),
+            webhook_deliveries::lease_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?)
+}
+
+/// An endpoint's deliveries, newest first, `limit` of them after the `before` order number.
+pub fn deliveries(
+    conn: &mut DbConn,
+    endpoint_id: &str,
+    limit: i64,
+    before: Option<i64>,
+) -> AppResult<Vec<DeliveryRow>> {
+    let mut q = webhook_deliveries::table
+        .filter(webhook_deliveries::endpoint_id.eq(endpoint_id))
+        .order(webhook_deliveries::seq.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(b) = before {
+        q = q.filter(webhook_deliveries::seq.lt(b));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// One delivery of an endpoint.
+pub fn delivery(conn: &mut DbConn, endpoint_id: &str, id: &str) -> AppResult<Option<DeliveryRow>> {
+    Ok(webhook_deliveries::table
+        .filter(webhook_deliveries::endpoint_id.eq(endpoint_id))
+        .filter(webhook_deliveries::id.eq(id))
+        .first(conn)
+        .optional()?)
+}
+
+/// W4: queues a failed delivery again, due at `at`; rows changed (0 when it is not failed).
+pub fn requeue_failed(conn: &mut DbConn, seq: i64, at: NaiveDateTime) -> AppResult<usize> {
+    Ok(diesel::update(webhook_deliveries::table.find(seq))
+        .filter(webhook_deliveries::status.eq(FAILED))
+        .set((webhook_deliveries::status.eq(PENDING), webhook_deliveries::next_attempt_at.eq(at)))
+        .execute(conn)?)
+}
+
+/// The names of the environments with these ids, as `(id, name)`.
+pub fn environment_names(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<(String, String)>> {
+    use super::schema::environments;
+    Ok(environments::table
+        .filter(environments::id.eq_any(ids))
+        .select((environments::id, environments::name))
+        .load(conn)?)
+}

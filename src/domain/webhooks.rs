@@ -1,0 +1,195 @@
+//! Webhook rules (W1–W3) as plain functions: the events, the addresses a delivery may go to, the
+//! Standard Webhooks signature and the retry schedule.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use super::DeploymentStatus;
+
+/// W1: a deployment status change an endpoint can subscribe to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+pub enum WebhookEvent {
+    #[serde(rename = "deployment.started")]
+    Started,
+    #[serde(rename = "deployment.succeeded")]
+    Succeeded,
+    #[serde(rename = "deployment.failed")]
+    Failed,
+    #[serde(rename = "deployment.cancelled")]
+    Cancelled,
+}
+
+impl WebhookEvent {
+    /// Every event, in the order of the deployment's life.
+    pub const ALL: [WebhookEvent; 4] =
+        [WebhookEvent::Started, WebhookEvent::Succeeded, WebhookEvent::Failed, WebhookEvent::Cancelled];
+
+    /// The event's name, as stored and as the message's `type`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebhookEvent::Started => "deployment.started",
+            WebhookEvent::Succeeded => "deployment.succeeded",
+            WebhookEvent::Failed => "deployment.failed",
+            WebhookEvent::Cancelled => "deployment.cancelled",
+        }
+    }
+
+    /// The event a stored name stands for, if any.
+    pub fn parse(s: &str) -> Option<WebhookEvent> {
+        WebhookEvent::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+
+    /// W2: the event that a change of a deployment to `status` announces (none for the others).
+    pub fn of_status(status: DeploymentStatus) -> Option<WebhookEvent> {
+        match status {
+            DeploymentStatus::InProgress => Some(WebhookEvent::Started),
+            DeploymentStatus::Succeeded => Some(WebhookEvent::Succeeded),
+            DeploymentStatus::Failed => Some(WebhookEvent::Failed),
+            DeploymentStatus::Cancelled => Some(WebhookEvent::Cancelled),
+            DeploymentStatus::Scheduled | DeploymentStatus::Queued => None,
+        }
+    }
+}
+
+/// A list stored as `,a,b,`: the commas around each word let a `LIKE '%,word,%'` match it exactly.
+pub fn delimited<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::from(",");
+    for w in words {
+        out.push_str(w);
+        out.push(',');
+    }
+    out
+}
+
+/// The words of a list stored by `delimited`.
+pub fn undelimited(stored: &str) -> Vec<String> {
+    stored.split(',').filter(|w| !w.is_empty()).map(str::to_string).collect()
+}
+
+/// W1: whether a delivery may go to `ip`: not loopback, private, link-local, unspecified (nor
+/// their IPv4-mapped IPv6 forms), so that an endpoint cannot reach the service's own network.
+pub fn address_allowed(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4_allowed(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4_allowed(v4),
+            None => v6_allowed(v6),
+        },
+    }
+}
+
+fn v4_allowed(ip: Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    // 100.64.0.0/10 is carrier-grade NAT: private in all but name.
+    let shared = a == 100 && (64..128).contains(&b);
+    !(ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || a == 0
+        || shared)
+}
+
+fn v6_allowed(ip: Ipv6Addr) -> bool {
+    let first = ip.segments()[0];
+    let unique_local = first & 0xfe00 == 0xfc00;
+    let link_local = first & 0xffc0 == 0xfe80;
+    !(ip.is_loopback() || ip.is_unspecified() || unique_local || link_local)
+}
+
+/// A new endpoint secret: `whsec_` and the base64 of 32 random bytes.
+pub fn new_secret() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    format!("whsec_{}", BASE64.encode(bytes))
+}
+
+/// W3: the `webhook-signature` header, `v1,` and the base64 HMAC-SHA256 with the secret's decoded
+/// bytes over `id.timestamp.body`. None when the stored secret is not `whsec_` + base64.
+pub fn signature(secret: &str, id: &str, timestamp: i64, body: &str) -> Option<String> {
+    let key = BASE64.decode(secret.strip_prefix("whsec_")?).ok()?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).ok()?;
+    mac.update(format!("{id}.{timestamp}.{body}").as_bytes());
+    Some(format!("v1,{}", BASE64.encode(mac.finalize().into_bytes())))
+}
+
+/// W3: how long to wait before the next attempt after the `attempts`-th failed one, with `jitter`
+/// in [0, 1) spreading it by ±20 %; None when the schedule is spent and the delivery has failed.
+pub fn retry_after(schedule: &[Duration], attempts: i32, jitter: f64) -> Option<Duration> {
+    let index = usize::try_from(attempts).ok()?.checked_sub(1)?;
+    schedule.get(index).map(|d| d.mul_f64(0.8 + 0.4 * jitter.clamp(0.0, 1.0)))
+}
+
+/// W3's schedule: about 5 s, 30 s, 2 min, 10 min and 1 h.
+pub fn default_schedule() -> Vec<Duration> {
+    [5, 30, 120, 600, 3600].into_iter().map(Duration::from_secs).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn w1_refuses_loopback_private_link_local_and_unspecified_addresses() {
+        for bad in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "::1",
+            "::",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(!address_allowed(bad.parse().unwrap()), "{bad} must be refused");
+        }
+        for good in ["93.184.215.14", "1.1.1.1", "2606:4700:4700::1111", "::ffff:1.1.1.1"] {
+            assert!(address_allowed(good.parse().unwrap()), "{good} must be allowed");
+        }
+    }
+
+    #[test]
+    fn w3_retries_on_the_schedule_then_gives_up() {
+        let s = default_schedule();
+        assert_eq!(retry_after(&s, 1, 0.5), Some(Duration::from_secs(5)));
+        assert_eq!(retry_after(&s, 5, 0.5), Some(Duration::from_secs(3600)));
+        assert_eq!(retry_after(&s, 6, 0.5), None);
+        let low = retry_after(&s, 2, 0.0).unwrap();
+        let high = retry_after(&s, 2, 0.999).unwrap();
+        assert!(low >= Duration::from_secs(24) && high <= Duration::from_secs(36) && low < high);
+    }
+
+    #[test]
+    fn w3_signs_with_the_decoded_secret() {
+        // The example of the Standard Webhooks specification.
+        let sig = signature(
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1614265330,
+            r#"{"test": 2432232314}"#,
+        );
+        assert_eq!(sig.as_deref(), Some("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="));
+        assert_eq!(signature("nope", "id", 1, "{}"), None);
+    }
+
+    #[test]
+    fn w2_announces_only_the_four_changes() {
+        assert_eq!(WebhookEvent::of_status(DeploymentStatus::InProgress), Some(WebhookEvent::Started));
+        assert_eq!(WebhookEvent::of_status(DeploymentStatus::Queued), None);
+        assert_eq!(WebhookEvent::parse("deployment.cancelled"), Some(WebhookEvent::Cancelled));
+        assert_eq!(undelimited(&delimited(["a", "b"])), vec!["a", "b"]);
+    }
+}

@@ -1,0 +1,205 @@
+//! Webhooks (W1–W4): registering endpoints, writing a deployment's messages to the outbox in the
+//! transaction of its status change, and the deliveries an admin follows and retries.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, ToSocketAddrs};
+
+use chrono::SecondsFormat;
+
+use super::deployments::DeploymentView;
+use super::{environments, numeric_cursor, Page, PageParams};
+use crate::db::webhooks::{self as q, DeliveryRow, EndpointRow};
+use crate::db::{new_id, now, write_transaction, DbConn};
+use crate::domain::webhooks::{address_allowed, delimited, new_secret, undelimited, WebhookEvent};
+use crate::domain::{validate, DeploymentStatus};
+use crate::error::{AppError, AppResult};
+
+/// What registering an endpoint takes (W1), already parsed.
+#[derive(Debug, Clone)]
+pub struct NewEndpoint {
+    pub url: String,
+    pub events: Vec<WebhookEvent>,
+    pub environments: Option<Vec<String>>,
+    pub description: Option<String>,
+}
+
+/// An endpoint with the names of the environments it is limited to.
+#[derive(Debug, Clone)]
+pub struct EndpointView {
+    pub row: EndpointRow,
+    pub environments: Option<Vec<String>>,
+}
+
+impl EndpointView {
+    /// The events the endpoint is subscribed to.
+    pub fn events(&self) -> Vec<WebhookEvent> {
+        undelimited(&self.row.events).iter().filter_map(|e| WebhookEvent::parse(e)).collect()
+    }
+}
+
+/// The longest endpoint URL.
+pub const URL_MAX: usize = 2048;
+
+/// W1: checks an endpoint URL: `http` or `https` (400 otherwise) and, unless `allow_private`, a
+/// host that neither is nor resolves to a loopback, private, link-local or unspecified address
+/// (422 `webhook_url_not_allowed`; also when it does not resolve). Blocks while resolving.
+pub fn check_url(raw: &str, allow_private: bool) -> AppResult<url::Url> {
+    if raw.len() > URL_MAX {
+        return Err(AppError::invalid_field("url", format!("must be at most {URL_MAX} characters")));
+    }
+    let url = url::Url::parse(raw).map_err(|e| AppError::invalid_field("url", format!("not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(AppError::invalid_field("url", "must be an http or https URL"));
+    }
+    let host = url.host().ok_or_else(|| AppError::invalid_field("url", "must have a host"))?;
+    if allow_private {
+        return Ok(url);
+    }
+    let refused = |detail: String| AppError::Unprocessable("webhook_url_not_allowed", detail);
+    let addresses: Vec<IpAddr> = match host {
+        url::Host::Ipv4(ip) => vec![IpAddr::V4(ip)],
+        url::Host::Ipv6(ip) => vec![IpAddr::V6(ip)],
+        url::Host::Domain(name) => (name, url.port_or_known_default().unwrap_or(443))
+            .to_socket_addrs()
+            .map_err(|e| refused(format!("the host '{name}' does not resolve: {e}")))?
+            .map(|a| a.ip())
+            .collect(),
+    };
+    if addresses.is_empty() {
+        return Err(refused("the host resolves to no address".into()));
+    }
+    if let Some(ip) = addresses.into_iter().find(|ip| !address_allowed(*ip)) {
+        return Err(refused(format!(
+            "the host is or resolves to {ip}, a loopback, private, link-local or unspecified address"
+        )));
+    }
+    Ok(url)
+}
+
+fn views(conn: &mut DbConn, rows: Vec<EndpointRow>) -> AppResult<Vec<EndpointView>> {
+    let mut ids: Vec<String> = rows.iter().filter_map(|r| r.environments.as_deref()).flat_map(undelimited).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names: HashMap<String, String> = q::environment_names(conn, &ids)?.into_iter().collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let environments = row
+                .environments
+                .as_deref()
+                .map(|s| undelimited(s).iter().filter_map(|id| names.get(id).cloned()).collect());
+            EndpointView { row, environments }
+        })
+        .collect())
+}
+
+/// W1: registers an endpoint; answers it with its secret, which is shown only now.
+#[tracing::instrument(skip_all)]
+pub fn create(conn: &mut DbConn, new: NewEndpoint, allow_private: bool) -> AppResult<(EndpointView, String)> {
+    if new.events.is_empty() {
+        return Err(AppError::invalid_field("events", "name at least one event"));
+    }
+    if let Some(d) = &new.description {
+        validate::free_text(d, validate::TEXT_MAX).map_err(|rule| AppError::invalid_field("description", rule))?;
+    }
+    let url = check_url(&new.url, allow_private)?;
+    let environments = match &new.environments {
+        Some(names) => {
+            let mut ids = Vec::with_capacity(names.len());
+            for name in names {
+                ids.push(environments::named_in_body(conn, name)?.id);
+            }
+            ids.sort_unstable();
+            ids.dedup();
+            Some(delimited(ids.iter().map(String::as_str)))
+        }
+        None => None,
+    };
+    let mut events = new.events.clone();
+    events.sort_by_key(|e| WebhookEvent::ALL.iter().position(|a| a == e));
+    events.dedup();
+    let secret = new_secret();
+    let row = EndpointRow {
+        id: new_id(),
+        url: url.to_string(),
+        secret: secret.clone(),
+        events: delimited(events.iter().map(|e| e.as_str())),
+        environments,
+        description: new.description,
+        created_at: now(),
+        deleted_at: None,
+    };
+    q::insert_endpoint(conn, &row)?;
+    Ok((views(conn, vec![row])?.remove(0), secret))
+}
+
+/// W1: endpoints, newest first (X4).
+pub fn list(conn: &mut DbConn, page: &PageParams) -> AppResult<Page<EndpointView>> {
+    let rows = q::endpoints(conn, page.limit + 1, page.cursor.as_deref())?;
+    let rows = Page::from_rows(rows, page.limit, |e: &EndpointRow| e.id.clone());
+    Ok(Page { data: views(conn, rows.data)?, next_cursor: rows.next_cursor })
+}
+
+fn endpoint(conn: &mut DbConn, id: &str) -> AppResult<EndpointRow> {
+    q::endpoint(conn, id)?.ok_or_else(|| AppError::NotFound("no such webhook".into()))
+}
+
+/// W1: one endpoint (404 when unknown or deleted).
+pub fn get(conn: &mut DbConn, id: &str) -> AppResult<EndpointView> {
+    let row = endpoint(conn, id)?;
+    Ok(views(conn, vec![row])?.remove(0))
+}
+
+/// W1, W4: deletes an endpoint; its pending deliveries stop (they end `failed`).
+#[tracing::instrument(skip_all, fields(webhook = %id))]
+pub fn delete(conn: &mut DbConn, id: &str) -> AppResult<()> {
+    write_transaction(conn, |conn| {
+        if q::delete_endpoint(conn, id, now())? == 0 {
+            return Err(AppError::NotFound("no such webhook".into()));
+        }
+        Ok(())
+    })
+}
+
+/// W2: writes the message that `deployment`'s new status announces, one per subscribed endpoint.
+/// Call it inside the transaction that changed the status, so that the message commits with it.
+pub fn announce(conn: &mut DbConn, deployment: &DeploymentView) -> AppResult<()> {
+    let Some(event) = DeploymentStatus::parse(&deployment.row.status).and_then(WebhookEvent::of_status) else {
+        return Ok(());
+    };
+    let at = now();
+    // The message carries the deployment exactly as `GET /v1/deployments/{id}` answers it.
+    let payload = serde_json::json!({
+        "type": event.as_str(),
+        "timestamp": at.and_utc().to_rfc3339_opts(SecondsFormat::Millis, true),
+        "data": {"deployment": crate::api::wire::Deployment::from(deployment.clone())},
+    });
+    let n =
+        q::enqueue(conn, event.as_str(), &deployment.row.id, &deployment.row.environment_id, &payload.to_string(), at)?;
+    if n > 0 {
+        tracing::debug!(messages = n, event = event.as_str(), "webhook messages written");
+    }
+    Ok(())
+}
+
+/// W4: an endpoint's deliveries, newest first (X4).
+pub fn deliveries(conn: &mut DbConn, endpoint_id: &str, page: &PageParams) -> AppResult<Page<DeliveryRow>> {
+    endpoint(conn, endpoint_id)?;
+    let before = numeric_cursor(&page.cursor)?;
+    let rows = q::deliveries(conn, endpoint_id, page.limit + 1, before)?;
+    Ok(Page::from_rows(rows, page.limit, |d: &DeliveryRow| d.seq.to_string()))
+}
+
+/// W4: queues a failed delivery again for one more attempt (409 `not_retryable` otherwise).
+#[tracing::instrument(skip_all, fields(webhook = %endpoint_id, delivery = %delivery_id))]
+pub fn retry(conn: &mut DbConn, endpoint_id: &str, delivery_id: &str) -> AppResult<DeliveryRow> {
+    write_transaction(conn, |conn| {
+        endpoint(conn, endpoint_id)?;
+        let d = q::delivery(conn, endpoint_id, delivery_id)?
+            .ok_or_else(|| AppError::NotFound("no such delivery".into()))?;
+        if q::requeue_failed(conn, d.seq, now())? == 0 {
+            return Err(AppError::Conflict("not_retryable", format!("the delivery is {}", d.status)));
+        }
+        q::delivery(conn, endpoint_id, delivery_id)?.ok_or(AppError::Internal)
+    })
+}
