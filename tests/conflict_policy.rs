@@ -3,8 +3,10 @@
 
 mod common;
 
+use actix_web::body::BoxBody;
+use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
-use common::{assert_problem, spawn, ADMIN};
+use common::{assert_problem, spawn, TestApp, ADMIN};
 use serde_json::{json, Value};
 
 /// `(item_id, outcome, skip_reason)` of each deployment item or planned key, sorted.
@@ -23,6 +25,27 @@ fn outcomes(items: &[Value]) -> Vec<(String, String, Option<String>)> {
     got
 }
 
+/// The admin's rollback release of `release`; answers its id.
+async fn rollback_release<S>(app: &TestApp<S>, release: &str) -> String
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>,
+{
+    let (s, rb) = app.post(&format!("/v1/releases/{release}/rollback"), ADMIN, json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{rb}");
+    rb["data"]["id"].as_str().unwrap().to_string()
+}
+
+/// Deploys the rollback release to `production` with `on_conflict: fail`; answers the finished deployment.
+async fn deploy_with_fail<S>(app: &TestApp<S>, rollback_release: &str) -> Value
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>,
+{
+    let body = json!({"environments": ["production"], "on_conflict": "fail"});
+    let (s, v) = app.post(&format!("/v1/releases/{rollback_release}/deploy"), ADMIN, body).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    app.finished(v["data"][0]["id"].as_str().unwrap()).await
+}
+
 #[actix_web::test]
 async fn c1_fail_with_a_key_changed_after_deployment_writes_nothing_and_lists_the_conflict() {
     let app = spawn().await;
@@ -33,9 +56,7 @@ async fn c1_fail_with_a_key_changed_after_deployment_writes_nothing_and_lists_th
     let r = app.release(ADMIN, "R", &[(&a, "publish", Some(2)), (&b, "publish", Some(2))]).await;
     app.deploy_ok(&r, ADMIN, "production").await;
     app.publish("production", ADMIN, &b, 1).await; // by hand, after the deployment
-    let (s, rb) = app.post(&format!("/v1/releases/{r}/rollback"), ADMIN, json!({})).await;
-    assert_eq!(s, StatusCode::CREATED, "{rb}");
-    let rb = rb["data"]["id"].as_str().unwrap().to_string();
+    let rb = rollback_release(&app, &r).await;
 
     // The preview answers the same plan under either policy.
     let (s, skip) = app.get(&format!("/v1/releases/{rb}/preview?environment=production"), ADMIN).await;
@@ -45,15 +66,7 @@ async fn c1_fail_with_a_key_changed_after_deployment_writes_nothing_and_lists_th
     assert_eq!(skip, fail);
 
     let events_before = app.event_count("production").await;
-    let (s, v) = app
-        .post(
-            &format!("/v1/releases/{rb}/deploy"),
-            ADMIN,
-            json!({"environments": ["production"], "on_conflict": "fail"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
-    let d = app.finished(v["data"][0]["id"].as_str().unwrap()).await;
+    let d = deploy_with_fail(&app, &rb).await;
     assert_eq!(d["status"], "failed", "{d}");
     assert!(d["error"].as_str().unwrap().starts_with("rollback_conflict: 1 "), "{d}");
     assert_eq!(d["counts"], json!({"published": 0, "unpublished": 0, "skipped": 0}));
@@ -82,17 +95,8 @@ async fn c1_fail_without_a_conflict_deploys_as_skip_would() {
     app.publish("production", ADMIN, &a, 1).await;
     let r = app.release(ADMIN, "R", &[(&a, "publish", Some(2)), (&b, "publish", Some(1))]).await;
     app.deploy_ok(&r, ADMIN, "production").await;
-    let (_, rb) = app.post(&format!("/v1/releases/{r}/rollback"), ADMIN, json!({})).await;
-    let rb = rb["data"]["id"].as_str().unwrap().to_string();
-    let (s, v) = app
-        .post(
-            &format!("/v1/releases/{rb}/deploy"),
-            ADMIN,
-            json!({"environments": ["production"], "on_conflict": "fail"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
-    let d = app.finished(v["data"][0]["id"].as_str().unwrap()).await;
+    let rb = rollback_release(&app, &r).await;
+    let d = deploy_with_fail(&app, &rb).await;
     assert_eq!(d["status"], "succeeded", "{d}");
     assert_eq!(d["counts"], json!({"published": 1, "unpublished": 1, "skipped": 0}));
     assert_eq!(app.state("production", &a).await, Some(1));
@@ -141,8 +145,7 @@ async fn c1_on_conflict_on_a_standard_release_is_422_and_an_unknown_value_400() 
     assert_eq!(list["data"], json!([]), "nothing was created");
 
     app.deploy_ok(&r, ADMIN, "production").await;
-    let (_, rb) = app.post(&format!("/v1/releases/{r}/rollback"), ADMIN, json!({})).await;
-    let rb = rb["data"]["id"].as_str().unwrap().to_string();
+    let rb = rollback_release(&app, &r).await;
     let (s, v) = app
         .post(
             &format!("/v1/releases/{rb}/deploy"),
