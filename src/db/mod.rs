@@ -2,6 +2,7 @@
 //! migrations, and the transaction helper every write goes through.
 
 pub mod publish;
+pub mod references;
 pub mod rows;
 /// The one schema that both `migrations/sqlite` and `migrations/postgres` satisfy, as the diesel CLI
 /// prints it from PostgreSQL (`diesel.toml`). Ids are text (UUID v7) and times UTC `Timestamp`, so

@@ -157,6 +157,8 @@ pub struct DeploymentRow {
     pub rolled_back_to_deployment_id: Option<String>,
     pub high_event_id: Option<i64>,
     pub created_at: NaiveDateTime,
+    /// R1: how many of its items carry a warning.
+    pub warned_items: i32,
 }
 
 /// The outcome of a deployment for one key, as stored.
@@ -172,4 +174,6 @@ pub struct DeploymentItemRow {
     pub outcome: String,
     pub skip_reason: Option<String>,
     pub event_id: Option<i64>,
+    /// R1's warnings of the key: a JSON array of `{code, item_id, locale}`.
+    pub warnings: String,
 }

@@ -12,6 +12,7 @@ diesel::table! {
         outcome -> Text,
         skip_reason -> Nullable<Text>,
         event_id -> Nullable<Int8>,
+        warnings -> Text,
     }
 }
 
@@ -36,6 +37,7 @@ diesel::table! {
         rolled_back_to_deployment_id -> Nullable<Text>,
         high_event_id -> Nullable<Int8>,
         created_at -> Timestamp,
+        warned_items -> Int4,
     }
 }
 
@@ -148,6 +150,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    version_references (item_id, locale, version, referenced_item_id) {
+        item_id -> Text,
+        locale -> Text,
+        version -> Int4,
+        referenced_item_id -> Text,
+    }
+}
+
+diesel::table! {
     versions (item_id, locale, version) {
         item_id -> Text,
         locale -> Text,
@@ -184,5 +195,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     releases,
     tokens,
     users,
+    version_references,
     versions,
 );
