@@ -77,14 +77,13 @@ const INCOMING_JOIN: &str = "JOIN version_references vr ON vr.referenced_item_id
 /// plan: the references of every version it publishes (with the referenced keys' state now),
 /// and the published versions that reference a key it unpublishes.
 pub fn facts(conn: &mut DbConn, environment_id: &str, plan: &[PlannedItem]) -> QueryResult<ReferenceFacts> {
-    let published: Vec<(&Key, i32)> = plan
-        .iter()
-        .filter(|p| p.outcome == Outcome::Published)
-        .filter_map(|p| Some((&p.key, p.version?)))
-        .collect();
+    let published: Vec<(&Key, i32)> =
+        plan.iter().filter(|p| p.outcome == Outcome::Published).filter_map(|p| Some((&p.key, p.version?))).collect();
     let unpublished: Vec<&Key> = plan.iter().filter(|p| p.outcome == Outcome::Unpublished).map(|p| &p.key).collect();
     let (outgoing, incoming) = match conn {
-        DbConn::Pg(pg) => (outgoing_pg(pg, environment_id, &published)?, incoming_pg(pg, environment_id, &unpublished)?),
+        DbConn::Pg(pg) => {
+            (outgoing_pg(pg, environment_id, &published)?, incoming_pg(pg, environment_id, &unpublished)?)
+        }
         DbConn::Sqlite(_) => {
             (outgoing_sqlite(conn, environment_id, &published)?, incoming_sqlite(conn, environment_id, &unpublished)?)
         }

@@ -156,19 +156,16 @@ mod tests {
         let mut plan = vec![publish("a", None), publish("b", None), unpublish("c")];
         let facts = ReferenceFacts {
             outgoing: vec![
-                out("a", "b", None),       // b is published by the same plan
-                out("a", "c", Some(1)),    // c is unpublished by the same plan
-                out("a", "x", None),       // x is not published and not in the plan
-                out("a", "y", Some(3)),    // y stays published
-                out("b", "b", None),       // a self-reference is published by itself
+                out("a", "b", None),    // b is published by the same plan
+                out("a", "c", Some(1)), // c is unpublished by the same plan
+                out("a", "x", None),    // x is not published and not in the plan
+                out("a", "y", Some(3)), // y stays published
+                out("b", "b", None),    // a self-reference is published by itself
             ],
             incoming: vec![],
         };
         annotate(&mut plan, &facts);
-        assert_eq!(
-            codes(&plan[0]),
-            vec![(WarningCode::DanglingReference, "c"), (WarningCode::DanglingReference, "x")]
-        );
+        assert_eq!(codes(&plan[0]), vec![(WarningCode::DanglingReference, "c"), (WarningCode::DanglingReference, "x")]);
         assert!(plan[1].warnings.is_empty());
         // a's new version references c, which the plan unpublishes.
         assert_eq!(codes(&plan[2]), vec![(WarningCode::StillReferenced, "a")]);
@@ -199,13 +196,8 @@ mod tests {
 
     #[test]
     fn r1_skipped_items_do_not_warn() {
-        let mut plan = vec![PlannedItem::skip(
-            Key::new("a", "en"),
-            Action::Unpublish,
-            None,
-            None,
-            SkipReason::AlreadyUnpublished,
-        )];
+        let mut plan =
+            vec![PlannedItem::skip(Key::new("a", "en"), Action::Unpublish, None, None, SkipReason::AlreadyUnpublished)];
         annotate(&mut plan, &ReferenceFacts { outgoing: vec![], incoming: vec![inc("a", "z")] });
         assert!(plan[0].warnings.is_empty());
     }
