@@ -99,7 +99,12 @@ async fn r1_dangling_and_still_referenced_warnings_on_a_small_graph() {
     assert_eq!(warnings(&items[1]), vec![], "an empty list when there is nothing to say");
     assert_eq!(d["warned_items"], 1, "{d}");
 
-    // Unpublishing a leaves the published page pointing at it.
+    // Unpublishing a leaves the published page pointing at it; `old` referenced a only in a
+    // version that is no longer the published one.
+    let old = item_referencing(&app, &[&a]).await;
+    let v2 = version_referencing(&app, &old, &[]).await;
+    let (s, _) = app.publish("production", ADMIN, &old, v2 as i32).await;
+    assert_eq!(s, StatusCode::OK);
     let r = app.release(ADMIN, "drop a", &[(&a, "unpublish", None), (&other, "unpublish", None)]).await;
     let (d, items) = deploy_as_previewed(&app, &r).await;
     assert_eq!(warnings(&items[0]), vec![w("still_referenced", &page)]);

@@ -1,6 +1,8 @@
 //! Version references (R1): written with each version, and read for a whole plan at once,
 //! over the plan's keys as arrays (PostgreSQL) or chunked `VALUES` lists (SQLite).
 
+use std::collections::{HashMap, HashSet};
+
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Nullable, Text};
 
@@ -51,27 +53,29 @@ struct OutgoingRow {
     referenced_version: Option<i32>,
 }
 
-/// A published version that references a key being unpublished.
+/// A version that references a key being unpublished, published now or not.
 #[derive(QueryableByName)]
-struct IncomingRow {
+struct ReferrerRow {
     #[diesel(sql_type = Text)]
     item_id: String,
     #[diesel(sql_type = Text)]
     locale: String,
     #[diesel(sql_type = Text)]
     referrer_item_id: String,
+    #[diesel(sql_type = Integer)]
+    referrer_version: i32,
 }
 
-/// The version references of the versions one key has.
-const OUTGOING_JOIN: &str = "JOIN version_references vr \
-       ON vr.item_id = p.item_id AND vr.locale = p.locale AND vr.version = p.version \
-     LEFT JOIN publish_states ps ON ps.environment_id = $ENV \
-       AND ps.item_id = vr.referenced_item_id AND ps.locale = vr.locale";
-
-/// The versions, published now in the environment, that reference a key.
-const INCOMING_JOIN: &str = "JOIN version_references vr ON vr.referenced_item_id = u.item_id AND vr.locale = u.locale \
-     JOIN publish_states ps ON ps.environment_id = $ENV \
-       AND ps.item_id = vr.item_id AND ps.locale = vr.locale AND ps.version = vr.version";
+/// A key's published version now (`None`: unpublished).
+#[derive(QueryableByName)]
+struct StateRow {
+    #[diesel(sql_type = Text)]
+    item_id: String,
+    #[diesel(sql_type = Text)]
+    locale: String,
+    #[diesel(sql_type = Nullable<Integer>)]
+    version: Option<i32>,
+}
 
 /// What R1 needs to know of a plan in `environment_id`, read in a few statements for the whole
 /// plan: the references of every version it publishes (with the referenced keys' state now),
@@ -79,15 +83,48 @@ const INCOMING_JOIN: &str = "JOIN version_references vr ON vr.referenced_item_id
 pub fn facts(conn: &mut DbConn, environment_id: &str, plan: &[PlannedItem]) -> QueryResult<ReferenceFacts> {
     let published: Vec<(&Key, i32)> =
         plan.iter().filter(|p| p.outcome == Outcome::Published).filter_map(|p| Some((&p.key, p.version?))).collect();
+    let outgoing: Vec<OutgoingRow> = over_keys(
+        conn,
+        environment_id,
+        &KeyList::versioned(&published),
+        "SELECT k.item_id, k.locale, vr.referenced_item_id, ps.version AS referenced_version FROM {keys} \
+         JOIN version_references vr ON vr.item_id = k.item_id AND vr.locale = k.locale AND vr.version = k.version \
+         LEFT JOIN publish_states ps ON ps.environment_id = $ENV \
+           AND ps.item_id = vr.referenced_item_id AND ps.locale = vr.locale",
+    )?;
     let unpublished: Vec<&Key> = plan.iter().filter(|p| p.outcome == Outcome::Unpublished).map(|p| &p.key).collect();
-    let (outgoing, incoming) = match conn {
-        DbConn::Pg(pg) => {
-            (outgoing_pg(pg, environment_id, &published)?, incoming_pg(pg, environment_id, &unpublished)?)
-        }
-        DbConn::Sqlite(_) => {
-            (outgoing_sqlite(conn, environment_id, &published)?, incoming_sqlite(conn, environment_id, &unpublished)?)
-        }
-    };
+    let referrers: Vec<ReferrerRow> = over_keys(
+        conn,
+        environment_id,
+        &KeyList::plain(&unpublished),
+        "SELECT k.item_id, k.locale, vr.item_id AS referrer_item_id, vr.version AS referrer_version FROM {keys} \
+         JOIN version_references vr ON vr.referenced_item_id = k.item_id AND vr.locale = k.locale",
+    )?;
+    // A planned key's state now is its prior version: only referrers outside the plan are read.
+    let mut now: HashMap<Key, Option<i32>> = plan.iter().map(|p| (p.key.clone(), p.prior_version)).collect();
+    let outside: Vec<Key> = referrers
+        .iter()
+        .map(|r| Key::new(r.referrer_item_id.as_str(), r.locale.as_str()))
+        .filter(|k| !now.contains_key(k))
+        .collect::<HashSet<Key>>()
+        .into_iter()
+        .collect();
+    let states: Vec<StateRow> = over_keys(
+        conn,
+        environment_id,
+        &KeyList::plain(&outside.iter().collect::<Vec<_>>()),
+        "SELECT k.item_id, k.locale, ps.version FROM {keys} \
+         JOIN publish_states ps ON ps.environment_id = $ENV AND ps.item_id = k.item_id AND ps.locale = k.locale",
+    )?;
+    now.extend(states.into_iter().map(|s| (Key::new(s.item_id, s.locale), s.version)));
+    let incoming = referrers
+        .into_iter()
+        .filter(|r| {
+            let referrer = Key::new(r.referrer_item_id.as_str(), r.locale.as_str());
+            now.get(&referrer).copied().flatten() == Some(r.referrer_version)
+        })
+        .map(|r| IncomingReference { to: Key::new(r.item_id, r.locale), referrer_item_id: r.referrer_item_id })
+        .collect();
     Ok(ReferenceFacts {
         outgoing: outgoing
             .into_iter()
@@ -97,79 +134,87 @@ pub fn facts(conn: &mut DbConn, environment_id: &str, plan: &[PlannedItem]) -> Q
                 referenced_current_version: r.referenced_version,
             })
             .collect(),
-        incoming: incoming
-            .into_iter()
-            .map(|r| IncomingReference { to: Key::new(r.item_id, r.locale), referrer_item_id: r.referrer_item_id })
-            .collect(),
+        incoming,
     })
 }
 
-fn outgoing_pg(pg: &mut PgConnection, environment_id: &str, keys: &[(&Key, i32)]) -> QueryResult<Vec<OutgoingRow>> {
+/// The keys a statement runs over, column by column, with a version per key for some.
+struct KeyList<'a> {
+    item_ids: Vec<&'a str>,
+    locales: Vec<&'a str>,
+    versions: Option<Vec<i32>>,
+}
+
+impl<'a> KeyList<'a> {
+    fn plain(keys: &[&'a Key]) -> KeyList<'a> {
+        KeyList {
+            item_ids: keys.iter().map(|k| k.item_id.as_str()).collect(),
+            locales: keys.iter().map(|k| k.locale.as_str()).collect(),
+            versions: None,
+        }
+    }
+
+    fn versioned(keys: &[(&'a Key, i32)]) -> KeyList<'a> {
+        KeyList {
+            item_ids: keys.iter().map(|(k, _)| k.item_id.as_str()).collect(),
+            locales: keys.iter().map(|(k, _)| k.locale.as_str()).collect(),
+            versions: Some(keys.iter().map(|(_, v)| *v).collect()),
+        }
+    }
+}
+
+/// Runs `select` with the keys as the relation `k(item_id, locale[, version])` in place of
+/// `{keys}` and the environment in place of `$ENV`: on PostgreSQL one statement over arrays, on
+/// SQLite one per chunk over a `VALUES` list (its `?` bind in order: the keys, then the
+/// environment if the statement reads it).
+fn over_keys<T>(conn: &mut DbConn, environment_id: &str, keys: &KeyList, select: &str) -> QueryResult<Vec<T>>
+where
+    T: QueryableByName<diesel::pg::Pg> + QueryableByName<MultiBackend> + 'static,
+{
     use diesel::sql_types::Array;
-    if keys.is_empty() {
+    if keys.item_ids.is_empty() {
         return Ok(Vec::new());
     }
-    diesel::sql_query(format!(
-        "SELECT p.item_id, p.locale, vr.referenced_item_id, ps.version AS referenced_version \
-         FROM unnest($2::text[], $3::text[], $4::int4[]) AS p(item_id, locale, version) {}",
-        OUTGOING_JOIN.replace("$ENV", "$1")
-    ))
-    .bind::<Text, _>(environment_id)
-    .bind::<Array<Text>, _>(keys.iter().map(|(k, _)| k.item_id.as_str()).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(keys.iter().map(|(k, _)| k.locale.as_str()).collect::<Vec<_>>())
-    .bind::<Array<Integer>, _>(keys.iter().map(|(_, v)| *v).collect::<Vec<_>>())
-    .load(pg)
-}
-
-fn incoming_pg(pg: &mut PgConnection, environment_id: &str, keys: &[&Key]) -> QueryResult<Vec<IncomingRow>> {
-    use diesel::sql_types::Array;
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    diesel::sql_query(format!(
-        "SELECT u.item_id, u.locale, vr.item_id AS referrer_item_id \
-         FROM unnest($2::text[], $3::text[]) AS u(item_id, locale) {}",
-        INCOMING_JOIN.replace("$ENV", "$1")
-    ))
-    .bind::<Text, _>(environment_id)
-    .bind::<Array<Text>, _>(keys.iter().map(|k| k.item_id.as_str()).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(keys.iter().map(|k| k.locale.as_str()).collect::<Vec<_>>())
-    .load(pg)
-}
-
-/// SQLite binds `?` in the order they appear: the `VALUES` list first, the environment last.
-fn outgoing_sqlite(conn: &mut DbConn, environment_id: &str, keys: &[(&Key, i32)]) -> QueryResult<Vec<OutgoingRow>> {
-    let mut out = Vec::new();
-    for chunk in keys.chunks(CHUNK_KEYS) {
-        let text = format!(
-            "WITH p(item_id, locale, version) AS (VALUES {}) \
-             SELECT p.item_id, p.locale, vr.referenced_item_id, ps.version AS referenced_version FROM p {}",
-            super::values_list(conn, chunk.len(), 3),
-            OUTGOING_JOIN.replace("$ENV", "?")
-        );
-        let mut q = diesel::sql_query(text).into_boxed::<MultiBackend>();
-        for (k, v) in chunk {
-            q = q.bind::<Text, _>(k.item_id.clone()).bind::<Text, _>(k.locale.clone()).bind::<Integer, _>(*v);
+    let columns = if keys.versions.is_some() { "item_id, locale, version" } else { "item_id, locale" };
+    match conn {
+        DbConn::Pg(pg) => {
+            let relation = match keys.versions {
+                Some(_) => "unnest($2::text[], $3::text[], $4::int4[]) AS k(item_id, locale, version)",
+                None => "unnest($2::text[], $3::text[]) AS k(item_id, locale)",
+            };
+            let mut q = diesel::sql_query(select.replace("{keys}", relation).replace("$ENV", "$1"))
+                .into_boxed::<diesel::pg::Pg>()
+                .bind::<Text, _>(environment_id.to_string())
+                .bind::<Array<Text>, _>(keys.item_ids.clone())
+                .bind::<Array<Text>, _>(keys.locales.clone());
+            if let Some(v) = &keys.versions {
+                q = q.bind::<Array<Integer>, _>(v.clone());
+            }
+            q.load(pg)
         }
-        out.extend(q.bind::<Text, _>(environment_id.to_string()).load::<OutgoingRow>(conn)?);
-    }
-    Ok(out)
-}
-
-fn incoming_sqlite(conn: &mut DbConn, environment_id: &str, keys: &[&Key]) -> QueryResult<Vec<IncomingRow>> {
-    let mut out = Vec::new();
-    for chunk in keys.chunks(CHUNK_KEYS) {
-        let text = format!(
-            "WITH u(item_id, locale) AS (VALUES {}) \
-             SELECT u.item_id, u.locale, vr.item_id AS referrer_item_id FROM u {}",
-            super::values_list(conn, chunk.len(), 2),
-            INCOMING_JOIN.replace("$ENV", "?")
-        );
-        let mut q = diesel::sql_query(text).into_boxed::<MultiBackend>();
-        for k in chunk {
-            q = q.bind::<Text, _>(k.item_id.clone()).bind::<Text, _>(k.locale.clone());
+        DbConn::Sqlite(_) => {
+            let width = if keys.versions.is_some() { 3 } else { 2 };
+            let mut out = Vec::new();
+            for start in (0..keys.item_ids.len()).step_by(CHUNK_KEYS) {
+                let end = (start + CHUNK_KEYS).min(keys.item_ids.len());
+                let text = format!(
+                    "WITH k({columns}) AS (VALUES {}) {}",
+                    super::values_list(conn, end - start, width),
+                    select.replace("{keys}", "k").replace("$ENV", "?")
+                );
+                let mut q = diesel::sql_query(text).into_boxed::<MultiBackend>();
+                for i in start..end {
+                    q = q.bind::<Text, _>(keys.item_ids[i].to_string()).bind::<Text, _>(keys.locales[i].to_string());
+                    if let Some(v) = &keys.versions {
+                        q = q.bind::<Integer, _>(v[i]);
+                    }
+                }
+                if select.contains("$ENV") {
+                    q = q.bind::<Text, _>(environment_id.to_string());
+                }
+                out.extend(q.load::<T>(conn)?);
+            }
+            Ok(out)
         }
-        out.extend(q.bind::<Text, _>(environment_id.to_string()).load::<IncomingRow>(conn)?);
     }
-    Ok(out)
 }
