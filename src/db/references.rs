@@ -40,7 +40,7 @@ pub fn insert_for_version(
     Ok(())
 }
 
-/// A reference of a version being published, with the referenced key's state now.
+/// A reference of a version being published.
 #[derive(QueryableByName)]
 struct OutgoingRow {
     #[diesel(sql_type = Text)]
@@ -49,8 +49,6 @@ struct OutgoingRow {
     locale: String,
     #[diesel(sql_type = Text)]
     referenced_item_id: String,
-    #[diesel(sql_type = Nullable<Integer>)]
-    referenced_version: Option<i32>,
 }
 
 /// A version that references a key being unpublished, published now or not.
@@ -77,9 +75,9 @@ struct StateRow {
     version: Option<i32>,
 }
 
-/// What R1 needs to know of a plan in `environment_id`, read in a few statements for the whole
-/// plan: the references of every version it publishes (with the referenced keys' state now),
-/// and the published versions that reference a key it unpublishes.
+/// What R1 needs to know of a plan in `environment_id`, read in three statements for the whole
+/// plan (on SQLite, per chunk): the references of every version it publishes (with the
+/// referenced keys' state now), and the published versions that reference a key it unpublishes.
 pub fn facts(conn: &mut DbConn, environment_id: &str, plan: &[PlannedItem]) -> QueryResult<ReferenceFacts> {
     let published: Vec<(&Key, i32)> =
         plan.iter().filter(|p| p.outcome == Outcome::Published).filter_map(|p| Some((&p.key, p.version?))).collect();
@@ -87,10 +85,8 @@ pub fn facts(conn: &mut DbConn, environment_id: &str, plan: &[PlannedItem]) -> Q
         conn,
         environment_id,
         &KeyList::versioned(&published),
-        "SELECT k.item_id, k.locale, vr.referenced_item_id, ps.version AS referenced_version FROM {keys} \
-         JOIN version_references vr ON vr.item_id = k.item_id AND vr.locale = k.locale AND vr.version = k.version \
-         LEFT JOIN publish_states ps ON ps.environment_id = $ENV \
-           AND ps.item_id = vr.referenced_item_id AND ps.locale = vr.locale",
+        "SELECT k.item_id, k.locale, vr.referenced_item_id FROM {keys} \
+         JOIN version_references vr ON vr.item_id = k.item_id AND vr.locale = k.locale AND vr.version = k.version",
     )?;
     let unpublished: Vec<&Key> = plan.iter().filter(|p| p.outcome == Outcome::Unpublished).map(|p| &p.key).collect();
     let referrers: Vec<ReferrerRow> = over_keys(
@@ -100,11 +96,13 @@ pub fn facts(conn: &mut DbConn, environment_id: &str, plan: &[PlannedItem]) -> Q
         "SELECT k.item_id, k.locale, vr.item_id AS referrer_item_id, vr.version AS referrer_version FROM {keys} \
          JOIN version_references vr ON vr.referenced_item_id = k.item_id AND vr.locale = k.locale",
     )?;
-    // A planned key's state now is its prior version: only referrers outside the plan are read.
+    // A planned key's state now is its prior version: only the state of referenced items and
+    // referrers outside the plan is read.
     let mut now: HashMap<Key, Option<i32>> = plan.iter().map(|p| (p.key.clone(), p.prior_version)).collect();
-    let outside: Vec<Key> = referrers
+    let outside: Vec<Key> = outgoing
         .iter()
-        .map(|r| Key::new(r.referrer_item_id.as_str(), r.locale.as_str()))
+        .map(|r| Key::new(r.referenced_item_id.as_str(), r.locale.as_str()))
+        .chain(referrers.iter().map(|r| Key::new(r.referrer_item_id.as_str(), r.locale.as_str())))
         .filter(|k| !now.contains_key(k))
         .collect::<HashSet<Key>>()
         .into_iter()
@@ -129,9 +127,12 @@ pub fn facts(conn: &mut DbConn, environment_id: &str, plan: &[PlannedItem]) -> Q
         outgoing: outgoing
             .into_iter()
             .map(|r| OutgoingReference {
+                referenced_current_version: now
+                    .get(&Key::new(r.referenced_item_id.as_str(), r.locale.as_str()))
+                    .copied()
+                    .flatten(),
                 from: Key::new(r.item_id, r.locale),
                 referenced_item_id: r.referenced_item_id,
-                referenced_current_version: r.referenced_version,
             })
             .collect(),
         incoming,
