@@ -1,20 +1,20 @@
 //! The application: its shared state and `configure`, the one place routes are wired, used the
 //! same way by `main` and by the tests.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use actix_web::dev::Service;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{middleware, web, HttpMessage, HttpResponse};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tokio::sync::Notify;
 use tracing_actix_web::{RequestId, TracingLogger};
-use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, admin, content, deployments, environments, releases};
-use crate::db::Pool;
-use crate::error::AppError;
+use crate::db::{self, Pool};
+use crate::error::{AppError, AppResult};
+use crate::telemetry;
 
 /// Limits and options of the HTTP API.
 #[derive(Debug, Clone)]
@@ -48,17 +48,6 @@ pub struct AppState {
     pub wake: Arc<Notify>,
 }
 
-/// The process-wide Prometheus recorder, installed on first use.
-pub fn metrics_handle() -> &'static PrometheusHandle {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    HANDLE.get_or_init(|| {
-        let recorder = PrometheusBuilder::new().build_recorder();
-        let handle = recorder.handle();
-        let _ = metrics::set_global_recorder(recorder);
-        handle
-    })
-}
-
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
@@ -72,26 +61,37 @@ async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ready"})))
 }
 
-async fn metrics_text() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(metrics_handle().render())
-}
+/// How long a scrape waits for a database connection before it answers with the queue gauges
+/// as they were: a scrape must answer while the database is down.
+const SCRAPE_DB_WAIT: Duration = Duration::from_secs(1);
 
-async fn not_found() -> Result<HttpResponse, AppError> {
-    Err(AppError::NotFound("no such route".into()))
+async fn metrics_text(state: web::Data<AppState>) -> HttpResponse {
+    let pool = state.pool.clone();
+    let stats = web::block(move || -> AppResult<db::queue::QueueStats> {
+        let mut conn = pool.get_timeout(SCRAPE_DB_WAIT)?;
+        db::queue::stats(&mut conn, db::now())
+    })
+    .await
+    .map_err(AppError::from);
+    // Without the database the gauges keep their last values; the failure is logged where it arose.
+    if let Ok(Ok(stats)) = stats {
+        telemetry::queue_observed(&stats);
+    }
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(telemetry::render())
 }
 
 fn cors(origins: &[String]) -> actix_cors::Cors {
     origins
         .iter()
         .fold(actix_cors::Cors::default(), |c, o| c.allowed_origin(o))
-        .allow_any_method()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
         .allow_any_header()
         .expose_headers(["x-request-id"])
 }
 
 /// Wires every route, extractor setting and middleware of the service.
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
-    metrics_handle();
+    telemetry::recorder();
     let settings = state.settings.clone();
     let v1 = web::scope("/v1")
         .route("/me", web::get().to(admin::me))
@@ -134,7 +134,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .route("/deployments/{id}", web::get().to(deployments::get))
         .route("/deployments/{id}/items", web::get().to(deployments::items))
         .route("/deployments/{id}/cancel", web::post().to(deployments::cancel))
-        .default_service(web::to(not_found))
+        .default_service(web::to(api::no_route))
         .wrap(middleware::from_fn(api::authenticate));
     let root = web::scope("")
         .app_data(state)
@@ -150,15 +150,18 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
             web::get()
                 .to(|| async { HttpResponse::PermanentRedirect().insert_header(("location", "/docs/")).finish() }),
         )
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api::docs::ApiDoc::openapi()))
+        .service(SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/openapi.json", api::docs::document()))
         .service(v1)
-        .default_service(web::to(not_found))
+        .default_service(web::to(api::no_route))
+        // Inside the request span and the request metrics, so that preflights are counted and logged.
+        .wrap(middleware::Condition::new(!settings.cors_origins.is_empty(), cors(&settings.cors_origins)))
         .wrap_fn(|req, srv| {
+            let started = Instant::now();
             let fut = srv.call(req);
             async move {
                 let mut res = fut.await?;
-                metrics::counter!("rewind_http_requests_total", "status" => res.status().as_u16().to_string())
-                    .increment(1);
+                let req = res.request();
+                telemetry::request_answered(req.method(), req.match_pattern(), res.status(), started.elapsed());
                 let id = res.request().extensions().get::<RequestId>().map(|id| id.to_string());
                 if let Some(Ok(v)) = id.map(|id| HeaderValue::from_str(&id)) {
                     res.headers_mut().insert(HeaderName::from_static("x-request-id"), v);
@@ -166,7 +169,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 Ok(res)
             }
         })
-        .wrap(TracingLogger::default())
-        .wrap(middleware::Condition::new(!settings.cors_origins.is_empty(), cors(&settings.cors_origins)));
+        .wrap(TracingLogger::default());
     cfg.service(root);
 }

@@ -88,6 +88,10 @@ pub struct ServeArgs {
     /// The token of the `admin` user created on an empty database (random when unset).
     #[arg(long, env = "REWIND_BOOTSTRAP_TOKEN", hide_env_values = true)]
     pub bootstrap_token: Option<String>,
+    /// On SIGTERM or SIGINT: seconds to finish running deployments and open requests before
+    /// exiting; a deployment still running then is left to be run again at the next start.
+    #[arg(long, env = "REWIND_SHUTDOWN_GRACE_S", default_value_t = 30)]
+    pub shutdown_grace_s: u64,
     /// Comma-separated origins allowed by CORS.
     #[arg(long, env = "REWIND_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,

@@ -27,6 +27,9 @@ pub enum AppError {
     /// 404 `not_found`: no such resource (or not visible to the caller).
     #[error("{0}")]
     NotFound(String),
+    /// 405 `method_not_allowed`: the route exists, under the methods listed.
+    #[error("this route takes {}", .0.join(", "))]
+    MethodNotAllowed(Vec<&'static str>),
     /// 409 with a code of the spec (`name_taken`, `release_locked`, `not_cancellable`, …).
     #[error("{1}")]
     Conflict(&'static str, String),
@@ -69,6 +72,7 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
+            AppError::MethodNotAllowed(_) => "method_not_allowed",
             AppError::Conflict(code, _) | AppError::Unprocessable(code, _) => code,
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::Unavailable => "unavailable",
@@ -77,16 +81,26 @@ impl AppError {
     }
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// X1: the RFC 9457 problem every error answers, as `application/problem+json`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// `/problems/<code>`.
     #[serde(rename = "type")]
-    kind: String,
-    title: &'a str,
-    status: u16,
-    detail: String,
-    code: &'a str,
-    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
-    errors: &'a [FieldError],
+    pub kind: String,
+    /// The HTTP status's reason phrase.
+    pub title: String,
+    /// The HTTP status.
+    #[schema(minimum = 400, maximum = 599)]
+    pub status: u16,
+    /// What went wrong, for a person.
+    pub detail: String,
+    /// Stable snake_case code of the spec, for a program.
+    #[schema(pattern = "^[a-z][a-z_]*$")]
+    pub code: String,
+    /// The fields that failed validation; absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
+    pub errors: Vec<FieldError>,
 }
 
 impl ResponseError for AppError {
@@ -96,6 +110,7 @@ impl ResponseError for AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(..) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unprocessable(..) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -107,22 +122,25 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         let code = self.code();
-        let errors: &[FieldError] = match self {
-            AppError::InvalidRequest { errors, .. } => errors,
-            _ => &[],
+        let errors = match self {
+            AppError::InvalidRequest { errors, .. } => errors.clone(),
+            _ => vec![],
         };
         let problem = Problem {
             kind: format!("/problems/{code}"),
-            title: status.canonical_reason().unwrap_or("Error"),
+            title: status.canonical_reason().unwrap_or("Error").into(),
             status: status.as_u16(),
             detail: self.to_string(),
-            code,
+            code: code.into(),
             errors,
         };
         let mut res = HttpResponse::build(status);
         res.content_type("application/problem+json");
         if status == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let AppError::MethodNotAllowed(methods) = self {
+            res.insert_header((header::ALLOW, methods.join(", ")));
         }
         res.json(problem)
     }
@@ -132,8 +150,16 @@ impl From<DieselError> for AppError {
     fn from(e: DieselError) -> AppError {
         match e {
             DieselError::NotFound => AppError::NotFound("not found".into()),
+            // The database's own message names tables and constraints: it is logged, never answered.
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) if is_name(&*info) => {
+                tracing::warn!(error = %info.message(), "unique name violation");
+                AppError::Conflict("name_taken", "the name is taken".into())
+            }
+            // Any other unique key is one that two concurrent writes raced for: like a
+            // serialization failure, the request can be sent again.
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                AppError::Conflict("conflict", info.message().to_string())
+                tracing::warn!(error = %info.message(), "concurrent write lost a unique key race");
+                AppError::Unavailable
             }
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
             | DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => AppError::Unavailable,
@@ -147,6 +173,11 @@ impl From<DieselError> for AppError {
             }
         }
     }
+}
+
+/// Whether a unique violation is of a `name` column (SQLite: `users.name`; PostgreSQL: `users_name_key`).
+fn is_name(info: &dyn diesel::result::DatabaseErrorInformation) -> bool {
+    info.constraint_name().is_some_and(|c| c.ends_with("_name_key")) || info.message().ends_with(".name")
 }
 
 /// SQLite reports a lock it waited too long for as a plain error; so does a dropped server.

@@ -6,5 +6,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod failpoint;
 pub mod service;
+pub mod telemetry;
 pub mod worker;

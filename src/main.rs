@@ -9,20 +9,10 @@ use rewind::app::{self, AppState, Settings};
 use rewind::config::{Cli, Command, ServeArgs, TokenCommand, UserCommand};
 use rewind::db::{self, DatabaseUrl};
 use rewind::service::users;
-use rewind::worker;
-use tracing_subscriber::EnvFilter;
+use rewind::{telemetry, worker};
+use tokio::signal::unix::{signal, SignalKind};
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
-
-fn init_tracing(format: &str) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    if format == "json" {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
-}
 
 fn main() -> std::process::ExitCode {
     match run(Cli::parse()) {
@@ -35,7 +25,10 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
-    init_tracing(&cli.log_format);
+    telemetry::init_tracing(&cli.log_format);
+    // Test builds only: reads `FAILPOINTS`, kept for the life of the process.
+    #[cfg(feature = "failpoints")]
+    let _failpoints = fail::FailScenario::setup();
     let url = DatabaseUrl::parse(&cli.database_url);
     match cli.command {
         Command::Serve(args) => serve(url, args),
@@ -85,14 +78,50 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> Result<(), Failure> {
         cors_origins: args.cors_origins.into_iter().filter(|o| !o.is_empty()).collect(),
     };
     let state = web::Data::new(AppState { pool, settings, wake: Arc::new(tokio::sync::Notify::new()) });
-    for _ in 0..args.workers.max(1) {
-        actix_web::rt::spawn(worker::run(state.clone(), Duration::from_millis(args.poll_ms)));
-    }
-    tracing::info!(bind = %args.bind, postgres = url.is_postgres(), "rewind is serving");
+    // Listen before anything runs, so that an early SIGTERM is a graceful stop too.
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let shutdown = worker::Shutdown::default();
+    let workers: Vec<_> = (0..args.workers.max(1))
+        .map(|_| {
+            actix_web::rt::spawn(worker::run(state.clone(), Duration::from_millis(args.poll_ms), shutdown.clone()))
+        })
+        .collect();
     let server_state = state.clone();
-    HttpServer::new(move || App::new().configure(|c| app::configure(c, server_state.clone())))
+    let server = HttpServer::new(move || App::new().configure(|c| app::configure(c, server_state.clone())))
         .bind(&args.bind)?
-        .run()
-        .await?;
+        .disable_signals()
+        .shutdown_timeout(args.shutdown_grace_s)
+        .run();
+    let http = server.handle();
+    let mut serving = actix_web::rt::spawn(server);
+    tracing::info!(bind = %args.bind, postgres = url.is_postgres(), "rewind is serving");
+    let signal = tokio::select! {
+        ended = &mut serving => {
+            shutdown.begin();
+            return Ok(ended??);
+        }
+        _ = sigterm.recv() => "SIGTERM",
+        _ = sigint.recv() => "SIGINT",
+    };
+
+    // Stop claiming at once; finish open requests and running deployments within the grace.
+    shutdown.begin();
+    let grace = Duration::from_secs(args.shutdown_grace_s);
+    tracing::info!(signal, grace_s = args.shutdown_grace_s, "stopping: no new deployments are claimed");
+    let running = async {
+        for w in workers {
+            let _ = w.await;
+        }
+    };
+    let ((), finished) = tokio::join!(http.stop(true), tokio::time::timeout(grace, running));
+    serving.await??;
+    if finished.is_err() {
+        // The open transaction dies with the process, so nothing of it is applied; the next
+        // start (or, on PostgreSQL, another live process) queues the deployment again (L5).
+        tracing::warn!(grace_s = args.shutdown_grace_s, "grace over: a running deployment is left to be run again");
+        std::process::exit(0);
+    }
+    tracing::info!("stopped");
     Ok(())
 }

@@ -6,6 +6,8 @@
 //! to a process that died, and is queued again. On SQLite one process writes, so at start every
 //! `in_progress` deployment is such a leftover.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
@@ -36,12 +38,17 @@ struct Locked {
     locked: bool,
 }
 
-/// Claims the next queued or due deployment, marking it `in_progress`. On PostgreSQL the
-/// connection keeps the deployment's advisory lock until `release` is called.
-pub fn claim_next(conn: &mut DbConn) -> AppResult<Option<String>> {
+/// Claims the next queued or due deployment, marking it `in_progress`; nothing once `shutdown`
+/// has begun. On PostgreSQL the connection keeps the deployment's advisory lock until `release`.
+pub fn claim_next(conn: &mut DbConn, shutdown: &Shutdown) -> AppResult<Option<String>> {
     let pg = matches!(conn, DbConn::Pg(_));
     let mut locked: Option<String> = None;
     let claimed = write_transaction(conn, |conn| {
+        // Checked under the lock: on SQLite a claim can wait for it through a whole running
+        // deployment, and must not claim what was queued after the shutdown began.
+        if shutdown.has_begun() {
+            return Ok(None);
+        }
         let mut sql = String::from(
             "SELECT id FROM deployments WHERE status = 'queued' OR (status = 'scheduled' AND scheduled_at <= $1) \
              ORDER BY created_at, id LIMIT 1",
@@ -117,31 +124,62 @@ pub fn recover(conn: &mut DbConn) -> AppResult<usize> {
 /// until the statement it was running ends, which can be after the new process has started.
 const SWEEP_EVERY: Duration = Duration::from_secs(5);
 
-/// Claims and runs one deployment if one is due; whether it found one.
-pub fn run_one(conn: &mut DbConn) -> AppResult<bool> {
-    let Some(id) = claim_next(conn)? else { return Ok(false) };
+/// Claims and runs one deployment if one is due and `shutdown` has not begun; whether it ran one.
+pub fn run_one(conn: &mut DbConn, shutdown: &Shutdown) -> AppResult<bool> {
+    let Some(id) = claim_next(conn, shutdown)? else { return Ok(false) };
     let started = std::time::Instant::now();
     let result = svc::run(conn, &id);
     release(conn, &id)?;
-    let d = result?;
-    metrics::counter!("rewind_deployments_total", "status" => d.row.status.clone()).increment(1);
-    metrics::histogram!("rewind_deployment_seconds").record(started.elapsed().as_secs_f64());
+    result?;
+    metrics::histogram!(crate::telemetry::DEPLOYMENT_DURATION).record(started.elapsed().as_secs_f64());
     Ok(true)
 }
 
-/// Runs the worker loop until the process ends: run what is due, else sleep until woken or
+/// Tells the workers to stop claiming deployments (on SIGTERM); cloned into each worker.
+#[derive(Debug, Clone, Default)]
+pub struct Shutdown(Arc<ShutdownState>);
+
+#[derive(Debug, Default)]
+struct ShutdownState {
+    begun: AtomicBool,
+    notify: tokio::sync::Notify,
+}
+
+impl Shutdown {
+    /// From now on no worker claims another deployment; idle workers end at once.
+    pub fn begin(&self) {
+        self.0.begun.store(true, Ordering::SeqCst);
+        self.0.notify.notify_waiters();
+    }
+
+    /// Whether `begin` has been called.
+    pub fn has_begun(&self) -> bool {
+        self.0.begun.load(Ordering::SeqCst)
+    }
+
+    async fn begun(&self) {
+        // Created before the check, so a `begin` in between still wakes it.
+        let notified = self.0.notify.notified();
+        if !self.has_begun() {
+            notified.await;
+        }
+    }
+}
+
+/// Runs the worker loop until `shutdown` begins: run what is due, else sleep until woken or
 /// `poll` has passed. With PostgreSQL it also looks for orphans of dead processes (`SWEEP_EVERY`).
-pub async fn run(state: web::Data<AppState>, poll: Duration) {
+pub async fn run(state: web::Data<AppState>, poll: Duration, shutdown: Shutdown) {
     let mut last_sweep = std::time::Instant::now();
-    loop {
+    while !shutdown.has_begun() {
         let pool = state.pool.clone();
         let sweep = last_sweep.elapsed() > SWEEP_EVERY;
+        let stopping = shutdown.clone();
         let outcome = web::block(move || -> AppResult<bool> {
             let mut conn = pool.get()?;
             if sweep && matches!(*conn, DbConn::Pg(_)) {
                 recover(&mut conn)?;
             }
-            run_one(&mut conn)
+            run_one(&mut conn, &stopping)
         })
         .await;
         if sweep {
@@ -156,6 +194,7 @@ pub async fn run(state: web::Data<AppState>, poll: Duration) {
         tokio::select! {
             _ = state.wake.notified() => {}
             _ = tokio::time::sleep(poll) => {}
+            _ = shutdown.begun() => {}
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The authorization matrix: every route of the API × every kind of caller → the status (and the
-//! problem `code`) the service must answer, from SPEC.md (P3, L1, L4, L7, B5, B6, X2 and §3).
+//! problem `code`) the service must answer, by the rules of docs/api-guide.md (P3, L1, L4, L7, B5, B6, X2).
 //!
 //! The callers, in the order of the table's columns:
 //! - `Admin`: the bootstrap admin;

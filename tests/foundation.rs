@@ -310,3 +310,136 @@ fn migrations_run_up_down_up() {
     let n: i64 = rewind::db::schema::publish_events::table.count().get_result(&mut conn).unwrap();
     assert_eq!(n, 0);
 }
+
+#[actix_web::test]
+async fn x1_x2_validation_names_the_rule_that_failed() {
+    let app = spawn().await;
+    let (s, r) = app.post("/v1/releases", ADMIN, json!({"name": "Launch"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let id = r["data"]["id"].as_str().unwrap();
+    let (s, v) = app.req("PATCH", &format!("/v1/releases/{id}"), ADMIN, Some(json!({"name": "Launch\u{7}"}))).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    assert_eq!(v["errors"][0]["field"], "name", "{v}");
+    assert_eq!(v["errors"][0]["message"], "must not contain control characters", "{v}");
+    let (s, v) = app.post("/v1/users", ADMIN, json!({"name": " ", "role": "viewer"})).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    assert_eq!(v["errors"][0]["message"], "must not be blank", "{v}");
+    let (s, v) = app.post("/v1/releases", ADMIN, json!({"name": "x".repeat(201)})).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    assert_eq!(v["errors"][0]["message"], "must be 1 to 200 characters", "{v}");
+}
+
+#[actix_web::test]
+async fn x2_free_text_with_a_nul_or_over_its_length_is_400_and_writes_nothing() {
+    let app = spawn().await;
+    app.env("production").await;
+    let (_, me) = app.get("/v1/me", ADMIN).await;
+    let me = me["data"]["id"].as_str().unwrap().to_string();
+    let nul = "tab\tand\nline, then a NUL\u{0}";
+    let (s, v) = app.post(&format!("/v1/users/{me}/tokens"), ADMIN, json!({"label": nul})).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    assert_eq!(v["errors"][0]["field"], "label", "{v}");
+    let (s, v) = app.post("/v1/releases", ADMIN, json!({"name": "Launch", "description": nul})).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    assert_eq!(v["errors"][0]["field"], "description", "{v}");
+    let (_, list) = app.get("/v1/releases", ADMIN).await;
+    assert_eq!(list["data"], json!([]), "nothing was created");
+    let (s, r) = app.post("/v1/releases", ADMIN, json!({"name": "Launch", "description": "tab\tand\nline"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let id = r["data"]["id"].as_str().unwrap();
+    let long = "x".repeat(2001);
+    let (s, v) = app.req("PATCH", &format!("/v1/releases/{id}"), ADMIN, Some(json!({"description": long}))).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    assert_eq!(v["errors"][0]["message"], "must be at most 2000 characters", "{v}");
+    let (s, v) = app.post("/v1/environments/production/rollback", ADMIN, json!({"reason": nul})).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    assert_eq!(v["errors"][0]["field"], "reason", "{v}");
+}
+
+#[actix_web::test]
+async fn x4_a_cursor_of_the_publish_log_takes_any_event_id() {
+    let app = spawn().await;
+    app.env("production").await;
+    for path in ["events", "publish-state"] {
+        let (s, v) = app.get(&format!("/v1/environments/production/{path}?cursor=123456789012345678"), ADMIN).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, v) = app.get(&format!("/v1/environments/production/{path}?cursor=1234567890123456789"), ADMIN).await;
+        assert_problem(s, &v, 400, "invalid_request");
+    }
+}
+
+#[actix_web::test]
+async fn x2_a_taken_name_is_name_taken_without_database_text() {
+    let app = spawn().await;
+    app.env("production").await;
+    let (s, v) = app.post("/v1/environments", ADMIN, json!({"name": "production"})).await;
+    assert_problem(s, &v, 409, "name_taken");
+    let (s, v) = app.post("/v1/users", ADMIN, json!({"name": "admin", "role": "viewer"})).await;
+    assert_problem(s, &v, 409, "name_taken");
+    let text = v.to_string().to_lowercase();
+    assert!(!text.contains("unique") && !text.contains("constraint"), "{v}");
+}
+
+#[actix_web::test]
+async fn x2_a_body_that_is_not_a_json_object_is_400() {
+    let app = spawn().await;
+    let (s, r) = app.post("/v1/releases", ADMIN, json!({"name": "Launch"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let id = r["data"]["id"].as_str().unwrap();
+    let (s, v) = app.req("PATCH", &format!("/v1/releases/{id}"), ADMIN, Some(json!([null, null]))).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    let (s, v) = app.post("/v1/releases", ADMIN, json!(["Launch"])).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    let (s, v) = app.post(&format!("/v1/releases/{id}/deploy"), ADMIN, json!([["production"]])).await;
+    assert_problem(s, &v, 400, "invalid_request");
+}
+
+#[actix_web::test]
+async fn x2_a_known_route_under_another_method_is_405_with_allow() {
+    let app = spawn().await;
+    let (s, h, v) = app.call(TestRequest::default().method("PUT".parse().unwrap()).uri("/healthz")).await;
+    assert_problem(s, &v, 405, "method_not_allowed");
+    assert_eq!(h.get("allow").unwrap(), "GET");
+    let (s, _, v) = app.call(TestRequest::get().uri("/v1/no-such-route")).await;
+    assert_problem(s, &v, 404, "not_found");
+}
+
+#[actix_web::test]
+async fn x1_the_openapi_document_resolves_every_ref_and_documents_problems() {
+    let app = spawn().await;
+    let (s, _, doc) = app.call(TestRequest::get().uri("/openapi.json")).await;
+    assert_eq!(s, StatusCode::OK);
+    fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => m.iter().for_each(|(k, v)| match (k.as_str(), v.as_str()) {
+                ("$ref", Some(r)) => out.push(r.to_string()),
+                _ => refs(v, out),
+            }),
+            serde_json::Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = vec![];
+    refs(&doc, &mut all);
+    assert!(!all.is_empty());
+    for r in &all {
+        let pointer = r.strip_prefix('#').expect("a local $ref");
+        assert!(doc.pointer(pointer).is_some(), "unresolved $ref {r}");
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            assert!(ids.insert(id.to_string()), "operationId {id} twice");
+            let responses = op["responses"].as_object().unwrap();
+            assert!(responses.keys().any(|s| s.starts_with('4')), "{method} {path} has no 4xx answer");
+            if path.starts_with("/v1/") {
+                let problem = &responses["401"]["content"]["application/problem+json"];
+                assert!(problem.is_object(), "{method} {path} has no problem+json 401");
+            } else {
+                assert_eq!(op["security"], json!([]), "{method} {path} needs no token");
+            }
+        }
+    }
+    assert!(doc["servers"][0]["url"].is_string());
+}

@@ -498,7 +498,7 @@ fn setup(conn: &mut DbConn, n: usize, releases: &[Vec<ReleaseItem>]) -> Result<W
 
 /// Runs every queued deployment, as the worker would.
 fn run_worker(conn: &mut DbConn) -> Result<(), TestCaseError> {
-    while ok(rewind::worker::run_one(conn), "worker")? {}
+    while ok(rewind::worker::run_one(conn, &Default::default()), "worker")? {}
     Ok(())
 }
 
@@ -636,7 +636,14 @@ fn step(
         Step::Deploy { release, env, by } => {
             let names = [world.envs[env].clone()];
             let created = ok(
-                service::deployments::create_for_release(conn, user(by), &world.releases[release].0, &names, None),
+                service::deployments::create_for_release(
+                    conn,
+                    user(by),
+                    &world.releases[release].0,
+                    &names,
+                    None,
+                    None,
+                ),
                 "deploy",
             )?;
             ensure_eq(created.len(), 1, "deployments created")?;
@@ -651,7 +658,8 @@ fn step(
             // Scheduled for tomorrow: it stays `scheduled` and counts for nothing (B3, E3).
             let names = [world.envs[env].clone()];
             let at = Some(rewind::db::now() + chrono::Duration::days(1));
-            let r = service::deployments::create_for_release(conn, user(by), &world.releases[release].0, &names, at);
+            let r =
+                service::deployments::create_for_release(conn, user(by), &world.releases[release].0, &names, at, None);
             let created = ok(r, "schedule")?;
             ensure_eq(created.len(), 1, "deployments created")?;
             ensure_eq(created[0].row.status.as_str(), "scheduled", "status")?;
@@ -710,7 +718,7 @@ fn step(
             let Some(rb) = model.rollbacks.get(&(owner, release)) else { return Ok(()) };
             let names = [world.envs[env].clone()];
             let id = rb.id.clone().unwrap_or_default();
-            let r = service::deployments::create_for_release(conn, user(by), &id, &names, None);
+            let r = service::deployments::create_for_release(conn, user(by), &id, &names, None, None);
             if !rb.live || !sees(owner, by) {
                 tally(t, "error: not_found (deploy rollback release)");
                 return fails(r, "not_found", "deploy a rollback release not visible");
@@ -728,7 +736,8 @@ fn step(
             }
         }
         Step::EnvironmentRollback { env, by } => {
-            let r = service::deployments::create_environment_rollback(conn, user(by), &world.envs[env], None, None);
+            let r =
+                service::deployments::create_environment_rollback(conn, user(by), &world.envs[env], None, None, None);
             let mut order: Vec<usize> = (0..ITEMS).collect();
             order.sort_by_key(|&i| &world.items[i]);
             match model.environment_rollback_plan(env, &order) {

@@ -1,15 +1,16 @@
 //! Process-level tests: the real `rewind serve` binary as child processes, spoken to over HTTP.
-//! L5 (a process killed mid-deployment leaves no partial state, and the deployment is not left
-//! `in_progress` after a restart) and L7 (several processes on one PostgreSQL run each deployment
-//! exactly once).
+//! L5: a process killed inside a deployment's transaction (held there by a failpoint) leaves the
+//! publish state wholly before, and the restart runs the deployment again; killed right after the
+//! commit, wholly after and not run again; SIGTERM stops claiming, finishes the running
+//! deployment within the grace or leaves it to be run again, and exits 0. L7: several processes
+//! on one PostgreSQL run each deployment exactly once.
+//!
+//! The failpoint tests need the binary built with `--features failpoints` (scripts/test does so).
 
 mod common;
+mod serve;
 
-use std::fs::File;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use common::TestDb;
@@ -17,118 +18,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 use rewind::db::{self, DbConn};
 use serde_json::{json, Value};
-
-/// The bootstrap admin's token in every child process.
-const TOKEN: &str = "process-test-admin-token";
-
-/// One HTTP/1.1 request over a fresh connection, as the admin; answers the status and the JSON
-/// body (Null when empty, a string when not JSON).
-fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> std::io::Result<(u16, Value)> {
-    let body = body.map(Value::to_string).unwrap_or_default();
-    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {TOKEN}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw)?;
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let value = if body.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_string()))
-    };
-    Ok((status, value))
-}
-
-/// A loopback port that was free a moment ago.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
-}
-
-/// A `rewind serve` child process; killed when dropped, also when the test panics (and then
-/// the tail of its log is printed).
-struct Server {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Server {
-    /// Starts `rewind serve` on the test database with `workers` deployment workers and waits
-    /// until it answers `/healthz`.
-    fn start(db: &TestDb, workers: usize) -> Server {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let log = dir.path().join("serve.log");
-        let port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_rewind"))
-            .arg("serve")
-            .env("DATABASE_URL", db.url_string())
-            .env("REWIND_BIND", format!("127.0.0.1:{port}"))
-            .env("REWIND_BOOTSTRAP_TOKEN", TOKEN)
-            .env("REWIND_POLL_MS", "50")
-            .env("REWIND_WORKERS", workers.to_string())
-            .env("REWIND_LOG_FORMAT", "json")
-            .env("RUST_LOG", "info,actix_server=warn,tracing_actix_web=warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(File::create(&log).expect("log file"))
-            .spawn()
-            .expect("start rewind serve");
-        let mut server = Server { child, port, log, _dir: dir };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok((200, _)) = http(port, "GET", "/healthz", None) {
-                return server;
-            }
-            if let Ok(Some(status)) = server.child.try_wait() {
-                panic!("rewind serve exited with {status}:\n{}", server.log_tail());
-            }
-            assert!(Instant::now() < deadline, "rewind serve did not answer:\n{}", server.log_tail());
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// A request to this process that must answer `want`; answers the body.
-    fn call(&self, method: &str, path: &str, body: Option<&Value>, want: u16) -> Value {
-        let (status, value) = http(self.port, method, path, body).expect("HTTP request");
-        assert_eq!(status, want, "{method} {path}: {value}");
-        value
-    }
-
-    /// Kills the process with SIGKILL (no shutdown of any kind) and reaps it.
-    fn sigkill(mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reap");
-    }
-
-    /// The last lines the process logged.
-    fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(40)..].join("\n")
-    }
-
-    /// How many deployments this process logged as succeeded.
-    fn succeeded_in_log(&self) -> usize {
-        std::fs::read_to_string(&self.log).unwrap_or_default().matches("deployment succeeded").count()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            eprintln!("--- rewind serve on port {} ---\n{}", self.port, self.log_tail());
-        }
-    }
-}
+use serve::{read_reply, send_head, Server, TOKEN};
 
 #[derive(QueryableByName)]
 struct Count {
@@ -285,83 +175,171 @@ fn poll_deployment(server: &Server, id: &str, timeout: Duration, done: impl Fn(&
     }
 }
 
-#[test]
-fn l5_killed_mid_deployment_leaves_state_wholly_before_or_after() {
-    const ITEMS: usize = 100_000;
-    let started = Instant::now();
-    let db = TestDb::new();
-    let (mut conn, admin) = prepare(&db);
-    let (env, releases) = seed(&mut conn, &admin, ITEMS, 1, ITEMS, 2);
-    eprintln!("seeded {ITEMS} items in {:?}", started.elapsed());
+/// Items per release in the failpoint tests: enough for a real multi-row write.
+const ITEMS: usize = 2_000;
 
-    let server = Server::start(&db, 1);
+/// Deploys `release` to `production` now through `server`; answers the deployment id.
+fn deploy(server: &Server, release: &str) -> String {
     let created = server.call(
         "POST",
-        &format!("/v1/releases/{}/deploy", releases[0]),
+        &format!("/v1/releases/{release}/deploy"),
         Some(&json!({"environments": ["production"]})),
         202,
     );
-    let id = created["data"][0]["id"].as_str().expect("deployment id").to_string();
-    let d = poll_deployment(&server, &id, Duration::from_secs(30), |s| s != "queued");
-    assert_eq!(d["status"], "in_progress", "the deployment was never seen in progress: {d}");
-    // Up to 4 s: on PostgreSQL the run takes about 6 s in a debug build, on SQLite longer, so
-    // the kill lands in the planning, in the inserts, or (rarely) just after the commit.
-    let pause = Duration::from_millis(rand::random::<u64>() % 4000);
-    std::thread::sleep(pause);
-    server.sigkill();
+    created["data"][0]["id"].as_str().expect("deployment id").to_string()
+}
 
-    // What the dead process left behind: all of the deployment or none of it.
-    let status: String = rewind::db::schema::deployments::table
-        .find(&id)
-        .select(rewind::db::schema::deployments::status)
-        .first(&mut conn)
-        .expect("deployment row");
-    let after = assert_whole(&written(&mut conn, &env, &id), ITEMS as i64);
-    assert_eq!(after, status == "succeeded", "status {status} with the state wholly after: {after}");
-    eprintln!(
-        "killed {pause:?} into the run: status {status}, state wholly {}",
-        if after { "after" } else { "before" }
-    );
+/// The deployment's status and start time as committed now.
+fn committed(conn: &mut DbConn, id: &str) -> (String, Option<chrono::NaiveDateTime>) {
+    use rewind::db::schema::deployments as d;
+    d::table.find(id).select((d::status, d::started_at)).first(conn).expect("deployment row")
+}
 
-    // A restart runs it again or fails it; it is never left in progress.
-    let restarted = Instant::now();
-    let server = Server::start(&db, 1);
-    let d = poll_deployment(&server, &id, Duration::from_secs(90), |s| s == "succeeded" || s == "failed");
-    eprintln!(
-        "after the restart: {} in {:?} (run from {} to {})",
-        d["status"],
-        restarted.elapsed(),
-        d["started_at"],
-        d["finished_at"]
-    );
-    let w = written(&mut conn, &env, &id);
-    match d["status"].as_str() {
-        Some("succeeded") => {
-            assert!(assert_whole(&w, ITEMS as i64), "succeeded without its writes: {w:?}");
-            assert_eq!(d["counts"]["published"].as_i64(), Some(w.deployment_events), "{d}");
-        }
-        Some("failed") => assert!(!assert_whole(&w, ITEMS as i64), "failed with its writes: {w:?}"),
-        _ => panic!("the deployment is left {} after the restart: {d}", d["status"]),
+/// Waits until the process logs that it is held at `failpoint`.
+fn wait_until_held(server: &Server, failpoint: &str) {
+    if !cfg!(feature = "failpoints") {
+        panic!("failpoints are off: run with `--features failpoints`");
     }
-    drop(server);
-    eprintln!("l5 took {:?}", started.elapsed());
+    let name = format!("\"failpoint\":\"{failpoint}\"");
+    server.wait_for_log(&["held at failpoint", &name], Duration::from_secs(60));
+}
+
+fn is_finished(status: &str) -> bool {
+    matches!(status, "succeeded" | "failed" | "cancelled")
 }
 
 #[test]
+#[cfg_attr(not(feature = "failpoints"), ignore = "needs `--features failpoints` (scripts/test runs it so)")]
+fn l5_killed_inside_the_transaction_leaves_state_wholly_before_and_the_restart_runs_it_again() {
+    let db = TestDb::new();
+    let (mut conn, admin) = prepare(&db);
+    let (env, releases) = seed(&mut conn, &admin, ITEMS, 1, ITEMS, 2);
+    let server = Server::start(&db.url_string(), 1, &[("FAILPOINTS", "deployment_before_commit=return(60000)")]);
+    let id = deploy(&server, &releases[0]);
+    // Every write of the run is done and the commit is next: kill the process there.
+    wait_until_held(&server, "deployment_before_commit");
+    server.sigkill();
+
+    let w = written(&mut conn, &env, &id);
+    assert!(!assert_whole(&w, ITEMS as i64), "the killed transaction was committed: {w:?}");
+    assert_eq!(committed(&mut conn, &id).0, "in_progress");
+
+    let server = Server::start(&db.url_string(), 1, &[]);
+    let d = poll_deployment(&server, &id, Duration::from_secs(60), is_finished);
+    assert_eq!(d["status"], "succeeded", "the restart did not run it again: {d}");
+    let w = written(&mut conn, &env, &id);
+    assert!(assert_whole(&w, ITEMS as i64), "succeeded without its writes: {w:?}");
+    assert_eq!(d["counts"]["published"], ITEMS, "{d}");
+    // The line is logged just after the commit that the poll may already have seen.
+    server.wait_for_log(&["deployment succeeded", &id], Duration::from_secs(10));
+    assert_eq!(server.succeeded_in_log(), 1, "{}", server.log_tail());
+}
+
+#[test]
+#[cfg_attr(not(feature = "failpoints"), ignore = "needs `--features failpoints` (scripts/test runs it so)")]
+fn l5_killed_right_after_the_commit_leaves_state_wholly_after_and_it_is_not_run_again() {
+    let db = TestDb::new();
+    let (mut conn, admin) = prepare(&db);
+    let (env, releases) = seed(&mut conn, &admin, ITEMS, 1, ITEMS, 2);
+    let server = Server::start(&db.url_string(), 1, &[("FAILPOINTS", "deployment_after_commit=return(60000)")]);
+    let id = deploy(&server, &releases[0]);
+    wait_until_held(&server, "deployment_after_commit");
+    server.sigkill();
+
+    let w = written(&mut conn, &env, &id);
+    assert!(assert_whole(&w, ITEMS as i64), "the committed run is not all there: {w:?}");
+    let before = committed(&mut conn, &id);
+    assert_eq!(before.0, "succeeded");
+
+    // The restart finds nothing to recover: the deployment keeps its run and its events.
+    let server = Server::start(&db.url_string(), 1, &[]);
+    std::thread::sleep(Duration::from_millis(1000));
+    let d = server.call("GET", &format!("/v1/deployments/{id}"), None, 200)["data"].clone();
+    assert_eq!(d["status"], "succeeded", "{d}");
+    assert_eq!(committed(&mut conn, &id), before, "the deployment was run again");
+    assert_eq!(written(&mut conn, &env, &id), w, "events doubled");
+    assert_eq!(server.succeeded_in_log(), 0, "{}", server.log_tail());
+}
+
+#[test]
+#[cfg_attr(not(feature = "failpoints"), ignore = "needs `--features failpoints` (scripts/test runs it so)")]
+fn l5_sigterm_stops_claiming_finishes_the_running_deployment_answers_and_exits_0() {
+    let db = TestDb::new();
+    let (mut conn, admin) = prepare(&db);
+    let (env, releases) = seed(&mut conn, &admin, 2 * ITEMS, 2, ITEMS, 2);
+    // Two workers: one is held in the run for 5 s, the other is idle and could claim more.
+    let mut server = Server::start(&db.url_string(), 2, &[("FAILPOINTS", "deployment_before_commit=return(5000)")]);
+    let held = deploy(&server, &releases[0]);
+    wait_until_held(&server, "deployment_before_commit");
+
+    // A request is open when SIGTERM comes: its head is sent, its body only once the process
+    // is stopping, so the deployment it creates comes after the stop and must not be claimed.
+    let body = json!({"environments": ["production"]}).to_string();
+    let (first, rest) = body.split_at(10);
+    let path = format!("/v1/releases/{}/deploy", releases[1]);
+    let mut open = send_head(server.port, "POST", &path, &[], body.len()).expect("open request");
+    open.write_all(first.as_bytes()).expect("first part of the body");
+    std::thread::sleep(Duration::from_millis(200));
+    let stopping = Instant::now();
+    server.sigterm();
+    server.wait_for_log(&["stopping: no new deployments are claimed"], Duration::from_secs(10));
+    assert_eq!(committed(&mut conn, &held).0, "in_progress", "the held run ended before SIGTERM");
+    open.write_all(rest.as_bytes()).expect("rest of the body");
+    let reply = read_reply(open).expect("an answer to the open request");
+    assert_eq!(reply.status, 202, "{reply:?}");
+    let queued = reply.body["data"][0]["id"].as_str().expect("deployment id").to_string();
+
+    let exit = server.wait_exit(Duration::from_secs(30));
+    assert_eq!(exit.code(), Some(0), "{exit}:\n{}", server.log_tail());
+    eprintln!("stopped {:?} after SIGTERM", stopping.elapsed());
+    // The idle worker did not claim the new deployment.
+    assert_eq!(committed(&mut conn, &queued).0, "queued");
+    // The running deployment finished within the grace.
+    assert_eq!(committed(&mut conn, &held).0, "succeeded");
+    assert!(assert_whole(&written(&mut conn, &env, &held), ITEMS as i64));
+}
+
+#[test]
+#[cfg_attr(not(feature = "failpoints"), ignore = "needs `--features failpoints` (scripts/test runs it so)")]
+fn l5_sigterm_past_the_grace_exits_0_and_leaves_the_deployment_to_run_again() {
+    let db = TestDb::new();
+    let (mut conn, admin) = prepare(&db);
+    let (env, releases) = seed(&mut conn, &admin, ITEMS, 1, ITEMS, 2);
+    let mut server = Server::start(
+        &db.url_string(),
+        1,
+        &[("FAILPOINTS", "deployment_before_commit=return(60000)"), ("REWIND_SHUTDOWN_GRACE_S", "1")],
+    );
+    let id = deploy(&server, &releases[0]);
+    wait_until_held(&server, "deployment_before_commit");
+    let stopping = Instant::now();
+    server.sigterm();
+    let exit = server.wait_exit(Duration::from_secs(20));
+    assert_eq!(exit.code(), Some(0), "{exit}:\n{}", server.log_tail());
+    assert!(stopping.elapsed() < Duration::from_secs(10), "waited for the held run: {:?}", stopping.elapsed());
+    assert!(server.log().contains("grace over"), "{}", server.log_tail());
+
+    let w = written(&mut conn, &env, &id);
+    assert!(!assert_whole(&w, ITEMS as i64), "the unfinished run was committed: {w:?}");
+    assert_eq!(committed(&mut conn, &id).0, "in_progress");
+
+    let server = Server::start(&db.url_string(), 1, &[]);
+    let d = poll_deployment(&server, &id, Duration::from_secs(60), is_finished);
+    assert_eq!(d["status"], "succeeded", "the restart did not run it again: {d}");
+    assert!(assert_whole(&written(&mut conn, &env, &id), ITEMS as i64));
+}
+
+#[test]
+#[ignore = "needs PostgreSQL (SQLite is one process by design): scripts/test runs it on its PostgreSQL pass"]
 fn l7_two_processes_run_each_deployment_exactly_once() {
-    if common::backend() != "postgres" {
-        eprintln!(
-            "l7_two_processes_run_each_deployment_exactly_once needs PostgreSQL (SQLite is one process by design)"
-        );
-        return;
-    }
+    assert_eq!(common::backend(), "postgres", "L7 needs REWIND_TEST_BACKEND=postgres");
     const RELEASES: usize = 200;
     const PER_RELEASE: usize = 3;
     let started = Instant::now();
     let db = TestDb::new();
     let (mut conn, admin) = prepare(&db);
     let (env, releases) = seed(&mut conn, &admin, RELEASES * PER_RELEASE, RELEASES, PER_RELEASE, 1);
-    let servers = [Server::start(&db, 2), Server::start(&db, 2)];
+    let servers = [Server::start(&db.url_string(), 2, &[]), Server::start(&db.url_string(), 2, &[])];
 
     // The same instant for all, far enough ahead that every request is answered before it.
     let at = (chrono::Utc::now() + chrono::Duration::seconds(8)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
@@ -413,6 +391,14 @@ fn l7_two_processes_run_each_deployment_exactly_once() {
     }
     let events = count(&mut conn, "SELECT count(*) AS n FROM publish_events WHERE environment_id = $1", &env);
     assert_eq!(events, (RELEASES * PER_RELEASE) as i64);
-    let ran: Vec<usize> = servers.iter().map(Server::succeeded_in_log).collect();
+    // Each process logs a run just after its commit, which the count above may already see.
+    let logged = Instant::now();
+    let mut ran: Vec<usize> = servers.iter().map(Server::succeeded_in_log).collect();
+    while ran.iter().sum::<usize>() < RELEASES && logged.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+        ran = servers.iter().map(Server::succeeded_in_log).collect();
+    }
     eprintln!("deployments run per process (from their logs): {ran:?}; l7 took {:?}", started.elapsed());
+    assert!(ran.iter().all(|&n| n > 0), "a process ran no deployment: {ran:?}");
+    assert_eq!(ran.iter().sum::<usize>(), RELEASES, "runs per process {ran:?} for {RELEASES} deployments");
 }

@@ -409,6 +409,9 @@ async fn x3_a_repeated_idempotency_key_answers_the_first_answer_and_does_nothing
     assert_problem(s, &v, 422, "idempotency_key_reused");
     let (s, _, v) = app.call(keyed(&path, &"x".repeat(256), json!({"environments": ["production"]}))).await;
     assert_problem(s, &v, 400, "invalid_request");
+    let (s, _, v) = app.call(keyed(&path, "k\t2", json!({"environments": ["production"]}))).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    assert_eq!(v["errors"][0]["message"], "must be visible ASCII and spaces", "{v}");
 }
 
 #[actix_web::test]

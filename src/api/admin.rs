@@ -15,6 +15,12 @@ use crate::service::users;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
+    /// Unique; 1 to 200 characters, not blank, no control characters.
+    #[schema(
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000-\\u001f\\u007f-\\u009f]*$",
+        min_length = 1,
+        max_length = 200
+    )]
     pub name: String,
     pub role: Role,
 }
@@ -23,11 +29,13 @@ pub struct CreateUser {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
+    /// At most 200 characters; no control characters but tab and line breaks.
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$", max_length = 200)]
     pub label: Option<String>,
 }
 
 /// The caller, with role and grants.
-#[utoipa::path(get, path = "/v1/me", tag = "users", responses((status = 200, body = Data<Me>)))]
+#[utoipa::path(get, path = "/v1/me", operation_id = "getMe", tag = "users", responses((status = 200, body = Data<Me>)))]
 pub async fn me(state: web::Data<AppState>, Auth(caller): Auth) -> AppResult<HttpResponse> {
     let id = caller.id.clone();
     let grants = db(&state, move |c| users::grants_of(c, &id)).await?;
@@ -36,20 +44,20 @@ pub async fn me(state: web::Data<AppState>, Auth(caller): Auth) -> AppResult<Htt
 }
 
 /// Admin: creates a user.
-#[utoipa::path(post, path = "/v1/users", tag = "users", request_body = CreateUser, responses((status = 201, body = Data<User>)))]
+#[utoipa::path(post, path = "/v1/users", operation_id = "createUser", tag = "users", request_body = CreateUser, responses((status = 201, body = Data<User>)))]
 pub async fn create_user(
     state: web::Data<AppState>,
     Auth(caller): Auth,
-    body: web::Json<CreateUser>,
+    body: web::Json<super::Object<CreateUser>>,
 ) -> AppResult<HttpResponse> {
     caller.require_admin()?;
-    let body = body.into_inner();
+    let body = body.into_inner().0;
     let user = db(&state, move |c| users::create_user(c, &body.name, body.role)).await?;
     Ok(HttpResponse::Created().json(Data { data: User::from(user) }))
 }
 
 /// Admin: lists users, newest first.
-#[utoipa::path(get, path = "/v1/users", tag = "users", params(PageQuery), responses((status = 200, body = List<User>)))]
+#[utoipa::path(get, path = "/v1/users", operation_id = "listUsers", tag = "users", params(PageQuery), responses((status = 200, body = List<User>)))]
 pub async fn list_users(
     state: web::Data<AppState>,
     Auth(caller): Auth,
@@ -62,7 +70,7 @@ pub async fn list_users(
 }
 
 /// Admin, or the user for themself: creates a token, shown once.
-#[utoipa::path(post, path = "/v1/users/{id}/tokens", tag = "users", request_body = CreateToken, responses((status = 201, body = Data<Token>)))]
+#[utoipa::path(post, path = "/v1/users/{id}/tokens", operation_id = "createToken", tag = "users", params(("id" = uuid::Uuid, Path, description = "user id")), request_body(content = Option<CreateToken>, description = "optional: no body is the same as `{}`"), responses((status = 201, body = Data<Token>)))]
 pub async fn create_token(
     state: web::Data<AppState>,
     Auth(caller): Auth,
@@ -83,7 +91,7 @@ pub async fn create_token(
 }
 
 /// Admin: grants publishing in an environment.
-#[utoipa::path(put, path = "/v1/users/{id}/grants/{env}", tag = "users", responses((status = 204)))]
+#[utoipa::path(put, path = "/v1/users/{id}/grants/{env}", operation_id = "putGrant", tag = "users", params(("id" = uuid::Uuid, Path, description = "user id"), ("env" = String, Path, pattern = "^[a-z][a-z0-9-]{0,62}$", description = "environment name")), responses((status = 204)))]
 pub async fn put_grant(
     state: web::Data<AppState>,
     Auth(caller): Auth,
@@ -93,7 +101,7 @@ pub async fn put_grant(
 }
 
 /// Admin: revokes publishing in an environment.
-#[utoipa::path(delete, path = "/v1/users/{id}/grants/{env}", tag = "users", responses((status = 204)))]
+#[utoipa::path(delete, path = "/v1/users/{id}/grants/{env}", operation_id = "deleteGrant", tag = "users", params(("id" = uuid::Uuid, Path, description = "user id"), ("env" = String, Path, pattern = "^[a-z][a-z0-9-]{0,62}$", description = "environment name")), responses((status = 204)))]
 pub async fn delete_grant(
     state: web::Data<AppState>,
     Auth(caller): Auth,

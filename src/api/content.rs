@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::wire::{Data, Item, List, Version};
-use super::{db, path_id, Auth, PageQuery};
+use super::{db, path_id, Auth, PageQuery, PositionPageQuery};
 use crate::app::AppState;
 use crate::domain::ItemKind;
 use crate::error::AppResult;
@@ -16,11 +16,22 @@ use crate::service::items::{self, NewContent};
 #[serde(deny_unknown_fields)]
 pub struct CreateItem {
     pub kind: ItemKind,
+    /// Required for an entry, absent for an asset; 1 to 200 characters, no control characters.
+    #[schema(
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000-\\u001f\\u007f-\\u009f]*$",
+        min_length = 1,
+        max_length = 200
+    )]
     pub content_type: Option<String>,
+    /// Lowercase, like `en-us`.
+    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$")]
     pub locale: String,
+    /// A JSON object of at most 1 MiB (413 over it).
     #[schema(value_type = Object)]
     pub content: serde_json::Value,
+    /// Ids of the items this version references; each must exist.
     #[serde(default)]
+    #[schema(value_type = Vec<uuid::Uuid>)]
     pub references: Vec<String>,
 }
 
@@ -28,29 +39,34 @@ pub struct CreateItem {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateVersion {
+    /// Lowercase, like `en-us`.
+    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$")]
     pub locale: String,
+    /// A JSON object of at most 1 MiB (413 over it).
     #[schema(value_type = Object)]
     pub content: serde_json::Value,
+    /// Ids of the items this version references; each must exist.
     #[serde(default)]
+    #[schema(value_type = Vec<uuid::Uuid>)]
     pub references: Vec<String>,
 }
 
 /// Creates an item with version 1.
-#[utoipa::path(post, path = "/v1/items", tag = "items", request_body = CreateItem, responses((status = 201, body = Data<Item>)))]
+#[utoipa::path(post, path = "/v1/items", operation_id = "createItem", tag = "items", request_body = CreateItem, responses((status = 201, body = Data<Item>)))]
 pub async fn create_item(
     state: web::Data<AppState>,
     Auth(caller): Auth,
-    body: web::Json<CreateItem>,
+    body: web::Json<super::Object<CreateItem>>,
 ) -> AppResult<HttpResponse> {
     caller.require_writer()?;
-    let b = body.into_inner();
+    let b = body.into_inner().0;
     let first = NewContent { locale: b.locale, content: b.content, references: b.references };
     let item = db(&state, move |c| items::create(c, b.kind, b.content_type, first)).await?;
     Ok(HttpResponse::Created().json(Data { data: Item::from(item) }))
 }
 
 /// Lists items, newest first.
-#[utoipa::path(get, path = "/v1/items", tag = "items", params(PageQuery), responses((status = 200, body = List<Item>)))]
+#[utoipa::path(get, path = "/v1/items", operation_id = "listItems", tag = "items", params(PageQuery), responses((status = 200, body = List<Item>)))]
 pub async fn list_items(state: web::Data<AppState>, _auth: Auth, q: web::Query<PageQuery>) -> AppResult<HttpResponse> {
     let page = q.params()?;
     let items = db(&state, move |c| items::list(c, &page)).await?;
@@ -58,7 +74,7 @@ pub async fn list_items(state: web::Data<AppState>, _auth: Auth, q: web::Query<P
 }
 
 /// An item with the latest version of each locale.
-#[utoipa::path(get, path = "/v1/items/{id}", tag = "items", responses((status = 200, body = Data<Item>)))]
+#[utoipa::path(get, path = "/v1/items/{id}", operation_id = "getItem", tag = "items", params(("id" = uuid::Uuid, Path, description = "item id")), responses((status = 200, body = Data<Item>)))]
 pub async fn get_item(state: web::Data<AppState>, _auth: Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
     let id = path_id(&id)?;
     let item = db(&state, move |c| items::get(c, &id)).await?;
@@ -66,28 +82,28 @@ pub async fn get_item(state: web::Data<AppState>, _auth: Auth, id: web::Path<Str
 }
 
 /// Adds the next version of an item in a locale.
-#[utoipa::path(post, path = "/v1/items/{id}/versions", tag = "items", request_body = CreateVersion, responses((status = 201, body = Data<Version>)))]
+#[utoipa::path(post, path = "/v1/items/{id}/versions", operation_id = "createVersion", tag = "items", params(("id" = uuid::Uuid, Path, description = "item id")), request_body = CreateVersion, responses((status = 201, body = Data<Version>)))]
 pub async fn create_version(
     state: web::Data<AppState>,
     Auth(caller): Auth,
     id: web::Path<String>,
-    body: web::Json<CreateVersion>,
+    body: web::Json<super::Object<CreateVersion>>,
 ) -> AppResult<HttpResponse> {
     caller.require_writer()?;
     let id = path_id(&id)?;
-    let b = body.into_inner();
+    let b = body.into_inner().0;
     let content = NewContent { locale: b.locale, content: b.content, references: b.references };
     let v = db(&state, move |c| items::add_version(c, &id, content)).await?;
     Ok(HttpResponse::Created().json(Data { data: Version::from(v) }))
 }
 
 /// An item's versions, newest first.
-#[utoipa::path(get, path = "/v1/items/{id}/versions", tag = "items", params(PageQuery), responses((status = 200, body = List<Version>)))]
+#[utoipa::path(get, path = "/v1/items/{id}/versions", operation_id = "listVersions", tag = "items", params(("id" = uuid::Uuid, Path, description = "item id"), PositionPageQuery), responses((status = 200, body = List<Version>)))]
 pub async fn list_versions(
     state: web::Data<AppState>,
     _auth: Auth,
     id: web::Path<String>,
-    q: web::Query<PageQuery>,
+    q: web::Query<PositionPageQuery>,
 ) -> AppResult<HttpResponse> {
     let id = path_id(&id)?;
     let page = q.params()?;

@@ -1,22 +1,12 @@
-//! The OpenAPI 3.1 document, generated from the handlers and wire types.
+//! The OpenAPI 3.1 document, generated from the handlers and wire types, then completed with what utoipa's annotations cannot say in one place: the problems each
+//! operation answers, the links between operations, the routes that need no token.
 
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use serde_json::{json, Map, Value};
+use utoipa::OpenApi;
 
 use super::{admin, content, deployments, environments, releases};
-
-/// Declares the bearer token every `/v1` route takes.
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
-}
+use crate::domain::{Outcome, ReleaseKind};
+use crate::error::{FieldError, Problem};
 
 /// The API of rewind, as served at `/openapi.json` and rendered at `/docs`.
 #[derive(OpenApi)]
@@ -32,7 +22,436 @@ impl Modify for BearerAuth {
         releases::create_rollback, releases::list_rollbacks,
         deployments::get, deployments::items, deployments::cancel,
     ),
-    modifiers(&BearerAuth),
+    components(schemas(Problem, FieldError, Outcome, ReleaseKind)),
     security(("bearer" = []))
 )]
 pub struct ApiDoc;
+
+/// The document as served: utoipa's, completed with what its annotations cannot say in one place.
+/// It is completed as JSON because utoipa's model has no room for `const`, or for `oneOf` beside
+/// `properties`, which the rules across fields need.
+pub fn document() -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serializes");
+    complete(&mut doc);
+    doc
+}
+
+/// The methods the document lists for the route that `path` matches; none when no route does.
+pub fn methods_of(path: &str) -> Vec<&'static str> {
+    static ROUTES: std::sync::OnceLock<Vec<(String, Vec<&'static str>)>> = std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| {
+        let doc = document();
+        let methods = ["GET", "PUT", "POST", "DELETE", "PATCH"];
+        let paths = doc["paths"].as_object().expect("paths");
+        paths
+            .iter()
+            .map(|(p, item)| {
+                (p.clone(), methods.into_iter().filter(|m| item.get(m.to_lowercase()).is_some()).collect())
+            })
+            .collect()
+    });
+    let segments: Vec<&str> = path.split('/').collect();
+    let matches = |template: &str| {
+        let t: Vec<&str> = template.split('/').collect();
+        t.len() == segments.len()
+            && t.iter().zip(&segments).all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s)
+    };
+    routes.iter().filter(|(t, _)| matches(t)).flat_map(|(_, m)| m.iter().copied()).collect()
+}
+
+/// A problem answer: its status and the `code`s it can carry.
+pub type Answer = (u16, &'static [&'static str]);
+
+/// The problems (status and `code`s) each operation answers besides 401 `unauthorized` and
+/// 503 `unavailable`, which every `/v1` operation can answer.
+pub const PROBLEMS: &[(&str, &[Answer])] = &[
+    ("getMe", &[]),
+    ("createUser", &[(400, BAD), (403, FORBIDDEN), (409, &["name_taken"]), (413, TOO_LARGE)]),
+    ("listUsers", &[(400, BAD), (403, FORBIDDEN)]),
+    ("createToken", &[(400, BAD), (403, FORBIDDEN), (404, NOT_FOUND), (413, TOO_LARGE)]),
+    ("putGrant", &[(400, BAD), (403, FORBIDDEN), (404, NOT_FOUND)]),
+    ("deleteGrant", &[(400, BAD), (403, FORBIDDEN), (404, NOT_FOUND)]),
+    ("createEnvironment", &[(400, BAD), (403, FORBIDDEN), (409, &["name_taken"]), (413, TOO_LARGE)]),
+    ("listEnvironments", &[(400, BAD)]),
+    ("getEnvironment", &[(400, BAD), (404, NOT_FOUND)]),
+    (
+        "publish",
+        &[
+            (400, BAD),
+            (403, FORBIDDEN),
+            (404, NOT_FOUND),
+            (413, TOO_LARGE),
+            (422, &["item_not_found", "version_not_found"]),
+        ],
+    ),
+    (
+        "unpublish",
+        &[
+            (400, BAD),
+            (403, FORBIDDEN),
+            (404, NOT_FOUND),
+            (409, &["not_published"]),
+            (413, TOO_LARGE),
+            (422, &["item_not_found"]),
+        ],
+    ),
+    ("getPublishState", &[(400, BAD), (404, NOT_FOUND)]),
+    ("listEvents", &[(400, BAD), (404, NOT_FOUND)]),
+    ("listEnvironmentDeployments", &[(400, BAD), (404, NOT_FOUND)]),
+    (
+        "rollbackEnvironment",
+        &[
+            (400, BAD),
+            (403, FORBIDDEN),
+            (404, NOT_FOUND),
+            (409, &["idempotency_key_in_use"]),
+            (413, TOO_LARGE),
+            (
+                422,
+                &["target_not_successful", "target_wrong_environment", "no_rollback_target", "idempotency_key_reused"],
+            ),
+        ],
+    ),
+    ("createItem", &[(400, BAD), (403, FORBIDDEN), (413, TOO_LARGE), (422, &["item_not_found"])]),
+    ("listItems", &[(400, BAD)]),
+    ("getItem", &[(400, BAD), (404, NOT_FOUND)]),
+    ("createVersion", &[(400, BAD), (403, FORBIDDEN), (404, NOT_FOUND), (413, TOO_LARGE), (422, &["item_not_found"])]),
+    ("listVersions", &[(400, BAD), (404, NOT_FOUND)]),
+    ("createRelease", &[(400, BAD), (403, FORBIDDEN), (413, TOO_LARGE)]),
+    ("listReleases", &[(400, BAD)]),
+    ("getRelease", &[(400, BAD), (404, NOT_FOUND)]),
+    ("updateRelease", &[(400, BAD), (403, FORBIDDEN), (404, NOT_FOUND), (413, TOO_LARGE)]),
+    ("deleteRelease", &[(400, BAD), (403, FORBIDDEN), (404, NOT_FOUND), (409, &["release_busy"])]),
+    ("listReleaseItems", &[(400, BAD), (404, NOT_FOUND)]),
+    (
+        "addReleaseItems",
+        &[
+            (400, BAD),
+            (403, FORBIDDEN),
+            (404, NOT_FOUND),
+            (409, &["release_locked"]),
+            (413, TOO_LARGE),
+            (422, &["item_not_found", "version_not_found", "release_too_large"]),
+        ],
+    ),
+    ("removeReleaseItem", &[(400, BAD), (403, FORBIDDEN), (404, NOT_FOUND), (409, &["release_locked"])]),
+    (
+        "deployRelease",
+        &[
+            (400, BAD),
+            (403, FORBIDDEN),
+            (404, NOT_FOUND),
+            (409, &["idempotency_key_in_use"]),
+            (413, TOO_LARGE),
+            (
+                422,
+                &[
+                    "release_empty",
+                    "environment_not_found",
+                    "invalid_schedule",
+                    "rollback_cannot_be_scheduled",
+                    "release_not_deployed_to_environment",
+                    "on_conflict_not_applicable",
+                    "idempotency_key_reused",
+                ],
+            ),
+        ],
+    ),
+    ("listReleaseDeployments", &[(400, BAD), (404, NOT_FOUND)]),
+    (
+        "previewRelease",
+        &[
+            (400, BAD),
+            (403, FORBIDDEN),
+            (404, NOT_FOUND),
+            (
+                422,
+                &[
+                    "release_empty",
+                    "environment_not_found",
+                    "release_not_deployed_to_environment",
+                    "on_conflict_not_applicable",
+                ],
+            ),
+        ],
+    ),
+    (
+        "createRollbackRelease",
+        &[
+            (400, BAD),
+            (403, FORBIDDEN),
+            (404, NOT_FOUND),
+            (409, &["idempotency_key_in_use"]),
+            (422, &["rollback_of_rollback", "release_not_deployed", "redeploy_required", "idempotency_key_reused"]),
+        ],
+    ),
+    ("listRollbackReleases", &[(400, BAD), (404, NOT_FOUND)]),
+    ("getDeployment", &[(400, BAD), (404, NOT_FOUND)]),
+    ("listDeploymentItems", &[(400, BAD), (404, NOT_FOUND)]),
+    ("cancelDeployment", &[(400, BAD), (403, FORBIDDEN), (404, NOT_FOUND), (409, &["not_cancellable"])]),
+];
+
+const BAD: &[&str] = &["invalid_request"];
+const FORBIDDEN: &[&str] = &["forbidden"];
+const NOT_FOUND: &[&str] = &["not_found"];
+const TOO_LARGE: &[&str] = &["payload_too_large"];
+
+fn complete(doc: &mut Value) {
+    doc["servers"] = json!([{"url": "/"}]);
+    // The package names no licence: its terms are its owner's, which SPDX spells as a LicenseRef.
+    doc["info"]["license"] = json!({"name": "proprietary", "identifier": "LicenseRef-proprietary"});
+    doc["components"]["securitySchemes"] = json!({
+        "bearer": {"type": "http", "scheme": "bearer", "description": "a token of `rewind token create` or `POST /v1/users/{id}/tokens`"}
+    });
+    let paths = doc["paths"].as_object_mut().expect("paths");
+    for item in paths.values_mut() {
+        for op in item.as_object_mut().expect("path item").values_mut() {
+            let id = op["operationId"].as_str().unwrap_or_default().to_string();
+            optional_body(op);
+            let responses = op["responses"].as_object_mut().expect("responses");
+            for (status, r) in responses.iter_mut() {
+                if r.get("description").and_then(Value::as_str).unwrap_or_default().is_empty() {
+                    r["description"] = json!(reason(status));
+                }
+            }
+            let problems = PROBLEMS.iter().find(|(op, _)| *op == id).map(|(_, p)| *p).unwrap_or_default();
+            let common: &[Answer] = &[(401, &["unauthorized"]), (503, &["unavailable"])];
+            for (status, codes) in problems.iter().chain(common) {
+                responses.insert(status.to_string(), problem_response(*status, codes));
+            }
+            for (status, links) in links(&id) {
+                if let Some(r) = responses.get_mut(status) {
+                    r["links"] = links;
+                }
+            }
+        }
+    }
+    paths.extend(open_routes());
+    rules_across_fields(&mut doc["components"]["schemas"]);
+    prune_unused_schemas(doc);
+}
+
+/// Rules that tie one field to another, or constrain what utoipa's attributes cannot reach.
+fn rules_across_fields(schemas: &mut Value) {
+    schemas["CreateItem"]["oneOf"] = json!([
+        {"properties": {"kind": {"const": "entry"}, "content_type": {"type": "string"}}, "required": ["kind", "content_type"]},
+        {"properties": {"kind": {"const": "asset"}, "content_type": {"type": "null"}}, "required": ["kind"]},
+    ]);
+    schemas["AddItem"]["oneOf"] = json!([
+        {"properties": {"action": {"const": "publish"}, "version": {"type": "integer"}}, "required": ["action", "version"]},
+        {"properties": {"action": {"const": "unpublish"}}, "required": ["action"]},
+    ]);
+    schemas["Deploy"]["properties"]["environments"]["items"]["pattern"] = json!("^[a-z][a-z0-9-]{0,62}$");
+}
+
+/// utoipa says a body that may be left out as `oneOf: [body, null]`; what it means is a body that
+/// is not required (no body is `{}`), and never `null`.
+fn optional_body(op: &mut Value) {
+    let Some(content) = op.pointer_mut("/requestBody/content/application~1json") else { return };
+    let one_of = content["schema"]["oneOf"].as_array().cloned().unwrap_or_default();
+    if let Some(body) = one_of.iter().find(|s| s["type"] != "null") {
+        content["schema"] = body.clone();
+        op["requestBody"]["required"] = json!(false);
+    }
+}
+
+fn reason(status: &str) -> &'static str {
+    match status {
+        "200" => "OK",
+        "201" => "Created",
+        "202" => "Accepted: the deployments as they stand now",
+        "204" => "Done; no content",
+        _ => "Answer",
+    }
+}
+
+/// A problem+json answer whose `code` is one of `codes`; a 401 also carries `WWW-Authenticate`.
+fn problem_response(status: u16, codes: &[&str]) -> Value {
+    let list = codes.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ");
+    let title =
+        actix_web::http::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Error");
+    let mut r = json!({
+        "description": format!("{title}; `code`: {list}"),
+        "content": {"application/problem+json": {"schema": {
+            "allOf": [{"$ref": "#/components/schemas/Problem"}],
+            "properties": {"status": {"const": status}, "code": {"enum": codes}},
+        }}},
+    });
+    if status == 401 {
+        r["headers"] = json!({"WWW-Authenticate": {"description": "`Bearer`", "schema": {"type": "string"}}});
+    }
+    r
+}
+
+/// OpenAPI links from the ids a call answers to the calls that use them, so that a client (or a
+/// stateful fuzzer) can walk create release → add items → deploy → rollback → preview → deploy.
+fn links(operation: &str) -> Vec<(&'static str, Value)> {
+    let to = |targets: &[&str], params: Value| -> Value {
+        let mut m = Map::new();
+        for t in targets {
+            m.insert(t.to_string(), json!({"operationId": t, "parameters": params.clone()}));
+        }
+        Value::Object(m)
+    };
+    let release_ops = [
+        "getRelease",
+        "updateRelease",
+        "listReleaseItems",
+        "addReleaseItems",
+        "deployRelease",
+        "listReleaseDeployments",
+        "previewRelease",
+        "createRollbackRelease",
+        "listRollbackReleases",
+        "deleteRelease",
+    ];
+    let deployment_ops = ["getDeployment", "listDeploymentItems", "cancelDeployment"];
+    let environment_ops = [
+        "getEnvironment",
+        "publish",
+        "unpublish",
+        "getPublishState",
+        "listEvents",
+        "listEnvironmentDeployments",
+        "rollbackEnvironment",
+    ];
+    match operation {
+        "createRelease" => vec![("201", to(&release_ops, json!({"id": "$response.body#/data/id"})))],
+        "createRollbackRelease" => {
+            let l = to(&release_ops, json!({"id": "$response.body#/data/id"}));
+            vec![("201", l.clone()), ("200", l)]
+        }
+        "addReleaseItems" => {
+            let mut l = to(&["deployRelease", "previewRelease", "listReleaseItems"], json!({"id": "$request.path.id"}));
+            l["removeReleaseItem"] = json!({"operationId": "removeReleaseItem", "parameters": {
+                "id": "$request.path.id",
+                "item_id": "$request.body#/items/0/item_id",
+                "locale": "$request.body#/items/0/locale",
+            }});
+            vec![("200", l)]
+        }
+        "deployRelease" => {
+            let mut l = to(&deployment_ops, json!({"id": "$response.body#/data/0/id"}));
+            l["createRollbackRelease"] =
+                json!({"operationId": "createRollbackRelease", "parameters": {"id": "$request.path.id"}});
+            vec![("202", l)]
+        }
+        "rollbackEnvironment" => {
+            vec![("202", to(&deployment_ops, json!({"id": "$response.body#/data/deployment/id"})))]
+        }
+        "createEnvironment" => vec![("201", to(&environment_ops, json!({"env": "$response.body#/data/name"})))],
+        "createItem" => {
+            vec![("201", to(&["getItem", "createVersion", "listVersions"], json!({"id": "$response.body#/data/id"})))]
+        }
+        "createUser" => vec![("201", to(&["createToken"], json!({"id": "$response.body#/data/id"})))],
+        "getDeployment" => vec![("200", to(&["listDeploymentItems"], json!({"id": "$response.body#/data/id"})))],
+        _ => vec![],
+    }
+}
+
+/// `/healthz`, `/readyz`, `/metrics` and `/openapi.json`: served outside `/v1`, without a token.
+fn open_routes() -> Map<String, Value> {
+    let unavailable = problem_response(503, &["unavailable"]);
+    let status = |s: &str| json!({"type": "object", "required": ["status"], "properties": {"status": {"const": s}}});
+    let cors =
+        json!({"description": "the request's `Origin` is not one of `REWIND_CORS_ORIGINS` (only when CORS is set up)"});
+    let op = |id: &str, summary: &str, mut responses: Value| {
+        responses["400"] = cors.clone();
+        json!({"get": {"tags": ["operations"], "operationId": id, "summary": summary, "security": [], "responses": responses}})
+    };
+    let mut m = Map::new();
+    m.insert(
+        "/healthz".into(),
+        op(
+            "getHealth",
+            "Liveness: the process answers.",
+            json!({"200": {"description": "alive", "content": {"application/json": {"schema": status("ok")}}}}),
+        ),
+    );
+    m.insert(
+        "/readyz".into(),
+        op(
+            "getReadiness",
+            "Readiness: the database is reachable.",
+            json!({
+                "200": {"description": "ready", "content": {"application/json": {"schema": status("ready")}}},
+                "503": unavailable,
+            }),
+        ),
+    );
+    m.insert(
+        "/metrics".into(),
+        op(
+            "getMetrics",
+            "Prometheus metrics, in the text exposition format.",
+            json!({"200": {"description": "the metrics", "content": {"text/plain": {"schema": {"type": "string"}}}}}),
+        ),
+    );
+    m.insert(
+        "/openapi.json".into(),
+        op(
+            "getOpenApi",
+            "This OpenAPI 3.1 document.",
+            json!({"200": {"description": "the document", "content": {"application/json": {"schema": {"type": "object"}}}}}),
+        ),
+    );
+    m
+}
+
+/// Drops component schemas that nothing refers to (utoipa inlines generic wrappers and still
+/// registers what they wrap).
+fn prune_unused_schemas(doc: &mut Value) {
+    let Some(schemas) = doc["components"]["schemas"].as_object().cloned() else { return };
+    let mut outside = doc.clone();
+    outside["components"]["schemas"] = json!({});
+    let mut used = std::collections::BTreeSet::new();
+    let mut todo = refs_in(&outside);
+    while let Some(name) = todo.pop() {
+        if used.insert(name.clone()) {
+            if let Some(s) = schemas.get(&name) {
+                todo.extend(refs_in(s));
+            }
+        }
+    }
+    let kept: Map<String, Value> = schemas.into_iter().filter(|(k, _)| used.contains(k)).collect();
+    doc["components"]["schemas"] = Value::Object(kept);
+}
+
+fn refs_in(v: &Value) -> Vec<String> {
+    match v {
+        Value::Object(m) => m
+            .iter()
+            .flat_map(|(k, v)| match (k.as_str(), v.as_str()) {
+                ("$ref", Some(r)) => r.strip_prefix("#/components/schemas/").map(String::from).into_iter().collect(),
+                _ => refs_in(v),
+            })
+            .collect(),
+        Value::Array(a) => a.iter().flat_map(refs_in).collect(),
+        _ => vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn x1_every_operation_has_an_entry_in_the_problem_table_and_each_entry_an_operation() {
+        let doc = document();
+        let ids: Vec<String> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(p, _)| p.starts_with("/v1/"))
+            .flat_map(|(_, item)| {
+                item.as_object().unwrap().values().map(|op| op["operationId"].as_str().unwrap().to_string())
+            })
+            .collect();
+        for id in &ids {
+            assert!(PROBLEMS.iter().any(|(op, _)| op == id), "{id} has no entry in PROBLEMS");
+        }
+        for (op, _) in PROBLEMS {
+            assert!(ids.iter().any(|id| id == op), "PROBLEMS names {op}, which is no operation");
+        }
+    }
+}

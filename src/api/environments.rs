@@ -10,8 +10,9 @@ use super::keyed::{idempotent, prefer_wait, wait_for};
 use super::wire::{
     Data, Deployment, Environment, EnvironmentRollback as RollbackAnswer, List, PublishEvent, PublishState,
 };
-use super::{db, from_json, optional_json, page_params, Auth, PageQuery};
+use super::{db, from_json, optional_json, page_params, Auth, Cursor, PageQuery};
 use crate::app::AppState;
+use crate::domain::ConflictPolicy;
 use crate::error::{AppError, AppResult};
 use crate::service::{deployments, environments, publishing};
 
@@ -19,6 +20,8 @@ use crate::service::{deployments, environments, publishing};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateEnvironment {
+    /// Unique.
+    #[schema(pattern = "^[a-z][a-z0-9-]{0,62}$")]
     pub name: String,
 }
 
@@ -26,8 +29,12 @@ pub struct CreateEnvironment {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Publish {
+    #[schema(value_type = uuid::Uuid)]
     pub item_id: String,
+    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$")]
     pub locale: String,
+    #[serde(deserialize_with = "super::int32")]
+    #[schema(minimum = 1)]
     pub version: i32,
 }
 
@@ -35,7 +42,9 @@ pub struct Publish {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Unpublish {
+    #[schema(value_type = uuid::Uuid)]
     pub item_id: String,
+    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$")]
     pub locale: String,
 }
 
@@ -43,34 +52,62 @@ pub struct Unpublish {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RollbackEnvironment {
+    /// A succeeded deployment of this environment; the one before the active one when absent.
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub target_deployment_id: Option<String>,
+    /// At most 2,000 characters; no control characters but tab and line breaks.
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$", max_length = 2000)]
     pub reason: Option<String>,
+    /// C1: `skip` (the default) or `fail` when keys changed after the target.
+    pub on_conflict: Option<ConflictPolicy>,
 }
 
 /// Filters of the publish state and the log.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct StateQuery {
+    /// Only this item's keys.
+    #[param(value_type = Option<uuid::Uuid>)]
     pub item_id: Option<String>,
     /// RFC 3339: the states as they stood then (publish-state only).
+    #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
     pub at: Option<String>,
+    /// 1 to 500; 50 when absent.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the page before.
+    #[param(pattern = "^[0-9]{1,18}$")]
+    pub cursor: Option<String>,
+}
+
+/// Filters of the publish log.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct EventsQuery {
+    /// Only this item's events.
+    #[param(value_type = Option<uuid::Uuid>)]
+    pub item_id: Option<String>,
+    /// 1 to 500; 50 when absent.
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the page before.
+    #[param(pattern = "^[0-9]{1,18}$")]
     pub cursor: Option<String>,
 }
 
 /// Admin: creates an environment.
-#[utoipa::path(post, path = "/v1/environments", tag = "environments", request_body = CreateEnvironment, responses((status = 201, body = Data<Environment>)))]
+#[utoipa::path(post, path = "/v1/environments", operation_id = "createEnvironment", tag = "environments", request_body = CreateEnvironment, responses((status = 201, body = Data<Environment>)))]
 pub async fn create(
     state: web::Data<AppState>,
     Auth(caller): Auth,
-    body: web::Json<CreateEnvironment>,
+    body: web::Json<super::Object<CreateEnvironment>>,
 ) -> AppResult<HttpResponse> {
     caller.require_admin()?;
-    let env = db(&state, move |c| environments::create(c, &body.name)).await?;
+    let name = body.into_inner().0.name;
+    let env = db(&state, move |c| environments::create(c, &name)).await?;
     Ok(HttpResponse::Created().json(Data { data: Environment::from(env) }))
 }
 
 /// Lists environments, newest first, each with its active deployment.
-#[utoipa::path(get, path = "/v1/environments", tag = "environments", params(PageQuery), responses((status = 200, body = List<Environment>)))]
+#[utoipa::path(get, path = "/v1/environments", operation_id = "listEnvironments", tag = "environments", params(PageQuery), responses((status = 200, body = List<Environment>)))]
 pub async fn list(state: web::Data<AppState>, _auth: Auth, q: web::Query<PageQuery>) -> AppResult<HttpResponse> {
     let page = q.params()?;
     let envs = db(&state, move |c| environments::list(c, &page)).await?;
@@ -78,7 +115,7 @@ pub async fn list(state: web::Data<AppState>, _auth: Auth, q: web::Query<PageQue
 }
 
 /// An environment with its active deployment.
-#[utoipa::path(get, path = "/v1/environments/{env}", tag = "environments", responses((status = 200, body = Data<Environment>)))]
+#[utoipa::path(get, path = "/v1/environments/{env}", operation_id = "getEnvironment", tag = "environments", params(("env" = String, Path, pattern = "^[a-z][a-z0-9-]{0,62}$", description = "environment name")), responses((status = 200, body = Data<Environment>)))]
 pub async fn get(state: web::Data<AppState>, _auth: Auth, env: web::Path<String>) -> AppResult<HttpResponse> {
     let env = db(&state, move |c| environments::get(c, &env)).await?;
     Ok(HttpResponse::Ok().json(Data { data: Environment::from(env) }))
@@ -89,37 +126,37 @@ fn item_filter(item_id: &Option<String>) -> AppResult<Option<String>> {
 }
 
 /// P1: publishes a version.
-#[utoipa::path(post, path = "/v1/environments/{env}/publish", tag = "publishing", request_body = Publish, responses((status = 200, body = Data<PublishState>)))]
+#[utoipa::path(post, path = "/v1/environments/{env}/publish", operation_id = "publish", tag = "publishing", params(("env" = String, Path, pattern = "^[a-z][a-z0-9-]{0,62}$", description = "environment name")), request_body = Publish, responses((status = 200, body = Data<PublishState>)))]
 pub async fn publish(
     state: web::Data<AppState>,
     Auth(caller): Auth,
     env: web::Path<String>,
-    body: web::Json<Publish>,
+    body: web::Json<super::Object<Publish>>,
 ) -> AppResult<HttpResponse> {
     caller.require_writer()?;
-    let b = body.into_inner();
+    let b = body.into_inner().0;
     let item_id = crate::service::parse_id("item_id", &b.item_id)?;
     let s = db(&state, move |c| publishing::publish(c, &caller, &env, &item_id, &b.locale, b.version)).await?;
     Ok(HttpResponse::Ok().json(Data { data: PublishState::from(s) }))
 }
 
 /// P2: unpublishes a key.
-#[utoipa::path(post, path = "/v1/environments/{env}/unpublish", tag = "publishing", request_body = Unpublish, responses((status = 200, body = Data<PublishState>)))]
+#[utoipa::path(post, path = "/v1/environments/{env}/unpublish", operation_id = "unpublish", tag = "publishing", params(("env" = String, Path, pattern = "^[a-z][a-z0-9-]{0,62}$", description = "environment name")), request_body = Unpublish, responses((status = 200, body = Data<PublishState>)))]
 pub async fn unpublish(
     state: web::Data<AppState>,
     Auth(caller): Auth,
     env: web::Path<String>,
-    body: web::Json<Unpublish>,
+    body: web::Json<super::Object<Unpublish>>,
 ) -> AppResult<HttpResponse> {
     caller.require_writer()?;
-    let b = body.into_inner();
+    let b = body.into_inner().0;
     let item_id = crate::service::parse_id("item_id", &b.item_id)?;
     let s = db(&state, move |c| publishing::unpublish(c, &caller, &env, &item_id, &b.locale)).await?;
     Ok(HttpResponse::Ok().json(Data { data: PublishState::from(s) }))
 }
 
 /// Publish states, most recently changed first; with `at`, as they stood then.
-#[utoipa::path(get, path = "/v1/environments/{env}/publish-state", tag = "publishing", params(StateQuery), responses((status = 200, body = List<PublishState>)))]
+#[utoipa::path(get, path = "/v1/environments/{env}/publish-state", operation_id = "getPublishState", tag = "publishing", params(("env" = String, Path, pattern = "^[a-z][a-z0-9-]{0,62}$", description = "environment name"), StateQuery), responses((status = 200, body = List<PublishState>)))]
 pub async fn publish_state(
     state: web::Data<AppState>,
     _auth: Auth,
@@ -127,7 +164,7 @@ pub async fn publish_state(
     q: web::Query<StateQuery>,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    let page = page_params(q.limit, q.cursor)?;
+    let page = page_params(q.limit, q.cursor, Cursor::EventId)?;
     let item = item_filter(&q.item_id)?;
     let at =
         q.at.as_deref()
@@ -142,22 +179,22 @@ pub async fn publish_state(
 }
 
 /// The publish log, newest first.
-#[utoipa::path(get, path = "/v1/environments/{env}/events", tag = "publishing", params(StateQuery), responses((status = 200, body = List<PublishEvent>)))]
+#[utoipa::path(get, path = "/v1/environments/{env}/events", operation_id = "listEvents", tag = "publishing", params(("env" = String, Path, pattern = "^[a-z][a-z0-9-]{0,62}$", description = "environment name"), EventsQuery), responses((status = 200, body = List<PublishEvent>)))]
 pub async fn events(
     state: web::Data<AppState>,
     _auth: Auth,
     env: web::Path<String>,
-    q: web::Query<StateQuery>,
+    q: web::Query<EventsQuery>,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    let page = page_params(q.limit, q.cursor)?;
+    let page = page_params(q.limit, q.cursor, Cursor::EventId)?;
     let item = item_filter(&q.item_id)?;
     let events = db(&state, move |c| publishing::events(c, &env, item.as_deref(), &page)).await?;
     Ok(HttpResponse::Ok().json(List::of(events, PublishEvent::from)))
 }
 
 /// The environment's deployment history, newest first.
-#[utoipa::path(get, path = "/v1/environments/{env}/deployments", tag = "deployments", params(PageQuery), responses((status = 200, body = List<Deployment>)))]
+#[utoipa::path(get, path = "/v1/environments/{env}/deployments", operation_id = "listEnvironmentDeployments", tag = "deployments", params(("env" = String, Path, pattern = "^[a-z][a-z0-9-]{0,62}$", description = "environment name"), PageQuery), responses((status = 200, body = List<Deployment>)))]
 pub async fn deployments(
     state: web::Data<AppState>,
     _auth: Auth,
@@ -170,7 +207,7 @@ pub async fn deployments(
 }
 
 /// E1–E5: rolls the environment back to a target deployment, or to the last good state.
-#[utoipa::path(post, path = "/v1/environments/{env}/rollback", tag = "deployments", request_body = RollbackEnvironment, responses((status = 202, body = Data<RollbackAnswer>)))]
+#[utoipa::path(post, path = "/v1/environments/{env}/rollback", operation_id = "rollbackEnvironment", tag = "deployments", params(("env" = String, Path, pattern = "^[a-z][a-z0-9-]{0,62}$", description = "environment name"), ("Idempotency-Key" = Option<String>, Header, pattern = "^[\\x21-\\x7e]([\\x20-\\x7e]{0,253}[\\x21-\\x7e])?$", description = "X3: a repeat within 24 hours answers the first answer"), ("Prefer" = Option<String>, Header, description = "`wait=N`: answer when done or after N seconds (at most 60)")), request_body(content = Option<RollbackEnvironment>, description = "optional: no body is the same as `{}`"), responses((status = 202, body = Data<RollbackAnswer>)))]
 pub async fn rollback(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -186,7 +223,7 @@ pub async fn rollback(
     let env = env.into_inner();
     idempotent(&state, &req, &caller.clone(), &value, || async {
         let d = db(&state, move |c| {
-            deployments::create_environment_rollback(c, &caller, &env, target.as_deref(), b.reason)
+            deployments::create_environment_rollback(c, &caller, &env, target.as_deref(), b.reason, b.on_conflict)
         })
         .await?;
         let d = wait_for(&state, vec![d], wait).await?.remove(0);

@@ -36,7 +36,10 @@ where
         let (status, body) = handle().await?;
         return Ok(HttpResponse::build(status).json(body));
     };
-    let key = key.map_err(|_| AppError::invalid_field("Idempotency-Key", "must be visible ASCII"))?;
+    let key = key
+        .ok()
+        .filter(|k| k.bytes().all(|b| (0x20..0x7f).contains(&b)))
+        .ok_or_else(|| AppError::invalid_field("Idempotency-Key", "must be visible ASCII and spaces"))?;
     let r = idempotency::Request::new(&caller.id, &key, req.method().as_str(), req.path(), body)?;
     let begun = {
         let r = r.clone();

@@ -16,7 +16,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
 use crate::app::AppState;
 use crate::db::DbConn;
@@ -74,29 +74,74 @@ impl FromRequest for Auth {
     }
 }
 
-/// X4's `limit` and `cursor`, as every list takes them.
+/// X4's `limit` and `cursor` of a list paged by id (newest first).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct PageQuery {
     /// 1 to 500; 50 when absent.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the page before.
+    #[param(value_type = Option<uuid::Uuid>)]
     pub cursor: Option<String>,
 }
 
 impl PageQuery {
-    /// Checks the limit (400 outside 1–500).
+    /// Checks the limit (400 outside 1–500) and the cursor (400 when not an id).
     pub fn params(&self) -> AppResult<PageParams> {
-        page_params(self.limit, self.cursor.clone())
+        page_params(self.limit, self.cursor.clone(), Cursor::Id)
     }
 }
 
-/// X4: `limit` in 1–500 (default 50) and an opaque `cursor`.
-pub fn page_params(limit: Option<i64>, cursor: Option<String>) -> AppResult<PageParams> {
+/// X4's `limit` and `cursor` of a list paged by position (release order, or a count).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PositionPageQuery {
+    /// 1 to 500; 50 when absent.
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the page before.
+    #[param(pattern = "^[0-9]{1,9}$")]
+    pub cursor: Option<String>,
+}
+
+impl PositionPageQuery {
+    /// Checks the limit (400 outside 1–500) and the cursor (400 when not a position).
+    pub fn params(&self) -> AppResult<PageParams> {
+        page_params(self.limit, self.cursor.clone(), Cursor::Position)
+    }
+}
+
+/// What the cursor of a list is: the id of the last row listed, or its position.
+#[derive(Debug, Clone, Copy)]
+pub enum Cursor {
+    Id,
+    /// A position in a list (release items, deployment items): at most 9 digits.
+    Position,
+    /// A publish event id (publish state, the log): at most 18 digits.
+    EventId,
+}
+
+/// X4: `limit` in 1–500 (default 50) and a `cursor` of the list's kind (400 otherwise).
+pub fn page_params(limit: Option<i64>, cursor: Option<String>, kind: Cursor) -> AppResult<PageParams> {
     let limit = limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(AppError::invalid_field("limit", "must be from 1 to 500"));
     }
+    let cursor = match (cursor, kind) {
+        (Some(c), Cursor::Id) => Some(crate::service::parse_id("cursor", &c)?),
+        (Some(c), Cursor::Position) if !digits(&c, 9) => {
+            return Err(AppError::invalid_field("cursor", "must be the next_cursor of this list: 1 to 9 digits"))
+        }
+        (Some(c), Cursor::EventId) if !digits(&c, 18) => {
+            return Err(AppError::invalid_field("cursor", "must be the next_cursor of this list: 1 to 18 digits"))
+        }
+        (c, _) => c,
+    };
     Ok(PageParams { limit, cursor })
+}
+
+/// Whether `s` is 1 to `max` ASCII digits.
+fn digits(s: &str, max: usize) -> bool {
+    (1..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A path id checked to be a UUID (400 otherwise).
@@ -131,6 +176,32 @@ pub fn query_config() -> web::QueryConfig {
         .error_handler(|err: QueryPayloadError, _| AppError::invalid(format!("invalid query: {err}")).into())
 }
 
+/// A whole number of 32 bits; JSON Schema counts `2.0` as the integer 2, and so does this.
+pub fn int32<'de, D: Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    let whole = n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64));
+    whole
+        .and_then(|i| i32::try_from(i).ok())
+        .ok_or_else(|| serde::de::Error::custom(format!("invalid value: {n}, expected a whole number of 32 bits")))
+}
+
+/// [`int32`] for a field that may be absent or null.
+pub fn opt_int32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
+    #[derive(Deserialize)]
+    struct Whole(#[serde(deserialize_with = "int32")] i32);
+    Ok(Option::<Whole>::deserialize(d)?.map(|w| w.0))
+}
+
+/// Answers a request no route takes: 405 with `Allow` when the path is a route of the document
+/// under another method, else 404 `not_found` (X2).
+pub async fn no_route(req: HttpRequest) -> AppResult<actix_web::HttpResponse> {
+    let allowed = docs::methods_of(req.path());
+    if allowed.is_empty() {
+        return Err(AppError::NotFound("no such route".into()));
+    }
+    Err(AppError::MethodNotAllowed(allowed))
+}
+
 /// A JSON body that may be left out: no body (or only white space) is the same as `{}`.
 pub fn optional_json(body: &[u8]) -> AppResult<serde_json::Value> {
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -141,5 +212,28 @@ pub fn optional_json(body: &[u8]) -> AppResult<serde_json::Value> {
 
 /// Turns a parsed JSON value into a request type, with serde's message as the 400's detail.
 pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> AppResult<T> {
-    serde_json::from_value(value).map_err(|e| AppError::invalid(format!("invalid JSON body: {e}")))
+    serde_json::from_value::<Object<T>>(value)
+        .map(|o| o.0)
+        .map_err(|e| AppError::invalid(format!("invalid JSON body: {e}")))
+}
+
+/// A request body that must be a JSON object: serde would also read a struct from an array of
+/// its fields in order, which no client means and the document does not allow (400).
+#[derive(Debug)]
+pub struct Object<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Object<T>, D::Error> {
+        struct Fields<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Fields<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(Fields(std::marker::PhantomData)).map(Object)
+    }
 }

@@ -8,9 +8,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::keyed::{idempotent, prefer_wait, wait_for};
 use super::wire::{AddedItems, Data, Deployment, KeyRef, List, PlanItem, Release, ReleaseItem};
-use super::{db, from_json, page_params, path_id, Auth, PageQuery};
+use super::{db, from_json, page_params, path_id, Auth, Cursor, PageQuery, PositionPageQuery};
 use crate::app::AppState;
-use crate::domain::{Action, ReleaseKind};
+use crate::domain::{Action, ConflictPolicy, ReleaseKind};
 use crate::error::AppResult;
 use crate::service::releases::{self, NewReleaseItem};
 use crate::service::{deployments, rollback};
@@ -19,7 +19,15 @@ use crate::service::{deployments, rollback};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRelease {
+    /// 1 to 200 characters, not blank, no control characters.
+    #[schema(
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000-\\u001f\\u007f-\\u009f]*$",
+        min_length = 1,
+        max_length = 200
+    )]
     pub name: String,
+    /// At most 2,000 characters; no control characters but tab and line breaks.
+    #[schema(pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$", max_length = 2000)]
     pub description: Option<String>,
 }
 
@@ -27,9 +35,16 @@ pub struct CreateRelease {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRelease {
+    /// 1 to 200 characters, not blank, no control characters.
+    #[schema(
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000-\\u001f\\u007f-\\u009f]*$",
+        min_length = 1,
+        max_length = 200
+    )]
     pub name: Option<String>,
+    /// At most 2,000 characters; no control characters but tab and line breaks. `null` clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$", max_length = 2000)]
     pub description: Option<Option<String>>,
 }
 
@@ -41,9 +56,14 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddItem {
+    #[schema(value_type = uuid::Uuid)]
     pub item_id: String,
+    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$")]
     pub locale: String,
     pub action: Action,
+    /// Required for `publish`.
+    #[serde(default, deserialize_with = "super::opt_int32")]
+    #[schema(minimum = 1)]
     pub version: Option<i32>,
 }
 
@@ -60,57 +80,74 @@ pub struct AddItems {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Deploy {
+    /// One or more environment names.
+    #[schema(min_items = 1)]
     pub environments: Vec<String>,
     pub scheduled_at: Option<DateTime<FixedOffset>>,
+    /// C1, rollback releases only: `skip` (the default) or `fail` when keys changed after the deployment.
+    pub on_conflict: Option<ConflictPolicy>,
 }
 
 /// `GET /v1/releases` filters.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ReleaseQuery {
+    /// Only releases of this kind.
+    #[param(inline)]
     pub kind: Option<ReleaseKind>,
+    /// 1 to 500; 50 when absent.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the page before.
+    #[param(value_type = Option<uuid::Uuid>)]
     pub cursor: Option<String>,
 }
 
 /// `DELETE /v1/releases/{id}/items/{item_id}?locale=`.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct LocaleQuery {
+    /// The locale of the key.
+    #[param(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$")]
     pub locale: String,
 }
 
 /// `GET /v1/releases/{id}/preview?environment=`.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PreviewQuery {
+    /// The environment name.
+    #[param(pattern = "^[a-z][a-z0-9-]{0,62}$")]
     pub environment: String,
+    /// C1, rollback releases only; the plan is the same under either policy.
+    #[param(inline)]
+    pub on_conflict: Option<ConflictPolicy>,
 }
 
 /// Creates a standard release.
-#[utoipa::path(post, path = "/v1/releases", tag = "releases", request_body = CreateRelease, responses((status = 201, body = Data<Release>)))]
+#[utoipa::path(post, path = "/v1/releases", operation_id = "createRelease", tag = "releases", request_body = CreateRelease, responses((status = 201, body = Data<Release>)))]
 pub async fn create(
     state: web::Data<AppState>,
     Auth(caller): Auth,
-    body: web::Json<CreateRelease>,
+    body: web::Json<super::Object<CreateRelease>>,
 ) -> AppResult<HttpResponse> {
-    let b = body.into_inner();
+    let b = body.into_inner().0;
     let r = db(&state, move |c| releases::create(c, &caller, &b.name, b.description)).await?;
     Ok(HttpResponse::Created().json(Data { data: Release::from(r) }))
 }
 
 /// L1, B5: the releases the caller may see, newest first.
-#[utoipa::path(get, path = "/v1/releases", tag = "releases", params(ReleaseQuery), responses((status = 200, body = List<Release>)))]
+#[utoipa::path(get, path = "/v1/releases", operation_id = "listReleases", tag = "releases", params(ReleaseQuery), responses((status = 200, body = List<Release>)))]
 pub async fn list(
     state: web::Data<AppState>,
     Auth(caller): Auth,
     q: web::Query<ReleaseQuery>,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    let page = page_params(q.limit, q.cursor)?;
+    let page = page_params(q.limit, q.cursor, Cursor::Id)?;
     let list = db(&state, move |c| releases::list(c, &caller, q.kind, &page)).await?;
     Ok(HttpResponse::Ok().json(List::of(list, Release::from)))
 }
 
 /// A release.
-#[utoipa::path(get, path = "/v1/releases/{id}", tag = "releases", responses((status = 200, body = Data<Release>)))]
+#[utoipa::path(get, path = "/v1/releases/{id}", operation_id = "getRelease", tag = "releases", params(("id" = uuid::Uuid, Path, description = "release id")), responses((status = 200, body = Data<Release>)))]
 pub async fn get(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
     let id = path_id(&id)?;
     let r = db(&state, move |c| {
@@ -122,21 +159,21 @@ pub async fn get(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<S
 }
 
 /// Renames a release or changes its description.
-#[utoipa::path(patch, path = "/v1/releases/{id}", tag = "releases", request_body = UpdateRelease, responses((status = 200, body = Data<Release>)))]
+#[utoipa::path(patch, path = "/v1/releases/{id}", operation_id = "updateRelease", tag = "releases", params(("id" = uuid::Uuid, Path, description = "release id")), request_body = UpdateRelease, responses((status = 200, body = Data<Release>)))]
 pub async fn update(
     state: web::Data<AppState>,
     Auth(caller): Auth,
     id: web::Path<String>,
-    body: web::Json<UpdateRelease>,
+    body: web::Json<super::Object<UpdateRelease>>,
 ) -> AppResult<HttpResponse> {
     let id = path_id(&id)?;
-    let b = body.into_inner();
+    let b = body.into_inner().0;
     let r = db(&state, move |c| releases::update(c, &caller, &id, b.name, b.description)).await?;
     Ok(HttpResponse::Ok().json(Data { data: Release::from(r) }))
 }
 
 /// L8: deletes (hides) a release.
-#[utoipa::path(delete, path = "/v1/releases/{id}", tag = "releases", responses((status = 204)))]
+#[utoipa::path(delete, path = "/v1/releases/{id}", operation_id = "deleteRelease", tag = "releases", params(("id" = uuid::Uuid, Path, description = "release id")), responses((status = 204)))]
 pub async fn delete(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
     let id = path_id(&id)?;
     db(&state, move |c| releases::delete(c, &caller, &id)).await?;
@@ -144,12 +181,12 @@ pub async fn delete(state: web::Data<AppState>, Auth(caller): Auth, id: web::Pat
 }
 
 /// The release's items, in release order.
-#[utoipa::path(get, path = "/v1/releases/{id}/items", tag = "releases", params(PageQuery), responses((status = 200, body = List<ReleaseItem>)))]
+#[utoipa::path(get, path = "/v1/releases/{id}/items", operation_id = "listReleaseItems", tag = "releases", params(("id" = uuid::Uuid, Path, description = "release id"), PositionPageQuery), responses((status = 200, body = List<ReleaseItem>)))]
 pub async fn list_items(
     state: web::Data<AppState>,
     Auth(caller): Auth,
     id: web::Path<String>,
-    q: web::Query<PageQuery>,
+    q: web::Query<PositionPageQuery>,
 ) -> AppResult<HttpResponse> {
     let id = path_id(&id)?;
     let page = q.params()?;
@@ -158,15 +195,15 @@ pub async fn list_items(
 }
 
 /// L2: adds items, optionally with what they reference.
-#[utoipa::path(post, path = "/v1/releases/{id}/items", tag = "releases", request_body = AddItems, responses((status = 200, body = Data<AddedItems>)))]
+#[utoipa::path(post, path = "/v1/releases/{id}/items", operation_id = "addReleaseItems", tag = "releases", params(("id" = uuid::Uuid, Path, description = "release id")), request_body = AddItems, responses((status = 200, body = Data<AddedItems>)))]
 pub async fn add_items(
     state: web::Data<AppState>,
     Auth(caller): Auth,
     id: web::Path<String>,
-    body: web::Json<AddItems>,
+    body: web::Json<super::Object<AddItems>>,
 ) -> AppResult<HttpResponse> {
     let id = path_id(&id)?;
-    let b = body.into_inner();
+    let b = body.into_inner().0;
     let mut items = Vec::with_capacity(b.items.len());
     for (i, it) in b.items.into_iter().enumerate() {
         let item_id = crate::service::parse_id(&format!("items[{i}].item_id"), &it.item_id)?;
@@ -179,7 +216,7 @@ pub async fn add_items(
 }
 
 /// Removes one key from a release.
-#[utoipa::path(delete, path = "/v1/releases/{id}/items/{item_id}", tag = "releases", params(LocaleQuery), responses((status = 204)))]
+#[utoipa::path(delete, path = "/v1/releases/{id}/items/{item_id}", operation_id = "removeReleaseItem", tag = "releases", params(("id" = uuid::Uuid, Path, description = "release id"), ("item_id" = uuid::Uuid, Path, description = "item id"), LocaleQuery), responses((status = 204)))]
 pub async fn remove_item(
     state: web::Data<AppState>,
     Auth(caller): Auth,
@@ -194,7 +231,7 @@ pub async fn remove_item(
 }
 
 /// L4, B6: deploys the release to one or more environments, now or at `scheduled_at`.
-#[utoipa::path(post, path = "/v1/releases/{id}/deploy", tag = "deployments", request_body = Deploy, responses((status = 202, body = List<Deployment>)))]
+#[utoipa::path(post, path = "/v1/releases/{id}/deploy", operation_id = "deployRelease", tag = "deployments", params(("id" = uuid::Uuid, Path, description = "release id"), ("Idempotency-Key" = Option<String>, Header, pattern = "^[\\x21-\\x7e]([\\x20-\\x7e]{0,253}[\\x21-\\x7e])?$", description = "X3: a repeat within 24 hours answers the first answer"), ("Prefer" = Option<String>, Header, description = "`wait=N`: answer when done or after N seconds (at most 60)")), request_body = Deploy, responses((status = 202, body = List<Deployment>)))]
 pub async fn deploy(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -208,9 +245,10 @@ pub async fn deploy(
     let wait = prefer_wait(&req);
     let scheduled_at = b.scheduled_at.map(|t| t.naive_utc());
     idempotent(&state, &req, &caller.clone(), &value, || async {
-        let created =
-            db(&state, move |c| deployments::create_for_release(c, &caller, &id, &b.environments, scheduled_at))
-                .await?;
+        let created = db(&state, move |c| {
+            deployments::create_for_release(c, &caller, &id, &b.environments, scheduled_at, b.on_conflict)
+        })
+        .await?;
         let views = wait_for(&state, created, wait).await?;
         Ok((StatusCode::ACCEPTED, Data { data: views.into_iter().map(Deployment::from).collect::<Vec<_>>() }))
     })
@@ -218,7 +256,7 @@ pub async fn deploy(
 }
 
 /// The release's deployments, newest first.
-#[utoipa::path(get, path = "/v1/releases/{id}/deployments", tag = "deployments", params(PageQuery), responses((status = 200, body = List<Deployment>)))]
+#[utoipa::path(get, path = "/v1/releases/{id}/deployments", operation_id = "listReleaseDeployments", tag = "deployments", params(("id" = uuid::Uuid, Path, description = "release id"), PageQuery), responses((status = 200, body = List<Deployment>)))]
 pub async fn deployments(
     state: web::Data<AppState>,
     Auth(caller): Auth,
@@ -232,7 +270,7 @@ pub async fn deployments(
 }
 
 /// B9: what deploying the release to the environment now would do to each key.
-#[utoipa::path(get, path = "/v1/releases/{id}/preview", tag = "deployments", params(PreviewQuery), responses((status = 200, body = Data<Vec<PlanItem>>)))]
+#[utoipa::path(get, path = "/v1/releases/{id}/preview", operation_id = "previewRelease", tag = "deployments", params(("id" = uuid::Uuid, Path, description = "release id"), PreviewQuery), responses((status = 200, body = Data<Vec<PlanItem>>)))]
 pub async fn preview(
     state: web::Data<AppState>,
     Auth(caller): Auth,
@@ -240,13 +278,13 @@ pub async fn preview(
     q: web::Query<PreviewQuery>,
 ) -> AppResult<HttpResponse> {
     let id = path_id(&id)?;
-    let env = q.into_inner().environment;
-    let plan = db(&state, move |c| deployments::preview(c, &caller, &id, &env)).await?;
+    let q = q.into_inner();
+    let plan = db(&state, move |c| deployments::preview(c, &caller, &id, &q.environment, q.on_conflict)).await?;
     Ok(HttpResponse::Ok().json(Data { data: plan.into_iter().map(PlanItem::from).collect::<Vec<_>>() }))
 }
 
 /// B1–B4: the caller's rollback release of this release (201 new, 200 existing). No body.
-#[utoipa::path(post, path = "/v1/releases/{id}/rollback", tag = "rollback", responses((status = 201, body = Data<Release>), (status = 200, body = Data<Release>)))]
+#[utoipa::path(post, path = "/v1/releases/{id}/rollback", operation_id = "createRollbackRelease", tag = "rollback", params(("id" = uuid::Uuid, Path, description = "release id"), ("Idempotency-Key" = Option<String>, Header, pattern = "^[\\x21-\\x7e]([\\x20-\\x7e]{0,253}[\\x21-\\x7e])?$", description = "X3: a repeat within 24 hours answers the first answer")), responses((status = 201, body = Data<Release>), (status = 200, body = Data<Release>)))]
 pub async fn create_rollback(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -264,7 +302,7 @@ pub async fn create_rollback(
 }
 
 /// B5: the rollback releases of this release that the caller may see.
-#[utoipa::path(get, path = "/v1/releases/{id}/rollbacks", tag = "rollback", params(PageQuery), responses((status = 200, body = List<Release>)))]
+#[utoipa::path(get, path = "/v1/releases/{id}/rollbacks", operation_id = "listRollbackReleases", tag = "rollback", params(("id" = uuid::Uuid, Path, description = "release id"), PageQuery), responses((status = 200, body = List<Release>)))]
 pub async fn list_rollbacks(
     state: web::Data<AppState>,
     Auth(caller): Auth,

@@ -228,7 +228,7 @@ fn seed(
 /// Claims and runs the one queued deployment on `conn`; answers it and the seconds it took.
 fn run_deployment(conn: &mut DbConn, id: &str) -> BenchResult<(DeploymentView, f64)> {
     let started = Instant::now();
-    let ran = rewind::worker::run_one(conn)?;
+    let ran = rewind::worker::run_one(conn, &Default::default())?;
     let seconds = started.elapsed().as_secs_f64();
     if !ran {
         return Err("the worker found no deployment to run".into());
@@ -242,7 +242,8 @@ fn run_deployment(conn: &mut DbConn, id: &str) -> BenchResult<(DeploymentView, f
 
 /// Queues a deployment of the release to the bench environment; answers its id.
 fn queue_deployment(conn: &mut DbConn, caller: &Caller, release_id: &str) -> BenchResult<String> {
-    let mut created = deployments::create_for_release(conn, caller, release_id, &[ENVIRONMENT.to_string()], None)?;
+    let mut created =
+        deployments::create_for_release(conn, caller, release_id, &[ENVIRONMENT.to_string()], None, None)?;
     Ok(created.pop().ok_or("no deployment was created")?.row.id)
 }
 
@@ -283,7 +284,7 @@ fn run(pool: &Pool, postgres: bool, n: usize, history: usize, references: bool) 
 
     let (rollback_release, _) = rollback::create(&mut conn, &caller, &release.row.id)?;
     let started = Instant::now();
-    let plan = deployments::preview(&mut conn, &caller, &rollback_release.row.id, ENVIRONMENT)?;
+    let plan = deployments::preview(&mut conn, &caller, &rollback_release.row.id, ENVIRONMENT, None)?;
     let preview_seconds = started.elapsed().as_secs_f64();
     if plan.len() != n {
         return Err(format!("the rollback preview planned {} of {n} items", plan.len()).into());

@@ -2,6 +2,7 @@
 //! migrations, and the transaction helper every write goes through.
 
 pub mod publish;
+pub mod queue;
 pub mod references;
 pub mod rows;
 /// The one schema that both `migrations/sqlite` and `migrations/postgres` satisfy, as the diesel CLI

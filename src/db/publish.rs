@@ -91,8 +91,8 @@ pub struct DeploymentWrite<'a> {
 /// `last_event_id` afterwards (E4's H for this deployment).
 pub fn apply_plan(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedItem]) -> QueryResult<i64> {
     let high = match conn {
-        DbConn::Pg(pg) => record_items_pg(pg, w, plan)?,
-        DbConn::Sqlite(_) => record_items_sqlite(conn, w, plan)?,
+        DbConn::Pg(pg) => record_items_pg(pg, w, plan, true)?,
+        DbConn::Sqlite(_) => record_items_sqlite(conn, w, plan, true)?,
     };
     let Some(high) = high else {
         return lock_environment(conn, w.environment_id);
@@ -126,12 +126,24 @@ pub fn apply_plan(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedItem]) 
     Ok(high)
 }
 
+/// Records the deployment item of every planned key without applying any (C1's refused
+/// rollback): no event, no state change, every `event_id` null.
+pub fn record_plan(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedItem]) -> QueryResult<()> {
+    match conn {
+        DbConn::Pg(pg) => record_items_pg(pg, w, plan, false)?,
+        DbConn::Sqlite(_) => record_items_sqlite(conn, w, plan, false)?,
+    };
+    Ok(())
+}
+
 /// PostgreSQL: every deployment item in one statement over arrays, the event ids drawn from
-/// the events' sequence in release order. Returns the highest event id, if any.
+/// the events' sequence in release order (with `events`; else none). Returns the highest event
+/// id, if any.
 fn record_items_pg(
     pg: &mut diesel::PgConnection,
     w: &DeploymentWrite,
     plan: &[PlannedItem],
+    events: bool,
 ) -> QueryResult<Option<i64>> {
     use diesel::sql_types::Array;
     #[derive(QueryableByName)]
@@ -143,10 +155,10 @@ fn record_items_pg(
         "WITH ins AS (INSERT INTO deployment_items (deployment_id, position, item_id, locale, action, version, \
          prior_version, outcome, skip_reason, event_id, warnings) \
          SELECT $1, t.position - 1, t.item_id, t.locale, t.action, t.version, t.prior_version, t.outcome, \
-           t.skip_reason, CASE WHEN t.outcome <> 'skipped' \
+           t.skip_reason, CASE WHEN $9 AND t.outcome <> 'skipped' \
              THEN nextval(pg_get_serial_sequence('publish_events', 'id')) END, t.warnings \
          FROM unnest($2::text[], $3::text[], $4::text[], $5::int4[], $6::int4[], $7::text[], $8::text[], \
-           $9::text[]) \
+           $10::text[]) \
            WITH ORDINALITY AS t(item_id, locale, action, version, prior_version, outcome, skip_reason, warnings, \
              position) \
          ORDER BY t.position RETURNING event_id) \
@@ -160,14 +172,21 @@ fn record_items_pg(
     .bind::<Array<Nullable<Integer>>, _>(plan.iter().map(|p| p.prior_version).collect::<Vec<_>>())
     .bind::<Array<Text>, _>(plan.iter().map(|p| p.outcome.as_str()).collect::<Vec<_>>())
     .bind::<Array<Nullable<Text>>, _>(plan.iter().map(|p| p.skip_reason.map(|r| r.as_str())).collect::<Vec<_>>())
+    .bind::<diesel::sql_types::Bool, _>(events)
     .bind::<Array<Text>, _>(plan.iter().map(warnings_json).collect::<Vec<_>>())
     .get_result(pg)?;
     Ok(high.high)
 }
 
 /// SQLite: multi-row inserts of the deployment items. The caller holds the database's write
-/// lock, so the event ids after the highest one are free. Returns the highest event id, if any.
-fn record_items_sqlite(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedItem]) -> QueryResult<Option<i64>> {
+/// lock, so the event ids after the highest one are free (given out only with `events`). Returns
+/// the highest event id, if any.
+fn record_items_sqlite(
+    conn: &mut DbConn,
+    w: &DeploymentWrite,
+    plan: &[PlannedItem],
+    events: bool,
+) -> QueryResult<Option<i64>> {
     let max: Option<i64> = publish_events::table.select(diesel::dsl::max(publish_events::id)).first(conn)?;
     let mut next = max.unwrap_or(0);
     let mut high = None;
@@ -180,7 +199,7 @@ fn record_items_sqlite(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedIt
         );
         let mut q = diesel::sql_query(sql).into_boxed::<MultiBackend>();
         for p in chunk {
-            let event_id = (p.outcome != Outcome::Skipped).then(|| {
+            let event_id = (events && p.outcome != Outcome::Skipped).then(|| {
                 next += 1;
                 next
             });

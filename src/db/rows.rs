@@ -157,6 +157,8 @@ pub struct DeploymentRow {
     pub rolled_back_to_deployment_id: Option<String>,
     pub high_event_id: Option<i64>,
     pub created_at: NaiveDateTime,
+    /// C1's policy: `skip` or `fail`.
+    pub on_conflict: String,
     /// R1: how many of its items carry a warning.
     pub warned_items: i32,
 }

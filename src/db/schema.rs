@@ -37,6 +37,7 @@ diesel::table! {
         rolled_back_to_deployment_id -> Nullable<Text>,
         high_event_id -> Nullable<Int8>,
         created_at -> Timestamp,
+        on_conflict -> Text,
         warned_items -> Int4,
     }
 }

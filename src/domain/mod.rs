@@ -1,5 +1,6 @@
 //! The rules of SPEC.md as plain functions over plain data: no actix, no diesel.
 
+pub mod conflict;
 pub mod env_rollback;
 pub mod plan;
 pub mod rollback;
@@ -68,6 +69,10 @@ wire_enum!(
         Failed => "failed",
         Cancelled => "cancelled",
     }
+);
+wire_enum!(
+    /// C1: what a rollback deployment does with keys changed after the deployment it undoes.
+    ConflictPolicy { Skip => "skip", Fail => "fail" }
 );
 wire_enum!(
     /// What started a deployment.

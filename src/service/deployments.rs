@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 
 use super::{environments, numeric_cursor, rollback, users, Caller, Page, PageParams};
-use crate::db::publish::{apply_plan, lock_environment, DeploymentWrite};
+use crate::db::publish::{apply_plan, lock_environment, record_plan, DeploymentWrite};
 use crate::db::rows::{DeploymentItemRow, DeploymentRow, EnvironmentRow, ReleaseRow};
 use crate::db::schema::{deployment_items, deployments, environments as env_t};
 use crate::db::{new_id, now, write_transaction, DbConn};
@@ -16,8 +16,12 @@ use crate::domain::env_rollback::{env_rollback_plan, EnvKey};
 use crate::domain::plan::{release_plan, ReleaseEntry};
 use crate::domain::references;
 use crate::domain::rollback::{rollback_plan, RollbackKey};
-use crate::domain::{Action, Counts, DeploymentStatus, Key, Outcome, PlannedItem, ReleaseKind, Trigger};
+use crate::domain::{
+    conflict, validate, Action, ConflictPolicy, Counts, DeploymentStatus, Key, Outcome, PlannedItem, ReleaseKind,
+    Trigger,
+};
 use crate::error::{AppError, AppResult};
+use crate::telemetry::{self, ItemTally};
 
 /// A deployment with the name of its environment, as the API shows it.
 #[derive(Debug, Clone)]
@@ -156,7 +160,9 @@ pub fn cancel(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<Deploym
     if n == 0 {
         return Err(AppError::Conflict("not_cancellable", format!("the deployment is {}", d.status)));
     }
-    get(conn, id)
+    let cancelled = get(conn, id)?;
+    telemetry::deployment_ended(&cancelled.row, None);
+    Ok(cancelled)
 }
 
 /// What a deployment carries out: a release (standard or rollback) or an environment rollback.
@@ -202,6 +208,7 @@ pub fn create_for_release(
     release_id: &str,
     environment_names: &[String],
     scheduled_at: Option<NaiveDateTime>,
+    on_conflict: Option<ConflictPolicy>,
 ) -> AppResult<Vec<DeploymentView>> {
     if environment_names.is_empty() {
         return Err(AppError::invalid_field("environments", "name at least one environment"));
@@ -233,14 +240,17 @@ pub fn create_for_release(
         for env in &envs {
             check_release_deployable(conn, caller, &release, env)?;
         }
+        // After the role, grant and deployability checks, in the same order as a preview's.
+        let on_conflict = conflict_policy(&release, on_conflict)?;
         let (status, trigger) = match scheduled_at {
             Some(_) => (DeploymentStatus::Scheduled, Trigger::Scheduled),
             None => (DeploymentStatus::Queued, Trigger::Manual),
         };
         let rows: Vec<DeploymentRow> = envs
             .iter()
-            .map(|env| {
-                new_row(Some(release.id.clone()), &env.id, trigger, status, &caller.id, None, scheduled_at, None)
+            .map(|env| DeploymentRow {
+                on_conflict: on_conflict.as_str().into(),
+                ..new_row(Some(release.id.clone()), &env.id, trigger, status, &caller.id, None, scheduled_at, None)
             })
             .collect();
         insert_rows(conn, &rows)?;
@@ -256,10 +266,14 @@ pub fn create_environment_rollback(
     environment: &str,
     target_id: Option<&str>,
     reason: Option<String>,
+    on_conflict: Option<ConflictPolicy>,
 ) -> AppResult<DeploymentView> {
     caller.require_writer()?;
     let env = environments::by_name(conn, environment)?;
     users::require_grant(conn, caller, &env.id, &env.name)?;
+    if let Some(r) = &reason {
+        validate::free_text(r, validate::TEXT_MAX).map_err(|rule| AppError::invalid_field("reason", rule))?;
+    }
     write_transaction(conn, |conn| {
         let target = match target_id {
             Some(id) => {
@@ -288,16 +302,19 @@ pub fn create_environment_rollback(
                 })?
             }
         };
-        let d = new_row(
-            None,
-            &env.id,
-            Trigger::Rollback,
-            DeploymentStatus::Queued,
-            &caller.id,
-            reason,
-            None,
-            Some(target.id),
-        );
+        let d = DeploymentRow {
+            on_conflict: on_conflict.unwrap_or(ConflictPolicy::Skip).as_str().into(),
+            ..new_row(
+                None,
+                &env.id,
+                Trigger::Rollback,
+                DeploymentStatus::Queued,
+                &caller.id,
+                reason,
+                None,
+                Some(target.id),
+            )
+        };
         insert_rows(conn, std::slice::from_ref(&d))?;
         Ok(views(conn, vec![d])?.remove(0))
     })
@@ -335,6 +352,19 @@ fn new_row(
         high_event_id: None,
         created_at: now(),
         warned_items: 0,
+        on_conflict: ConflictPolicy::Skip.as_str().into(),
+    }
+}
+
+/// C1: the policy a deployment or preview of `release` asked for; only a rollback release takes
+/// one (422 `on_conflict_not_applicable` on a standard release).
+fn conflict_policy(release: &ReleaseRow, asked: Option<ConflictPolicy>) -> AppResult<ConflictPolicy> {
+    match asked {
+        Some(_) if release.kind != ReleaseKind::Rollback.as_str() => Err(AppError::Unprocessable(
+            "on_conflict_not_applicable",
+            "on_conflict applies to rollback releases and environment rollbacks only".into(),
+        )),
+        asked => Ok(asked.unwrap_or(ConflictPolicy::Skip)),
     }
 }
 
@@ -497,7 +527,7 @@ fn work_of(conn: &mut DbConn, d: &DeploymentRow) -> AppResult<Work> {
 pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
     let span = tracing::info_span!("deployment", deployment_id = %id);
     let _enter = span.enter();
-    let result = write_transaction(conn, |conn| -> AppResult<Option<Counts>> {
+    let result = write_transaction(conn, |conn| -> AppResult<Option<Ran>> {
         let d = row(conn, id)?;
         if d.status != DeploymentStatus::InProgress.as_str() {
             return Ok(None);
@@ -510,11 +540,25 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
         let work = work_of(conn, &d)?;
         let plan = plan(conn, &work, &env)?;
         let at = now();
-        let high = apply_plan(
-            conn,
-            &DeploymentWrite { deployment_id: &d.id, environment_id: &env.id, actor: &d.deployed_by, at },
-            &plan,
-        )?;
+        let write = DeploymentWrite { deployment_id: &d.id, environment_id: &env.id, actor: &d.deployed_by, at };
+        let policy = ConflictPolicy::parse(&d.on_conflict).unwrap_or(ConflictPolicy::Skip);
+        if let Some(n) = conflict::refused(policy, &plan) {
+            // C1: nothing is applied; the items record the plan, so `?outcome=skipped` shows
+            // exactly which keys conflicted.
+            record_plan(conn, &write, &plan)?;
+            diesel::update(deployments::table.find(&d.id))
+                .set((
+                    deployments::status.eq(DeploymentStatus::Failed.as_str()),
+                    deployments::finished_at.eq(at),
+                    deployments::progress_total.eq(plan.len() as i32),
+                    deployments::warned_items.eq(references::warned_items(&plan) as i32),
+                    deployments::error
+                        .eq(format!("rollback_conflict: {n} keys were changed after the deployment being rolled back")),
+                ))
+                .execute(conn)?;
+            return Ok(Some(Ran::Refused(n)));
+        }
+        let high = apply_plan(conn, &write, &plan)?;
         let counts = Counts::of(&plan);
         diesel::update(deployments::table.find(&d.id))
             .set((
@@ -529,16 +573,27 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
                 deployments::warned_items.eq(references::warned_items(&plan) as i32),
             ))
             .execute(conn)?;
-        Ok(Some(counts))
+        crate::failpoint::hold("deployment_before_commit");
+        Ok(Some(Ran::Applied(counts, plan)))
     });
-    match result {
-        Ok(Some(counts)) => tracing::info!(
-            published = counts.published,
-            unpublished = counts.unpublished,
-            skipped = counts.skipped,
-            "deployment succeeded"
-        ),
-        Ok(None) => {}
+    if matches!(result, Ok(Some(_))) {
+        crate::failpoint::hold("deployment_after_commit");
+    }
+    let tally = match result {
+        Ok(Some(Ran::Refused(conflicts))) => {
+            tracing::info!(conflicts, "rollback refused: keys changed after the deployment (on_conflict: fail)");
+            None
+        }
+        Ok(Some(Ran::Applied(counts, plan))) => {
+            tracing::info!(
+                published = counts.published,
+                unpublished = counts.unpublished,
+                skipped = counts.skipped,
+                "deployment succeeded"
+            );
+            Some(ItemTally::of(&plan))
+        }
+        Ok(None) => return get(conn, id),
         Err(AppError::Unavailable) => {
             // Nothing was applied and the database may answer again: queue it for another try.
             requeue(conn, id)?;
@@ -554,9 +609,20 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
                     deployments::error.eq(e.to_string()),
                 ))
                 .execute(conn)?;
+            None
         }
-    }
-    get(conn, id)
+    };
+    let ended = get(conn, id)?;
+    telemetry::deployment_ended(&ended.row, tally.as_ref());
+    Ok(ended)
+}
+
+/// How a deployment's transaction ended when it ran.
+enum Ran {
+    /// The plan was applied: its counts, and the plan.
+    Applied(Counts, Vec<PlannedItem>),
+    /// C1 refused the plan: how many keys conflicted.
+    Refused(usize),
 }
 
 /// Queues an `in_progress` deployment again, to be claimed anew; how many rows changed (0 or 1).
@@ -572,9 +638,17 @@ pub fn requeue(conn: &mut DbConn, id: &str) -> AppResult<usize> {
 
 /// B9: the plan a deployment of the release to the environment started now would carry out.
 #[tracing::instrument(skip_all, fields(user = %caller.id))]
-pub fn preview(conn: &mut DbConn, caller: &Caller, release_id: &str, environment: &str) -> AppResult<Vec<PlannedItem>> {
+pub fn preview(
+    conn: &mut DbConn,
+    caller: &Caller,
+    release_id: &str,
+    environment: &str,
+    on_conflict: Option<ConflictPolicy>,
+) -> AppResult<Vec<PlannedItem>> {
     let release = super::releases::visible(conn, caller, release_id)?;
     let env = environments::named_in_body(conn, environment)?;
     check_release_deployable(conn, caller, &release, &env)?;
+    // Either policy plans the same: `fail` only decides, when the deployment runs, whether to apply it.
+    conflict_policy(&release, on_conflict)?;
     plan(conn, &Work::Release(release), &env)
 }

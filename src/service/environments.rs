@@ -20,7 +20,10 @@ pub struct EnvironmentView {
 /// Creates an environment; 409 `name_taken` when the name is in use.
 pub fn create(conn: &mut DbConn, name: &str) -> AppResult<EnvironmentView> {
     if !validate::environment_name(name) {
-        return Err(AppError::invalid_field("name", "must match ^[a-z][a-z0-9-]{0,62}$"));
+        return Err(AppError::invalid_field(
+            "name",
+            "must be 1 to 63 lowercase letters, digits or '-', starting with a letter (^[a-z][a-z0-9-]{0,62}$)",
+        ));
     }
     let id = new_id();
     let res = diesel::insert_into(environments::table)

@@ -34,7 +34,10 @@ pub struct NewContent {
 /// referenced item ids, sorted and without repeats.
 fn check_content(conn: &mut DbConn, c: &NewContent) -> AppResult<(String, Vec<String>)> {
     if !validate::locale(&c.locale) {
-        return Err(AppError::invalid_field("locale", "must match ^[a-z]{2,3}(-[a-z0-9]{2,8})*$"));
+        return Err(AppError::invalid_field(
+            "locale",
+            "must be a lowercase locale like en-us (^[a-z]{2,3}(-[a-z0-9]{2,8})*$)",
+        ));
     }
     if !c.content.is_object() {
         return Err(AppError::invalid_field("content", "must be a JSON object"));
@@ -76,9 +79,7 @@ pub fn create(
         (ItemKind::Asset, Some(_)) => {
             return Err(AppError::invalid_field("content_type", "an asset has no content type"))
         }
-        (_, Some(t)) if !validate::display_name(t) => {
-            return Err(AppError::invalid_field("content_type", "must be 1 to 200 characters"))
-        }
+        (_, Some(t)) => validate::display_name(t).map_err(|rule| AppError::invalid_field("content_type", rule))?,
         _ => {}
     }
     write_transaction(conn, |conn| {

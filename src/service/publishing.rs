@@ -67,7 +67,10 @@ fn authorize(
     let env = environments::by_name(conn, environment)?;
     users::require_grant(conn, caller, &env.id, environment)?;
     if !validate::locale(locale) {
-        return Err(AppError::invalid_field("locale", "must match ^[a-z]{2,3}(-[a-z0-9]{2,8})*$"));
+        return Err(AppError::invalid_field(
+            "locale",
+            "must be a lowercase locale like en-us (^[a-z]{2,3}(-[a-z0-9]{2,8})*$)",
+        ));
     }
     Ok(env)
 }

@@ -115,10 +115,16 @@ pub fn views(conn: &mut DbConn, rows: Vec<ReleaseRow>) -> AppResult<Vec<ReleaseV
 }
 
 fn check_name(name: &str) -> AppResult<()> {
-    if !validate::display_name(name) {
-        return Err(AppError::invalid_field("name", "must be 1 to 200 characters"));
+    validate::display_name(name).map_err(|rule| AppError::invalid_field("name", rule))
+}
+
+fn check_description(description: &Option<String>) -> AppResult<()> {
+    match description {
+        Some(d) => {
+            validate::free_text(d, validate::TEXT_MAX).map_err(|rule| AppError::invalid_field("description", rule))
+        }
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Creates a standard release owned by the caller.
@@ -126,6 +132,7 @@ fn check_name(name: &str) -> AppResult<()> {
 pub fn create(conn: &mut DbConn, caller: &Caller, name: &str, description: Option<String>) -> AppResult<ReleaseView> {
     caller.require_writer()?;
     check_name(name)?;
+    check_description(&description)?;
     let row = ReleaseRow {
         id: new_id(),
         name: name.into(),
@@ -180,6 +187,7 @@ pub fn update(
         r.name = n;
     }
     if let Some(d) = description {
+        check_description(&d)?;
         r.description = d;
     }
     diesel::update(releases::table.find(id))
@@ -286,7 +294,10 @@ pub fn add_items(
 ) -> AppResult<AddedItems> {
     for (i, it) in new_items.iter().enumerate() {
         if !validate::locale(&it.locale) {
-            return Err(AppError::invalid_field(&format!("items[{i}].locale"), "not a locale"));
+            return Err(AppError::invalid_field(
+                &format!("items[{i}].locale"),
+                "must be a lowercase locale like en-us (^[a-z]{2,3}(-[a-z0-9]{2,8})*$)",
+            ));
         }
         if it.action == Action::Publish && it.version.is_none() {
             return Err(AppError::invalid_field(&format!("items[{i}].version"), "a publish item needs a version"));

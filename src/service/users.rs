@@ -25,9 +25,7 @@ pub fn generate_token() -> String {
 
 /// Creates a user; 409 `name_taken` when the name is in use.
 pub fn create_user(conn: &mut DbConn, name: &str, role: Role) -> AppResult<UserRow> {
-    if !validate::display_name(name) {
-        return Err(AppError::invalid_field("name", "must be 1 to 200 characters"));
-    }
+    validate::display_name(name).map_err(|rule| AppError::invalid_field("name", rule))?;
     let row = UserRow { id: new_id(), name: name.to_string(), role: role.as_str().into(), created_at: now() };
     match diesel::insert_into(users::table).values(&row).execute(conn) {
         Ok(_) => Ok(row),
@@ -68,6 +66,9 @@ pub fn create_token(
     label: Option<String>,
     token: Option<String>,
 ) -> AppResult<(String, String)> {
+    if let Some(l) = &label {
+        validate::free_text(l, validate::LABEL_MAX).map_err(|m| AppError::invalid_field("label", m))?;
+    }
     let token = token.unwrap_or_else(generate_token);
     let row =
         TokenRow { id: new_id(), user_id: user_id.into(), label, token_hash: hash_token(&token), created_at: now() };

@@ -103,7 +103,7 @@ pub async fn spawn_with(
         rewind::service::users::bootstrap_admin(&mut conn, Some(ADMIN.into())).unwrap();
     }
     let state = web::Data::new(AppState { pool, settings, wake: Arc::new(tokio::sync::Notify::new()) });
-    actix_web::rt::spawn(rewind::worker::run(state.clone(), Duration::from_millis(20)));
+    actix_web::rt::spawn(rewind::worker::run(state.clone(), Duration::from_millis(20), Default::default()));
     let st = state.clone();
     let svc = actix_web::test::init_service(App::new().configure(move |c| app::configure(c, st.clone()))).await;
     TestApp { svc, state, db }
