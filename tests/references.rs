@@ -200,17 +200,23 @@ async fn r1_the_openapi_document_describes_warnings_and_its_references_resolve()
     let (s, _, doc) = app.call(TestRequest::get().uri("/openapi.json")).await;
     assert_eq!(s, StatusCode::OK);
     let schemas = &doc["components"]["schemas"];
-    assert!(schemas["PlanItem"]["properties"]["warnings"].is_object(), "{}", schemas["PlanItem"]);
+    // A plan item is inlined in the list and data wrappers of the preview and the items list.
+    let preview = &schemas["Data_Vec_PlanItem"]["properties"]["data"]["items"];
+    let items = &schemas["List_PlanItem"]["properties"]["data"]["items"];
+    for plan_item in [preview, items] {
+        assert!(plan_item["properties"]["warnings"].is_object(), "{plan_item}");
+        assert!(plan_item["required"].as_array().unwrap().contains(&json!("warnings")), "{plan_item}");
+    }
     assert!(schemas["Deployment"]["properties"]["warned_items"].is_object(), "{}", schemas["Deployment"]);
     let codes = &schemas["WarningCode"]["enum"];
     assert_eq!(codes, &json!(["dangling_reference", "still_referenced"]), "{}", schemas["WarningCode"]);
     for field in ["code", "item_id", "locale"] {
         assert!(schemas["Warning"]["properties"][field].is_object(), "{}", schemas["Warning"]);
     }
-    // The wire types R1 changed resolve within the document (the rest is the OpenAPI work's).
+    // The wire types R1 changed resolve within the document.
     let mut refs = Vec::new();
-    for name in ["PlanItem", "Deployment", "Warning"] {
-        collect_refs(&schemas[name], &mut refs);
+    for schema in [preview, items, &schemas["Deployment"], &schemas["Warning"]] {
+        collect_refs(schema, &mut refs);
     }
     assert!(refs.iter().any(|r| r.ends_with("/Warning")), "{refs:?}");
     for r in refs {
