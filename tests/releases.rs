@@ -358,8 +358,8 @@ async fn b9_preview_of_a_standard_release_plans_without_writing_and_refuses_like
     assert_eq!(
         v["data"],
         json!([
-            {"item_id": a, "locale": "en", "action": "publish", "outcome": "published", "version": 2, "prior_version": 1, "skip_reason": null},
-            {"item_id": b, "locale": "en", "action": "unpublish", "outcome": "skipped", "version": null, "prior_version": null, "skip_reason": "already_unpublished"}
+            {"item_id": a, "locale": "en", "action": "publish", "outcome": "published", "version": 2, "prior_version": 1, "skip_reason": null, "warnings": []},
+            {"item_id": b, "locale": "en", "action": "unpublish", "outcome": "skipped", "version": null, "prior_version": null, "skip_reason": "already_unpublished", "warnings": []}
         ])
     );
     let plan = v["data"].as_array().unwrap().clone();

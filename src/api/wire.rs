@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::rows::{DeploymentItemRow, PublishEventRow, PublishStateRow, ReleaseItemRow, UserRow, VersionRow};
+use crate::domain::references::Warning;
 use crate::domain::PlannedItem;
 use crate::service::deployments::DeploymentView;
 use crate::service::environments::EnvironmentView;
@@ -279,6 +280,8 @@ pub struct Deployment {
     pub counts: Counts,
     pub error: Option<String>,
     pub rolled_back_to_deployment_id: Option<String>,
+    /// R1: how many of its items carry at least one warning.
+    pub warned_items: i32,
     pub created_at: DateTime<Utc>,
 }
 
@@ -300,6 +303,7 @@ impl From<DeploymentView> for Deployment {
             counts: Counts { published: r.published, unpublished: r.unpublished, skipped: r.skipped },
             error: r.error,
             rolled_back_to_deployment_id: r.rolled_back_to_deployment_id,
+            warned_items: r.warned_items,
             created_at: utc(r.created_at),
         }
     }
@@ -315,6 +319,9 @@ pub struct PlanItem {
     pub version: Option<i32>,
     pub prior_version: Option<i32>,
     pub skip_reason: Option<String>,
+    /// R1: references the plan leaves dangling, or published items still referencing an
+    /// unpublished key; at most 20, by item id.
+    pub warnings: Vec<Warning>,
     /// The event the deployment wrote for the key; absent in a preview.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<i64>,
@@ -330,6 +337,7 @@ impl From<PlannedItem> for PlanItem {
             version: p.version,
             prior_version: p.prior_version,
             skip_reason: p.skip_reason.map(|r| r.as_str().into()),
+            warnings: p.warnings,
             event_id: None,
         }
     }
@@ -345,6 +353,7 @@ impl From<DeploymentItemRow> for PlanItem {
             version: i.version,
             prior_version: i.prior_version,
             skip_reason: i.skip_reason,
+            warnings: serde_json::from_str(&i.warnings).unwrap_or_default(),
             event_id: i.event_id,
         }
     }

@@ -50,6 +50,10 @@ struct Args {
     /// deploy, preview and rollback must cost the same on top of a short or a long history.
     #[arg(long, default_value_t = 0)]
     history: usize,
+    /// Every item's version 2 references the next item (by id, the last the first), so the plans
+    /// carry R1's reference lookups: none dangles when deploying, half are looked up unpublishing.
+    #[arg(long)]
+    references: bool,
 }
 
 /// Which backend the scratch database lives on.
@@ -132,10 +136,17 @@ struct Timings {
     floor_seconds: f64,
 }
 
-/// Inserts `n` items with versions 1 and 2 in `en`, and publishes version 1 of every second
-/// item (by id) in the environment with one manual event each, as set-based statements.
-/// Answers the item ids in id order.
-fn seed(conn: &mut DbConn, environment_id: &str, actor: &str, n: usize, history: usize) -> BenchResult<Vec<String>> {
+/// Inserts `n` items with versions 1 and 2 in `en` (version 2 referencing the next item when
+/// `references`), and publishes version 1 of every second item (by id) in the environment with
+/// one manual event each, as set-based statements. Answers the item ids in id order.
+fn seed(
+    conn: &mut DbConn,
+    environment_id: &str,
+    actor: &str,
+    n: usize,
+    history: usize,
+    references: bool,
+) -> BenchResult<Vec<String>> {
     let at = db::now();
     let ids: Vec<String> = (0..n).map(|_| uuid::Uuid::now_v7().to_string()).collect();
     db::write_transaction(conn, |conn| -> BenchResult<()> {
@@ -156,6 +167,16 @@ fn seed(conn: &mut DbConn, environment_id: &str, actor: &str, n: usize, history:
         )
         .bind::<Timestamp, _>(at)
         .execute(conn)?;
+        if references {
+            conn.batch_execute(
+                "INSERT INTO version_references (item_id, locale, version, referenced_item_id) \
+                 WITH o AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM items) \
+                 SELECT a.id, 'en', 2, b.id FROM o a JOIN o b ON b.n = a.n % (SELECT count(*) FROM items) + 1; \
+                 UPDATE versions SET refs = (SELECT '[\"' || r.referenced_item_id || '\"]' FROM version_references r \
+                   WHERE r.item_id = versions.item_id AND r.locale = versions.locale AND r.version = versions.version) \
+                 WHERE version = 2;",
+            )?;
+        }
         // The history: `history` republishes of version 1, key after key in turn.
         db::sql(
             conn,
@@ -227,15 +248,17 @@ fn queue_deployment(conn: &mut DbConn, caller: &Caller, release_id: &str) -> Ben
 }
 
 /// Seeds the database behind `pool`, then runs and times the measured steps.
-fn run(pool: &Pool, postgres: bool, n: usize, history: usize) -> BenchResult<Timings> {
+fn run(pool: &Pool, postgres: bool, n: usize, history: usize, references: bool) -> BenchResult<Timings> {
     let mut conn = pool.get()?;
     let token = users::bootstrap_admin(&mut conn, None)?.ok_or("the scratch database already has users")?;
     let caller = users::authenticate(&mut conn, &token)?;
     let env = environments::create(&mut conn, ENVIRONMENT)?;
 
-    eprintln!("seeding {n} items (half of them published at version 1) and {history} events of history");
+    eprintln!(
+        "seeding {n} items (half of them published at version 1, references: {references}) and {history} events of history"
+    );
     let started = Instant::now();
-    let ids = seed(&mut conn, &env.row.id, &caller.id, n, history)?;
+    let ids = seed(&mut conn, &env.row.id, &caller.id, n, history, references)?;
     eprintln!("seeded in {:.2}s", started.elapsed().as_secs_f64());
 
     let release = releases::create(&mut conn, &caller, "bench", None)?;
@@ -338,6 +361,8 @@ struct Report {
     backend: &'static str,
     items: usize,
     history_events: usize,
+    /// Whether every item's version 2 references another item (`--references`).
+    references: bool,
     add_items_seconds: f64,
     deploy_seconds: f64,
     items_per_s: u64,
@@ -375,7 +400,7 @@ fn main() -> BenchResult<()> {
     }
     let scratch = ScratchDb::create(args.backend, &args.url)?;
     let pool = db::build_pool(&scratch.url(), 2)?;
-    let t = run(&pool, args.backend == Backend::Postgres, args.items, args.history)?;
+    let t = run(&pool, args.backend == Backend::Postgres, args.items, args.history, args.references)?;
     drop(pool);
     drop(scratch);
     let n = args.items;
@@ -383,6 +408,7 @@ fn main() -> BenchResult<()> {
         backend: args.backend.name(),
         items: n,
         history_events: args.history,
+        references: args.references,
         add_items_seconds: millis(t.add_items_seconds),
         deploy_seconds: millis(t.deploy_seconds),
         items_per_s: rate(n, t.deploy_seconds),

@@ -3,6 +3,7 @@
 
 pub mod publish;
 pub mod queue;
+pub mod references;
 pub mod rows;
 /// The one schema that both `migrations/sqlite` and `migrations/postgres` satisfy, as the diesel CLI
 /// prints it from PostgreSQL (`diesel.toml`). Ids are text (UUID v7) and times UTC `Timestamp`, so

@@ -65,8 +65,17 @@ pub fn write_one(conn: &mut DbConn, event: &NewPublishEvent) -> QueryResult<Publ
     })
 }
 
-/// Rows per multi-row insert: ten parameters a row stays under SQLite's 32,766.
-const CHUNK_ROWS: usize = 3000;
+/// Rows per multi-row insert: eleven parameters a row stays under SQLite's 32,766.
+const CHUNK_ROWS: usize = 2900;
+
+/// A planned item's warnings as stored: a JSON array.
+fn warnings_json(p: &PlannedItem) -> String {
+    if p.warnings.is_empty() {
+        "[]".into()
+    } else {
+        serde_json::to_string(&p.warnings).unwrap_or_else(|_| "[]".into())
+    }
+}
 
 /// What a deployment writes for its plan, in one transaction whose caller holds the lock.
 pub struct DeploymentWrite<'a> {
@@ -144,12 +153,14 @@ fn record_items_pg(
     }
     let high: High = diesel::sql_query(
         "WITH ins AS (INSERT INTO deployment_items (deployment_id, position, item_id, locale, action, version, \
-         prior_version, outcome, skip_reason, event_id) \
+         prior_version, outcome, skip_reason, event_id, warnings) \
          SELECT $1, t.position - 1, t.item_id, t.locale, t.action, t.version, t.prior_version, t.outcome, \
            t.skip_reason, CASE WHEN $9 AND t.outcome <> 'skipped' \
-             THEN nextval(pg_get_serial_sequence('publish_events', 'id')) END \
-         FROM unnest($2::text[], $3::text[], $4::text[], $5::int4[], $6::int4[], $7::text[], $8::text[]) \
-           WITH ORDINALITY AS t(item_id, locale, action, version, prior_version, outcome, skip_reason, position) \
+             THEN nextval(pg_get_serial_sequence('publish_events', 'id')) END, t.warnings \
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::int4[], $6::int4[], $7::text[], $8::text[], \
+           $10::text[]) \
+           WITH ORDINALITY AS t(item_id, locale, action, version, prior_version, outcome, skip_reason, warnings, \
+             position) \
          ORDER BY t.position RETURNING event_id) \
          SELECT max(event_id) AS high FROM ins",
     )
@@ -162,6 +173,7 @@ fn record_items_pg(
     .bind::<Array<Text>, _>(plan.iter().map(|p| p.outcome.as_str()).collect::<Vec<_>>())
     .bind::<Array<Nullable<Text>>, _>(plan.iter().map(|p| p.skip_reason.map(|r| r.as_str())).collect::<Vec<_>>())
     .bind::<diesel::sql_types::Bool, _>(events)
+    .bind::<Array<Text>, _>(plan.iter().map(warnings_json).collect::<Vec<_>>())
     .get_result(pg)?;
     Ok(high.high)
 }
@@ -182,8 +194,8 @@ fn record_items_sqlite(
     for chunk in plan.chunks(CHUNK_ROWS) {
         let sql = format!(
             "INSERT INTO deployment_items (deployment_id, position, item_id, locale, action, version, \
-             prior_version, outcome, skip_reason, event_id) VALUES {}",
-            super::values_list(conn, chunk.len(), 10)
+             prior_version, outcome, skip_reason, event_id, warnings) VALUES {}",
+            super::values_list(conn, chunk.len(), 11)
         );
         let mut q = diesel::sql_query(sql).into_boxed::<MultiBackend>();
         for p in chunk {
@@ -202,7 +214,8 @@ fn record_items_sqlite(
                 .bind::<Nullable<Integer>, _>(p.prior_version)
                 .bind::<Text, _>(p.outcome.as_str())
                 .bind::<Nullable<Text>, _>(p.skip_reason.map(|r| r.as_str()))
-                .bind::<Nullable<BigInt>, _>(event_id);
+                .bind::<Nullable<BigInt>, _>(event_id)
+                .bind::<Text, _>(warnings_json(p));
             position += 1;
         }
         q.execute(conn)?;

@@ -159,6 +159,8 @@ pub struct DeploymentRow {
     pub created_at: NaiveDateTime,
     /// C1's policy: `skip` or `fail`.
     pub on_conflict: String,
+    /// R1: how many of its items carry a warning.
+    pub warned_items: i32,
 }
 
 /// The outcome of a deployment for one key, as stored.
@@ -174,4 +176,6 @@ pub struct DeploymentItemRow {
     pub outcome: String,
     pub skip_reason: Option<String>,
     pub event_id: Option<i64>,
+    /// R1's warnings of the key: a JSON array of `{code, item_id, locale}`.
+    pub warnings: String,
 }

@@ -12,6 +12,7 @@ diesel::table! {
         outcome -> Text,
         skip_reason -> Nullable<Text>,
         event_id -> Nullable<Int8>,
+        warnings -> Text,
     }
 }
 
@@ -37,6 +38,7 @@ diesel::table! {
         high_event_id -> Nullable<Int8>,
         created_at -> Timestamp,
         on_conflict -> Text,
+        warned_items -> Int4,
     }
 }
 
@@ -149,6 +151,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    version_references (item_id, locale, version, referenced_item_id) {
+        item_id -> Text,
+        locale -> Text,
+        version -> Int4,
+        referenced_item_id -> Text,
+    }
+}
+
+diesel::table! {
     versions (item_id, locale, version) {
         item_id -> Text,
         locale -> Text,
@@ -219,6 +230,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     releases,
     tokens,
     users,
+    version_references,
     versions,
     webhook_deliveries,
     webhook_endpoints,

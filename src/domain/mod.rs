@@ -80,6 +80,11 @@ wire_enum!(
     Trigger { Manual => "manual", Scheduled => "scheduled", Rollback => "rollback" }
 );
 
+// After `wire_enum!`, which it uses.
+pub mod references;
+
+use references::Warning;
+
 /// A publish state key within one environment.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key {
@@ -104,6 +109,8 @@ pub struct PlannedItem {
     pub prior_version: Option<i32>,
     pub outcome: Outcome,
     pub skip_reason: Option<SkipReason>,
+    /// R1: what the plan leaves dangling or still referenced; set by `references::annotate`.
+    pub warnings: Vec<Warning>,
 }
 
 impl PlannedItem {
@@ -118,6 +125,7 @@ impl PlannedItem {
                 prior_version,
                 outcome: Outcome::Published,
                 skip_reason: None,
+                warnings: Vec::new(),
             },
             None if prior_version.is_none() => {
                 PlannedItem::skip(key, Action::Unpublish, None, prior_version, SkipReason::AlreadyUnpublished)
@@ -129,6 +137,7 @@ impl PlannedItem {
                 prior_version,
                 outcome: Outcome::Unpublished,
                 skip_reason: None,
+                warnings: Vec::new(),
             },
         }
     }
@@ -141,7 +150,15 @@ impl PlannedItem {
         prior_version: Option<i32>,
         reason: SkipReason,
     ) -> PlannedItem {
-        PlannedItem { key, action, version, prior_version, outcome: Outcome::Skipped, skip_reason: Some(reason) }
+        PlannedItem {
+            key,
+            action,
+            version,
+            prior_version,
+            outcome: Outcome::Skipped,
+            skip_reason: Some(reason),
+            warnings: Vec::new(),
+        }
     }
 }
 

@@ -14,6 +14,7 @@ use crate::db::schema::{deployment_items, deployments, environments as env_t};
 use crate::db::{new_id, now, write_transaction, DbConn};
 use crate::domain::env_rollback::{env_rollback_plan, EnvKey};
 use crate::domain::plan::{release_plan, ReleaseEntry};
+use crate::domain::references;
 use crate::domain::rollback::{rollback_plan, RollbackKey};
 use crate::domain::{
     conflict, validate, Action, ConflictPolicy, Counts, DeploymentStatus, Key, Outcome, PlannedItem, ReleaseKind,
@@ -363,6 +364,7 @@ fn new_row(
         rolled_back_to_deployment_id: rolled_back_to,
         high_event_id: None,
         created_at: now(),
+        warned_items: 0,
         on_conflict: ConflictPolicy::Skip.as_str().into(),
     }
 }
@@ -432,9 +434,18 @@ struct EnvKeyRow {
     latest_cause: String,
 }
 
-/// The plan of a deployment of `work` to `env`, from the state as it is now. The reads are
-/// indexed and grow with the keys involved, never with the length of the publish log.
+/// The plan of a deployment of `work` to `env`, from the state as it is now, with R1's warnings
+/// (from a few statements over the whole plan). The reads are indexed and grow with the keys
+/// involved, never with the length of the publish log.
 pub fn plan(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<Vec<PlannedItem>> {
+    let mut plan = plan_keys(conn, work, env)?;
+    let facts = crate::db::references::facts(conn, &env.id, &plan)?;
+    references::annotate(&mut plan, &facts);
+    Ok(plan)
+}
+
+/// The outcome of each key of the plan (L5, B7, E4), before warnings.
+fn plan_keys(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<Vec<PlannedItem>> {
     match work {
         Work::Release(release) if release.kind == ReleaseKind::Rollback.as_str() => {
             let (first, latest) = rollback::first_and_latest(conn, release, &env.id)?.ok_or_else(|| {
@@ -553,6 +564,7 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
                     deployments::status.eq(DeploymentStatus::Failed.as_str()),
                     deployments::finished_at.eq(at),
                     deployments::progress_total.eq(plan.len() as i32),
+                    deployments::warned_items.eq(references::warned_items(&plan) as i32),
                     deployments::error
                         .eq(format!("rollback_conflict: {n} keys were changed after the deployment being rolled back")),
                 ))
@@ -572,6 +584,7 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
                 deployments::unpublished.eq(counts.unpublished),
                 deployments::skipped.eq(counts.skipped),
                 deployments::high_event_id.eq(high),
+                deployments::warned_items.eq(references::warned_items(&plan) as i32),
             ))
             .execute(conn)?;
         announce(conn, &d.id)?;

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::{numeric_cursor, Page, PageParams};
 use crate::db::rows::{ItemRow, VersionRow};
 use crate::db::schema::{items, versions};
-use crate::db::{new_id, now, write_transaction, DbConn};
+use crate::db::{new_id, now, references, write_transaction, DbConn};
 use crate::domain::{validate, ItemKind};
 use crate::error::{AppError, AppResult};
 
@@ -30,7 +30,9 @@ pub struct NewContent {
     pub references: Vec<String>,
 }
 
-fn check_content(conn: &mut DbConn, c: &NewContent) -> AppResult<(String, String)> {
+/// Checks a new version's content and references; answers the content as JSON text and the
+/// referenced item ids, sorted and without repeats.
+fn check_content(conn: &mut DbConn, c: &NewContent) -> AppResult<(String, Vec<String>)> {
     if !validate::locale(&c.locale) {
         return Err(AppError::invalid_field(
             "locale",
@@ -53,7 +55,14 @@ fn check_content(conn: &mut DbConn, c: &NewContent) -> AppResult<(String, String
     if existing(conn, &refs)?.len() != refs.len() {
         return Err(AppError::Unprocessable("item_not_found", "a referenced item does not exist".into()));
     }
-    Ok((content, serde_json::to_string(&refs).unwrap_or_else(|_| "[]".into())))
+    Ok((content, refs))
+}
+
+/// Inserts a version and its rows in `version_references` (R1), in the caller's transaction.
+fn insert_version(conn: &mut DbConn, v: &VersionRow, refs: &[String]) -> AppResult<()> {
+    diesel::insert_into(versions::table).values(v).execute(conn)?;
+    references::insert_for_version(conn, &v.item_id, &v.locale, v.version, refs)?;
+    Ok(())
 }
 
 /// Creates an item with version 1 of its first locale.
@@ -83,10 +92,10 @@ pub fn create(
             locale: first.locale.clone(),
             version: 1,
             content,
-            refs,
+            refs: serde_json::to_string(&refs).unwrap_or_else(|_| "[]".into()),
             created_at: at,
         };
-        diesel::insert_into(versions::table).values(&v).execute(conn)?;
+        insert_version(conn, &v, &refs)?;
         Ok(ItemView { row, locales: BTreeMap::from([(first.locale, 1)]) })
     })
 }
@@ -105,10 +114,10 @@ pub fn add_version(conn: &mut DbConn, item_id: &str, c: NewContent) -> AppResult
             locale: c.locale,
             version: latest.unwrap_or(0) + 1,
             content,
-            refs,
+            refs: serde_json::to_string(&refs).unwrap_or_else(|_| "[]".into()),
             created_at: now(),
         };
-        diesel::insert_into(versions::table).values(&v).execute(conn)?;
+        insert_version(conn, &v, &refs)?;
         Ok(v)
     })
 }

@@ -1,0 +1,221 @@
+//! Version references (R1): written with each version, and read for a whole plan at once,
+//! over the plan's keys as arrays (PostgreSQL) or chunked `VALUES` lists (SQLite).
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::prelude::*;
+use diesel::sql_types::{Integer, Nullable, Text};
+
+use super::schema::version_references;
+use super::{DbConn, MultiBackend};
+use crate::domain::references::{IncomingReference, OutgoingReference, ReferenceFacts};
+use crate::domain::{Key, Outcome, PlannedItem};
+
+/// Keys per statement on SQLite: three parameters a key stay far under its 32,766.
+const CHUNK_KEYS: usize = 4000;
+
+/// One reference of a version, as inserted.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = version_references)]
+struct NewVersionReference<'a> {
+    item_id: &'a str,
+    locale: &'a str,
+    version: i32,
+    referenced_item_id: &'a str,
+}
+
+/// Records the references of a new version, in the caller's transaction.
+pub fn insert_for_version(
+    conn: &mut DbConn,
+    item_id: &str,
+    locale: &str,
+    version: i32,
+    referenced: &[String],
+) -> QueryResult<()> {
+    for r in referenced {
+        diesel::insert_into(version_references::table)
+            .values(NewVersionReference { item_id, locale, version, referenced_item_id: r })
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A reference of a version being published.
+#[derive(QueryableByName)]
+struct OutgoingRow {
+    #[diesel(sql_type = Text)]
+    item_id: String,
+    #[diesel(sql_type = Text)]
+    locale: String,
+    #[diesel(sql_type = Text)]
+    referenced_item_id: String,
+}
+
+/// A version that references a key being unpublished, published now or not.
+#[derive(QueryableByName)]
+struct ReferrerRow {
+    #[diesel(sql_type = Text)]
+    item_id: String,
+    #[diesel(sql_type = Text)]
+    locale: String,
+    #[diesel(sql_type = Text)]
+    referrer_item_id: String,
+    #[diesel(sql_type = Integer)]
+    referrer_version: i32,
+}
+
+/// A key's published version now (`None`: unpublished).
+#[derive(QueryableByName)]
+struct StateRow {
+    #[diesel(sql_type = Text)]
+    item_id: String,
+    #[diesel(sql_type = Text)]
+    locale: String,
+    #[diesel(sql_type = Nullable<Integer>)]
+    version: Option<i32>,
+}
+
+/// What R1 needs to know of a plan in `environment_id`, read in three statements for the whole
+/// plan (on SQLite, per chunk): the references of every version it publishes (with the
+/// referenced keys' state now), and the published versions that reference a key it unpublishes.
+pub fn facts(conn: &mut DbConn, environment_id: &str, plan: &[PlannedItem]) -> QueryResult<ReferenceFacts> {
+    let published: Vec<(&Key, i32)> =
+        plan.iter().filter(|p| p.outcome == Outcome::Published).filter_map(|p| Some((&p.key, p.version?))).collect();
+    let outgoing: Vec<OutgoingRow> = over_keys(
+        conn,
+        environment_id,
+        &KeyList::versioned(&published),
+        "SELECT k.item_id, k.locale, vr.referenced_item_id FROM {keys} \
+         JOIN version_references vr ON vr.item_id = k.item_id AND vr.locale = k.locale AND vr.version = k.version",
+    )?;
+    let unpublished: Vec<&Key> = plan.iter().filter(|p| p.outcome == Outcome::Unpublished).map(|p| &p.key).collect();
+    let referrers: Vec<ReferrerRow> = over_keys(
+        conn,
+        environment_id,
+        &KeyList::plain(&unpublished),
+        "SELECT k.item_id, k.locale, vr.item_id AS referrer_item_id, vr.version AS referrer_version FROM {keys} \
+         JOIN version_references vr ON vr.referenced_item_id = k.item_id AND vr.locale = k.locale",
+    )?;
+    // A planned key's state now is its prior version: only the state of referenced items and
+    // referrers outside the plan is read.
+    let mut now: HashMap<Key, Option<i32>> = plan.iter().map(|p| (p.key.clone(), p.prior_version)).collect();
+    let outside: Vec<Key> = outgoing
+        .iter()
+        .map(|r| Key::new(r.referenced_item_id.as_str(), r.locale.as_str()))
+        .chain(referrers.iter().map(|r| Key::new(r.referrer_item_id.as_str(), r.locale.as_str())))
+        .filter(|k| !now.contains_key(k))
+        .collect::<HashSet<Key>>()
+        .into_iter()
+        .collect();
+    let states: Vec<StateRow> = over_keys(
+        conn,
+        environment_id,
+        &KeyList::plain(&outside.iter().collect::<Vec<_>>()),
+        "SELECT k.item_id, k.locale, ps.version FROM {keys} \
+         JOIN publish_states ps ON ps.environment_id = $ENV AND ps.item_id = k.item_id AND ps.locale = k.locale",
+    )?;
+    now.extend(states.into_iter().map(|s| (Key::new(s.item_id, s.locale), s.version)));
+    let incoming = referrers
+        .into_iter()
+        .filter(|r| {
+            let referrer = Key::new(r.referrer_item_id.as_str(), r.locale.as_str());
+            now.get(&referrer).copied().flatten() == Some(r.referrer_version)
+        })
+        .map(|r| IncomingReference { to: Key::new(r.item_id, r.locale), referrer_item_id: r.referrer_item_id })
+        .collect();
+    Ok(ReferenceFacts {
+        outgoing: outgoing
+            .into_iter()
+            .map(|r| OutgoingReference {
+                referenced_current_version: now
+                    .get(&Key::new(r.referenced_item_id.as_str(), r.locale.as_str()))
+                    .copied()
+                    .flatten(),
+                from: Key::new(r.item_id, r.locale),
+                referenced_item_id: r.referenced_item_id,
+            })
+            .collect(),
+        incoming,
+    })
+}
+
+/// The keys a statement runs over, column by column, with a version per key for some.
+struct KeyList<'a> {
+    item_ids: Vec<&'a str>,
+    locales: Vec<&'a str>,
+    versions: Option<Vec<i32>>,
+}
+
+impl<'a> KeyList<'a> {
+    fn plain(keys: &[&'a Key]) -> KeyList<'a> {
+        KeyList {
+            item_ids: keys.iter().map(|k| k.item_id.as_str()).collect(),
+            locales: keys.iter().map(|k| k.locale.as_str()).collect(),
+            versions: None,
+        }
+    }
+
+    fn versioned(keys: &[(&'a Key, i32)]) -> KeyList<'a> {
+        KeyList {
+            item_ids: keys.iter().map(|(k, _)| k.item_id.as_str()).collect(),
+            locales: keys.iter().map(|(k, _)| k.locale.as_str()).collect(),
+            versions: Some(keys.iter().map(|(_, v)| *v).collect()),
+        }
+    }
+}
+
+/// Runs `select` with the keys as the relation `k(item_id, locale[, version])` in place of
+/// `{keys}` and the environment in place of `$ENV`: on PostgreSQL one statement over arrays, on
+/// SQLite one per chunk over a `VALUES` list (its `?` bind in order: the keys, then the
+/// environment if the statement reads it).
+fn over_keys<T>(conn: &mut DbConn, environment_id: &str, keys: &KeyList, select: &str) -> QueryResult<Vec<T>>
+where
+    T: QueryableByName<diesel::pg::Pg> + QueryableByName<MultiBackend> + 'static,
+{
+    use diesel::sql_types::Array;
+    if keys.item_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let columns = if keys.versions.is_some() { "item_id, locale, version" } else { "item_id, locale" };
+    match conn {
+        DbConn::Pg(pg) => {
+            let relation = match keys.versions {
+                Some(_) => "unnest($2::text[], $3::text[], $4::int4[]) AS k(item_id, locale, version)",
+                None => "unnest($2::text[], $3::text[]) AS k(item_id, locale)",
+            };
+            let mut q = diesel::sql_query(select.replace("{keys}", relation).replace("$ENV", "$1"))
+                .into_boxed::<diesel::pg::Pg>()
+                .bind::<Text, _>(environment_id.to_string())
+                .bind::<Array<Text>, _>(keys.item_ids.clone())
+                .bind::<Array<Text>, _>(keys.locales.clone());
+            if let Some(v) = &keys.versions {
+                q = q.bind::<Array<Integer>, _>(v.clone());
+            }
+            q.load(pg)
+        }
+        DbConn::Sqlite(_) => {
+            let width = if keys.versions.is_some() { 3 } else { 2 };
+            let mut out = Vec::new();
+            for start in (0..keys.item_ids.len()).step_by(CHUNK_KEYS) {
+                let end = (start + CHUNK_KEYS).min(keys.item_ids.len());
+                let text = format!(
+                    "WITH k({columns}) AS (VALUES {}) {}",
+                    super::values_list(conn, end - start, width),
+                    select.replace("{keys}", "k").replace("$ENV", "?")
+                );
+                let mut q = diesel::sql_query(text).into_boxed::<MultiBackend>();
+                for i in start..end {
+                    q = q.bind::<Text, _>(keys.item_ids[i].to_string()).bind::<Text, _>(keys.locales[i].to_string());
+                    if let Some(v) = &keys.versions {
+                        q = q.bind::<Integer, _>(v[i]);
+                    }
+                }
+                if select.contains("$ENV") {
+                    q = q.bind::<Text, _>(environment_id.to_string());
+                }
+                out.extend(q.load::<T>(conn)?);
+            }
+            Ok(out)
+        }
+    }
+}
