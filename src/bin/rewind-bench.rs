@@ -17,10 +17,11 @@ use diesel::connection::SimpleConnection;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 use diesel::{Connection, RunQueryDsl};
 use rewind::db::{self, DatabaseUrl, DbConn, Pool};
+use rewind::domain::webhooks::WebhookEvent;
 use rewind::domain::{Action, DeploymentStatus};
 use rewind::service::deployments::{self, DeploymentView};
 use rewind::service::releases::{self, NewReleaseItem};
-use rewind::service::{environments, rollback, users, Caller};
+use rewind::service::{environments, rollback, users, webhooks, Caller};
 use serde::Serialize;
 
 /// Any failure ends the run with its message.
@@ -54,6 +55,10 @@ struct Args {
     /// carry R1's reference lookups: none dangles when deploying, half are looked up unpublishing.
     #[arg(long)]
     references: bool,
+    /// Registers one webhook endpoint for every event of the bench environment before the
+    /// measured steps, so each status change also writes its message (nothing delivers it here).
+    #[arg(long)]
+    webhook: bool,
 }
 
 /// Which backend the scratch database lives on.
@@ -248,7 +253,7 @@ fn queue_deployment(conn: &mut DbConn, caller: &Caller, release_id: &str) -> Ben
 }
 
 /// Seeds the database behind `pool`, then runs and times the measured steps.
-fn run(pool: &Pool, postgres: bool, n: usize, history: usize, references: bool) -> BenchResult<Timings> {
+fn run(pool: &Pool, postgres: bool, n: usize, history: usize, references: bool, webhook: bool) -> BenchResult<Timings> {
     let mut conn = pool.get()?;
     let token = users::bootstrap_admin(&mut conn, None)?.ok_or("the scratch database already has users")?;
     let caller = users::authenticate(&mut conn, &token)?;
@@ -260,6 +265,15 @@ fn run(pool: &Pool, postgres: bool, n: usize, history: usize, references: bool) 
     let started = Instant::now();
     let ids = seed(&mut conn, &env.row.id, &caller.id, n, history, references)?;
     eprintln!("seeded in {:.2}s", started.elapsed().as_secs_f64());
+    if webhook {
+        let endpoint = webhooks::NewEndpoint {
+            url: "http://127.0.0.1:9/bench".into(),
+            events: WebhookEvent::ALL.to_vec(),
+            environments: Some(vec![ENVIRONMENT.to_string()]),
+            description: None,
+        };
+        webhooks::create(&mut conn, endpoint, true)?;
+    }
 
     let release = releases::create(&mut conn, &caller, "bench", None)?;
     let new_items: Vec<NewReleaseItem> = ids
@@ -363,6 +377,8 @@ struct Report {
     history_events: usize,
     /// Whether every item's version 2 references another item (`--references`).
     references: bool,
+    /// Whether a webhook endpoint was registered (`--webhook`).
+    webhook: bool,
     add_items_seconds: f64,
     deploy_seconds: f64,
     items_per_s: u64,
@@ -400,7 +416,7 @@ fn main() -> BenchResult<()> {
     }
     let scratch = ScratchDb::create(args.backend, &args.url)?;
     let pool = db::build_pool(&scratch.url(), 2)?;
-    let t = run(&pool, args.backend == Backend::Postgres, args.items, args.history, args.references)?;
+    let t = run(&pool, args.backend == Backend::Postgres, args.items, args.history, args.references, args.webhook)?;
     drop(pool);
     drop(scratch);
     let n = args.items;
@@ -409,6 +425,7 @@ fn main() -> BenchResult<()> {
         items: n,
         history_events: args.history,
         references: args.references,
+        webhook: args.webhook,
         add_items_seconds: millis(t.add_items_seconds),
         deploy_seconds: millis(t.deploy_seconds),
         items_per_s: rate(n, t.deploy_seconds),
