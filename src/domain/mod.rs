@@ -75,6 +75,13 @@ wire_enum!(
     /// C1: what a rollback deployment does with keys changed after the deployment it undoes.
     ConflictPolicy { Skip => "skip", Fail => "fail" }
 );
+
+impl Default for ConflictPolicy {
+    /// C1: a rollback skips what changed after the deployment it undoes unless asked to fail.
+    fn default() -> ConflictPolicy {
+        ConflictPolicy::Skip
+    }
+}
 wire_enum!(
     /// What started a deployment.
     Trigger { Manual => "manual", Scheduled => "scheduled", Rollback => "rollback" }

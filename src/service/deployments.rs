@@ -316,7 +316,7 @@ pub fn create_environment_rollback(
             }
         };
         let d = DeploymentRow {
-            on_conflict: on_conflict.unwrap_or(ConflictPolicy::Skip).as_str().into(),
+            on_conflict: on_conflict.unwrap_or_default().as_str().into(),
             ..new_row(
                 None,
                 &env.id,
@@ -365,7 +365,7 @@ fn new_row(
         high_event_id: None,
         created_at: now(),
         warned_items: 0,
-        on_conflict: ConflictPolicy::Skip.as_str().into(),
+        on_conflict: ConflictPolicy::default().as_str().into(),
     }
 }
 
@@ -377,7 +377,7 @@ fn conflict_policy(release: &ReleaseRow, asked: Option<ConflictPolicy>) -> AppRe
             "on_conflict_not_applicable",
             "on_conflict applies to rollback releases and environment rollbacks only".into(),
         )),
-        asked => Ok(asked.unwrap_or(ConflictPolicy::Skip)),
+        asked => Ok(asked.unwrap_or_default()),
     }
 }
 
@@ -554,7 +554,7 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
         let plan = plan(conn, &work, &env)?;
         let at = now();
         let write = DeploymentWrite { deployment_id: &d.id, environment_id: &env.id, actor: &d.deployed_by, at };
-        let policy = ConflictPolicy::parse(&d.on_conflict).unwrap_or(ConflictPolicy::Skip);
+        let policy = ConflictPolicy::parse(&d.on_conflict).unwrap_or_default();
         if let Some(n) = conflict::refused(policy, &plan) {
             // C1: nothing is applied; the items record the plan, so `?outcome=skipped` shows
             // exactly which keys conflicted.
