@@ -1,76 +1,19 @@
-//! The application: its shared state and `configure`, the one place routes are wired, used the
-//! same way by `main` and by the tests.
+//! The application: `configure`, the one place routes are wired, used the same way by `main` and
+//! by the tests.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::dev::Service;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{middleware, web, HttpMessage, HttpResponse};
-use tokio::sync::Notify;
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, admin, content, deployments, environments, releases, webhooks};
-use crate::db::{self, Pool};
+use crate::db;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 use crate::telemetry;
-
-/// Limits and options of the HTTP API.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// Largest JSON body (X2), in bytes.
-    pub body_limit: usize,
-    /// Largest body when adding release items, in bytes.
-    pub items_body_limit: usize,
-    /// Most items a release holds (L2).
-    pub max_release_items: i64,
-    /// Origins allowed by CORS; none disables it.
-    pub cors_origins: Vec<String>,
-    /// How webhook endpoints are checked and their messages delivered (W1, W3).
-    pub webhooks: WebhookSettings,
-}
-
-/// Webhook settings: the private-address guard, the delivery timeout and the retry schedule.
-#[derive(Debug, Clone)]
-pub struct WebhookSettings {
-    /// Allow endpoints on loopback, private and link-local addresses (`REWIND_WEBHOOK_ALLOW_PRIVATE`).
-    pub allow_private: bool,
-    /// How long an endpoint has to answer an attempt (W3: 10 s).
-    pub timeout: Duration,
-    /// The waits before each retry; after the last one a delivery fails (W3: 5 s … 1 h).
-    pub retry_schedule: Vec<Duration>,
-}
-
-impl Default for WebhookSettings {
-    fn default() -> WebhookSettings {
-        WebhookSettings {
-            allow_private: false,
-            timeout: Duration::from_secs(10),
-            retry_schedule: crate::domain::webhooks::default_schedule(),
-        }
-    }
-}
-
-impl Default for Settings {
-    fn default() -> Settings {
-        Settings {
-            body_limit: 2 * 1024 * 1024,
-            items_body_limit: 32 * 1024 * 1024,
-            max_release_items: 100_000,
-            cors_origins: vec![],
-            webhooks: WebhookSettings::default(),
-        }
-    }
-}
-
-/// What every handler and the worker share.
-pub struct AppState {
-    pub pool: Pool,
-    pub settings: Settings,
-    /// Wakes the worker when a deployment is queued.
-    pub wake: Arc<Notify>,
-}
 
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))

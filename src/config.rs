@@ -2,7 +2,8 @@
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::domain::Role;
+use crate::domain::{webhooks, Role};
+use crate::state;
 
 /// rewind: the release and rollback backend of a headless CMS.
 #[derive(Debug, Parser)]
@@ -101,13 +102,13 @@ pub struct ServeArgs {
     #[arg(long, env = "REWIND_POLL_MS", default_value_t = 500)]
     pub poll_ms: u64,
     /// Largest JSON body, in bytes.
-    #[arg(long, env = "REWIND_BODY_LIMIT", default_value_t = 2 * 1024 * 1024)]
+    #[arg(long, env = "REWIND_BODY_LIMIT", default_value_t = state::BODY_LIMIT)]
     pub body_limit: usize,
     /// Largest body when adding release items, in bytes.
-    #[arg(long, env = "REWIND_ITEMS_BODY_LIMIT", default_value_t = 32 * 1024 * 1024)]
+    #[arg(long, env = "REWIND_ITEMS_BODY_LIMIT", default_value_t = state::ITEMS_BODY_LIMIT)]
     pub items_body_limit: usize,
     /// Most items in one release.
-    #[arg(long, env = "REWIND_MAX_RELEASE_ITEMS", default_value_t = 100_000)]
+    #[arg(long, env = "REWIND_MAX_RELEASE_ITEMS", default_value_t = state::MAX_RELEASE_ITEMS)]
     pub max_release_items: i64,
     /// The token of the `admin` user created on an empty database (random when unset).
     #[arg(long, env = "REWIND_BOOTSTRAP_TOKEN", hide_env_values = true)]
@@ -123,10 +124,10 @@ pub struct ServeArgs {
     #[arg(long, env = "REWIND_WEBHOOK_ALLOW_PRIVATE")]
     pub webhook_allow_private: bool,
     /// Seconds an endpoint has to answer a delivery attempt (W3).
-    #[arg(long, env = "REWIND_WEBHOOK_TIMEOUT_SECONDS", default_value_t = 10.0)]
+    #[arg(long, env = "REWIND_WEBHOOK_TIMEOUT_SECONDS", default_value_t = state::WEBHOOK_TIMEOUT_SECONDS)]
     pub webhook_timeout_seconds: f64,
     /// Comma-separated seconds to wait before each retry of a delivery; then it fails (W3).
-    #[arg(long, env = "REWIND_WEBHOOK_RETRY_SECONDS", value_delimiter = ',', default_value = "5,30,120,600,3600")]
+    #[arg(long, env = "REWIND_WEBHOOK_RETRY_SECONDS", value_delimiter = ',', default_values_t = webhooks::RETRY_SECONDS.map(|s| s as f64))]
     pub webhook_retry_seconds: Vec<f64>,
     /// Webhook delivery workers in this process.
     #[arg(long, env = "REWIND_WEBHOOK_WORKERS", default_value_t = 2)]

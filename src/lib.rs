@@ -8,6 +8,7 @@ pub mod domain;
 pub mod error;
 pub mod failpoint;
 pub mod service;
+pub mod state;
 pub mod telemetry;
 pub mod webhook_delivery;
 pub mod worker;

@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use actix_web::{web, App, HttpServer};
 use clap::Parser;
-use rewind::app::{self, AppState, Settings, WebhookSettings};
+use rewind::app;
 use rewind::config::{Cli, Command, ServeArgs, TokenCommand, UserCommand, WebhookCommand};
 use rewind::db::{self, DatabaseUrl};
 use rewind::domain::webhooks::WebhookEvent;
 use rewind::service::{users, webhooks};
+use rewind::state::{AppState, Settings, WebhookSettings};
 use rewind::{telemetry, webhook_delivery, worker};
 use tokio::signal::unix::{signal, SignalKind};
 

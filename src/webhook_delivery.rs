@@ -12,12 +12,12 @@ use std::time::Duration;
 use actix_web::web;
 use reqwest::header::{HeaderValue, CONTENT_TYPE};
 
-use crate::app::AppState;
 use crate::db::webhooks::{self as q, Attempt, Claimed, DELIVERED, FAILED, PENDING};
 use crate::db::{new_id, now, write_transaction};
 use crate::domain::webhooks::{address_allowed, retry_after, signature};
 use crate::error::{AppError, AppResult};
 use crate::service::webhooks::check_url;
+use crate::state::AppState;
 use crate::worker::Shutdown;
 
 /// How much longer than the timeout a lease lasts: time to record the attempt.

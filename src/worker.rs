@@ -14,12 +14,12 @@ use actix_web::web;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text, Timestamp};
 
-use crate::app::AppState;
 use crate::db::schema::deployments;
 use crate::db::{now, write_transaction, DbConn};
 use crate::domain::DeploymentStatus;
 use crate::error::AppResult;
 use crate::service::deployments as svc;
+use crate::state::AppState;
 
 /// The advisory lock key of a deployment: the low 64 bits of its UUID.
 fn lock_key(id: &str) -> i64 {

@@ -14,8 +14,9 @@ use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use actix_web::{web, App};
 use common::{spawn, spawn_with, TestApp, TestDb, ADMIN};
-use rewind::app::{self, AppState, Settings};
+use rewind::app;
 use rewind::db;
+use rewind::state::{AppState, Settings};
 use rewind::telemetry;
 use serde_json::{json, Value};
 

@@ -5,7 +5,7 @@ mod common;
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use common::{assert_problem, spawn, spawn_with, ADMIN};
-use rewind::app::Settings;
+use rewind::state::Settings;
 use serde_json::{json, Value};
 
 fn ids(list: &Value) -> Vec<String> {

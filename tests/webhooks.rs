@@ -12,7 +12,7 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use common::{assert_problem, spawn_with, ADMIN};
-use rewind::app::{Settings, WebhookSettings};
+use rewind::state::{Settings, WebhookSettings};
 use serde_json::{json, Value};
 
 /// How the receiver answers the next requests.

@@ -6,10 +6,10 @@ use utoipa::ToSchema;
 
 use super::wire::{Data, List, Me, Token, User};
 use super::{db, from_json, optional_json, path_id, Auth, PageQuery};
-use crate::app::AppState;
 use crate::domain::Role;
 use crate::error::AppResult;
 use crate::service::users;
+use crate::state::AppState;
 
 /// `POST /v1/users`.
 #[derive(Debug, Deserialize, ToSchema)]

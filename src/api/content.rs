@@ -6,10 +6,10 @@ use utoipa::ToSchema;
 
 use super::wire::{Data, Item, List, Version};
 use super::{db, path_id, Auth, PageQuery, PositionPageQuery};
-use crate::app::AppState;
 use crate::domain::ItemKind;
 use crate::error::AppResult;
 use crate::service::items::{self, NewContent};
+use crate::state::AppState;
 
 /// `POST /v1/items`: the item and its version 1.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -6,10 +6,10 @@ use utoipa::IntoParams;
 
 use super::wire::{Data, Deployment, List, PlanItem};
 use super::{db, page_params, path_id, Auth, Cursor};
-use crate::app::AppState;
 use crate::domain::Outcome;
 use crate::error::AppResult;
 use crate::service::deployments;
+use crate::state::AppState;
 
 /// `GET /v1/deployments/{id}/items` filters.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -11,10 +11,10 @@ use super::wire::{
     Data, Deployment, Environment, EnvironmentRollback as RollbackAnswer, List, PublishEvent, PublishState,
 };
 use super::{db, from_json, optional_json, page_params, Auth, Cursor, PageQuery};
-use crate::app::AppState;
 use crate::domain::ConflictPolicy;
 use crate::error::{AppError, AppResult};
 use crate::service::{deployments, environments, publishing};
+use crate::state::AppState;
 
 /// `POST /v1/environments`.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -8,11 +8,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::db;
-use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::service::deployments::{self, DeploymentView};
 use crate::service::idempotency::{self, Begin};
 use crate::service::Caller;
+use crate::state::AppState;
 
 /// The longest `Prefer: wait=N` honoured, in seconds.
 pub const MAX_WAIT_SECONDS: u64 = 60;

@@ -19,10 +19,10 @@ use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use serde::{Deserialize, Deserializer};
 
-use crate::app::AppState;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::service::{users, Caller, PageParams};
+use crate::state::AppState;
 
 /// Runs blocking database work on actix's thread pool, with a pooled connection.
 pub async fn db<T, F>(state: &web::Data<AppState>, f: F) -> AppResult<T>

@@ -9,11 +9,11 @@ use utoipa::{IntoParams, ToSchema};
 use super::keyed::{idempotent, prefer_wait, wait_for};
 use super::wire::{AddedItems, Data, Deployment, KeyRef, List, PlanItem, Release, ReleaseItem};
 use super::{db, from_json, page_params, path_id, Auth, Cursor, PageQuery, PositionPageQuery};
-use crate::app::AppState;
 use crate::domain::{Action, ConflictPolicy, ReleaseKind};
 use crate::error::AppResult;
 use crate::service::releases::{self, NewReleaseItem};
 use crate::service::{deployments, rollback};
+use crate::state::AppState;
 
 /// `POST /v1/releases`.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -7,11 +7,11 @@ use utoipa::ToSchema;
 
 use super::wire::{Data, List};
 use super::{db, page_params, path_id, Auth, Cursor, PageQuery};
-use crate::app::AppState;
 use crate::db::webhooks::{DeliveryRow, PENDING};
 use crate::domain::webhooks::WebhookEvent;
 use crate::error::{AppError, AppResult};
 use crate::service::webhooks::{self as svc, EndpointView, NewEndpoint};
+use crate::state::AppState;
 
 /// `POST /v1/webhooks`.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -128,9 +128,12 @@ pub fn retry_after(schedule: &[Duration], attempts: i32, jitter: f64) -> Option<
     schedule.get(index).map(|d| d.mul_f64(0.8 + 0.4 * jitter.clamp(0.0, 1.0)))
 }
 
+/// W3's waits before each retry, in seconds: 5 s, 30 s, 2 min, 10 min and 1 h.
+pub const RETRY_SECONDS: [u64; 5] = [5, 30, 120, 600, 3600];
+
 /// W3's schedule: about 5 s, 30 s, 2 min, 10 min and 1 h.
 pub fn default_schedule() -> Vec<Duration> {
-    [5, 30, 120, 600, 3600].into_iter().map(Duration::from_secs).collect()
+    RETRY_SECONDS.into_iter().map(Duration::from_secs).collect()
 }
 
 #[cfg(test)]

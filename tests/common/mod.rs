@@ -11,8 +11,9 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use actix_web::{web, App};
-use rewind::app::{self, AppState, Settings};
+use rewind::app;
 use rewind::db::{self, DatabaseUrl, DbConn};
+use rewind::state::{AppState, Settings};
 use serde_json::{json, Value};
 
 /// The backend this run of the suite uses: `REWIND_TEST_BACKEND=sqlite` (default) or `postgres`.

@@ -1,0 +1,74 @@
+//! What every handler and the worker share: the pool, the settings of the API and webhooks, and
+//! the worker's wake-up. The defaults live here alone; the command line (`config`) takes them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use crate::db::Pool;
+
+/// Largest JSON body (X2), in bytes.
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// Largest body when adding release items, in bytes.
+pub const ITEMS_BODY_LIMIT: usize = 32 * 1024 * 1024;
+/// Most items a release holds (L2).
+pub const MAX_RELEASE_ITEMS: i64 = 100_000;
+/// Seconds an endpoint has to answer a delivery attempt (W3).
+pub const WEBHOOK_TIMEOUT_SECONDS: f64 = 10.0;
+
+/// Limits and options of the HTTP API.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Largest JSON body (X2), in bytes.
+    pub body_limit: usize,
+    /// Largest body when adding release items, in bytes.
+    pub items_body_limit: usize,
+    /// Most items a release holds (L2).
+    pub max_release_items: i64,
+    /// Origins allowed by CORS; none disables it.
+    pub cors_origins: Vec<String>,
+    /// How webhook endpoints are checked and their messages delivered (W1, W3).
+    pub webhooks: WebhookSettings,
+}
+
+/// Webhook settings: the private-address guard, the delivery timeout and the retry schedule.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// Allow endpoints on loopback, private and link-local addresses (`REWIND_WEBHOOK_ALLOW_PRIVATE`).
+    pub allow_private: bool,
+    /// How long an endpoint has to answer an attempt (W3: 10 s).
+    pub timeout: Duration,
+    /// The waits before each retry; after the last one a delivery fails (W3: 5 s … 1 h).
+    pub retry_schedule: Vec<Duration>,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> WebhookSettings {
+        WebhookSettings {
+            allow_private: false,
+            timeout: Duration::from_secs_f64(WEBHOOK_TIMEOUT_SECONDS),
+            retry_schedule: crate::domain::webhooks::default_schedule(),
+        }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            body_limit: BODY_LIMIT,
+            items_body_limit: ITEMS_BODY_LIMIT,
+            max_release_items: MAX_RELEASE_ITEMS,
+            cors_origins: vec![],
+            webhooks: WebhookSettings::default(),
+        }
+    }
+}
+
+/// What every handler and the worker share.
+pub struct AppState {
+    pub pool: Pool,
+    pub settings: Settings,
+    /// Wakes the worker when a deployment is queued.
+    pub wake: Arc<Notify>,
+}
