@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
 use super::rows::{NewPublishEvent, PublishStateRow};
 use super::schema::{environments, publish_events, publish_states};
-use super::{DbConn, MultiBackend};
+use super::DbConn;
 use crate::domain::{Outcome, PlannedItem};
 
 /// Locks the environment's row for the rest of the transaction and returns its
@@ -64,9 +64,6 @@ pub fn write_one(conn: &mut DbConn, event: &NewPublishEvent) -> QueryResult<Publ
         updated_at: event.at,
     })
 }
-
-/// Rows per multi-row insert: eleven parameters a row stays under SQLite's 32,766.
-const CHUNK_ROWS: usize = 2900;
 
 /// A planned item's warnings as stored: a JSON array.
 fn warnings_json(p: &PlannedItem) -> String {
@@ -178,7 +175,9 @@ fn record_items_pg(
     Ok(high.high)
 }
 
-/// SQLite: multi-row inserts of the deployment items. The caller holds the database's write
+/// SQLite: every deployment item in one statement over a JSON array of rows (`json_each`), as
+/// PostgreSQL does over arrays: binding eleven parameters per row through the multi connection
+/// cost more than all the rest of the deployment's writes. The caller holds the database's write
 /// lock, so the event ids after the highest one are free (given out only with `events`). Returns
 /// the highest event id, if any.
 fn record_items_sqlite(
@@ -190,35 +189,39 @@ fn record_items_sqlite(
     let max: Option<i64> = publish_events::table.select(diesel::dsl::max(publish_events::id)).first(conn)?;
     let mut next = max.unwrap_or(0);
     let mut high = None;
-    let mut position = 0i32;
-    for chunk in plan.chunks(CHUNK_ROWS) {
-        let sql = format!(
-            "INSERT INTO deployment_items (deployment_id, position, item_id, locale, action, version, \
-             prior_version, outcome, skip_reason, event_id, warnings) VALUES {}",
-            super::values_list(conn, chunk.len(), 11)
-        );
-        let mut q = diesel::sql_query(sql).into_boxed::<MultiBackend>();
-        for p in chunk {
+    let rows: Vec<_> = plan
+        .iter()
+        .enumerate()
+        .map(|(position, p)| {
             let event_id = (events && p.outcome != Outcome::Skipped).then(|| {
                 next += 1;
                 next
             });
             high = event_id.or(high);
-            q = q
-                .bind::<Text, _>(w.deployment_id.to_string())
-                .bind::<Integer, _>(position)
-                .bind::<Text, _>(p.key.item_id.clone())
-                .bind::<Text, _>(p.key.locale.clone())
-                .bind::<Text, _>(p.action.as_str())
-                .bind::<Nullable<Integer>, _>(p.version)
-                .bind::<Nullable<Integer>, _>(p.prior_version)
-                .bind::<Text, _>(p.outcome.as_str())
-                .bind::<Nullable<Text>, _>(p.skip_reason.map(|r| r.as_str()))
-                .bind::<Nullable<BigInt>, _>(event_id)
-                .bind::<Text, _>(warnings_json(p));
-            position += 1;
-        }
-        q.execute(conn)?;
-    }
+            (
+                position,
+                p.key.item_id.as_str(),
+                p.key.locale.as_str(),
+                p.action.as_str(),
+                p.version,
+                p.prior_version,
+                p.outcome.as_str(),
+                p.skip_reason.map(|r| r.as_str()),
+                event_id,
+                warnings_json(p),
+            )
+        })
+        .collect();
+    let rows = serde_json::to_string(&rows).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    super::sql(
+        conn,
+        "INSERT INTO deployment_items (deployment_id, position, item_id, locale, action, version, \
+         prior_version, outcome, skip_reason, event_id, warnings) \
+         SELECT $1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, \
+           value ->> 6, value ->> 7, value ->> 8, value ->> 9 FROM json_each($2)",
+    )
+    .bind::<Text, _>(w.deployment_id)
+    .bind::<Text, _>(rows)
+    .execute(conn)?;
     Ok(high)
 }
