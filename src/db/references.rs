@@ -1,5 +1,5 @@
 //! Version references (R1): written with each version, and read for a whole plan at once,
-//! over the plan's keys as arrays (PostgreSQL) or chunked `VALUES` lists (SQLite).
+//! over the plan's keys as arrays (PostgreSQL) or a JSON array through `json_each` (SQLite).
 
 use std::collections::{HashMap, HashSet};
 
@@ -10,9 +10,6 @@ use super::schema::version_references;
 use super::{DbConn, MultiBackend};
 use crate::domain::references::{IncomingReference, OutgoingReference, ReferenceFacts};
 use crate::domain::{Key, Outcome, PlannedItem};
-
-/// Keys per statement on SQLite: three parameters a key stay far under its 32,766.
-const CHUNK_KEYS: usize = 4000;
 
 /// One reference of a version, as inserted.
 #[derive(Debug, Insertable)]
@@ -166,8 +163,9 @@ impl<'a> KeyList<'a> {
 
 /// Runs `select` with the keys as the relation `k(item_id, locale[, version])` in place of
 /// `{keys}` and the environment in place of `$ENV`: on PostgreSQL one statement over arrays, on
-/// SQLite one per chunk over a `VALUES` list (its `?` bind in order: the keys, then the
-/// environment if the statement reads it).
+/// SQLite one over a JSON array of the keys (its `?` bind in order: the keys, then the
+/// environment if the statement reads it); binding each key's values one by one through the
+/// multi connection cost more than the reads.
 fn over_keys<T>(conn: &mut DbConn, environment_id: &str, keys: &KeyList, select: &str) -> QueryResult<Vec<T>>
 where
     T: QueryableByName<diesel::pg::Pg> + QueryableByName<MultiBackend> + 'static,
@@ -194,28 +192,28 @@ where
             q.load(pg)
         }
         DbConn::Sqlite(_) => {
-            let width = if keys.versions.is_some() { 3 } else { 2 };
-            let mut out = Vec::new();
-            for start in (0..keys.item_ids.len()).step_by(CHUNK_KEYS) {
-                let end = (start + CHUNK_KEYS).min(keys.item_ids.len());
-                let text = format!(
-                    "WITH k({columns}) AS (VALUES {}) {}",
-                    super::values_list(conn, end - start, width),
-                    select.replace("{keys}", "k").replace("$ENV", "?")
-                );
-                let mut q = diesel::sql_query(text).into_boxed::<MultiBackend>();
-                for i in start..end {
-                    q = q.bind::<Text, _>(keys.item_ids[i].to_string()).bind::<Text, _>(keys.locales[i].to_string());
-                    if let Some(v) = &keys.versions {
-                        q = q.bind::<Integer, _>(v[i]);
-                    }
-                }
-                if select.contains("$ENV") {
-                    q = q.bind::<Text, _>(environment_id.to_string());
-                }
-                out.extend(q.load::<T>(conn)?);
+            let (relation, rows) = match &keys.versions {
+                Some(v) => (
+                    "SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)",
+                    serde_json::to_string(
+                        &(0..keys.item_ids.len()).map(|i| (keys.item_ids[i], keys.locales[i], v[i])).collect::<Vec<_>>(),
+                    ),
+                ),
+                None => (
+                    "SELECT value ->> 0, value ->> 1 FROM json_each(?)",
+                    serde_json::to_string(&keys.item_ids.iter().zip(&keys.locales).collect::<Vec<_>>()),
+                ),
+            };
+            let rows = rows.map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+            let text = format!(
+                "WITH k({columns}) AS ({relation}) {}",
+                select.replace("{keys}", "k").replace("$ENV", "?")
+            );
+            let mut q = diesel::sql_query(text).into_boxed::<MultiBackend>().bind::<Text, _>(rows);
+            if select.contains("$ENV") {
+                q = q.bind::<Text, _>(environment_id.to_string());
             }
-            Ok(out)
+            q.load::<T>(conn)
         }
     }
 }
