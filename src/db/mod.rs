@@ -1,6 +1,7 @@
 //! The database: one connection type over PostgreSQL and SQLite, the pool, embedded
 //! migrations, and the transaction helper every write goes through.
 
+pub mod claims;
 pub mod publish;
 pub mod queue;
 pub mod references;
