@@ -3,6 +3,7 @@
 
 pub mod claims;
 pub mod publish;
+pub mod publish_state;
 pub mod queue;
 pub mod references;
 pub mod rows;
