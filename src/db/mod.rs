@@ -2,6 +2,8 @@
 //! migrations, and the transaction helper every write goes through.
 
 pub mod claims;
+pub mod deployments;
+pub mod plan_keys;
 pub mod publish;
 pub mod publish_state;
 pub mod queue;
