@@ -2,6 +2,7 @@
 //! state, read set-based and decoded by position (decoding 100,000 rows by column name costs
 //! about half a second on PostgreSQL).
 
+use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 
@@ -49,42 +50,45 @@ pub fn release_keys(conn: &mut DbConn, release_id: &str, environment_id: &str) -
         .load(conn)?)
 }
 
-/// A key of E4 as read (see `environment_rollback_keys`).
-#[derive(Debug, QueryableByName)]
+/// A key of E4 as read, by position (see `environment_rollback_keys`).
+#[derive(Debug, Queryable)]
 struct EnvKeyRow {
-    #[diesel(sql_type = Text)]
     item_id: String,
-    #[diesel(sql_type = Text)]
     locale: String,
-    #[diesel(sql_type = Nullable<Integer>)]
     state_at_target: Option<i32>,
-    #[diesel(sql_type = Nullable<Integer>)]
     current_version: Option<i32>,
-    #[diesel(sql_type = Text)]
     latest_cause: String,
 }
 
 /// E4's keys: those with an event above `high` (the target's H), with their state at H (the
 /// last event at or below it, found on `publish_events_key`), their state now and the cause of
-/// their latest event, in key order. Raw SQL because the DSL has no common table expressions
-/// nor correlated scalar subqueries.
+/// their latest event, in key order. The DSL has no correlated scalar subquery, so this is SQL
+/// text; it is selected as a typed literal so that its rows still decode by position.
 pub fn environment_rollback_keys(conn: &mut DbConn, environment_id: &str, high: i64) -> AppResult<Vec<EnvKey>> {
-    let rows: Vec<EnvKeyRow> = super::sql(
-        conn,
-        "WITH k AS (SELECT DISTINCT item_id, locale FROM publish_events WHERE environment_id = $1 AND id > $2), \
-         h AS (SELECT k.item_id, k.locale, (SELECT max(e2.id) FROM publish_events e2 \
-           WHERE e2.environment_id = $1 AND e2.item_id = k.item_id AND e2.locale = k.locale AND e2.id <= $2) AS hid \
-           FROM k) \
-         SELECT h.item_id, h.locale, eh.to_version AS state_at_target, ps.version AS current_version, \
-           le.cause AS latest_cause \
-         FROM h LEFT JOIN publish_events eh ON eh.id = h.hid \
-         JOIN publish_states ps ON ps.environment_id = $1 AND ps.item_id = h.item_id AND ps.locale = h.locale \
-         JOIN publish_events le ON le.id = ps.last_event_id \
-         ORDER BY h.item_id, h.locale",
+    let keys = sql::<(Text, Text, Nullable<Integer>, Nullable<Integer>, Text)>(
+        "h.item_id, h.locale, eh.to_version, ps.version, le.cause \
+         FROM (SELECT k.environment_id, k.item_id, k.locale, (SELECT max(e2.id) FROM publish_events e2 \
+           WHERE e2.environment_id = k.environment_id AND e2.item_id = k.item_id AND e2.locale = k.locale \
+           AND e2.id <= ",
+    )
+    .bind::<BigInt, _>(high)
+    .sql(
+        ") AS hid \
+           FROM (SELECT DISTINCT environment_id, item_id, locale FROM publish_events \
+             WHERE environment_id = ",
     )
     .bind::<Text, _>(environment_id)
+    .sql(" AND id > ")
     .bind::<BigInt, _>(high)
-    .load(conn)?;
+    .sql(
+        ") k) h \
+         LEFT JOIN publish_events eh ON eh.id = h.hid \
+         JOIN publish_states ps ON ps.environment_id = h.environment_id AND ps.item_id = h.item_id \
+           AND ps.locale = h.locale \
+         JOIN publish_events le ON le.id = ps.last_event_id \
+         ORDER BY h.item_id, h.locale",
+    );
+    let rows: Vec<EnvKeyRow> = diesel::select(keys).load(conn)?;
     Ok(rows
         .into_iter()
         .map(|r| EnvKey {
