@@ -11,37 +11,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Text, Timestamp};
 
-use crate::db::schema::deployments;
-use crate::db::{now, write_transaction, DbConn};
-use crate::domain::DeploymentStatus;
+use crate::db::{claims, now, write_transaction, DbConn};
 use crate::error::AppResult;
 use crate::service::deployments as svc;
 use crate::state::AppState;
 
-/// The advisory lock key of a deployment: the low 64 bits of its UUID.
-fn lock_key(id: &str) -> i64 {
-    uuid::Uuid::parse_str(id).map(|u| u.as_u128() as u64 as i64).unwrap_or(0)
-}
-
-#[derive(QueryableByName)]
-struct Claimed {
-    #[diesel(sql_type = Text)]
-    id: String,
-}
-
-#[derive(QueryableByName)]
-struct Locked {
-    #[diesel(sql_type = Bool)]
-    locked: bool,
-}
-
 /// Claims the next queued or due deployment, marking it `in_progress`; nothing once `shutdown`
 /// has begun. On PostgreSQL the connection keeps the deployment's advisory lock until `release`.
 pub fn claim_next(conn: &mut DbConn, shutdown: &Shutdown) -> AppResult<Option<String>> {
-    let pg = matches!(conn, DbConn::Pg(_));
     let mut locked: Option<String> = None;
     let claimed = write_transaction(conn, |conn| {
         // Checked under the lock: on SQLite a claim can wait for it through a whole running
@@ -49,30 +27,13 @@ pub fn claim_next(conn: &mut DbConn, shutdown: &Shutdown) -> AppResult<Option<St
         if shutdown.has_begun() {
             return Ok(None);
         }
-        let mut sql = String::from(
-            "SELECT id FROM deployments WHERE status = 'queued' OR (status = 'scheduled' AND scheduled_at <= $1) \
-             ORDER BY created_at, id LIMIT 1",
-        );
-        if pg {
-            sql.push_str(" FOR UPDATE SKIP LOCKED");
+        let Some(id) = claims::next_due(conn, now())? else { return Ok(None) };
+        if !claims::try_lock(conn, &id)? {
+            // A recovery check holds it for a moment: leave the deployment for the next round.
+            return Ok(None);
         }
-        let claimed: Option<Claimed> =
-            crate::db::sql(conn, &sql).bind::<Timestamp, _>(now()).get_result(conn).optional()?;
-        let Some(Claimed { id }) = claimed else { return Ok(None) };
-        if pg {
-            let got = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
-                .bind::<BigInt, _>(lock_key(&id))
-                .get_result::<Locked>(conn)?
-                .locked;
-            if !got {
-                // A recovery check holds it for a moment: leave the deployment for the next round.
-                return Ok(None);
-            }
-            locked = Some(id.clone());
-        }
-        diesel::update(deployments::table.find(&id))
-            .set((deployments::status.eq(DeploymentStatus::InProgress.as_str()), deployments::started_at.eq(now())))
-            .execute(conn)?;
+        locked = Some(id.clone());
+        claims::start(conn, &id, now())?;
         // W2: `deployment.started` commits with the claim.
         svc::announce(conn, &id)?;
         Ok(Some(id))
@@ -86,31 +47,16 @@ pub fn claim_next(conn: &mut DbConn, shutdown: &Shutdown) -> AppResult<Option<St
 
 /// Gives up the advisory lock `claim_next` took (PostgreSQL only).
 pub fn release(conn: &mut DbConn, id: &str) -> AppResult<()> {
-    if matches!(conn, DbConn::Pg(_)) {
-        diesel::sql_query("SELECT pg_advisory_unlock($1)").bind::<BigInt, _>(lock_key(id)).execute(conn)?;
-    }
-    Ok(())
+    claims::unlock(conn, id)
 }
 
 /// L5: queues again every `in_progress` deployment that no live process is running. On SQLite
 /// call it only at start, before the worker runs.
 pub fn recover(conn: &mut DbConn) -> AppResult<usize> {
-    let ids: Vec<String> = deployments::table
-        .filter(deployments::status.eq(DeploymentStatus::InProgress.as_str()))
-        .select(deployments::id)
-        .load(conn)?;
     let mut requeued = 0;
-    for id in ids {
-        let orphan = match conn {
-            DbConn::Pg(_) => {
-                diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
-                    .bind::<BigInt, _>(lock_key(&id))
-                    .get_result::<Locked>(conn)?
-                    .locked
-            }
-            DbConn::Sqlite(_) => true,
-        };
-        if orphan {
+    for id in claims::in_progress(conn)? {
+        // Free lock: its process is gone (on SQLite every one is a leftover).
+        if claims::try_lock(conn, &id)? {
             requeued += svc::requeue(conn, &id)?;
             release(conn, &id)?;
         }

@@ -1,7 +1,11 @@
 //! The database: one connection type over PostgreSQL and SQLite, the pool, embedded
 //! migrations, and the transaction helper every write goes through.
 
+pub mod claims;
+pub mod deployments;
+pub mod plan_keys;
 pub mod publish;
+pub mod publish_state;
 pub mod queue;
 pub mod references;
 pub mod rows;

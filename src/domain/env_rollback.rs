@@ -1,11 +1,42 @@
-//! Environment rollback (E3, E4): which deployment to return to, and what that does per key.
+//! Environment rollback (E2–E4): which deployment to return to, and what that does per key.
 
-use super::{Key, PlannedItem, SkipReason};
+use super::{DeploymentStatus, Key, PlannedItem, SkipReason};
 
-/// E3: with the environment's succeeded deployments newest first, the active one is the first
-/// and the default target the one just before it.
-pub fn default_target<T>(succeeded_newest_first: &[T]) -> Option<&T> {
-    succeeded_newest_first.get(1)
+/// What E2 needs to know of a deployment asked for as a target.
+pub trait Deployed {
+    /// The id of the environment it deployed to.
+    fn environment_id(&self) -> &str;
+    /// Its status as stored.
+    fn status(&self) -> &str;
+}
+
+/// Why an environment rollback has no target (each a 422 of its own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetRefusal {
+    /// E2: the asked target deployed to another environment.
+    WrongEnvironment,
+    /// E2: the asked target did not succeed; its status.
+    NotSuccessful(String),
+    /// E3: no succeeded deployment before the active one.
+    NoneBeforeActive,
+}
+
+/// E2 and E3: the deployment an environment rollback returns to. An `asked` target must be a
+/// succeeded deployment of this environment; without one, it is the succeeded deployment just
+/// before the active one (`succeeded_newest_first` needs only the first two).
+pub fn choose_target<T: Deployed>(
+    environment_id: &str,
+    asked: Option<T>,
+    succeeded_newest_first: Vec<T>,
+) -> Result<T, TargetRefusal> {
+    match asked {
+        Some(t) if t.environment_id() != environment_id => Err(TargetRefusal::WrongEnvironment),
+        Some(t) if t.status() != DeploymentStatus::Succeeded.as_str() => {
+            Err(TargetRefusal::NotSuccessful(t.status().to_string()))
+        }
+        Some(t) => Ok(t),
+        None => succeeded_newest_first.into_iter().nth(1).ok_or(TargetRefusal::NoneBeforeActive),
+    }
 }
 
 /// What E4 needs to know of a key that has an event above H.
@@ -51,10 +82,57 @@ mod tests {
         EnvKey { key: Key::new("i", "en"), state_at_target: at, current_version: now, latest_is_manual: manual }
     }
 
+    /// A deployment `.0` of environment `.1` with status `.2`.
+    #[derive(Debug, PartialEq)]
+    struct D(&'static str, &'static str, &'static str);
+
+    impl Deployed for D {
+        fn environment_id(&self) -> &str {
+            self.1
+        }
+        fn status(&self) -> &str {
+            self.2
+        }
+    }
+
+    fn ok(id: &'static str) -> D {
+        D(id, "prod", "succeeded")
+    }
+
+    #[test]
+    fn e2_asked_target_is_a_succeeded_deployment_of_the_environment() {
+        assert_eq!(choose_target("prod", Some(ok("d1")), vec![]), Ok(ok("d1")));
+        assert_eq!(choose_target("prod", Some(ok("d1")), vec![ok("d3"), ok("d2")]), Ok(ok("d1")));
+    }
+
+    #[test]
+    fn e2_target_of_another_environment_is_refused() {
+        let other = D("d1", "staging", "succeeded");
+        assert_eq!(choose_target("prod", Some(other), vec![]), Err(TargetRefusal::WrongEnvironment));
+        // The environment is checked before the status.
+        let failed = D("d1", "staging", "failed");
+        assert_eq!(choose_target("prod", Some(failed), vec![]), Err(TargetRefusal::WrongEnvironment));
+    }
+
+    #[test]
+    fn e2_target_that_did_not_succeed_is_refused() {
+        for status in ["failed", "cancelled", "queued", "in_progress"] {
+            assert_eq!(
+                choose_target("prod", Some(D("d1", "prod", status)), vec![]),
+                Err(TargetRefusal::NotSuccessful(status.into()))
+            );
+        }
+    }
+
     #[test]
     fn e3_default_target_is_the_one_before_the_active() {
-        assert_eq!(default_target(&["d3", "d2", "d1"]), Some(&"d2"));
-        assert_eq!(default_target(&["d1"]), None);
+        assert_eq!(choose_target("prod", None, vec![ok("d3"), ok("d2"), ok("d1")]), Ok(ok("d2")));
+    }
+
+    #[test]
+    fn e3_no_target_without_a_deployment_before_the_active() {
+        assert_eq!(choose_target("prod", None, vec![ok("d1")]), Err(TargetRefusal::NoneBeforeActive));
+        assert_eq!(choose_target::<D>("prod", None, vec![]), Err(TargetRefusal::NoneBeforeActive));
     }
 
     #[test]

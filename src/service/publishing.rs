@@ -1,14 +1,12 @@
 //! Manual publish and unpublish (P1–P3), publish state (also as of a time) and the publish log.
 
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
 
 use super::{environments, numeric_cursor, users, Caller, Page, PageParams};
-use crate::db::publish::{current_state, lock_environment, write_one};
+use crate::db::publish::{current_state, item_exists, lock_environment, version_exists, write_one};
+use crate::db::publish_state;
 use crate::db::rows::{NewPublishEvent, PublishEventRow, PublishStateRow};
-use crate::db::schema::{items, publish_events, publish_states, versions};
-use crate::db::{now, write_transaction, DbConn, MultiBackend};
+use crate::db::{now, write_transaction, DbConn};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
 
@@ -26,8 +24,7 @@ pub fn publish(
     write_transaction(conn, |conn| {
         lock_environment(conn, &env.id)?;
         require_item(conn, item_id)?;
-        let exists: i64 = versions::table.find((item_id, locale, version)).count().get_result(conn)?;
-        if exists == 0 {
+        if !version_exists(conn, item_id, locale, version)? {
             return Err(AppError::Unprocessable(
                 "version_not_found",
                 format!("item has no version {version} in locale '{locale}'"),
@@ -76,8 +73,7 @@ fn authorize(
 }
 
 fn require_item(conn: &mut DbConn, item_id: &str) -> AppResult<()> {
-    let n: i64 = items::table.find(item_id).count().get_result(conn)?;
-    if n == 0 {
+    if !item_exists(conn, item_id)? {
         return Err(AppError::Unprocessable("item_not_found", "no such item".into()));
     }
     Ok(())
@@ -114,61 +110,15 @@ pub fn states(
     page: &PageParams,
 ) -> AppResult<Page<PublishStateRow>> {
     let env = environments::by_name(conn, environment)?;
-    let cursor = numeric_cursor(&page.cursor)?;
-    let Some(at) = at else {
-        let q =
-            publish_states::table.filter(publish_states::environment_id.eq(&env.id)).limit(page.limit + 1).into_boxed();
-        let before = cursor.unwrap_or(i64::MAX);
-        let q = match item_id {
-            // The few states of one item come by the primary key and are sorted: comparing and
-            // ordering on an expression keeps SQLite's planner off the newest-first index, which
-            // would walk the whole environment to find them.
-            Some(item) => q
-                .filter(publish_states::item_id.eq(item.to_string()))
-                .filter((publish_states::last_event_id + 0i64).lt(before))
-                .order((publish_states::last_event_id + 0i64).desc()),
-            None => q.filter(publish_states::last_event_id.lt(before)).order(publish_states::last_event_id.desc()),
-        };
-        return Ok(Page::from_rows(q.load(conn)?, page.limit, |s| s.last_event_id.to_string()));
+    let before = numeric_cursor(&page.cursor)?.unwrap_or(i64::MAX);
+    let rows = match at {
+        None => publish_state::states_page(conn, &env.id, item_id, before, page.limit + 1)?,
+        Some(at) => match publish_state::last_event_at(conn, &env.id, at)? {
+            Some(high) => publish_state::states_at_page(conn, &env.id, item_id, high, before, page.limit + 1)?,
+            None => return Ok(Page { data: vec![], next_cursor: None }),
+        },
     };
-    let high: Option<i64> = publish_events::table
-        .filter(publish_events::environment_id.eq(&env.id).and(publish_events::at.le(at)))
-        .select(diesel::dsl::max(publish_events::id))
-        .first(conn)?;
-    let Some(high) = high else {
-        return Ok(Page { data: vec![], next_cursor: None });
-    };
-    let mut sql = String::from(
-        "SELECT e.* FROM publish_events e WHERE e.id IN (SELECT (SELECT max(e2.id) FROM publish_events e2 \
-         WHERE e2.environment_id = s.environment_id AND e2.item_id = s.item_id AND e2.locale = s.locale \
-         AND e2.id <= $2) FROM publish_states s WHERE s.environment_id = $1",
-    );
-    if item_id.is_some() {
-        sql.push_str(" AND s.item_id = $3");
-    }
-    sql.push_str(") AND e.id < $4 ORDER BY e.id DESC LIMIT $5");
-    if item_id.is_none() {
-        sql = sql.replace("$4", "$3").replace("$5", "$4");
-    }
-    let mut q =
-        crate::db::sql(conn, &sql).into_boxed::<MultiBackend>().bind::<Text, _>(env.id.clone()).bind::<BigInt, _>(high);
-    if let Some(item) = item_id {
-        q = q.bind::<Text, _>(item.to_string());
-    }
-    let rows: Vec<PublishEventRow> =
-        q.bind::<BigInt, _>(cursor.unwrap_or(i64::MAX)).bind::<BigInt, _>(page.limit + 1).load(conn)?;
-    let states = rows
-        .into_iter()
-        .map(|e| PublishStateRow {
-            environment_id: e.environment_id,
-            item_id: e.item_id,
-            locale: e.locale,
-            version: e.to_version,
-            last_event_id: e.id,
-            updated_at: e.at,
-        })
-        .collect();
-    Ok(Page::from_rows(states, page.limit, |s| s.last_event_id.to_string()))
+    Ok(Page::from_rows(rows, page.limit, |s| s.last_event_id.to_string()))
 }
 
 /// The publish log of an environment, newest first.
@@ -179,15 +129,7 @@ pub fn events(
     page: &PageParams,
 ) -> AppResult<Page<PublishEventRow>> {
     let env = environments::by_name(conn, environment)?;
-    let q = publish_events::table.filter(publish_events::environment_id.eq(&env.id)).limit(page.limit + 1).into_boxed();
     let before = numeric_cursor(&page.cursor)?.unwrap_or(i64::MAX);
-    let q = match item_id {
-        // One item's events come by the key index and are sorted (see `states`).
-        Some(item) => q
-            .filter(publish_events::item_id.eq(item.to_string()))
-            .filter((publish_events::id + 0i64).lt(before))
-            .order((publish_events::id + 0i64).desc()),
-        None => q.filter(publish_events::id.lt(before)).order(publish_events::id.desc()),
-    };
-    Ok(Page::from_rows(q.load(conn)?, page.limit, |e| e.id.to_string()))
+    let rows = publish_state::events_page(conn, &env.id, item_id, before, page.limit + 1)?;
+    Ok(Page::from_rows(rows, page.limit, |e| e.id.to_string()))
 }

@@ -1,0 +1,79 @@
+//! The worker's claims on deployments. On PostgreSQL a claim takes the row with
+//! `FOR UPDATE SKIP LOCKED`, so processes never claim the same one, and the claiming session
+//! holds an advisory lock on the deployment until it has run: a deployment left `in_progress`
+//! whose lock is free belongs to a process that died. On SQLite one process writes, so the
+//! locks are no-ops.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+use super::schema::deployments;
+use super::DbConn;
+use crate::domain::DeploymentStatus;
+use crate::error::AppResult;
+
+diesel::define_sql_function! {
+    /// PostgreSQL: takes a session advisory lock if it is free; whether it did.
+    fn pg_try_advisory_lock(key: BigInt) -> Bool;
+}
+
+diesel::define_sql_function! {
+    /// PostgreSQL: gives up a session advisory lock; whether it was held.
+    fn pg_advisory_unlock(key: BigInt) -> Bool;
+}
+
+/// The advisory lock key of a deployment: the low 64 bits of its UUID.
+fn lock_key(id: &str) -> i64 {
+    uuid::Uuid::parse_str(id).map(|u| u.as_u128() as u64 as i64).unwrap_or(0)
+}
+
+/// The oldest deployment that is queued, or scheduled for `at` or before; on PostgreSQL the
+/// row stays locked for the transaction, and rows other claims hold are passed over.
+pub fn next_due(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<Option<String>> {
+    let due = deployments::table
+        .filter(
+            deployments::status
+                .eq(DeploymentStatus::Queued.as_str())
+                .or(deployments::status.eq(DeploymentStatus::Scheduled.as_str()).and(deployments::scheduled_at.le(at))),
+        )
+        .order((deployments::created_at, deployments::id))
+        .select(deployments::id);
+    Ok(match conn {
+        DbConn::Pg(pg) => due.for_update().skip_locked().first(pg).optional()?,
+        DbConn::Sqlite(lite) => due.first(lite).optional()?,
+    })
+}
+
+/// Takes the deployment's advisory lock for this session if nobody holds it; whether it did
+/// (always on SQLite).
+pub fn try_lock(conn: &mut DbConn, id: &str) -> AppResult<bool> {
+    Ok(match conn {
+        DbConn::Pg(pg) => diesel::select(pg_try_advisory_lock(lock_key(id))).get_result(pg)?,
+        DbConn::Sqlite(_) => true,
+    })
+}
+
+/// Gives up the advisory lock `try_lock` took (PostgreSQL only).
+pub fn unlock(conn: &mut DbConn, id: &str) -> AppResult<()> {
+    if let DbConn::Pg(pg) = conn {
+        diesel::select(pg_advisory_unlock(lock_key(id))).get_result::<bool>(pg)?;
+    }
+    Ok(())
+}
+
+/// Marks a claimed deployment `in_progress`, started at `at`.
+pub fn start(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> AppResult<()> {
+    diesel::update(deployments::table.find(id))
+        .set((deployments::status.eq(DeploymentStatus::InProgress.as_str()), deployments::started_at.eq(Some(at))))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Every `in_progress` deployment, to be checked for a live owner.
+pub fn in_progress(conn: &mut DbConn) -> AppResult<Vec<String>> {
+    Ok(deployments::table
+        .filter(deployments::status.eq(DeploymentStatus::InProgress.as_str()))
+        .select(deployments::id)
+        .load(conn)?)
+}

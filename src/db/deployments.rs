@@ -1,0 +1,215 @@
+//! Deployment rows and their items: lookups, the lists (each read through an index in its own
+//! order), inserts and the status changes of a deployment's life.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::rows::{DeploymentItemRow, DeploymentRow, EnvironmentRow};
+use super::schema::{deployment_items, deployments, environments};
+use super::DbConn;
+use crate::domain::env_rollback::Deployed;
+use crate::domain::{Counts, DeploymentStatus, Key, Outcome};
+use crate::error::{AppError, AppResult};
+
+impl Deployed for DeploymentRow {
+    fn environment_id(&self) -> &str {
+        &self.environment_id
+    }
+    fn status(&self) -> &str {
+        &self.status
+    }
+}
+
+/// A deployment by id (404 `not_found` when there is none).
+pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<DeploymentRow> {
+    deployments::table.find(id).first(conn).optional()?.ok_or_else(|| AppError::NotFound("no such deployment".into()))
+}
+
+/// The deployments of these ids that exist, in no particular order.
+pub fn by_ids(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<DeploymentRow>> {
+    Ok(deployments::table.filter(deployments::id.eq_any(ids)).load(conn)?)
+}
+
+/// The environment a deployment runs in, by id.
+pub fn environment_by_id(conn: &mut DbConn, id: &str) -> AppResult<EnvironmentRow> {
+    Ok(environments::table.find(id).first(conn)?)
+}
+
+/// The names of these environments by id, for the views of their deployments.
+pub fn environment_names(conn: &mut DbConn, ids: &[&str]) -> AppResult<HashMap<String, String>> {
+    Ok(environments::table
+        .filter(environments::id.eq_any(ids))
+        .select((environments::id, environments::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// The environment's succeeded deployments, newest first (the first is the active one).
+pub fn succeeded_in(conn: &mut DbConn, environment_id: &str, limit: i64) -> AppResult<Vec<DeploymentRow>> {
+    Ok(deployments::table
+        .filter(deployments::environment_id.eq(environment_id))
+        .filter(deployments::status.eq(DeploymentStatus::Succeeded.as_str()))
+        .order((deployments::finished_at.desc(), deployments::id.desc()))
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// Whose deployments a list shows.
+#[derive(Debug, Clone, Copy)]
+pub enum DeploymentsOf<'a> {
+    /// An environment's (by id).
+    Environment(&'a str),
+    /// A release's (by id).
+    Release(&'a str),
+}
+
+/// Up to `limit` deployments of `of`, newest first, below the id `before` if given; read on
+/// the `deployments_{environment,release}_recent` index.
+pub fn page(conn: &mut DbConn, of: DeploymentsOf, before: Option<&str>, limit: i64) -> AppResult<Vec<DeploymentRow>> {
+    let mut q = deployments::table.order(deployments::id.desc()).limit(limit).into_boxed();
+    q = match of {
+        DeploymentsOf::Environment(id) => q.filter(deployments::environment_id.eq(id.to_string())),
+        DeploymentsOf::Release(id) => q.filter(deployments::release_id.eq(id.to_string())),
+    };
+    if let Some(c) = before {
+        q = q.filter(deployments::id.lt(c.to_string()));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// Up to `limit` items of a deployment in release order, after the position `after` if given,
+/// optionally only one outcome: read on the primary key, or with an outcome on
+/// `deployment_items_outcome (deployment_id, outcome, position)`.
+pub fn items_page(
+    conn: &mut DbConn,
+    deployment_id: &str,
+    outcome: Option<Outcome>,
+    after: Option<i32>,
+    limit: i64,
+) -> AppResult<Vec<DeploymentItemRow>> {
+    let mut q = deployment_items::table
+        .filter(deployment_items::deployment_id.eq(deployment_id))
+        .order(deployment_items::position)
+        .limit(limit)
+        .into_boxed();
+    if let Some(o) = outcome {
+        q = q.filter(deployment_items::outcome.eq(o.as_str()));
+    }
+    if let Some(c) = after {
+        q = q.filter(deployment_items::position.gt(c));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// The version each key of a deployment replaced (B7's state before the first deployment).
+pub fn prior_versions(conn: &mut DbConn, deployment_id: &str) -> AppResult<HashMap<Key, Option<i32>>> {
+    Ok(deployment_items::table
+        .filter(deployment_items::deployment_id.eq(deployment_id))
+        .select((deployment_items::item_id, deployment_items::locale, deployment_items::prior_version))
+        .load::<(String, String, Option<i32>)>(conn)?
+        .into_iter()
+        .map(|(i, l, v)| (Key::new(i, l), v))
+        .collect())
+}
+
+/// The event each applied key of a deployment wrote (B7: whether it is still the latest).
+pub fn event_ids(conn: &mut DbConn, deployment_id: &str) -> AppResult<HashMap<Key, i64>> {
+    Ok(deployment_items::table
+        .filter(deployment_items::deployment_id.eq(deployment_id))
+        .filter(deployment_items::event_id.is_not_null())
+        .select((deployment_items::item_id, deployment_items::locale, deployment_items::event_id))
+        .load::<(String, String, Option<i64>)>(conn)?
+        .into_iter()
+        .filter_map(|(i, l, e)| Some((Key::new(i, l), e?)))
+        .collect())
+}
+
+/// Inserts new deployments.
+pub fn insert(conn: &mut DbConn, rows: &[DeploymentRow]) -> AppResult<()> {
+    for r in rows {
+        diesel::insert_into(deployments::table).values(r).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// L7: cancels the deployment if it is still scheduled or queued; whether it was.
+pub fn cancel(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> AppResult<bool> {
+    let n = diesel::update(deployments::table.find(id))
+        .filter(deployments::status.eq_any([DeploymentStatus::Scheduled.as_str(), DeploymentStatus::Queued.as_str()]))
+        .set((deployments::status.eq(DeploymentStatus::Cancelled.as_str()), deployments::finished_at.eq(at)))
+        .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// What a finished deployment records of its plan.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanTally {
+    /// How many keys the plan had.
+    pub total: i32,
+    /// R1: how many of them carry a warning.
+    pub warned: i32,
+}
+
+/// Ends an `in_progress` deployment `succeeded` with its counts and E4's H (`high_event_id`).
+pub fn mark_succeeded(
+    conn: &mut DbConn,
+    id: &str,
+    at: NaiveDateTime,
+    tally: PlanTally,
+    counts: &Counts,
+    high_event_id: i64,
+) -> AppResult<()> {
+    diesel::update(deployments::table.find(id))
+        .set((
+            deployments::status.eq(DeploymentStatus::Succeeded.as_str()),
+            deployments::finished_at.eq(at),
+            deployments::progress_total.eq(tally.total),
+            deployments::progress_done.eq(tally.total),
+            deployments::published.eq(counts.published),
+            deployments::unpublished.eq(counts.unpublished),
+            deployments::skipped.eq(counts.skipped),
+            deployments::high_event_id.eq(high_event_id),
+            deployments::warned_items.eq(tally.warned),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Ends an `in_progress` deployment `failed` with `error` and, when it got as far as a plan,
+/// that plan's tally; whether it was still `in_progress`.
+pub fn mark_failed(
+    conn: &mut DbConn,
+    id: &str,
+    at: NaiveDateTime,
+    error: &str,
+    tally: Option<PlanTally>,
+) -> AppResult<bool> {
+    let update = diesel::update(deployments::table.find(id))
+        .filter(deployments::status.eq(DeploymentStatus::InProgress.as_str()));
+    let failed = (
+        deployments::status.eq(DeploymentStatus::Failed.as_str()),
+        deployments::finished_at.eq(at),
+        deployments::error.eq(error),
+    );
+    let n = match tally {
+        Some(t) => update
+            .set((failed, deployments::progress_total.eq(t.total), deployments::warned_items.eq(t.warned)))
+            .execute(conn)?,
+        None => update.set(failed).execute(conn)?,
+    };
+    Ok(n > 0)
+}
+
+/// Queues an `in_progress` deployment again, to be claimed anew; how many rows changed (0 or 1).
+pub fn requeue(conn: &mut DbConn, id: &str) -> AppResult<usize> {
+    Ok(diesel::update(deployments::table.find(id))
+        .filter(deployments::status.eq(DeploymentStatus::InProgress.as_str()))
+        .set((
+            deployments::status.eq(DeploymentStatus::Queued.as_str()),
+            deployments::started_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?)
+}

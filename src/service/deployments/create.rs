@@ -1,0 +1,163 @@
+//! Deploying a release (L4, B6, P3) and cancelling a deployment (L7).
+
+use chrono::NaiveDateTime;
+
+use super::super::{environments, users, webhooks, Caller};
+use super::views::{get, views, DeploymentView};
+use crate::db::deployments as rows;
+use crate::db::rows::{DeploymentRow, EnvironmentRow, ReleaseRow};
+use crate::db::{new_id, now, write_transaction, DbConn};
+use crate::domain::{ConflictPolicy, DeploymentStatus, ReleaseKind, Trigger};
+use crate::error::{AppError, AppResult};
+use crate::telemetry;
+
+/// L7: cancels a scheduled or queued deployment, by its deployer or an admin.
+#[tracing::instrument(skip_all, fields(user = %caller.id))]
+pub fn cancel(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<DeploymentView> {
+    let d = rows::by_id(conn, id)?;
+    if d.deployed_by != caller.id && !caller.is_admin() {
+        return Err(AppError::Forbidden("only the deployer or an admin can cancel".into()));
+    }
+    let cancelled = write_transaction(conn, |conn| {
+        if !rows::cancel(conn, id, now())? {
+            return Err(AppError::Conflict("not_cancellable", format!("the deployment is {}", d.status)));
+        }
+        let cancelled = get(conn, id)?;
+        webhooks::announce(conn, &cancelled)?;
+        Ok(cancelled)
+    })?;
+    telemetry::deployment_ended(&cancelled.row, None);
+    Ok(cancelled)
+}
+
+/// L4, B6, P3: checks that `release` may be deployed to `env` by `caller` now; preview (B9)
+/// refuses exactly the same.
+pub fn check_release_deployable(
+    conn: &mut DbConn,
+    caller: &Caller,
+    release: &ReleaseRow,
+    env: &EnvironmentRow,
+) -> AppResult<()> {
+    caller.require_writer()?;
+    let kind = ReleaseKind::parse(&release.kind).ok_or(AppError::Internal)?;
+    if kind == ReleaseKind::Rollback && release.owner != caller.id && !caller.is_admin() {
+        return Err(AppError::Forbidden("only the owner or an admin can deploy a rollback release".into()));
+    }
+    users::require_grant(conn, caller, &env.id, &env.name)?;
+    if super::super::releases::item_count(conn, &release.id)? == 0 {
+        return Err(AppError::Unprocessable("release_empty", "the release has no items".into()));
+    }
+    if kind == ReleaseKind::Rollback {
+        super::super::rollback::first_and_latest(conn, release, &env.id)?.ok_or_else(|| {
+            AppError::Unprocessable(
+                "release_not_deployed_to_environment",
+                format!("the owner has no succeeded deployment of the release to '{}'", env.name),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// L4 and B6: creates one deployment of the release per environment, queued or scheduled.
+#[tracing::instrument(skip_all, fields(user = %caller.id))]
+pub fn create_for_release(
+    conn: &mut DbConn,
+    caller: &Caller,
+    release_id: &str,
+    environment_names: &[String],
+    scheduled_at: Option<NaiveDateTime>,
+    on_conflict: Option<ConflictPolicy>,
+) -> AppResult<Vec<DeploymentView>> {
+    if environment_names.is_empty() {
+        return Err(AppError::invalid_field("environments", "name at least one environment"));
+    }
+    write_transaction(conn, |conn| {
+        super::super::releases::lock(conn, release_id)?;
+        let release = super::super::releases::visible(conn, caller, release_id)?;
+        if release.kind == ReleaseKind::Rollback.as_str() && scheduled_at.is_some() {
+            return Err(AppError::Unprocessable(
+                "rollback_cannot_be_scheduled",
+                "a rollback release deploys at once".into(),
+            ));
+        }
+        let at = now();
+        if scheduled_at.is_some_and(|s| s <= at) {
+            return Err(AppError::Unprocessable("invalid_schedule", "scheduled_at is in the past".into()));
+        }
+        let mut envs = Vec::new();
+        for name in environment_names {
+            let env = environments::named_in_body(conn, name)?;
+            if !envs.iter().any(|e: &EnvironmentRow| e.id == env.id) {
+                envs.push(env);
+            }
+        }
+        // A missing grant on any environment is 403 whatever else is wrong and in whichever order.
+        for env in &envs {
+            users::require_grant(conn, caller, &env.id, &env.name)?;
+        }
+        for env in &envs {
+            check_release_deployable(conn, caller, &release, env)?;
+        }
+        // After the role, grant and deployability checks, in the same order as a preview's.
+        let on_conflict = conflict_policy(&release, on_conflict)?;
+        let (status, trigger) = match scheduled_at {
+            Some(_) => (DeploymentStatus::Scheduled, Trigger::Scheduled),
+            None => (DeploymentStatus::Queued, Trigger::Manual),
+        };
+        let new: Vec<DeploymentRow> = envs
+            .iter()
+            .map(|env| DeploymentRow {
+                on_conflict: on_conflict.as_str().into(),
+                scheduled_at,
+                ..new_row(Some(release.id.clone()), &env.id, trigger, status, &caller.id)
+            })
+            .collect();
+        rows::insert(conn, &new)?;
+        views(conn, new)
+    })
+}
+
+/// C1: the policy a deployment or preview of `release` asked for; only a rollback release takes
+/// one (422 `on_conflict_not_applicable` on a standard release).
+pub(super) fn conflict_policy(release: &ReleaseRow, asked: Option<ConflictPolicy>) -> AppResult<ConflictPolicy> {
+    match asked {
+        Some(_) if release.kind != ReleaseKind::Rollback.as_str() => Err(AppError::Unprocessable(
+            "on_conflict_not_applicable",
+            "on_conflict applies to rollback releases and environment rollbacks only".into(),
+        )),
+        asked => Ok(asked.unwrap_or_default()),
+    }
+}
+
+/// A new deployment row, not yet started; the caller sets what else it carries.
+pub(super) fn new_row(
+    release_id: Option<String>,
+    environment_id: &str,
+    trigger: Trigger,
+    status: DeploymentStatus,
+    deployed_by: &str,
+) -> DeploymentRow {
+    DeploymentRow {
+        id: new_id(),
+        release_id,
+        environment_id: environment_id.into(),
+        trigger: trigger.as_str().into(),
+        status: status.as_str().into(),
+        deployed_by: deployed_by.into(),
+        reason: None,
+        scheduled_at: None,
+        started_at: None,
+        finished_at: None,
+        progress_total: 0,
+        progress_done: 0,
+        published: 0,
+        unpublished: 0,
+        skipped: 0,
+        error: None,
+        rolled_back_to_deployment_id: None,
+        high_event_id: None,
+        created_at: now(),
+        warned_items: 0,
+        on_conflict: ConflictPolicy::default().as_str().into(),
+    }
+}

@@ -1,0 +1,15 @@
+//! Deployments: following them (L6), creating and cancelling them (L4, B6, E1, L7), starting an
+//! environment rollback (E1–E3), planning them (L5, B7, E4, B9) and running them in one
+//! transaction (L5).
+
+mod create;
+mod environment_rollback;
+mod plan;
+mod run;
+mod views;
+
+pub use create::{cancel, create_for_release};
+pub use environment_rollback::create_environment_rollback;
+pub use plan::preview;
+pub use run::{announce, requeue, run};
+pub use views::{active, get, get_many, items, list_for_environment, list_for_release, DeploymentView};

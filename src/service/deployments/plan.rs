@@ -1,0 +1,104 @@
+//! Planning a deployment (L5, B7, E4) with R1's warnings, and previewing one (B9).
+
+use super::super::{environments, releases, rollback, Caller};
+use super::create::{check_release_deployable, conflict_policy};
+use crate::db::plan_keys::{environment_rollback_keys, release_keys};
+use crate::db::rows::{DeploymentRow, EnvironmentRow, ReleaseRow};
+use crate::db::{deployments as rows, DbConn};
+use crate::domain::env_rollback::env_rollback_plan;
+use crate::domain::plan::{release_plan, ReleaseEntry};
+use crate::domain::references;
+use crate::domain::rollback::{rollback_plan, RollbackKey};
+use crate::domain::{Action, ConflictPolicy, Key, PlannedItem, ReleaseKind};
+use crate::error::{AppError, AppResult};
+
+/// What a deployment carries out: a release (standard or rollback) or an environment rollback.
+#[derive(Debug, Clone)]
+pub enum Work {
+    Release(ReleaseRow),
+    EnvironmentRollback { target: DeploymentRow },
+}
+
+impl Work {
+    /// What the deployment `d` carries out.
+    pub fn of(conn: &mut DbConn, d: &DeploymentRow) -> AppResult<Work> {
+        match (&d.release_id, &d.rolled_back_to_deployment_id) {
+            (Some(release_id), _) => Ok(Work::Release(releases::row(conn, release_id)?)),
+            (None, Some(target)) => Ok(Work::EnvironmentRollback { target: rows::by_id(conn, target)? }),
+            (None, None) => Err(AppError::Internal),
+        }
+    }
+}
+
+/// The plan of a deployment of `work` to `env`, from the state as it is now, with R1's warnings
+/// (from a few statements over the whole plan). The reads are indexed and grow with the keys
+/// involved, never with the length of the publish log.
+pub fn plan(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<Vec<PlannedItem>> {
+    let mut plan = plan_keys(conn, work, env)?;
+    let facts = crate::db::references::facts(conn, &env.id, &plan)?;
+    references::annotate(&mut plan, &facts);
+    Ok(plan)
+}
+
+/// The outcome of each key of the plan (L5, B7, E4), before warnings.
+fn plan_keys(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<Vec<PlannedItem>> {
+    match work {
+        Work::Release(release) if release.kind == ReleaseKind::Rollback.as_str() => {
+            let (first, latest) = rollback::first_and_latest(conn, release, &env.id)?.ok_or_else(|| {
+                AppError::Unprocessable(
+                    "release_not_deployed_to_environment",
+                    "the owner has no succeeded deployment here".into(),
+                )
+            })?;
+            let first_prior = rows::prior_versions(conn, &first)?;
+            let latest_events = rows::event_ids(conn, &latest)?;
+            let keys = release_keys(conn, &release.id, &env.id)?
+                .into_iter()
+                .map(|k| {
+                    let key = Key::new(k.item_id, k.locale);
+                    RollbackKey {
+                        first_prior: first_prior.get(&key).copied().flatten(),
+                        latest_event_id: latest_events.get(&key).copied(),
+                        current_version: k.current_version,
+                        current_event_id: k.current_event_id,
+                        key,
+                    }
+                })
+                .collect();
+            Ok(rollback_plan(keys))
+        }
+        Work::Release(release) => {
+            let entries = release_keys(conn, &release.id, &env.id)?
+                .into_iter()
+                .map(|k| ReleaseEntry {
+                    key: Key::new(k.item_id, k.locale),
+                    action: k.action.as_deref().and_then(Action::parse).unwrap_or(Action::Publish),
+                    version: k.version,
+                    current_version: k.current_version,
+                })
+                .collect();
+            Ok(release_plan(entries))
+        }
+        Work::EnvironmentRollback { target } => {
+            let keys = environment_rollback_keys(conn, &env.id, target.high_event_id.unwrap_or(0))?;
+            Ok(env_rollback_plan(keys))
+        }
+    }
+}
+
+/// B9: the plan a deployment of the release to the environment started now would carry out.
+#[tracing::instrument(skip_all, fields(user = %caller.id))]
+pub fn preview(
+    conn: &mut DbConn,
+    caller: &Caller,
+    release_id: &str,
+    environment: &str,
+    on_conflict: Option<ConflictPolicy>,
+) -> AppResult<Vec<PlannedItem>> {
+    let release = releases::visible(conn, caller, release_id)?;
+    let env = environments::named_in_body(conn, environment)?;
+    check_release_deployable(conn, caller, &release, &env)?;
+    // Either policy plans the same: `fail` only decides, when the deployment runs, whether to apply it.
+    conflict_policy(&release, on_conflict)?;
+    plan(conn, &Work::Release(release), &env)
+}

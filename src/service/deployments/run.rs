@@ -1,0 +1,112 @@
+//! Running a claimed deployment (L5): plan under the environment's lock, then apply every item
+//! in one transaction, or none and end `failed`; and handing it back to the queue.
+
+use super::super::{releases, webhooks};
+use super::plan::{plan, Work};
+use super::views::{get, DeploymentView};
+use crate::db::deployments::{self as rows, PlanTally};
+use crate::db::publish::{apply_plan, lock_environment, record_plan, DeploymentWrite};
+use crate::db::{now, write_transaction, DbConn};
+use crate::domain::{conflict, references, ConflictPolicy, Counts, DeploymentStatus, PlannedItem};
+use crate::error::{AppError, AppResult};
+use crate::telemetry::{self, ItemTally};
+
+/// W2: writes the webhook messages of the deployment's status as it now stands; call it in the
+/// transaction that changed the status.
+pub fn announce(conn: &mut DbConn, id: &str) -> AppResult<()> {
+    let view = get(conn, id)?;
+    webhooks::announce(conn, &view)
+}
+
+/// Queues an `in_progress` deployment again, to be claimed anew; how many rows changed (0 or 1).
+pub fn requeue(conn: &mut DbConn, id: &str) -> AppResult<usize> {
+    rows::requeue(conn, id)
+}
+
+/// How a deployment's transaction ended when it ran.
+enum Ran {
+    /// The plan was applied: its counts, and the plan.
+    Applied(Counts, Vec<PlannedItem>),
+    /// C1 refused the plan: how many keys conflicted.
+    Refused(usize),
+}
+
+fn tally(plan: &[PlannedItem]) -> PlanTally {
+    PlanTally { total: plan.len() as i32, warned: references::warned_items(plan) as i32 }
+}
+
+/// Runs a claimed (`in_progress`) deployment: plans it under the environment's lock and applies
+/// every item in one transaction (L5). On any error nothing is applied and it ends `failed`.
+pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
+    let span = tracing::info_span!("deployment", deployment_id = %id);
+    let _enter = span.enter();
+    let result = write_transaction(conn, |conn| -> AppResult<Option<Ran>> {
+        let d = rows::by_id(conn, id)?;
+        if d.status != DeploymentStatus::InProgress.as_str() {
+            return Ok(None);
+        }
+        if let Some(release_id) = &d.release_id {
+            releases::lock(conn, release_id)?;
+        }
+        let env = rows::environment_by_id(conn, &d.environment_id)?;
+        lock_environment(conn, &env.id)?;
+        let work = Work::of(conn, &d)?;
+        let plan = plan(conn, &work, &env)?;
+        let at = now();
+        let write = DeploymentWrite { deployment_id: &d.id, environment_id: &env.id, actor: &d.deployed_by, at };
+        let policy = ConflictPolicy::parse(&d.on_conflict).unwrap_or_default();
+        if let Some(n) = conflict::refused(policy, &plan) {
+            // C1: nothing is applied; the items record the plan, so `?outcome=skipped` shows
+            // exactly which keys conflicted.
+            record_plan(conn, &write, &plan)?;
+            let error = format!("rollback_conflict: {n} keys were changed after the deployment being rolled back");
+            rows::mark_failed(conn, &d.id, at, &error, Some(tally(&plan)))?;
+            announce(conn, &d.id)?;
+            return Ok(Some(Ran::Refused(n)));
+        }
+        let high = apply_plan(conn, &write, &plan)?;
+        let counts = Counts::of(&plan);
+        rows::mark_succeeded(conn, &d.id, at, tally(&plan), &counts, high)?;
+        announce(conn, &d.id)?;
+        crate::failpoint::hold("deployment_before_commit");
+        Ok(Some(Ran::Applied(counts, plan)))
+    });
+    if matches!(result, Ok(Some(_))) {
+        crate::failpoint::hold("deployment_after_commit");
+    }
+    let tally = match result {
+        Ok(Some(Ran::Refused(conflicts))) => {
+            tracing::info!(conflicts, "rollback refused: keys changed after the deployment (on_conflict: fail)");
+            None
+        }
+        Ok(Some(Ran::Applied(counts, plan))) => {
+            tracing::info!(
+                published = counts.published,
+                unpublished = counts.unpublished,
+                skipped = counts.skipped,
+                "deployment succeeded"
+            );
+            Some(ItemTally::of(&plan))
+        }
+        Ok(None) => return get(conn, id),
+        Err(AppError::Unavailable) => {
+            // Nothing was applied and the database may answer again: queue it for another try.
+            requeue(conn, id)?;
+            return Err(AppError::Unavailable);
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "deployment failed");
+            // The failure and its message (W2) commit together.
+            write_transaction(conn, |conn| -> AppResult<()> {
+                if rows::mark_failed(conn, id, now(), &e.to_string(), None)? {
+                    announce(conn, id)?;
+                }
+                Ok(())
+            })?;
+            None
+        }
+    };
+    let ended = get(conn, id)?;
+    telemetry::deployment_ended(&ended.row, tally.as_ref());
+    Ok(ended)
+}

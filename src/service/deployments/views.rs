@@ -1,0 +1,101 @@
+//! Reading deployments as the API shows them: one, several, the lists and a deployment's items.
+
+use super::super::{environments, numeric_cursor, Caller, Page, PageParams};
+use crate::db::deployments::{self as rows, DeploymentsOf};
+use crate::db::rows::{DeploymentItemRow, DeploymentRow};
+use crate::db::DbConn;
+use crate::domain::{DeploymentStatus, Outcome};
+use crate::error::AppResult;
+
+/// A deployment with the name of its environment, as the API shows it.
+#[derive(Debug, Clone)]
+pub struct DeploymentView {
+    pub row: DeploymentRow,
+    pub environment: String,
+}
+
+impl DeploymentView {
+    /// Whether the deployment has reached an end (succeeded, failed or cancelled).
+    pub fn is_finished(&self) -> bool {
+        matches!(
+            DeploymentStatus::parse(&self.row.status),
+            Some(DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Cancelled)
+        )
+    }
+}
+
+/// The rows with their environments' names, in the same order.
+pub(super) fn views(conn: &mut DbConn, rows: Vec<DeploymentRow>) -> AppResult<Vec<DeploymentView>> {
+    let mut ids: Vec<&str> = rows.iter().map(|r| r.environment_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names = rows::environment_names(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let environment = names.get(&row.environment_id).cloned().unwrap_or_default();
+            DeploymentView { row, environment }
+        })
+        .collect())
+}
+
+/// A deployment by id. Deployments stay visible to everyone, also those of rollback releases:
+/// they changed public publish state (B5).
+pub fn get(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
+    let r = rows::by_id(conn, id)?;
+    Ok(views(conn, vec![r])?.remove(0))
+}
+
+/// Several deployments by id, in the order given.
+pub fn get_many(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<DeploymentView>> {
+    let found = rows::by_ids(conn, ids)?;
+    let mut by_id: std::collections::HashMap<String, DeploymentView> =
+        views(conn, found)?.into_iter().map(|v| (v.row.id.clone(), v)).collect();
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+/// The environment's active deployment: its latest succeeded one.
+pub fn active(conn: &mut DbConn, environment_id: &str) -> AppResult<Option<DeploymentView>> {
+    let rows = rows::succeeded_in(conn, environment_id, 1)?;
+    Ok(views(conn, rows)?.pop())
+}
+
+fn page_of(conn: &mut DbConn, of: DeploymentsOf, page: &PageParams) -> AppResult<Page<DeploymentView>> {
+    let rows = rows::page(conn, of, page.cursor.as_deref(), page.limit + 1)?;
+    let rows = Page::from_rows(rows, page.limit, |d: &DeploymentRow| d.id.clone());
+    Ok(Page { data: views(conn, rows.data)?, next_cursor: rows.next_cursor })
+}
+
+/// An environment's deployment history, newest first.
+pub fn list_for_environment(
+    conn: &mut DbConn,
+    environment: &str,
+    page: &PageParams,
+) -> AppResult<Page<DeploymentView>> {
+    let env = environments::by_name(conn, environment)?;
+    page_of(conn, DeploymentsOf::Environment(&env.id), page)
+}
+
+/// A release's deployments, newest first.
+pub fn list_for_release(
+    conn: &mut DbConn,
+    caller: &Caller,
+    release_id: &str,
+    page: &PageParams,
+) -> AppResult<Page<DeploymentView>> {
+    let release = super::super::releases::visible(conn, caller, release_id)?;
+    page_of(conn, DeploymentsOf::Release(&release.id), page)
+}
+
+/// A deployment's outcome per key, in release order, optionally only one outcome.
+pub fn items(
+    conn: &mut DbConn,
+    id: &str,
+    outcome: Option<Outcome>,
+    page: &PageParams,
+) -> AppResult<Page<DeploymentItemRow>> {
+    rows::by_id(conn, id)?;
+    let after = numeric_cursor(&page.cursor)?.map(|c| c as i32);
+    let rows = rows::items_page(conn, id, outcome, after, page.limit + 1)?;
+    Ok(Page::from_rows(rows, page.limit, |i: &DeploymentItemRow| i.position.to_string()))
+}

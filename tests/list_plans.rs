@@ -1,0 +1,115 @@
+//! X4 at scale: each list page is read through an index in the list's own order, so it costs
+//! O(limit) however large the table. Checked on the query plans of the lists' SQL (as `db/`
+//! writes it): SQLite must not sort into a temporary B-tree nor scan a table; PostgreSQL, with
+//! sorts and sequential scans priced out, must still need neither.
+
+mod common;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use rewind::db::DbConn;
+
+/// One line of SQLite's `EXPLAIN QUERY PLAN`.
+#[derive(QueryableByName)]
+struct SqlitePlanLine {
+    #[diesel(sql_type = Text)]
+    detail: String,
+}
+
+/// One line of PostgreSQL's `EXPLAIN`.
+#[derive(QueryableByName)]
+struct PgPlanLine {
+    #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
+    line: String,
+}
+
+/// The lists' queries, with literal values where `db/` binds them, and the index a list needs
+/// where another would serve its order but filter row by row.
+const LISTS: &[(&str, &str, Option<&str>)] = &[
+    (
+        "deployment items",
+        "SELECT * FROM deployment_items WHERE deployment_id = 'd' AND position > 0 ORDER BY position LIMIT 51",
+        None,
+    ),
+    (
+        "deployment items of one outcome",
+        "SELECT * FROM deployment_items WHERE deployment_id = 'd' AND outcome = 'skipped' AND position > 0 \
+         ORDER BY position LIMIT 51",
+        Some("deployment_items_outcome"),
+    ),
+    (
+        "publish state",
+        "SELECT * FROM publish_states WHERE environment_id = 'e' AND last_event_id < 100 \
+         ORDER BY last_event_id DESC LIMIT 51",
+        None,
+    ),
+    (
+        "the last event of a time",
+        "SELECT id FROM publish_events WHERE environment_id = 'e' AND at <= '2026-01-01 00:00:00' \
+         ORDER BY at DESC, id DESC LIMIT 1",
+        None,
+    ),
+    (
+        "publish state as of a time",
+        "SELECT e.* FROM publish_events e WHERE e.environment_id = 'e' AND e.id < 100 \
+         AND NOT EXISTS (SELECT 1 FROM publish_events l WHERE l.environment_id = e.environment_id \
+         AND l.item_id = e.item_id AND l.locale = e.locale AND l.id > e.id AND l.id <= 99) \
+         ORDER BY e.id DESC LIMIT 51",
+        None,
+    ),
+    (
+        "publish log",
+        "SELECT * FROM publish_events WHERE environment_id = 'e' AND id < 100 ORDER BY id DESC LIMIT 51",
+        None,
+    ),
+    (
+        "an environment's deployments",
+        "SELECT * FROM deployments WHERE environment_id = 'e' AND id < 'z' ORDER BY id DESC LIMIT 51",
+        None,
+    ),
+    (
+        "a release's deployments",
+        "SELECT * FROM deployments WHERE release_id = 'r' AND id < 'z' ORDER BY id DESC LIMIT 51",
+        None,
+    ),
+    (
+        "an environment's succeeded deployments",
+        "SELECT * FROM deployments WHERE environment_id = 'e' AND status = 'succeeded' \
+         ORDER BY finished_at DESC, id DESC LIMIT 2",
+        None,
+    ),
+];
+
+#[test]
+fn x4_every_list_is_read_in_its_own_order_on_an_index() {
+    let db = common::TestDb::new();
+    let mut conn = db.connect();
+    rewind::db::migrate(&mut conn).expect("migrate");
+    for (list, sql, index) in LISTS {
+        let plan: Vec<String> = match &mut conn {
+            DbConn::Sqlite(c) => diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+                .load::<SqlitePlanLine>(c)
+                .expect("explain")
+                .into_iter()
+                .map(|l| l.detail)
+                .collect(),
+            DbConn::Pg(c) => {
+                c.batch_execute("SET enable_sort = off; SET enable_seqscan = off;").expect("planner settings");
+                diesel::sql_query(format!("EXPLAIN {sql}"))
+                    .load::<PgPlanLine>(c)
+                    .expect("explain")
+                    .into_iter()
+                    .map(|l| l.line)
+                    .collect()
+            }
+        };
+        let text = plan.join("\n");
+        for bad in ["TEMP B-TREE", "SCAN ", "Sort", "Seq Scan", "Hash"] {
+            assert!(!text.contains(bad), "{list} ({bad}):\n{text}");
+        }
+        if let Some(index) = index {
+            assert!(text.contains(index), "{list} (not on {index}):\n{text}");
+        }
+    }
+}
