@@ -20,11 +20,7 @@ async fn healthz() -> HttpResponse {
 }
 
 async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    api::db(&state, |c| {
-        use diesel::connection::SimpleConnection;
-        c.batch_execute("SELECT 1").map_err(|_| AppError::Unavailable)
-    })
-    .await?;
+    api::db(&state, |c| crate::db::ping(c).map_err(|_| AppError::Unavailable)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ready"})))
 }
 

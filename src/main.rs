@@ -43,8 +43,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::User(UserCommand::Create { name, role }) => {
             let pool = db::build_pool(&url, 1)?;
             let mut conn = pool.get()?;
-            let user = users::create_user(&mut conn, &name, role)?;
-            let (_, token) = users::create_token(&mut conn, &user.id, Some("cli".into()), None)?;
+            let user = users::add_user(&mut conn, &name, role)?;
+            let (_, token) = users::issue_token(&mut conn, &user.id, Some("cli".into()), None)?;
             println!("{token}");
             Ok(())
         }
@@ -52,7 +52,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let pool = db::build_pool(&url, 1)?;
             let mut conn = pool.get()?;
             let user = users::user_by_name(&mut conn, &name)?;
-            let (_, token) = users::create_token(&mut conn, &user.id, label, None)?;
+            let (_, token) = users::issue_token(&mut conn, &user.id, label, None)?;
             println!("{token}");
             Ok(())
         }
@@ -64,7 +64,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let pool = db::build_pool(&url, 1)?;
             let mut conn = pool.get()?;
             let new = webhooks::NewEndpoint { url: endpoint, events, environments, description };
-            let (view, secret) = webhooks::create(&mut conn, new, allow_private)?;
+            let (view, secret) = webhooks::register(&mut conn, new, allow_private)?;
             println!("id: {}\nsecret: {secret}", view.row.id);
             Ok(())
         }

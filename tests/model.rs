@@ -448,20 +448,18 @@ fn fails<T: Debug>(r: AppResult<T>, code: &str, what: &str) -> Result<(), TestCa
 const ALL: PageParams = PageParams { limit: 500, cursor: None };
 
 fn setup(conn: &mut DbConn, n: usize, releases: &[Vec<ReleaseItem>]) -> Result<World, TestCaseError> {
-    let envs: Vec<String> = (0..ENVS).map(|e| format!("m{n}-e{e}")).collect();
-    for e in &envs {
-        ok(service::environments::create(conn, e), "create environment")?;
-    }
     let mut users = Vec::new();
     for u in 0..USERS {
         let role = if u == ADMIN { Role::Admin } else { Role::Editor };
-        let row = ok(service::users::create_user(conn, &format!("m{n}-u{u}"), role), "create user")?;
-        if role == Role::Editor {
-            for e in &envs {
-                ok(service::users::set_grant(conn, &row.id, e, true), "grant")?;
-            }
-        }
+        let row = ok(service::users::add_user(conn, &format!("m{n}-u{u}"), role), "create user")?;
         users.push(Caller { id: row.id, name: row.name, role });
+    }
+    let envs: Vec<String> = (0..ENVS).map(|e| format!("m{n}-e{e}")).collect();
+    for e in &envs {
+        ok(service::environments::create(conn, &users[ADMIN], e), "create environment")?;
+        for u in users.iter().filter(|u| u.role == Role::Editor) {
+            ok(service::users::set_grant(conn, &users[ADMIN], &u.id, e, true), "grant")?;
+        }
     }
     let mut items = Vec::new();
     for _ in 0..ITEMS {
@@ -470,9 +468,12 @@ fn setup(conn: &mut DbConn, n: usize, releases: &[Vec<ReleaseItem>]) -> Result<W
             content: serde_json::json!({ "v": v }),
             references: vec![],
         };
-        let item = ok(service::items::create(conn, ItemKind::Entry, Some("page".into()), content(1)), "create item")?;
+        let item = ok(
+            service::items::create(conn, &users[ADMIN], ItemKind::Entry, Some("page".into()), content(1)),
+            "create item",
+        )?;
         for v in 2..=VERSIONS {
-            ok(service::items::add_version(conn, &item.row.id, content(v)), "add version")?;
+            ok(service::items::add_version(conn, &users[ADMIN], &item.row.id, content(v)), "add version")?;
         }
         items.push(item.row.id);
     }

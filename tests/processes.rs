@@ -95,11 +95,11 @@ fn seed(
         let rows: Vec<String> = release_ids
             .iter()
             .enumerate()
-            .map(|(n, r)| format!("('{r}', 'release {n}', NULL, 'standard', NULL, '{admin}', $1, NULL)"))
+            .map(|(n, r)| format!("('{r}', 'release {n}', NULL, 'standard', NULL, '{admin}', $1, NULL, {per_release})"))
             .collect();
         insert_chunked(
             conn,
-            "INSERT INTO releases (id, name, description, kind, rollback_of, owner, created_at, deleted_at)",
+            "INSERT INTO releases (id, name, description, kind, rollback_of, owner, created_at, deleted_at, item_count)",
             &rows,
             true,
         )?;

@@ -65,6 +65,50 @@ async fn l2_items_must_exist_and_a_key_appears_once_in_release_order() {
 }
 
 #[actix_web::test]
+async fn l2_b3_the_item_count_a_release_shows_follows_adds_replaces_removes_and_its_rollback_release() {
+    let app = spawn().await;
+    app.env("prod").await;
+    let count = |v: &Value| v["data"]["item_count"].as_i64().unwrap();
+    let a = app.item(2).await;
+    let b = app.item(1).await;
+    let (s, v) = app
+        .post(
+            "/v1/items",
+            ADMIN,
+            json!({"kind": "entry", "content_type": "page", "locale": "en", "content": {}, "references": [a, b]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let c = v["data"]["id"].as_str().unwrap().to_string();
+    let r = app.release(ADMIN, "R", &[(&a, "publish", Some(1))]).await;
+    let path = format!("/v1/releases/{r}");
+    assert_eq!(count(&app.get(&path, ADMIN).await.1), 1);
+    // Replacing a key's version keeps the count; a reference already in the release is not counted twice.
+    let items = json!({"items": [{"item_id": a, "locale": "en", "action": "publish", "version": 2},
+                                 {"item_id": c, "locale": "en", "action": "publish", "version": 1}],
+                       "include_references": true});
+    let (s, v) = app.post(&format!("{path}/items"), ADMIN, items).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["data"]["release"]["item_count"], 3);
+    assert_eq!(count(&app.get(&path, ADMIN).await.1), 3);
+    let (s, _) = app.req("DELETE", &format!("{path}/items/{b}?locale=en"), ADMIN, None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = app.req("DELETE", &format!("{path}/items/{b}?locale=en"), ADMIN, None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(count(&app.get(&path, ADMIN).await.1), 2);
+    let (_, list) = app.get("/v1/releases", ADMIN).await;
+    assert_eq!(list["data"][0]["item_count"], 2);
+    app.deploy_ok(&r, ADMIN, "prod").await;
+    let (s, rb) = app.post(&format!("{path}/rollback"), ADMIN, json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{rb}");
+    assert_eq!(count(&rb), 2);
+    let rb_id = rb["data"]["id"].as_str().unwrap();
+    assert_eq!(count(&app.get(&format!("/v1/releases/{rb_id}"), ADMIN).await.1), 2);
+    let (_, list) = app.get(&format!("{path}/rollbacks"), ADMIN).await;
+    assert_eq!(list["data"][0]["item_count"], 2);
+}
+
+#[actix_web::test]
 async fn l2_include_references_adds_what_versions_reference_to_depth_five() {
     let app = spawn().await;
     // A chain of seven items: each references the next one.

@@ -559,7 +559,7 @@ async fn w1_the_address_check_runs_again_before_each_delivery() {
             environments: None,
             description: None,
         };
-        hooks.push(rewind::service::webhooks::create(&mut conn, new, true).unwrap().0.row.id);
+        hooks.push(rewind::service::webhooks::register(&mut conn, new, true).unwrap().0.row.id);
     }
     let item = app.item(1).await;
     let release = app.release(ADMIN, "r", &[(&item, "publish", Some(1))]).await;

@@ -50,9 +50,8 @@ pub async fn create_user(
     Auth(caller): Auth,
     body: web::Json<super::Object<CreateUser>>,
 ) -> AppResult<HttpResponse> {
-    caller.require_admin()?;
     let body = body.into_inner().0;
-    let user = db(&state, move |c| users::create_user(c, &body.name, body.role)).await?;
+    let user = db(&state, move |c| users::create_user(c, &caller, &body.name, body.role)).await?;
     Ok(HttpResponse::Created().json(Data { data: User::from(user) }))
 }
 
@@ -63,9 +62,8 @@ pub async fn list_users(
     Auth(caller): Auth,
     q: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
-    caller.require_admin()?;
     let page = q.params()?;
-    let users = db(&state, move |c| users::list_users(c, &page)).await?;
+    let users = db(&state, move |c| users::list_users(c, &caller, &page)).await?;
     Ok(HttpResponse::Ok().json(List::of(users, User::from)))
 }
 
@@ -78,15 +76,8 @@ pub async fn create_token(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let id = path_id(&id)?;
-    if id != caller.id {
-        caller.require_admin()?;
-    }
     let label = from_json::<CreateToken>(optional_json(&body)?)?.label;
-    let (token_id, token) = db(&state, move |c| {
-        users::get_user(c, &id)?;
-        users::create_token(c, &id, label, None)
-    })
-    .await?;
+    let (token_id, token) = db(&state, move |c| users::create_token(c, &caller, &id, label)).await?;
     Ok(HttpResponse::Created().json(Data { data: Token { id: token_id, token } }))
 }
 
@@ -116,8 +107,6 @@ async fn set_grant(
     (id, env): (String, String),
     grant: bool,
 ) -> AppResult<HttpResponse> {
-    caller.require_admin()?;
-    let id = path_id(&id)?;
-    db(&state, move |c| users::set_grant(c, &id, &env, grant)).await?;
+    db(&state, move |c| users::set_grant(c, &caller, &id, &env, grant)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -58,10 +58,9 @@ pub async fn create_item(
     Auth(caller): Auth,
     body: web::Json<super::Object<CreateItem>>,
 ) -> AppResult<HttpResponse> {
-    caller.require_writer()?;
     let b = body.into_inner().0;
     let first = NewContent { locale: b.locale, content: b.content, references: b.references };
-    let item = db(&state, move |c| items::create(c, b.kind, b.content_type, first)).await?;
+    let item = db(&state, move |c| items::create(c, &caller, b.kind, b.content_type, first)).await?;
     Ok(HttpResponse::Created().json(Data { data: Item::from(item) }))
 }
 
@@ -89,11 +88,9 @@ pub async fn create_version(
     id: web::Path<String>,
     body: web::Json<super::Object<CreateVersion>>,
 ) -> AppResult<HttpResponse> {
-    caller.require_writer()?;
-    let id = path_id(&id)?;
     let b = body.into_inner().0;
     let content = NewContent { locale: b.locale, content: b.content, references: b.references };
-    let v = db(&state, move |c| items::add_version(c, &id, content)).await?;
+    let v = db(&state, move |c| items::add_version(c, &caller, &id, content)).await?;
     Ok(HttpResponse::Created().json(Data { data: Version::from(v) }))
 }
 

@@ -100,9 +100,8 @@ pub async fn create(
     Auth(caller): Auth,
     body: web::Json<super::Object<CreateEnvironment>>,
 ) -> AppResult<HttpResponse> {
-    caller.require_admin()?;
     let name = body.into_inner().0.name;
-    let env = db(&state, move |c| environments::create(c, &name)).await?;
+    let env = db(&state, move |c| environments::create(c, &caller, &name)).await?;
     Ok(HttpResponse::Created().json(Data { data: Environment::from(env) }))
 }
 

@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::wire::{Data, List};
-use super::{db, page_params, path_id, Auth, Cursor, PageQuery};
+use super::{db, page_params, Auth, Cursor, PageQuery};
 use crate::db::webhooks::{DeliveryRow, PENDING};
 use crate::domain::webhooks::WebhookEvent;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::service::webhooks::{self as svc, EndpointView, NewEndpoint};
 use crate::state::AppState;
 
@@ -111,14 +111,6 @@ impl From<DeliveryRow> for Delivery {
     }
 }
 
-/// A delivery id from the path: `msg_` and 32 hex digits (400 otherwise).
-fn delivery_id(s: &str) -> AppResult<String> {
-    let ok = s
-        .strip_prefix("msg_")
-        .is_some_and(|h| h.len() == 32 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
-    ok.then(|| s.to_string()).ok_or_else(|| AppError::invalid_field("delivery_id", "not a delivery id"))
-}
-
 /// W1, admin: registers an endpoint; the answer holds its secret, shown only here.
 #[utoipa::path(post, path = "/v1/webhooks", operation_id = "createWebhook", tag = "webhooks", request_body = CreateWebhook, responses((status = 201, body = Data<CreatedWebhook>)))]
 pub async fn create(
@@ -126,38 +118,32 @@ pub async fn create(
     Auth(caller): Auth,
     body: web::Json<CreateWebhook>,
 ) -> AppResult<HttpResponse> {
-    caller.require_admin()?;
     let b = body.into_inner();
     let new = NewEndpoint { url: b.url, events: b.events, environments: b.environments, description: b.description };
     let allow_private = state.settings.webhooks.allow_private;
-    let (view, secret) = db(&state, move |c| svc::create(c, new, allow_private)).await?;
+    let (view, secret) = db(&state, move |c| svc::create(c, &caller, new, allow_private)).await?;
     Ok(HttpResponse::Created().json(Data { data: CreatedWebhook { webhook: Webhook::from(view), secret } }))
 }
 
 /// W1, admin: endpoints, newest first.
 #[utoipa::path(get, path = "/v1/webhooks", operation_id = "listWebhooks", tag = "webhooks", params(PageQuery), responses((status = 200, body = List<Webhook>)))]
 pub async fn list(state: web::Data<AppState>, Auth(caller): Auth, q: web::Query<PageQuery>) -> AppResult<HttpResponse> {
-    caller.require_admin()?;
     let page = q.params()?;
-    let list = db(&state, move |c| svc::list(c, &page)).await?;
+    let list = db(&state, move |c| svc::list(c, &caller, &page)).await?;
     Ok(HttpResponse::Ok().json(List::of(list, Webhook::from)))
 }
 
 /// W1, admin: one endpoint, without its secret.
 #[utoipa::path(get, path = "/v1/webhooks/{id}", operation_id = "getWebhook", tag = "webhooks", params(("id" = uuid::Uuid, Path, description = "webhook id")), responses((status = 200, body = Data<Webhook>)))]
 pub async fn get(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
-    caller.require_admin()?;
-    let id = path_id(&id)?;
-    let view = db(&state, move |c| svc::get(c, &id)).await?;
+    let view = db(&state, move |c| svc::get(c, &caller, &id)).await?;
     Ok(HttpResponse::Ok().json(Data { data: Webhook::from(view) }))
 }
 
 /// W1, W4, admin: deletes an endpoint; its pending deliveries stop.
 #[utoipa::path(delete, path = "/v1/webhooks/{id}", operation_id = "deleteWebhook", tag = "webhooks", params(("id" = uuid::Uuid, Path, description = "webhook id")), responses((status = 204)))]
 pub async fn delete(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
-    caller.require_admin()?;
-    let id = path_id(&id)?;
-    db(&state, move |c| svc::delete(c, &id)).await?;
+    db(&state, move |c| svc::delete(c, &caller, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -169,10 +155,8 @@ pub async fn deliveries(
     id: web::Path<String>,
     q: web::Query<DeliveriesQuery>,
 ) -> AppResult<HttpResponse> {
-    caller.require_admin()?;
-    let id = path_id(&id)?;
     let page = page_params(q.limit, q.cursor.clone(), Cursor::EventId)?;
-    let list = db(&state, move |c| svc::deliveries(c, &id, &page)).await?;
+    let list = db(&state, move |c| svc::deliveries(c, &caller, &id, &page)).await?;
     Ok(HttpResponse::Ok().json(List::of(list, Delivery::from)))
 }
 
@@ -183,10 +167,7 @@ pub async fn retry(
     Auth(caller): Auth,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
-    caller.require_admin()?;
     let (id, delivery) = path.into_inner();
-    let id = path_id(&id)?;
-    let delivery = delivery_id(&delivery)?;
-    let d = db(&state, move |c| svc::retry(c, &id, &delivery)).await?;
+    let d = db(&state, move |c| svc::retry(c, &caller, &id, &delivery)).await?;
     Ok(HttpResponse::Ok().json(Data { data: Delivery::from(d) }))
 }

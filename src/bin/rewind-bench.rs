@@ -257,7 +257,7 @@ fn run(pool: &Pool, postgres: bool, n: usize, history: usize, references: bool, 
     let mut conn = pool.get()?;
     let token = users::bootstrap_admin(&mut conn, None)?.ok_or("the scratch database already has users")?;
     let caller = users::authenticate(&mut conn, &token)?;
-    let env = environments::create(&mut conn, ENVIRONMENT)?;
+    let env = environments::create(&mut conn, &caller, ENVIRONMENT)?;
 
     eprintln!(
         "seeding {n} items (half of them published at version 1, references: {references}) and {history} events of history"
@@ -272,7 +272,7 @@ fn run(pool: &Pool, postgres: bool, n: usize, history: usize, references: bool, 
             environments: Some(vec![ENVIRONMENT.to_string()]),
             description: None,
         };
-        webhooks::create(&mut conn, endpoint, true)?;
+        webhooks::create(&mut conn, &caller, endpoint, true)?;
     }
 
     let release = releases::create(&mut conn, &caller, "bench", None)?;

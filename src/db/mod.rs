@@ -3,16 +3,23 @@
 
 pub mod claims;
 pub mod deployments;
+pub mod environments;
+pub mod idempotency;
+pub mod items;
+pub mod page;
 pub mod plan_keys;
 pub mod publish;
 pub mod publish_state;
 pub mod queue;
 pub mod references;
+pub mod releases;
+pub mod rollback_releases;
 pub mod rows;
 /// The one schema that both `migrations/sqlite` and `migrations/postgres` satisfy, as the diesel CLI
 /// prints it from PostgreSQL (`diesel.toml`). Ids are text (UUID v7) and times UTC `Timestamp`, so
 /// the multi backend carries them.
 pub mod schema;
+pub mod users;
 pub mod webhooks;
 
 use std::time::Duration;
@@ -209,4 +216,20 @@ pub fn values_list(conn: &DbConn, rows: usize, cols: usize) -> String {
         out.push(')');
     }
     out
+}
+
+/// Whether an insert went in: `false` when a unique key it carries is taken already, so that
+/// the use case answers that in its own words (`name_taken`, a key in use).
+pub fn inserted(result: diesel::QueryResult<usize>) -> Result<bool, diesel::result::Error> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match result {
+        Ok(_) => Ok(true),
+        Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Answers whether the database takes queries (`/readyz`).
+pub fn ping(conn: &mut DbConn) -> Result<(), diesel::result::Error> {
+    conn.batch_execute("SELECT 1")
 }

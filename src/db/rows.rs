@@ -121,6 +121,8 @@ pub struct ReleaseRow {
     pub owner: String,
     pub created_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    /// How many items it holds, kept by every write that adds or removes one.
+    pub item_count: i64,
 }
 
 /// A release item as stored; `action` and `version` are null in a rollback release.

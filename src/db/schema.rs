@@ -128,6 +128,7 @@ diesel::table! {
         owner -> Text,
         created_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        item_count -> Int8,
     }
 }
 

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
 
+use super::page::{newest_first, Page};
 use super::schema::{webhook_deliveries, webhook_endpoints};
 use super::DbConn;
 use crate::error::AppResult;
@@ -60,17 +61,10 @@ pub fn endpoint(conn: &mut DbConn, id: &str) -> AppResult<Option<EndpointRow>> {
     Ok(webhook_endpoints::table.find(id).filter(webhook_endpoints::deleted_at.is_null()).first(conn).optional()?)
 }
 
-/// Endpoints that are not deleted, newest first, `limit` of them after the `before` id.
-pub fn endpoints(conn: &mut DbConn, limit: i64, before: Option<&str>) -> AppResult<Vec<EndpointRow>> {
-    let mut q = webhook_endpoints::table
-        .filter(webhook_endpoints::deleted_at.is_null())
-        .order(webhook_endpoints::id.desc())
-        .limit(limit)
-        .into_boxed();
-    if let Some(c) = before {
-        q = q.filter(webhook_endpoints::id.lt(c.to_string()));
-    }
-    Ok(q.load(conn)?)
+/// Endpoints that are not deleted, newest first (X4).
+pub fn endpoints(conn: &mut DbConn, before: Option<String>, limit: i64) -> AppResult<Page<EndpointRow>> {
+    let q = webhook_endpoints::table.filter(webhook_endpoints::deleted_at.is_null()).into_boxed();
+    newest_first(conn, q, webhook_endpoints::id, before, limit, |e: &EndpointRow| e.id.clone())
 }
 
 /// Marks an endpoint deleted and fails its pending deliveries (W4); how many endpoints changed.
@@ -205,22 +199,15 @@ pub fn record_attempt(conn: &mut DbConn, seq: i64, lease_id: &str, attempt: &Att
         .execute(conn)?)
 }
 
-/// An endpoint's deliveries, newest first, `limit` of them after the `before` order number.
+/// An endpoint's deliveries, newest first by order number (X4).
 pub fn deliveries(
     conn: &mut DbConn,
     endpoint_id: &str,
-    limit: i64,
     before: Option<i64>,
-) -> AppResult<Vec<DeliveryRow>> {
-    let mut q = webhook_deliveries::table
-        .filter(webhook_deliveries::endpoint_id.eq(endpoint_id))
-        .order(webhook_deliveries::seq.desc())
-        .limit(limit)
-        .into_boxed();
-    if let Some(b) = before {
-        q = q.filter(webhook_deliveries::seq.lt(b));
-    }
-    Ok(q.load(conn)?)
+    limit: i64,
+) -> AppResult<Page<DeliveryRow>> {
+    let q = webhook_deliveries::table.filter(webhook_deliveries::endpoint_id.eq(endpoint_id.to_string())).into_boxed();
+    newest_first(conn, q, webhook_deliveries::seq, before, limit, |d: &DeliveryRow| d.seq.to_string())
 }
 
 /// One delivery of an endpoint.

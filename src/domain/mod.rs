@@ -3,6 +3,7 @@
 pub mod conflict;
 pub mod env_rollback;
 pub mod plan;
+pub mod release_items;
 pub mod rollback;
 pub mod validate;
 pub mod webhooks;

@@ -1,11 +1,9 @@
 //! Environments: publishing targets.
 
-use diesel::prelude::*;
-
 use super::deployments::{self, DeploymentView};
-use super::{Page, PageParams};
+use super::{Caller, Page, PageParams};
+use crate::db::environments as q;
 use crate::db::rows::{EnvironmentRow, NewEnvironment};
-use crate::db::schema::environments;
 use crate::db::{new_id, now, DbConn};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
@@ -17,8 +15,9 @@ pub struct EnvironmentView {
     pub active_deployment: Option<DeploymentView>,
 }
 
-/// Creates an environment; 409 `name_taken` when the name is in use.
-pub fn create(conn: &mut DbConn, name: &str) -> AppResult<EnvironmentView> {
+/// Creates an environment (admins only); 409 `name_taken` when the name is in use.
+pub fn create(conn: &mut DbConn, caller: &Caller, name: &str) -> AppResult<EnvironmentView> {
+    caller.require_admin()?;
     if !validate::environment_name(name) {
         return Err(AppError::invalid_field(
             "name",
@@ -26,25 +25,15 @@ pub fn create(conn: &mut DbConn, name: &str) -> AppResult<EnvironmentView> {
         ));
     }
     let id = new_id();
-    let res = diesel::insert_into(environments::table)
-        .values(NewEnvironment { id: &id, name, created_at: now() })
-        .execute(conn);
-    match res {
-        Ok(_) => Ok(EnvironmentView { row: by_name(conn, name)?, active_deployment: None }),
-        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
-            Err(AppError::Conflict("name_taken", format!("an environment named '{name}' exists")))
-        }
-        Err(e) => Err(e.into()),
+    if !q::insert(conn, &NewEnvironment { id: &id, name, created_at: now() })? {
+        return Err(AppError::Conflict("name_taken", format!("an environment named '{name}' exists")));
     }
+    Ok(EnvironmentView { row: by_name(conn, name)?, active_deployment: None })
 }
 
 /// An environment by name (404 when unknown).
 pub fn by_name(conn: &mut DbConn, name: &str) -> AppResult<EnvironmentRow> {
-    environments::table
-        .filter(environments::name.eq(name))
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| AppError::NotFound(format!("no environment named '{name}'")))
+    q::by_name(conn, name)?.ok_or_else(|| AppError::NotFound(format!("no environment named '{name}'")))
 }
 
 /// An environment named in a request body (422 `environment_not_found` when unknown).
@@ -62,11 +51,7 @@ pub fn get(conn: &mut DbConn, name: &str) -> AppResult<EnvironmentView> {
 
 /// Environments, newest first, each with its active deployment.
 pub fn list(conn: &mut DbConn, page: &PageParams) -> AppResult<Page<EnvironmentView>> {
-    let mut q = environments::table.order(environments::id.desc()).limit(page.limit + 1).into_boxed();
-    if let Some(c) = &page.cursor {
-        q = q.filter(environments::id.lt(c.clone()));
-    }
-    let rows = Page::from_rows(q.load::<EnvironmentRow>(conn)?, page.limit, |e| e.id.clone());
+    let rows = q::list(conn, page.cursor.clone(), page.limit)?;
     let mut views = Vec::with_capacity(rows.data.len());
     for row in rows.data {
         let active_deployment = deployments::active(conn, &row.id)?;

@@ -2,10 +2,9 @@
 //! for 24 hours per user and key and given again to a repeat of the same request.
 
 use chrono::Duration;
-use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::db::schema::idempotency_keys as ik;
+use crate::db::idempotency as q;
 use crate::db::{now, write_transaction, DbConn};
 use crate::error::{AppError, AppResult};
 
@@ -42,9 +41,6 @@ impl Request {
     }
 }
 
-/// A stored key: method, path, body hash, the kept answer (once there is one) and when.
-type KeyRow = (String, String, String, Option<i32>, Option<String>, chrono::NaiveDateTime);
-
 /// What to do with a keyed request.
 #[derive(Debug, Clone)]
 pub enum Begin {
@@ -56,65 +52,39 @@ pub enum Begin {
 
 /// Claims the key, or says what the first request answered.
 pub fn begin(conn: &mut DbConn, r: &Request) -> AppResult<Begin> {
+    let in_use = || {
+        AppError::Conflict("idempotency_key_in_use", "the first request with this key is still being answered".into())
+    };
     write_transaction(conn, |conn| {
-        let row: Option<KeyRow> = ik::table
-            .find((&r.user_id, &r.key))
-            .select((ik::method, ik::path, ik::body_hash, ik::response_status, ik::response_body, ik::created_at))
-            .first(conn)
-            .optional()?;
-        if let Some((method, path, hash, status, body, created)) = row {
-            let abandoned = status.is_none() && created < now() - Duration::seconds(ABANDONED_AFTER_SECONDS);
-            if created > now() - Duration::hours(24) && !abandoned {
-                if method != r.method || path != r.path || hash != r.body_hash {
+        if let Some(k) = q::get(conn, &r.user_id, &r.key)? {
+            let abandoned =
+                k.response_status.is_none() && k.created_at < now() - Duration::seconds(ABANDONED_AFTER_SECONDS);
+            if k.created_at > now() - Duration::hours(24) && !abandoned {
+                if k.method != r.method || k.path != r.path || k.body_hash != r.body_hash {
                     return Err(AppError::Unprocessable(
                         "idempotency_key_reused",
                         "this Idempotency-Key was used for another request".into(),
                     ));
                 }
-                return match (status, body) {
+                return match (k.response_status, k.response_body) {
                     (Some(s), Some(b)) => Ok(Begin::Replay { status: s as u16, body: b }),
-                    _ => Err(AppError::Conflict(
-                        "idempotency_key_in_use",
-                        "the first request with this key is still being answered".into(),
-                    )),
+                    _ => Err(in_use()),
                 };
             }
-            diesel::delete(ik::table.find((&r.user_id, &r.key))).execute(conn)?;
+            q::delete(conn, &r.user_id, &r.key)?;
         }
-        let inserted = diesel::insert_into(ik::table)
-            .values((
-                ik::user_id.eq(&r.user_id),
-                ik::key.eq(&r.key),
-                ik::method.eq(&r.method),
-                ik::path.eq(&r.path),
-                ik::body_hash.eq(&r.body_hash),
-                ik::created_at.eq(now()),
-            ))
-            .execute(conn);
-        match inserted {
-            Ok(_) => Ok(Begin::Proceed),
-            // The same key, sent twice at once: the other one is being answered.
-            Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
-                Err(AppError::Conflict(
-                    "idempotency_key_in_use",
-                    "the first request with this key is still being answered".into(),
-                ))
-            }
-            Err(e) => Err(e.into()),
+        // `false`: the same key, sent twice at once; the other one is being answered.
+        if !q::claim(conn, &r.user_id, &r.key, &r.method, &r.path, &r.body_hash, now())? {
+            return Err(in_use());
         }
+        Ok(Begin::Proceed)
     })
 }
 
 /// Keeps a 2xx answer for repeats; after an error frees the key for another try.
 pub fn finish(conn: &mut DbConn, r: &Request, status: u16, body: Option<&str>) -> AppResult<()> {
-    let key = ik::table.find((&r.user_id, &r.key));
     match body {
-        Some(b) if (200..300).contains(&status) => {
-            diesel::update(key).set((ik::response_status.eq(status as i32), ik::response_body.eq(b))).execute(conn)?;
-        }
-        _ => {
-            diesel::delete(key).execute(conn)?;
-        }
+        Some(b) if (200..300).contains(&status) => q::keep_answer(conn, &r.user_id, &r.key, status as i32, b),
+        _ => q::delete(conn, &r.user_id, &r.key),
     }
-    Ok(())
 }

@@ -1,13 +1,12 @@
 //! Items (entries and assets) and their immutable versions.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
-use diesel::prelude::*;
 use serde_json::Value;
 
-use super::{numeric_cursor, Page, PageParams};
+use super::{numeric_cursor, Caller, Page, PageParams};
+use crate::db::items as q;
 use crate::db::rows::{ItemRow, VersionRow};
-use crate::db::schema::{items, versions};
 use crate::db::{new_id, now, references, write_transaction, DbConn};
 use crate::domain::{validate, ItemKind};
 use crate::error::{AppError, AppResult};
@@ -60,18 +59,20 @@ fn check_content(conn: &mut DbConn, c: &NewContent) -> AppResult<(String, Vec<St
 
 /// Inserts a version and its rows in `version_references` (R1), in the caller's transaction.
 fn insert_version(conn: &mut DbConn, v: &VersionRow, refs: &[String]) -> AppResult<()> {
-    diesel::insert_into(versions::table).values(v).execute(conn)?;
+    q::insert_version(conn, v)?;
     references::insert_for_version(conn, &v.item_id, &v.locale, v.version, refs)?;
     Ok(())
 }
 
-/// Creates an item with version 1 of its first locale.
+/// Creates an item with version 1 of its first locale (writers only).
 pub fn create(
     conn: &mut DbConn,
+    caller: &Caller,
     kind: ItemKind,
     content_type: Option<String>,
     first: NewContent,
 ) -> AppResult<ItemView> {
+    caller.require_writer()?;
     match (kind, &content_type) {
         (ItemKind::Entry, None) => {
             return Err(AppError::invalid_field("content_type", "an entry needs a content type"))
@@ -86,7 +87,7 @@ pub fn create(
         let (content, refs) = check_content(conn, &first)?;
         let at = now();
         let row = ItemRow { id: new_id(), kind: kind.as_str().into(), content_type, created_at: at };
-        diesel::insert_into(items::table).values(&row).execute(conn)?;
+        q::insert(conn, &row)?;
         let v = VersionRow {
             item_id: row.id.clone(),
             locale: first.locale.clone(),
@@ -100,15 +101,15 @@ pub fn create(
     })
 }
 
-/// Adds the next version of an item in a locale (1 for a new locale).
-pub fn add_version(conn: &mut DbConn, item_id: &str, c: NewContent) -> AppResult<VersionRow> {
+/// Adds the next version of an item in a locale, 1 for a new locale (writers only; the role is
+/// checked before the path's item id).
+pub fn add_version(conn: &mut DbConn, caller: &Caller, item_id: &str, c: NewContent) -> AppResult<VersionRow> {
+    caller.require_writer()?;
+    let item_id = &super::parse_id("id", item_id)?;
     write_transaction(conn, |conn| {
         get_row(conn, item_id)?;
         let (content, refs) = check_content(conn, &c)?;
-        let latest: Option<i32> = versions::table
-            .filter(versions::item_id.eq(item_id).and(versions::locale.eq(&c.locale)))
-            .select(diesel::dsl::max(versions::version))
-            .first(conn)?;
+        let latest = q::latest_version(conn, item_id, &c.locale)?;
         let v = VersionRow {
             item_id: item_id.into(),
             locale: c.locale,
@@ -123,22 +124,14 @@ pub fn add_version(conn: &mut DbConn, item_id: &str, c: NewContent) -> AppResult
 }
 
 fn get_row(conn: &mut DbConn, item_id: &str) -> AppResult<ItemRow> {
-    items::table.find(item_id).first(conn).optional()?.ok_or_else(|| AppError::NotFound("no such item".into()))
-}
-
-fn latest_versions(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<(String, String, Option<i32>)>> {
-    Ok(versions::table
-        .filter(versions::item_id.eq_any(ids))
-        .group_by((versions::item_id, versions::locale))
-        .select((versions::item_id, versions::locale, diesel::dsl::max(versions::version)))
-        .load(conn)?)
+    q::by_id(conn, item_id)?.ok_or_else(|| AppError::NotFound("no such item".into()))
 }
 
 fn with_locales(conn: &mut DbConn, rows: Vec<ItemRow>) -> AppResult<Vec<ItemView>> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let mut by_item: BTreeMap<String, BTreeMap<String, i32>> = BTreeMap::new();
-    for (item, locale, v) in latest_versions(conn, &ids)? {
-        by_item.entry(item).or_default().insert(locale, v.unwrap_or(0));
+    for (item, locale, v) in q::latest_versions(conn, &ids)? {
+        by_item.entry(item).or_default().insert(locale, v);
     }
     Ok(rows
         .into_iter()
@@ -157,11 +150,7 @@ pub fn get(conn: &mut DbConn, item_id: &str) -> AppResult<ItemView> {
 
 /// Items, newest first.
 pub fn list(conn: &mut DbConn, page: &PageParams) -> AppResult<Page<ItemView>> {
-    let mut q = items::table.order(items::id.desc()).limit(page.limit + 1).into_boxed();
-    if let Some(c) = &page.cursor {
-        q = q.filter(items::id.lt(c.clone()));
-    }
-    let rows = Page::from_rows(q.load::<ItemRow>(conn)?, page.limit, |i| i.id.clone());
+    let rows = q::list(conn, page.cursor.clone(), page.limit)?;
     Ok(Page { data: with_locales(conn, rows.data)?, next_cursor: rows.next_cursor })
 }
 
@@ -169,32 +158,17 @@ pub fn list(conn: &mut DbConn, page: &PageParams) -> AppResult<Page<ItemView>> {
 pub fn versions(conn: &mut DbConn, item_id: &str, page: &PageParams) -> AppResult<Page<VersionRow>> {
     get_row(conn, item_id)?;
     let offset = numeric_cursor(&page.cursor)?.unwrap_or(0).max(0);
-    let rows: Vec<VersionRow> = versions::table
-        .filter(versions::item_id.eq(item_id))
-        .order((versions::created_at.desc(), versions::locale, versions::version.desc()))
-        .offset(offset)
-        .limit(page.limit + 1)
-        .load(conn)?;
+    let rows = q::versions(conn, item_id, offset, page.limit + 1)?;
     let next = offset + page.limit;
     Ok(Page::from_rows(rows, page.limit, |_| next.to_string()))
 }
 
 /// The latest version of each `(item, locale)` asked for, for many items in few queries.
 pub fn latest_of(conn: &mut DbConn, item_ids: &[String]) -> AppResult<BTreeMap<(String, String), i32>> {
-    let mut out = BTreeMap::new();
-    for chunk in item_ids.chunks(5000) {
-        for (item, locale, v) in latest_versions(conn, chunk)? {
-            out.insert((item, locale), v.unwrap_or(0));
-        }
-    }
-    Ok(out)
+    Ok(q::latest_versions(conn, item_ids)?.into_iter().map(|(item, locale, v)| ((item, locale), v)).collect())
 }
 
 /// Which of these item ids exist.
-pub fn existing(conn: &mut DbConn, item_ids: &[String]) -> AppResult<std::collections::HashSet<String>> {
-    let mut out = std::collections::HashSet::new();
-    for chunk in item_ids.chunks(5000) {
-        out.extend(items::table.filter(items::id.eq_any(chunk)).select(items::id).load::<String>(conn)?);
-    }
-    Ok(out)
+pub fn existing(conn: &mut DbConn, item_ids: &[String]) -> AppResult<HashSet<String>> {
+    q::existing(conn, item_ids)
 }

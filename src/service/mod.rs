@@ -10,6 +10,7 @@ pub mod rollback;
 pub mod users;
 pub mod webhooks;
 
+pub use crate::db::page::{Page, PageParams};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 
@@ -41,35 +42,6 @@ impl Caller {
             return Err(AppError::Forbidden("this needs the admin role".into()));
         }
         Ok(())
-    }
-}
-
-/// X4: how much of a list to answer and where to go on from.
-#[derive(Debug, Clone)]
-pub struct PageParams {
-    pub limit: i64,
-    pub cursor: Option<String>,
-}
-
-/// X4: one page of a list, and the cursor of the next one if there is more.
-#[derive(Debug, Clone)]
-pub struct Page<T> {
-    pub data: Vec<T>,
-    pub next_cursor: Option<String>,
-}
-
-impl<T> Page<T> {
-    /// Cuts `rows` (read with `limit + 1`) to a page; the cursor is `cursor_of` the last row kept.
-    pub fn from_rows(mut rows: Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> String) -> Page<T> {
-        let more = rows.len() as i64 > limit;
-        rows.truncate(limit as usize);
-        let next_cursor = if more { rows.last().map(cursor_of) } else { None };
-        Page { data: rows, next_cursor }
-    }
-
-    /// The same page with each row turned into another type.
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { data: self.data.into_iter().map(f).collect(), next_cursor: self.next_cursor }
     }
 }
 

@@ -7,7 +7,7 @@ use std::net::{IpAddr, ToSocketAddrs};
 use chrono::SecondsFormat;
 
 use super::deployments::DeploymentView;
-use super::{environments, numeric_cursor, Page, PageParams};
+use super::{environments, numeric_cursor, parse_id, Caller, Page, PageParams};
 use crate::db::webhooks::{self as q, DeliveryRow, EndpointRow};
 use crate::db::{new_id, now, write_transaction, DbConn};
 use crate::domain::webhooks::{address_allowed, delimited, new_secret, undelimited, WebhookEvent};
@@ -93,9 +93,21 @@ fn views(conn: &mut DbConn, rows: Vec<EndpointRow>) -> AppResult<Vec<EndpointVie
         .collect())
 }
 
-/// W1: registers an endpoint; answers it with its secret, which is shown only now.
+/// W1: an admin registers an endpoint; answers it with its secret, which is shown only now.
+pub fn create(
+    conn: &mut DbConn,
+    caller: &Caller,
+    new: NewEndpoint,
+    allow_private: bool,
+) -> AppResult<(EndpointView, String)> {
+    caller.require_admin()?;
+    register(conn, new, allow_private)
+}
+
+/// W1: registers an endpoint with no caller to check (the command line acts with the
+/// operator's authority); answers it with its secret, which is shown only now.
 #[tracing::instrument(skip_all)]
-pub fn create(conn: &mut DbConn, new: NewEndpoint, allow_private: bool) -> AppResult<(EndpointView, String)> {
+pub fn register(conn: &mut DbConn, new: NewEndpoint, allow_private: bool) -> AppResult<(EndpointView, String)> {
     if new.events.is_empty() {
         return Err(AppError::invalid_field("events", "name at least one event"));
     }
@@ -133,10 +145,10 @@ pub fn create(conn: &mut DbConn, new: NewEndpoint, allow_private: bool) -> AppRe
     Ok((views(conn, vec![row])?.remove(0), secret))
 }
 
-/// W1: endpoints, newest first (X4).
-pub fn list(conn: &mut DbConn, page: &PageParams) -> AppResult<Page<EndpointView>> {
-    let rows = q::endpoints(conn, page.limit + 1, page.cursor.as_deref())?;
-    let rows = Page::from_rows(rows, page.limit, |e: &EndpointRow| e.id.clone());
+/// W1: endpoints, newest first (X4; admins only).
+pub fn list(conn: &mut DbConn, caller: &Caller, page: &PageParams) -> AppResult<Page<EndpointView>> {
+    caller.require_admin()?;
+    let rows = q::endpoints(conn, page.cursor.clone(), page.limit)?;
     Ok(Page { data: views(conn, rows.data)?, next_cursor: rows.next_cursor })
 }
 
@@ -144,17 +156,25 @@ fn endpoint(conn: &mut DbConn, id: &str) -> AppResult<EndpointRow> {
     q::endpoint(conn, id)?.ok_or_else(|| AppError::NotFound("no such webhook".into()))
 }
 
-/// W1: one endpoint (404 when unknown or deleted).
-pub fn get(conn: &mut DbConn, id: &str) -> AppResult<EndpointView> {
-    let row = endpoint(conn, id)?;
+/// Checks that the caller is an admin, then parses the path's endpoint id (400 when not one).
+fn admin_and_id(caller: &Caller, id: &str) -> AppResult<String> {
+    caller.require_admin()?;
+    parse_id("id", id)
+}
+
+/// W1: one endpoint (404 when unknown or deleted; admins only).
+pub fn get(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<EndpointView> {
+    let id = admin_and_id(caller, id)?;
+    let row = endpoint(conn, &id)?;
     Ok(views(conn, vec![row])?.remove(0))
 }
 
-/// W1, W4: deletes an endpoint; its pending deliveries stop (they end `failed`).
+/// W1, W4: deletes an endpoint; its pending deliveries stop (they end `failed`; admins only).
 #[tracing::instrument(skip_all, fields(webhook = %id))]
-pub fn delete(conn: &mut DbConn, id: &str) -> AppResult<()> {
+pub fn delete(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<()> {
+    let id = admin_and_id(caller, id)?;
     write_transaction(conn, |conn| {
-        if q::delete_endpoint(conn, id, now())? == 0 {
+        if q::delete_endpoint(conn, &id, now())? == 0 {
             return Err(AppError::NotFound("no such webhook".into()));
         }
         Ok(())
@@ -182,17 +202,32 @@ pub fn announce(conn: &mut DbConn, deployment: &DeploymentView) -> AppResult<()>
     Ok(())
 }
 
-/// W4: an endpoint's deliveries, newest first (X4).
-pub fn deliveries(conn: &mut DbConn, endpoint_id: &str, page: &PageParams) -> AppResult<Page<DeliveryRow>> {
-    endpoint(conn, endpoint_id)?;
-    let before = numeric_cursor(&page.cursor)?;
-    let rows = q::deliveries(conn, endpoint_id, page.limit + 1, before)?;
-    Ok(Page::from_rows(rows, page.limit, |d: &DeliveryRow| d.seq.to_string()))
+/// W4: an endpoint's deliveries, newest first (X4; admins only).
+pub fn deliveries(
+    conn: &mut DbConn,
+    caller: &Caller,
+    endpoint_id: &str,
+    page: &PageParams,
+) -> AppResult<Page<DeliveryRow>> {
+    let endpoint_id = admin_and_id(caller, endpoint_id)?;
+    endpoint(conn, &endpoint_id)?;
+    q::deliveries(conn, &endpoint_id, numeric_cursor(&page.cursor)?, page.limit)
 }
 
-/// W4: queues a failed delivery again for one more attempt (409 `not_retryable` otherwise).
-#[tracing::instrument(skip_all, fields(webhook = %endpoint_id, delivery = %delivery_id))]
-pub fn retry(conn: &mut DbConn, endpoint_id: &str, delivery_id: &str) -> AppResult<DeliveryRow> {
+/// A delivery id from the path: `msg_` and 32 hex digits (400 otherwise).
+fn delivery_id(s: &str) -> AppResult<String> {
+    let ok = s
+        .strip_prefix("msg_")
+        .is_some_and(|h| h.len() == 32 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+    ok.then(|| s.to_string()).ok_or_else(|| AppError::invalid_field("delivery_id", "not a delivery id"))
+}
+
+/// W4: queues a failed delivery again for one more attempt (409 `not_retryable` otherwise;
+/// admins only).
+#[tracing::instrument(skip_all, fields(webhook = %endpoint_id, delivery = %delivery))]
+pub fn retry(conn: &mut DbConn, caller: &Caller, endpoint_id: &str, delivery: &str) -> AppResult<DeliveryRow> {
+    let endpoint_id = &admin_and_id(caller, endpoint_id)?;
+    let delivery_id = &delivery_id(delivery)?;
     write_transaction(conn, |conn| {
         endpoint(conn, endpoint_id)?;
         let d = q::delivery(conn, endpoint_id, delivery_id)?

@@ -1,0 +1,97 @@
+//! Items and their immutable versions: every query of both tables.
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::prelude::*;
+
+use super::page::{newest_first, Page};
+use super::rows::{ItemRow, VersionRow};
+use super::schema::{items, versions};
+use super::DbConn;
+use crate::domain::release_items::VersionKey;
+use crate::error::AppResult;
+
+/// Stores a new item.
+pub fn insert(conn: &mut DbConn, row: &ItemRow) -> AppResult<()> {
+    diesel::insert_into(items::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+/// Stores a new version (its `version_references` rows are `references::insert_for_version`'s).
+pub fn insert_version(conn: &mut DbConn, row: &VersionRow) -> AppResult<()> {
+    diesel::insert_into(versions::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+/// An item by id.
+pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<ItemRow>> {
+    Ok(items::table.find(id).first(conn).optional()?)
+}
+
+/// Items, newest first (X4).
+pub fn list(conn: &mut DbConn, before: Option<String>, limit: i64) -> AppResult<Page<ItemRow>> {
+    newest_first(conn, items::table.into_boxed(), items::id, before, limit, |i: &ItemRow| i.id.clone())
+}
+
+/// The latest version number of an item in a locale, if it has one there.
+pub fn latest_version(conn: &mut DbConn, item_id: &str, locale: &str) -> AppResult<Option<i32>> {
+    Ok(versions::table
+        .filter(versions::item_id.eq(item_id).and(versions::locale.eq(locale)))
+        .select(diesel::dsl::max(versions::version))
+        .first(conn)?)
+}
+
+/// The latest version of each locale of these items, as `(item, locale, version)`, in batches.
+pub fn latest_versions(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<(String, String, i32)>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(5000) {
+        let rows: Vec<(String, String, Option<i32>)> = versions::table
+            .filter(versions::item_id.eq_any(chunk))
+            .group_by((versions::item_id, versions::locale))
+            .select((versions::item_id, versions::locale, diesel::dsl::max(versions::version)))
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|(i, l, v)| (i, l, v.unwrap_or(0))));
+    }
+    Ok(out)
+}
+
+/// An item's versions, newest first, `limit` of them after the first `offset`. Versions have no
+/// single id-like key (they are ordered by time, locale and number), so this list pages by count.
+pub fn versions(conn: &mut DbConn, item_id: &str, offset: i64, limit: i64) -> AppResult<Vec<VersionRow>> {
+    Ok(versions::table
+        .filter(versions::item_id.eq(item_id))
+        .order((versions::created_at.desc(), versions::locale, versions::version.desc()))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// Which of these item ids exist.
+pub fn existing(conn: &mut DbConn, ids: &[String]) -> AppResult<HashSet<String>> {
+    let mut out = HashSet::new();
+    for chunk in ids.chunks(5000) {
+        out.extend(items::table.filter(items::id.eq_any(chunk)).select(items::id).load::<String>(conn)?);
+    }
+    Ok(out)
+}
+
+/// The references of these versions, read in batches, as the ids each references.
+pub fn references_of(conn: &mut DbConn, wanted: &HashSet<VersionKey>) -> AppResult<HashMap<VersionKey, Vec<String>>> {
+    let mut ids: Vec<&str> = wanted.iter().map(|w| w.0.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(5000) {
+        let rows: Vec<(String, String, i32, String)> = versions::table
+            .filter(versions::item_id.eq_any(chunk))
+            .select((versions::item_id, versions::locale, versions::version, versions::refs))
+            .load(conn)?;
+        for (i, l, v, refs) in rows {
+            let k = (i, l, v);
+            if wanted.contains(&k) {
+                out.insert(k, serde_json::from_str(&refs).unwrap_or_default());
+            }
+        }
+    }
+    Ok(out)
+}

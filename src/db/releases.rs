@@ -1,0 +1,181 @@
+//! Releases and their items (L1–L3, L8): every query of both tables. A release's `item_count`
+//! is kept here, in the transaction of each write that adds or removes its items.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+
+use super::page::{in_written_order, newest_first, Page};
+use super::rows::{ReleaseItemRow, ReleaseRow};
+use super::schema::{deployments, release_items, releases};
+use super::{DbConn, MultiBackend};
+use crate::domain::release_items::NewReleaseItem;
+use crate::domain::{DeploymentStatus, Key, ReleaseKind};
+use crate::error::AppResult;
+
+/// A release row by id, deleted or not.
+pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<ReleaseRow>> {
+    Ok(releases::table.find(id).first(conn).optional()?)
+}
+
+/// Locks the release's row until the transaction ends (PostgreSQL; SQLite's write transactions
+/// run one at a time already).
+pub fn lock(conn: &mut DbConn, id: &str) -> AppResult<()> {
+    if matches!(conn, DbConn::Pg(_)) {
+        super::sql(conn, "SELECT id FROM releases WHERE id = $1 FOR UPDATE").bind::<Text, _>(id).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The release's kept item count (0 when there is no such release).
+pub fn item_count(conn: &mut DbConn, id: &str) -> AppResult<i64> {
+    Ok(releases::table.find(id).select(releases::item_count).first(conn).optional()?.unwrap_or(0))
+}
+
+/// Which of these releases have a succeeded deployment (L3).
+pub fn deployed_among(conn: &mut DbConn, ids: &[&str]) -> AppResult<HashSet<String>> {
+    Ok(deployments::table
+        .filter(deployments::release_id.eq_any(ids))
+        .filter(deployments::status.eq(DeploymentStatus::Succeeded.as_str()))
+        .select(deployments::release_id.assume_not_null())
+        .distinct()
+        .load(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Stores a new release.
+pub fn insert(conn: &mut DbConn, row: &ReleaseRow) -> AppResult<()> {
+    diesel::insert_into(releases::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+/// Releases not deleted, newest first (X4), of one kind or all; with `seen_by`, only standard
+/// releases and that user's rollback releases (B5).
+pub fn list(
+    conn: &mut DbConn,
+    seen_by: Option<&str>,
+    kind: Option<ReleaseKind>,
+    before: Option<String>,
+    limit: i64,
+) -> AppResult<Page<ReleaseRow>> {
+    let mut q = releases::table.filter(releases::deleted_at.is_null()).into_boxed();
+    if let Some(user) = seen_by {
+        q = q.filter(releases::kind.eq(ReleaseKind::Standard.as_str()).or(releases::owner.eq(user.to_string())));
+    }
+    if let Some(k) = kind {
+        q = q.filter(releases::kind.eq(k.as_str()));
+    }
+    newest_first(conn, q, releases::id, before, limit, |r: &ReleaseRow| r.id.clone())
+}
+
+/// Sets a release's name and description.
+pub fn update_text(conn: &mut DbConn, id: &str, name: &str, description: &Option<String>) -> AppResult<()> {
+    diesel::update(releases::table.find(id))
+        .set((releases::name.eq(name), releases::description.eq(description)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// How many of the release's deployments are still to run or running (L8).
+pub fn pending_deployments(conn: &mut DbConn, id: &str) -> AppResult<i64> {
+    Ok(deployments::table
+        .filter(deployments::release_id.eq(id))
+        .filter(deployments::status.eq_any([
+            DeploymentStatus::Scheduled.as_str(),
+            DeploymentStatus::Queued.as_str(),
+            DeploymentStatus::InProgress.as_str(),
+        ]))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Marks a release deleted (L8: hidden, its history kept).
+pub fn mark_deleted(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> AppResult<()> {
+    diesel::update(releases::table.find(id)).set(releases::deleted_at.eq(at)).execute(conn)?;
+    Ok(())
+}
+
+/// A release's items in release order, after the `after` position.
+pub fn items(conn: &mut DbConn, id: &str, after: Option<i64>, limit: i64) -> AppResult<Page<ReleaseItemRow>> {
+    let q = release_items::table.filter(release_items::release_id.eq(id.to_string())).into_boxed();
+    in_written_order(conn, q, release_items::position, after, limit, |i: &ReleaseItemRow| i.position.to_string())
+}
+
+/// Removes one key from a release and counts it out; whether it was there.
+pub fn delete_item(conn: &mut DbConn, id: &str, item_id: &str, locale: &str) -> AppResult<bool> {
+    let n = diesel::delete(release_items::table.find((id, item_id, locale))).execute(conn)?;
+    add_to_item_count(conn, id, -(n as i64))?;
+    Ok(n > 0)
+}
+
+/// Changes a release's kept item count by `delta`, in the transaction that added or removed them.
+pub fn add_to_item_count(conn: &mut DbConn, id: &str, delta: i64) -> AppResult<()> {
+    if delta != 0 {
+        diesel::update(releases::table.find(id))
+            .set(releases::item_count.eq(releases::item_count + delta))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The highest position in the release, if it has items.
+pub fn last_position(conn: &mut DbConn, id: &str) -> AppResult<Option<i64>> {
+    Ok(release_items::table
+        .filter(release_items::release_id.eq(id))
+        .select(diesel::dsl::max(release_items::position))
+        .first(conn)?)
+}
+
+/// Which keys of these items the release holds already.
+pub fn present_keys(conn: &mut DbConn, id: &str, item_ids: &[&str]) -> AppResult<HashSet<Key>> {
+    let mut out = HashSet::new();
+    for chunk in item_ids.chunks(5000) {
+        let rows: Vec<(String, String)> = release_items::table
+            .filter(release_items::release_id.eq(id))
+            .filter(release_items::item_id.eq_any(chunk))
+            .select((release_items::item_id, release_items::locale))
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|(i, l)| Key::new(i, l)));
+    }
+    Ok(out)
+}
+
+/// Multi-row upserts of release items from `position` on: `replace` sets the action and version
+/// of a key already there (explicit items); otherwise such a key is left as it is (references).
+/// The caller counts the new keys in with `add_to_item_count`: an upsert's row count does not
+/// tell new keys from replaced ones.
+pub fn upsert_items(
+    conn: &mut DbConn,
+    id: &str,
+    items: &[NewReleaseItem],
+    position: &mut i64,
+    replace: bool,
+) -> AppResult<()> {
+    for chunk in items.chunks(5000) {
+        let mut sql = format!(
+            "INSERT INTO release_items (release_id, item_id, locale, action, version, position) VALUES {}",
+            super::values_list(conn, chunk.len(), 6)
+        );
+        sql.push_str(if replace {
+            " ON CONFLICT (release_id, item_id, locale) DO UPDATE SET action = excluded.action, version = excluded.version"
+        } else {
+            " ON CONFLICT (release_id, item_id, locale) DO NOTHING"
+        });
+        let mut q = diesel::sql_query(sql).into_boxed::<MultiBackend>();
+        for it in chunk {
+            q = q
+                .bind::<Text, _>(id.to_string())
+                .bind::<Text, _>(it.item_id.clone())
+                .bind::<Text, _>(it.locale.clone())
+                .bind::<Nullable<Text>, _>(Some(it.action.as_str()))
+                .bind::<Nullable<Integer>, _>(it.version)
+                .bind::<BigInt, _>(*position);
+            *position += 1;
+        }
+        q.execute(conn)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,81 @@
+//! Users, their tokens and their publishing grants: every query of those tables.
+
+use diesel::prelude::*;
+
+use super::page::{newest_first, Page, PageParams};
+use super::rows::{TokenRow, UserRow};
+use super::schema::{environments, grants, tokens, users};
+use super::{inserted, now, DbConn};
+use crate::error::AppResult;
+
+/// Stores a user; `false` when the name is taken.
+pub fn insert(conn: &mut DbConn, row: &UserRow) -> AppResult<bool> {
+    Ok(inserted(diesel::insert_into(users::table).values(row).execute(conn))?)
+}
+
+/// Users, newest first (X4).
+pub fn list(conn: &mut DbConn, page: &PageParams) -> AppResult<Page<UserRow>> {
+    newest_first(conn, users::table.into_boxed(), users::id, page.cursor.clone(), page.limit, |u: &UserRow| {
+        u.id.clone()
+    })
+}
+
+/// A user by id.
+pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<UserRow>> {
+    Ok(users::table.find(id).first(conn).optional()?)
+}
+
+/// A user by name.
+pub fn by_name(conn: &mut DbConn, name: &str) -> AppResult<Option<UserRow>> {
+    Ok(users::table.filter(users::name.eq(name)).first(conn).optional()?)
+}
+
+/// How many users there are (bootstrap creates the first).
+pub fn count(conn: &mut DbConn) -> AppResult<i64> {
+    Ok(users::table.count().get_result(conn)?)
+}
+
+/// Stores a token (its hash only).
+pub fn insert_token(conn: &mut DbConn, row: &TokenRow) -> AppResult<()> {
+    diesel::insert_into(tokens::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+/// The user a token hash belongs to, in one query over tokens joined to users.
+pub fn by_token_hash(conn: &mut DbConn, token_hash: &str) -> AppResult<Option<UserRow>> {
+    Ok(tokens::table
+        .inner_join(users::table)
+        .filter(tokens::token_hash.eq(token_hash))
+        .select(users::all_columns)
+        .first(conn)
+        .optional()?)
+}
+
+/// The names of the environments a user holds a grant in, by name.
+pub fn granted_environment_names(conn: &mut DbConn, user_id: &str) -> AppResult<Vec<String>> {
+    Ok(grants::table
+        .inner_join(environments::table)
+        .filter(grants::user_id.eq(user_id))
+        .select(environments::name)
+        .order(environments::name)
+        .load(conn)?)
+}
+
+/// Whether the user holds a grant in the environment.
+pub fn has_grant(conn: &mut DbConn, user_id: &str, environment_id: &str) -> AppResult<bool> {
+    Ok(grants::table.find((user_id, environment_id)).count().get_result::<i64>(conn)? > 0)
+}
+
+/// Gives the user a grant in the environment (it must not hold one).
+pub fn insert_grant(conn: &mut DbConn, user_id: &str, environment_id: &str) -> AppResult<()> {
+    diesel::insert_into(grants::table)
+        .values((grants::user_id.eq(user_id), grants::environment_id.eq(environment_id), grants::created_at.eq(now())))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Takes the user's grant in the environment away.
+pub fn delete_grant(conn: &mut DbConn, user_id: &str, environment_id: &str) -> AppResult<()> {
+    diesel::delete(grants::table.find((user_id, environment_id))).execute(conn)?;
+    Ok(())
+}
