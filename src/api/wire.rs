@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::db::rows::{DeploymentItemRow, PublishEventRow, PublishStateRow, ReleaseItemRow, UserRow, VersionRow};
 use crate::domain::references::Warning;
 use crate::domain::PlannedItem;
-use crate::service::deployments::DeploymentView;
+pub use crate::service::deployment_document::{Counts, Deployment, Progress};
 use crate::service::environments::EnvironmentView;
 use crate::service::items::ItemView;
 use crate::service::releases::ReleaseView;
@@ -246,67 +246,6 @@ pub struct KeyRef {
 pub struct AddedItems {
     pub release: Release,
     pub not_added: Vec<KeyRef>,
-}
-
-/// `{total, done}` of a deployment.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Progress {
-    pub total: i32,
-    pub done: i32,
-}
-
-/// `{published, unpublished, skipped}` of a deployment.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Counts {
-    pub published: i32,
-    pub unpublished: i32,
-    pub skipped: i32,
-}
-
-/// A deployment: one execution of a release, or an environment rollback, in one environment.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Deployment {
-    pub id: String,
-    pub release_id: Option<String>,
-    pub environment: String,
-    pub trigger: String,
-    pub status: String,
-    pub deployed_by: String,
-    pub reason: Option<String>,
-    pub scheduled_at: Option<DateTime<Utc>>,
-    pub started_at: Option<DateTime<Utc>>,
-    pub finished_at: Option<DateTime<Utc>>,
-    pub progress: Progress,
-    pub counts: Counts,
-    pub error: Option<String>,
-    pub rolled_back_to_deployment_id: Option<String>,
-    /// R1: how many of its items carry at least one warning.
-    pub warned_items: i32,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<DeploymentView> for Deployment {
-    fn from(d: DeploymentView) -> Deployment {
-        let r = d.row;
-        Deployment {
-            id: r.id,
-            release_id: r.release_id,
-            environment: d.environment,
-            trigger: r.trigger,
-            status: r.status,
-            deployed_by: r.deployed_by,
-            reason: r.reason,
-            scheduled_at: r.scheduled_at.map(utc),
-            started_at: r.started_at.map(utc),
-            finished_at: r.finished_at.map(utc),
-            progress: Progress { total: r.progress_total, done: r.progress_done },
-            counts: Counts { published: r.published, unpublished: r.unpublished, skipped: r.skipped },
-            error: r.error,
-            rolled_back_to_deployment_id: r.rolled_back_to_deployment_id,
-            warned_items: r.warned_items,
-            created_at: utc(r.created_at),
-        }
-    }
 }
 
 /// What a deployment did (or, in a preview, would do) to one key.

@@ -22,6 +22,23 @@ impl Deployed for DeploymentRow {
     }
 }
 
+/// A deployment with the name of its environment, as the API shows it.
+#[derive(Debug, Clone)]
+pub struct DeploymentView {
+    pub row: DeploymentRow,
+    pub environment: String,
+}
+
+impl DeploymentView {
+    /// Whether the deployment has reached an end (succeeded, failed or cancelled).
+    pub fn is_finished(&self) -> bool {
+        matches!(
+            DeploymentStatus::parse(&self.row.status),
+            Some(DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Cancelled)
+        )
+    }
+}
+
 /// A deployment by id (404 `not_found` when there is none).
 pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<DeploymentRow> {
     deployments::table.find(id).first(conn).optional()?.ok_or_else(|| AppError::NotFound("no such deployment".into()))

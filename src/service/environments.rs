@@ -1,7 +1,7 @@
 //! Environments: publishing targets.
 
-use super::deployments::{self, DeploymentView};
 use super::{Caller, Page, PageParams};
+use crate::db::deployments::{self as deployment_rows, DeploymentView};
 use crate::db::environments as q;
 use crate::db::rows::{EnvironmentRow, NewEnvironment};
 use crate::db::{new_id, now, DbConn};
@@ -42,10 +42,17 @@ pub fn named_in_body(conn: &mut DbConn, name: &str) -> AppResult<EnvironmentRow>
         .map_err(|_| AppError::Unprocessable("environment_not_found", format!("no environment named '{name}'")))
 }
 
+/// The environment's active deployment: its latest succeeded one.
+fn active(conn: &mut DbConn, env: &EnvironmentRow) -> AppResult<Option<DeploymentView>> {
+    Ok(deployment_rows::succeeded_in(conn, &env.id, 1)?
+        .pop()
+        .map(|row| DeploymentView { row, environment: env.name.clone() }))
+}
+
 /// An environment with its active deployment.
 pub fn get(conn: &mut DbConn, name: &str) -> AppResult<EnvironmentView> {
     let row = by_name(conn, name)?;
-    let active_deployment = deployments::active(conn, &row.id)?;
+    let active_deployment = active(conn, &row)?;
     Ok(EnvironmentView { row, active_deployment })
 }
 
@@ -54,7 +61,7 @@ pub fn list(conn: &mut DbConn, page: &PageParams) -> AppResult<Page<EnvironmentV
     let rows = q::list(conn, page.cursor.clone(), page.limit)?;
     let mut views = Vec::with_capacity(rows.data.len());
     for row in rows.data {
-        let active_deployment = deployments::active(conn, &row.id)?;
+        let active_deployment = active(conn, &row)?;
         views.push(EnvironmentView { row, active_deployment });
     }
     Ok(Page { data: views, next_cursor: rows.next_cursor })

@@ -1,5 +1,6 @@
 //! One function per use case: open a transaction, load, let `domain` decide, persist.
 
+pub mod deployment_document;
 pub mod deployments;
 pub mod environments;
 pub mod idempotency;

@@ -6,8 +6,9 @@ use std::net::{IpAddr, ToSocketAddrs};
 
 use chrono::SecondsFormat;
 
-use super::deployments::DeploymentView;
+use super::deployment_document::Deployment;
 use super::{environments, numeric_cursor, parse_id, Caller, Page, PageParams};
+use crate::db::deployments::DeploymentView;
 use crate::db::webhooks::{self as q, DeliveryRow, EndpointRow};
 use crate::db::{new_id, now, write_transaction, DbConn};
 use crate::domain::webhooks::{address_allowed, delimited, new_secret, undelimited, WebhookEvent};
@@ -192,7 +193,7 @@ pub fn announce(conn: &mut DbConn, deployment: &DeploymentView) -> AppResult<()>
     let payload = serde_json::json!({
         "type": event.as_str(),
         "timestamp": at.and_utc().to_rfc3339_opts(SecondsFormat::Millis, true),
-        "data": {"deployment": crate::api::wire::Deployment::from(deployment.clone())},
+        "data": {"deployment": Deployment::from(deployment.clone())},
     });
     let n =
         q::enqueue(conn, event.as_str(), &deployment.row.id, &deployment.row.environment_id, &payload.to_string(), at)?;

@@ -1,28 +1,12 @@
 //! Reading deployments as the API shows them: one, several, the lists and a deployment's items.
 
 use super::super::{environments, numeric_cursor, Caller, Page, PageParams};
+pub use crate::db::deployments::DeploymentView;
 use crate::db::deployments::{self as rows, DeploymentsOf};
 use crate::db::rows::{DeploymentItemRow, DeploymentRow};
 use crate::db::DbConn;
-use crate::domain::{DeploymentStatus, Outcome};
+use crate::domain::Outcome;
 use crate::error::AppResult;
-
-/// A deployment with the name of its environment, as the API shows it.
-#[derive(Debug, Clone)]
-pub struct DeploymentView {
-    pub row: DeploymentRow,
-    pub environment: String,
-}
-
-impl DeploymentView {
-    /// Whether the deployment has reached an end (succeeded, failed or cancelled).
-    pub fn is_finished(&self) -> bool {
-        matches!(
-            DeploymentStatus::parse(&self.row.status),
-            Some(DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Cancelled)
-        )
-    }
-}
 
 /// The rows with their environments' names, in the same order.
 pub(super) fn views(conn: &mut DbConn, rows: Vec<DeploymentRow>) -> AppResult<Vec<DeploymentView>> {
