@@ -1,6 +1,5 @@
 //! The `rewind` command: serve, migrate, and manage users and tokens.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::{web, App, HttpServer};
@@ -101,7 +100,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> Result<(), Failure> {
             retry_schedule: args.webhook_retry_seconds.iter().map(|s| seconds(*s)).collect::<Result<_, _>>()?,
         },
     };
-    let state = web::Data::new(AppState { pool, settings, wake: Arc::new(tokio::sync::Notify::new()) });
+    let state = web::Data::new(AppState::new(pool, settings));
     // Listen before anything runs, so that an early SIGTERM is a graceful stop too.
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use crate::db::Pool;
+use crate::service::users::KnownTokens;
 
 /// Largest JSON body (X2), in bytes.
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -71,4 +72,13 @@ pub struct AppState {
     pub settings: Settings,
     /// Wakes the worker when a deployment is queued.
     pub wake: Arc<Notify>,
+    /// The callers of tokens seen lately (authentication without the database).
+    pub tokens: KnownTokens,
+}
+
+impl AppState {
+    /// The state of a service on `pool` with `settings`.
+    pub fn new(pool: Pool, settings: Settings) -> AppState {
+        AppState { pool, settings, wake: Arc::new(Notify::new()), tokens: KnownTokens::default() }
+    }
 }

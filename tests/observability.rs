@@ -64,8 +64,7 @@ async fn spawn_without_worker() -> TestApp<
     let db = TestDb::new();
     let pool = db::build_pool(&db.url, 4).expect("pool");
     rewind::service::users::bootstrap_admin(&mut pool.get().unwrap(), Some(ADMIN.into())).unwrap();
-    let state =
-        web::Data::new(AppState { pool, settings: Settings::default(), wake: Arc::new(tokio::sync::Notify::new()) });
+    let state = web::Data::new(AppState::new(pool, Settings::default()));
     let st = state.clone();
     let svc = actix_web::test::init_service(App::new().configure(move |c| app::configure(c, st.clone()))).await;
     TestApp { svc, state, db }
@@ -147,11 +146,7 @@ async fn metrics_after_traffic_carry_route_templates_deployment_outcomes_and_the
 async fn metrics_answer_when_no_database_connection_can_be_had() {
     let db = TestDb::new();
     let pool = db::build_pool(&db.url, 1).expect("pool");
-    let state = web::Data::new(AppState {
-        pool: pool.clone(),
-        settings: Settings::default(),
-        wake: Arc::new(tokio::sync::Notify::new()),
-    });
+    let state = web::Data::new(AppState::new(pool.clone(), Settings::default()));
     let st = state.clone();
     let svc = actix_web::test::init_service(App::new().configure(move |c| app::configure(c, st.clone()))).await;
     let app = TestApp { svc, state, db };

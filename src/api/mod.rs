@@ -59,7 +59,21 @@ pub async fn authenticate(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
     if let (Some(token), Some(state)) = (bearer_token(req.request()), state) {
-        let found = db(&state, move |c| users::authenticate(c, &token)).await;
+        let hash = users::hash_token(&token);
+        let found = match state.tokens.get(&hash) {
+            Some(caller) => Ok(caller),
+            None => {
+                let found = db(&state, {
+                    let hash = hash.clone();
+                    move |c| users::caller_of_hash(c, &hash)
+                })
+                .await;
+                if let Ok(caller) = &found {
+                    state.tokens.remember(hash, caller.clone());
+                }
+                found
+            }
+        };
         req.extensions_mut().insert(Authenticated(found));
     }
     next.call(req).await

@@ -141,8 +141,12 @@ pub fn build_pool(url: &DatabaseUrl, size: u32) -> Result<Pool, Box<dyn std::err
     }
     migrate(&mut first)?;
     drop(first);
+    // A SQLite connection is a file handle that cannot break, so it is not pinged at every
+    // checkout (a statement per request); a PostgreSQL one can, so it is, and a server that
+    // came back is used again without a restart.
     let pool = r2d2::Pool::builder()
         .max_size(size)
+        .test_on_check_out(url.is_postgres())
         .connection_timeout(Duration::from_secs(5))
         .build(Manager { url: url.clone() })?;
     Ok(pool)

@@ -3,6 +3,8 @@
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use std::time::{Duration, Instant};
+
 use super::{Caller, Page, PageParams};
 use crate::db::rows::{TokenRow, UserRow};
 use crate::db::users as q;
@@ -90,9 +92,46 @@ pub fn issue_token(
 /// The user a bearer token belongs to (401 when none), read in one query. Grants are not read
 /// here: only publishing and deploying need one, and they read it for their environment.
 pub fn authenticate(conn: &mut DbConn, token: &str) -> AppResult<Caller> {
-    let user = q::by_token_hash(conn, &hash_token(token))?.ok_or(AppError::Unauthorized)?;
+    caller_of_hash(conn, &hash_token(token))
+}
+
+/// The user whose token has this hash (401 when none).
+pub fn caller_of_hash(conn: &mut DbConn, token_hash: &str) -> AppResult<Caller> {
+    let user = q::by_token_hash(conn, token_hash)?.ok_or(AppError::Unauthorized)?;
     let role = Role::parse(&user.role).ok_or(AppError::Internal)?;
     Ok(Caller { id: user.id, name: user.name, role })
+}
+
+/// The callers of tokens seen lately, by token hash, so that most requests authenticate without
+/// the database. A token's user and role cannot change through the API (there is no revocation,
+/// no role change, no deletion), so an entry is never stale; entries still expire after
+/// `KNOWN_FOR`, so that a change made in the database by hand takes effect within it. Only tokens
+/// that were found are kept, at most `KNOWN_TOKENS` of them.
+pub struct KnownTokens {
+    cache: quick_cache::sync::Cache<String, (Caller, Instant)>,
+}
+
+/// How long a token's caller is remembered.
+pub const KNOWN_FOR: Duration = Duration::from_secs(30);
+/// How many tokens are remembered at most.
+pub const KNOWN_TOKENS: usize = 10_000;
+
+impl Default for KnownTokens {
+    fn default() -> KnownTokens {
+        KnownTokens { cache: quick_cache::sync::Cache::new(KNOWN_TOKENS) }
+    }
+}
+
+impl KnownTokens {
+    /// The caller of a token hash, if it was found within `KNOWN_FOR`.
+    pub fn get(&self, token_hash: &str) -> Option<Caller> {
+        self.cache.get(token_hash).filter(|(_, at)| at.elapsed() < KNOWN_FOR).map(|(caller, _)| caller)
+    }
+
+    /// Remembers the caller a token hash was found to belong to.
+    pub fn remember(&self, token_hash: String, caller: Caller) {
+        self.cache.insert(token_hash, (caller, Instant::now()));
+    }
 }
 
 /// The names of the environments a user may publish to by grant.

@@ -3,7 +3,6 @@
 //! same `configure` as `main`, with the deployment worker running.
 #![allow(dead_code)]
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::body::BoxBody;
@@ -103,7 +102,7 @@ pub async fn spawn_with(
         let mut conn = pool.get().unwrap();
         rewind::service::users::bootstrap_admin(&mut conn, Some(ADMIN.into())).unwrap();
     }
-    let state = web::Data::new(AppState { pool, settings, wake: Arc::new(tokio::sync::Notify::new()) });
+    let state = web::Data::new(AppState::new(pool, settings));
     actix_web::rt::spawn(rewind::worker::run(state.clone(), Duration::from_millis(20), Default::default()));
     let st = state.clone();
     let svc = actix_web::test::init_service(App::new().configure(move |c| app::configure(c, st.clone()))).await;
