@@ -12,9 +12,7 @@ CREATE INDEX deployments_succeeded ON deployments (environment_id, status, finis
 -- Deployment items are written only by their deployment's own transaction, which has the
 -- deployment's row in hand: the foreign key to `deployments` only re-checked it (0.33 s of a
 -- 100,000-item deployment on PostgreSQL). SQLite cannot drop a foreign key, so the table is
--- rebuilt without it, and as a WITHOUT ROWID table: its rows are looked up and written only by
--- (deployment_id, position), so the key's own b-tree holds them and each insert writes one tree
--- fewer.
+-- rebuilt without it.
 CREATE TABLE deployment_items_new (
     deployment_id TEXT NOT NULL,
     position INTEGER NOT NULL,
@@ -28,7 +26,7 @@ CREATE TABLE deployment_items_new (
     event_id BIGINT,
     warnings TEXT NOT NULL DEFAULT '[]',
     PRIMARY KEY (deployment_id, position)
-) WITHOUT ROWID;
+);
 INSERT INTO deployment_items_new (deployment_id, position, item_id, locale, action, version, prior_version,
     outcome, skip_reason, event_id, warnings)
 SELECT deployment_id, position, item_id, locale, action, version, prior_version, outcome, skip_reason, event_id,
