@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::page::{in_written_order, newest_first, Page};
 use super::rows::{DeploymentItemRow, DeploymentRow, EnvironmentRow};
 use super::schema::{deployment_items, deployments, environments};
 use super::DbConn;
@@ -85,16 +86,21 @@ pub enum DeploymentsOf<'a> {
 
 /// Up to `limit` deployments of `of`, newest first, below the id `before` if given; read on
 /// the `deployments_{environment,release}_recent` index.
-pub fn page(conn: &mut DbConn, of: DeploymentsOf, before: Option<&str>, limit: i64) -> AppResult<Vec<DeploymentRow>> {
-    let mut q = deployments::table.order(deployments::id.desc()).limit(limit).into_boxed();
-    q = match of {
-        DeploymentsOf::Environment(id) => q.filter(deployments::environment_id.eq(id.to_string())),
-        DeploymentsOf::Release(id) => q.filter(deployments::release_id.eq(id.to_string())),
+pub fn page(
+    conn: &mut DbConn,
+    of: DeploymentsOf,
+    before: Option<String>,
+    limit: i64,
+) -> AppResult<Page<DeploymentRow>> {
+    let q = match of {
+        DeploymentsOf::Environment(id) => {
+            deployments::table.filter(deployments::environment_id.eq(id.to_string())).into_boxed()
+        }
+        DeploymentsOf::Release(id) => {
+            deployments::table.filter(deployments::release_id.eq(id.to_string())).into_boxed()
+        }
     };
-    if let Some(c) = before {
-        q = q.filter(deployments::id.lt(c.to_string()));
-    }
-    Ok(q.load(conn)?)
+    newest_first(conn, q, deployments::id, before, limit, |d: &DeploymentRow| d.id.clone())
 }
 
 /// Up to `limit` items of a deployment in release order, after the position `after` if given,
@@ -106,19 +112,13 @@ pub fn items_page(
     outcome: Option<Outcome>,
     after: Option<i32>,
     limit: i64,
-) -> AppResult<Vec<DeploymentItemRow>> {
-    let mut q = deployment_items::table
-        .filter(deployment_items::deployment_id.eq(deployment_id))
-        .order(deployment_items::position)
-        .limit(limit)
-        .into_boxed();
+) -> AppResult<Page<DeploymentItemRow>> {
+    let mut q =
+        deployment_items::table.filter(deployment_items::deployment_id.eq(deployment_id.to_string())).into_boxed();
     if let Some(o) = outcome {
         q = q.filter(deployment_items::outcome.eq(o.as_str()));
     }
-    if let Some(c) = after {
-        q = q.filter(deployment_items::position.gt(c));
-    }
-    Ok(q.load(conn)?)
+    in_written_order(conn, q, deployment_items::position, after, limit, |i: &DeploymentItemRow| i.position.to_string())
 }
 
 /// The version each key of a deployment replaced (B7's state before the first deployment).

@@ -45,8 +45,7 @@ pub fn active(conn: &mut DbConn, environment_id: &str) -> AppResult<Option<Deplo
 }
 
 fn page_of(conn: &mut DbConn, of: DeploymentsOf, page: &PageParams) -> AppResult<Page<DeploymentView>> {
-    let rows = rows::page(conn, of, page.cursor.as_deref(), page.limit + 1)?;
-    let rows = Page::from_rows(rows, page.limit, |d: &DeploymentRow| d.id.clone());
+    let rows = rows::page(conn, of, page.cursor.clone(), page.limit)?;
     Ok(Page { data: views(conn, rows.data)?, next_cursor: rows.next_cursor })
 }
 
@@ -80,6 +79,5 @@ pub fn items(
 ) -> AppResult<Page<DeploymentItemRow>> {
     rows::by_id(conn, id)?;
     let after = numeric_cursor(&page.cursor)?.map(|c| c as i32);
-    let rows = rows::items_page(conn, id, outcome, after, page.limit + 1)?;
-    Ok(Page::from_rows(rows, page.limit, |i: &DeploymentItemRow| i.position.to_string()))
+    rows::items_page(conn, id, outcome, after, page.limit)
 }
