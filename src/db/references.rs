@@ -196,7 +196,9 @@ where
                 Some(v) => (
                     "SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)",
                     serde_json::to_string(
-                        &(0..keys.item_ids.len()).map(|i| (keys.item_ids[i], keys.locales[i], v[i])).collect::<Vec<_>>(),
+                        &(0..keys.item_ids.len())
+                            .map(|i| (keys.item_ids[i], keys.locales[i], v[i]))
+                            .collect::<Vec<_>>(),
                     ),
                 ),
                 None => (
@@ -205,10 +207,8 @@ where
                 ),
             };
             let rows = rows.map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-            let text = format!(
-                "WITH k({columns}) AS ({relation}) {}",
-                select.replace("{keys}", "k").replace("$ENV", "?")
-            );
+            let text =
+                format!("WITH k({columns}) AS ({relation}) {}", select.replace("{keys}", "k").replace("$ENV", "?"));
             let mut q = diesel::sql_query(text).into_boxed::<MultiBackend>().bind::<Text, _>(rows);
             if select.contains("$ENV") {
                 q = q.bind::<Text, _>(environment_id.to_string());
