@@ -132,10 +132,8 @@ pub async fn publish(
     env: web::Path<String>,
     body: web::Json<super::Object<Publish>>,
 ) -> AppResult<HttpResponse> {
-    caller.require_writer()?;
     let b = body.into_inner().0;
-    let item_id = crate::service::parse_id("item_id", &b.item_id)?;
-    let s = db(&state, move |c| publishing::publish(c, &caller, &env, &item_id, &b.locale, b.version)).await?;
+    let s = db(&state, move |c| publishing::publish(c, &caller, &env, &b.item_id, &b.locale, b.version)).await?;
     Ok(HttpResponse::Ok().json(Data { data: PublishState::from(s) }))
 }
 
@@ -147,10 +145,8 @@ pub async fn unpublish(
     env: web::Path<String>,
     body: web::Json<super::Object<Unpublish>>,
 ) -> AppResult<HttpResponse> {
-    caller.require_writer()?;
     let b = body.into_inner().0;
-    let item_id = crate::service::parse_id("item_id", &b.item_id)?;
-    let s = db(&state, move |c| publishing::unpublish(c, &caller, &env, &item_id, &b.locale)).await?;
+    let s = db(&state, move |c| publishing::unpublish(c, &caller, &env, &b.item_id, &b.locale)).await?;
     Ok(HttpResponse::Ok().json(Data { data: PublishState::from(s) }))
 }
 

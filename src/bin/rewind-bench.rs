@@ -13,10 +13,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
-use diesel::connection::SimpleConnection;
-use diesel::sql_types::{BigInt, Text, Timestamp};
-use diesel::{Connection, RunQueryDsl};
-use rewind::db::{self, DatabaseUrl, DbConn, Pool};
+use rewind::db::{self, bench, DatabaseUrl, DbConn, Pool};
 use rewind::domain::webhooks::WebhookEvent;
 use rewind::domain::{Action, DeploymentStatus};
 use rewind::service::deployments::{self, DeploymentView};
@@ -29,10 +26,6 @@ type BenchResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
 
 /// The environment every deployment of the run goes to.
 const ENVIRONMENT: &str = "bench";
-
-/// Rows per multi-row insert of items, one bound id a row. Small because SQLite (3.40) spends
-/// time quadratic in the number of numbered parameters (`?N`) of a statement to compile it.
-const SEED_CHUNK: usize = 500;
 
 /// The command line.
 #[derive(Parser, Debug)]
@@ -94,8 +87,7 @@ impl ScratchDb {
             Backend::Sqlite => Ok(ScratchDb::Sqlite(std::env::temp_dir().join(format!("rewind-bench-{unique}.db")))),
             Backend::Postgres => {
                 let name = format!("rewind_bench_{unique}");
-                let mut c = diesel::PgConnection::establish(admin_url)?;
-                c.batch_execute(&format!("CREATE DATABASE {name}"))?;
+                bench::create_database(admin_url, &name)?;
                 Ok(ScratchDb::Postgres { admin_url: admin_url.to_string(), name })
             }
         }
@@ -123,11 +115,7 @@ impl Drop for ScratchDb {
                     let _ = std::fs::remove_file(p);
                 }
             }
-            ScratchDb::Postgres { admin_url, name } => {
-                if let Ok(mut c) = diesel::PgConnection::establish(admin_url) {
-                    let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-                }
-            }
+            ScratchDb::Postgres { admin_url, name } => bench::drop_database(admin_url, name),
         }
     }
 }
@@ -139,95 +127,6 @@ struct Timings {
     preview_seconds: f64,
     rollback_seconds: f64,
     floor_seconds: f64,
-}
-
-/// Inserts `n` items with versions 1 and 2 in `en` (version 2 referencing the next item when
-/// `references`), and publishes version 1 of every second item (by id) in the environment with
-/// one manual event each, as set-based statements. Answers the item ids in id order.
-fn seed(
-    conn: &mut DbConn,
-    environment_id: &str,
-    actor: &str,
-    n: usize,
-    history: usize,
-    references: bool,
-) -> BenchResult<Vec<String>> {
-    let at = db::now();
-    let ids: Vec<String> = (0..n).map(|_| uuid::Uuid::now_v7().to_string()).collect();
-    db::write_transaction(conn, |conn| -> BenchResult<()> {
-        for chunk in ids.chunks(SEED_CHUNK) {
-            let rows: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, 'entry', 'page', $1)", i + 2)).collect();
-            let text = format!("INSERT INTO items (id, kind, content_type, created_at) VALUES {}", rows.join(","));
-            let mut q = db::sql(conn, &text).into_boxed::<db::MultiBackend>().bind::<Timestamp, _>(at);
-            for id in chunk {
-                q = q.bind::<Text, _>(id.clone());
-            }
-            q.execute(conn)?;
-        }
-        db::sql(
-            conn,
-            "INSERT INTO versions (item_id, locale, version, content, refs, created_at) \
-             SELECT i.id, 'en', v.n, '{\"n\":' || v.n || '}', '[]', $1 FROM items i \
-             CROSS JOIN (SELECT 1 AS n UNION ALL SELECT 2) v",
-        )
-        .bind::<Timestamp, _>(at)
-        .execute(conn)?;
-        if references {
-            conn.batch_execute(
-                "INSERT INTO version_references (item_id, locale, version, referenced_item_id) \
-                 WITH o AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM items) \
-                 SELECT a.id, 'en', 2, b.id FROM o a JOIN o b ON b.n = a.n % (SELECT count(*) FROM items) + 1; \
-                 UPDATE versions SET refs = (SELECT '[\"' || r.referenced_item_id || '\"]' FROM version_references r \
-                   WHERE r.item_id = versions.item_id AND r.locale = versions.locale AND r.version = versions.version) \
-                 WHERE version = 2;",
-            )?;
-        }
-        // The history: `history` republishes of version 1, key after key in turn.
-        db::sql(
-            conn,
-            "INSERT INTO publish_events (environment_id, item_id, locale, from_version, to_version, cause, \
-             deployment_id, actor, at) \
-             WITH RECURSIVE s(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM s WHERE x + 1 < $4) \
-             SELECT $1, i.id, 'en', 1, 1, 'manual', NULL, $2, $3 FROM s \
-             JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM items) i ON i.n = s.x % $5 \
-             ORDER BY s.x",
-        )
-        .bind::<Text, _>(environment_id)
-        .bind::<Text, _>(actor)
-        .bind::<Timestamp, _>(at)
-        .bind::<BigInt, _>(history as i64)
-        .bind::<BigInt, _>(n as i64)
-        .execute(conn)?;
-        db::sql(
-            conn,
-            "INSERT INTO publish_events (environment_id, item_id, locale, from_version, to_version, cause, \
-             deployment_id, actor, at) \
-             SELECT $1, id, 'en', NULL, 1, 'manual', NULL, $2, $3 \
-             FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM items) t WHERE n % 2 = 0 ORDER BY id",
-        )
-        .bind::<Text, _>(environment_id)
-        .bind::<Text, _>(actor)
-        .bind::<Timestamp, _>(at)
-        .execute(conn)?;
-        db::sql(
-            conn,
-            "INSERT INTO publish_states (environment_id, item_id, locale, version, last_event_id, updated_at) \
-             SELECT environment_id, item_id, locale, to_version, id, at FROM publish_events e \
-             WHERE environment_id = $1 AND id = (SELECT max(id) FROM publish_events l \
-             WHERE l.environment_id = $1 AND l.item_id = e.item_id AND l.locale = e.locale)",
-        )
-        .bind::<Text, _>(environment_id)
-        .execute(conn)?;
-        db::sql(
-            conn,
-            "UPDATE environments SET last_event_id = \
-             (SELECT COALESCE(max(id), 0) FROM publish_events WHERE environment_id = $1) WHERE id = $1",
-        )
-        .bind::<Text, _>(environment_id)
-        .execute(conn)?;
-        Ok(())
-    })?;
-    Ok(ids)
 }
 
 /// Claims and runs the one queued deployment on `conn`; answers it and the seconds it took.
@@ -263,7 +162,7 @@ fn run(pool: &Pool, postgres: bool, n: usize, history: usize, references: bool, 
         "seeding {n} items (half of them published at version 1, references: {references}) and {history} events of history"
     );
     let started = Instant::now();
-    let ids = seed(&mut conn, &env.row.id, &caller.id, n, history, references)?;
+    let ids = bench::seed(&mut conn, &env.row.id, &caller.id, n, history, references)?;
     eprintln!("seeded in {:.2}s", started.elapsed().as_secs_f64());
     if webhook {
         let endpoint = webhooks::NewEndpoint {
@@ -285,8 +184,7 @@ fn run(pool: &Pool, postgres: bool, n: usize, history: usize, references: bool, 
     let add_items_seconds = started.elapsed().as_secs_f64();
     eprintln!("added {n} items to the release in {add_items_seconds:.2}s");
     if postgres {
-        // Statistics as autovacuum would soon have them; without, the planner guesses empty tables.
-        conn.batch_execute("ANALYZE")?;
+        bench::analyze(&mut conn)?;
     }
 
     let id = queue_deployment(&mut conn, &caller, &release.row.id)?;
@@ -321,43 +219,12 @@ fn run(pool: &Pool, postgres: bool, n: usize, history: usize, references: bool, 
     Ok(Timings { add_items_seconds, deploy_seconds, preview_seconds, rollback_seconds, floor_seconds })
 }
 
-/// The floor under a deployment of `n` items: the writes it must make (read each key's state,
-/// append one publish event, record one deployment item, update the state) as three set-based
-/// statements in one transaction, on plain tables keyed by integers with no secondary index, in
-/// the same database as the measured run. Answers the seconds the transaction took.
+/// The floor under a deployment of `n` items: the writes it must make as set-based statements
+/// on plain integer tables in the same database (`db::bench`). Answers the seconds they took.
 fn floor(conn: &mut DbConn, n: usize) -> BenchResult<f64> {
-    let serial = match conn {
-        DbConn::Pg(_) => "BIGSERIAL PRIMARY KEY",
-        DbConn::Sqlite(_) => "INTEGER PRIMARY KEY",
-    };
-    conn.batch_execute(&format!(
-        "CREATE TABLE floor_ps (env INT, item BIGINT, loc TEXT, version INT, last_event BIGINT, \
-           PRIMARY KEY (env, item, loc)); \
-         CREATE TABLE floor_ev (id {serial}, env INT, item BIGINT, loc TEXT, from_v INT, to_v INT, dep INT); \
-         CREATE TABLE floor_di (dep INT, item BIGINT, loc TEXT, prior INT, applied BIGINT, outcome TEXT, \
-           PRIMARY KEY (dep, item, loc)); \
-         CREATE TABLE floor_ri (rel INT, item BIGINT, loc TEXT, version INT, PRIMARY KEY (rel, item, loc)); \
-         WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < {n}) \
-           INSERT INTO floor_ps SELECT 1, x, 'en', 1, 0 FROM s; \
-         WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < {n}) \
-           INSERT INTO floor_ri SELECT 7, x, 'en', 2 FROM s;"
-    ))?;
-    if matches!(conn, DbConn::Pg(_)) {
-        conn.batch_execute("ANALYZE floor_ps; ANALYZE floor_ri")?;
-    }
+    bench::floor_setup(conn, n)?;
     let started = Instant::now();
-    db::write_transaction(conn, |conn| -> BenchResult<()> {
-        conn.batch_execute(
-            "INSERT INTO floor_ev (env, item, loc, from_v, to_v, dep) \
-               SELECT 1, ri.item, ri.loc, ps.version, ri.version, 42 FROM floor_ri ri \
-               LEFT JOIN floor_ps ps ON ps.env = 1 AND ps.item = ri.item AND ps.loc = ri.loc WHERE ri.rel = 7; \
-             INSERT INTO floor_di SELECT 42, item, loc, from_v, id, 'published' FROM floor_ev WHERE dep = 42; \
-             UPDATE floor_ps SET version = floor_ev.to_v, last_event = floor_ev.id FROM floor_ev \
-               WHERE floor_ev.dep = 42 AND floor_ev.env = floor_ps.env AND floor_ev.item = floor_ps.item \
-               AND floor_ev.loc = floor_ps.loc;",
-        )?;
-        Ok(())
-    })?;
+    bench::floor_writes(conn)?;
     Ok(started.elapsed().as_secs_f64())
 }
 

@@ -7,8 +7,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::page::{in_written_order, newest_first, Page};
-use super::rows::{DeploymentItemRow, DeploymentRow, EnvironmentRow};
-use super::schema::{deployment_items, deployments, environments};
+use super::rows::{DeploymentItemRow, DeploymentRow};
+use super::schema::{deployment_items, deployments};
 use super::DbConn;
 use crate::domain::env_rollback::Deployed;
 use crate::domain::{Counts, DeploymentStatus, Key, Outcome};
@@ -48,21 +48,6 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<DeploymentRow> {
 /// The deployments of these ids that exist, in no particular order.
 pub fn by_ids(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<DeploymentRow>> {
     Ok(deployments::table.filter(deployments::id.eq_any(ids)).load(conn)?)
-}
-
-/// The environment a deployment runs in, by id.
-pub fn environment_by_id(conn: &mut DbConn, id: &str) -> AppResult<EnvironmentRow> {
-    Ok(environments::table.find(id).first(conn)?)
-}
-
-/// The names of these environments by id, for the views of their deployments.
-pub fn environment_names(conn: &mut DbConn, ids: &[&str]) -> AppResult<HashMap<String, String>> {
-    Ok(environments::table
-        .filter(environments::id.eq_any(ids))
-        .select((environments::id, environments::name))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect())
 }
 
 /// The environment's succeeded deployments, newest first (the first is the active one).

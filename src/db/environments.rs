@@ -1,5 +1,7 @@
 //! Environments: every query of their table.
 
+use std::collections::HashMap;
+
 use diesel::prelude::*;
 
 use super::page::{newest_first, Page};
@@ -16,6 +18,22 @@ pub fn insert(conn: &mut DbConn, row: &NewEnvironment) -> AppResult<bool> {
 /// An environment by name.
 pub fn by_name(conn: &mut DbConn, name: &str) -> AppResult<Option<EnvironmentRow>> {
     Ok(environments::table.filter(environments::name.eq(name)).first(conn).optional()?)
+}
+
+/// An environment by id, for rows that refer to one.
+pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<EnvironmentRow> {
+    Ok(environments::table.find(id).first(conn)?)
+}
+
+/// The names of the environments with these ids, by id: rows that store ids show names.
+pub fn names<S: AsRef<str>>(conn: &mut DbConn, ids: &[S]) -> AppResult<HashMap<String, String>> {
+    let ids: Vec<&str> = ids.iter().map(AsRef::as_ref).collect();
+    Ok(environments::table
+        .filter(environments::id.eq_any(ids))
+        .select((environments::id, environments::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
 }
 
 /// Environments, newest first (X4).

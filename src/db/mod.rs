@@ -1,6 +1,7 @@
 //! The database: one connection type over PostgreSQL and SQLite, the pool, embedded
 //! migrations, and the transaction helper every write goes through.
 
+pub mod bench;
 pub mod claims;
 pub mod deployments;
 pub mod environments;

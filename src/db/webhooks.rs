@@ -226,12 +226,3 @@ pub fn requeue_failed(conn: &mut DbConn, seq: i64, at: NaiveDateTime) -> AppResu
         .set((webhook_deliveries::status.eq(PENDING), webhook_deliveries::next_attempt_at.eq(at)))
         .execute(conn)?)
 }
-
-/// The names of the environments with these ids, as `(id, name)`.
-pub fn environment_names(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<(String, String)>> {
-    use super::schema::environments;
-    Ok(environments::table
-        .filter(environments::id.eq_any(ids))
-        .select((environments::id, environments::name))
-        .load(conn)?)
-}

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::{environments, numeric_cursor, users, Caller, Page, PageParams};
+use super::{environments, numeric_cursor, parse_id, users, Caller, Page, PageParams};
 use crate::db::publish::{current_state, item_exists, lock_environment, version_exists, write_one};
 use crate::db::publish_state;
 use crate::db::rows::{NewPublishEvent, PublishEventRow, PublishStateRow};
@@ -11,6 +11,7 @@ use crate::domain::validate;
 use crate::error::{AppError, AppResult};
 
 /// P1: publishes a version of `(item, locale)`; a republish of the published version is a change too.
+/// Viewers are refused (403) before the item id is read (400).
 #[tracing::instrument(skip_all, fields(user = %caller.id))]
 pub fn publish(
     conn: &mut DbConn,
@@ -20,6 +21,8 @@ pub fn publish(
     locale: &str,
     version: i32,
 ) -> AppResult<PublishStateRow> {
+    caller.require_writer()?;
+    let item_id = &parse_id("item_id", item_id)?;
     let env = authorize(conn, caller, environment, locale)?;
     write_transaction(conn, |conn| {
         lock_environment(conn, &env.id)?;
@@ -35,7 +38,8 @@ pub fn publish(
     })
 }
 
-/// P2: unpublishes `(item, locale)`; 409 `not_published` when nothing is published.
+/// P2: unpublishes `(item, locale)`; 409 `not_published` when nothing is published. Viewers are
+/// refused (403) before the item id is read (400).
 #[tracing::instrument(skip_all, fields(user = %caller.id))]
 pub fn unpublish(
     conn: &mut DbConn,
@@ -44,6 +48,8 @@ pub fn unpublish(
     item_id: &str,
     locale: &str,
 ) -> AppResult<PublishStateRow> {
+    caller.require_writer()?;
+    let item_id = &parse_id("item_id", item_id)?;
     let env = authorize(conn, caller, environment, locale)?;
     write_transaction(conn, |conn| {
         lock_environment(conn, &env.id)?;

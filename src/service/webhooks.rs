@@ -81,7 +81,7 @@ fn views(conn: &mut DbConn, rows: Vec<EndpointRow>) -> AppResult<Vec<EndpointVie
     let mut ids: Vec<String> = rows.iter().filter_map(|r| r.environments.as_deref()).flat_map(undelimited).collect();
     ids.sort_unstable();
     ids.dedup();
-    let names: HashMap<String, String> = q::environment_names(conn, &ids)?.into_iter().collect();
+    let names: HashMap<String, String> = crate::db::environments::names(conn, &ids)?;
     Ok(rows
         .into_iter()
         .map(|row| {

@@ -48,7 +48,7 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
         if let Some(release_id) = &d.release_id {
             releases::lock(conn, release_id)?;
         }
-        let env = rows::environment_by_id(conn, &d.environment_id)?;
+        let env = crate::db::environments::by_id(conn, &d.environment_id)?;
         lock_environment(conn, &env.id)?;
         let work = Work::of(conn, &d)?;
         let plan = plan(conn, &work, &env)?;

@@ -13,7 +13,7 @@ pub(super) fn views(conn: &mut DbConn, rows: Vec<DeploymentRow>) -> AppResult<Ve
     let mut ids: Vec<&str> = rows.iter().map(|r| r.environment_id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
-    let names = rows::environment_names(conn, &ids)?;
+    let names = crate::db::environments::names(conn, &ids)?;
     Ok(rows
         .into_iter()
         .map(|row| {
