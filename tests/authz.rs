@@ -479,3 +479,41 @@ async fn x2_without_a_valid_token_every_route_answers_401_before_reading_the_req
     }
     assert!(wrong.is_empty(), "answers other than 401:\n{}", wrong.join("\n"));
 }
+
+#[actix_web::test]
+async fn x2_a_caller_without_the_role_gets_403_before_any_error_of_the_request() {
+    let app = spawn().await;
+    let (_, viewer) = app.user("vera", "viewer").await;
+    let (other, _) = app.user("otto", "editor").await;
+    let webhook = uuid::Uuid::now_v7();
+    let gets = [
+        "/v1/users?limit=0".to_string(),
+        "/v1/users?cursor=not-a-cursor".to_string(),
+        "/v1/webhooks?limit=501".to_string(),
+        format!("/v1/webhooks/{webhook}/deliveries?cursor=x"),
+        "/v1/webhooks/not-a-uuid/deliveries?limit=0".to_string(),
+    ];
+    let mut wrong = Vec::new();
+    for path in &gets {
+        let (status, body) = app.get(path, &viewer).await;
+        if status != StatusCode::FORBIDDEN || body["code"] != "forbidden" {
+            wrong.push(format!("GET {path}: {status} {body}"));
+        }
+    }
+    // Another user's token, with a body that is not JSON: the role decides first.
+    let req = TestRequest::post()
+        .uri(&format!("/v1/users/{other}/tokens"))
+        .insert_header(("authorization", format!("Bearer {viewer}")))
+        .insert_header(("content-type", "application/json"))
+        .set_payload(r#"{"label": "#);
+    let (status, _, body) = app.call(req).await;
+    if status != StatusCode::FORBIDDEN || body["code"] != "forbidden" {
+        wrong.push(format!("POST /v1/users/{{other}}/tokens: {status} {body}"));
+    }
+    // An admin sending the same gets the 400 of the request itself.
+    let (status, body) = app.get("/v1/users?limit=0", ADMIN).await;
+    if status != StatusCode::BAD_REQUEST || body["code"] != "invalid_request" {
+        wrong.push(format!("admin GET /v1/users?limit=0: {status} {body}"));
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

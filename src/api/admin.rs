@@ -62,8 +62,8 @@ pub async fn list_users(
     Auth(caller): Auth,
     q: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
-    let page = q.params()?;
-    let users = db(&state, move |c| users::list_users(c, &caller, &page)).await?;
+    let page = q.params();
+    let users = db(&state, move |c| users::list_users(c, &caller, page)).await?;
     Ok(HttpResponse::Ok().json(List::of(users, User::from)))
 }
 
@@ -76,7 +76,7 @@ pub async fn create_token(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let id = path_id(&id)?;
-    let label = from_json::<CreateToken>(optional_json(&body)?)?.label;
+    let label = optional_json(&body).and_then(from_json::<CreateToken>).map(|b| b.label);
     let (token_id, token) = db(&state, move |c| users::create_token(c, &caller, &id, label)).await?;
     Ok(HttpResponse::Created().json(Data { data: Token { id: token_id, token } }))
 }

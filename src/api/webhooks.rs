@@ -128,8 +128,8 @@ pub async fn create(
 /// W1, admin: endpoints, newest first.
 #[utoipa::path(get, path = "/v1/webhooks", operation_id = "listWebhooks", tag = "webhooks", params(PageQuery), responses((status = 200, body = List<Webhook>)))]
 pub async fn list(state: web::Data<AppState>, Auth(caller): Auth, q: web::Query<PageQuery>) -> AppResult<HttpResponse> {
-    let page = q.params()?;
-    let list = db(&state, move |c| svc::list(c, &caller, &page)).await?;
+    let page = q.params();
+    let list = db(&state, move |c| svc::list(c, &caller, page)).await?;
     Ok(HttpResponse::Ok().json(List::of(list, Webhook::from)))
 }
 
@@ -155,8 +155,8 @@ pub async fn deliveries(
     id: web::Path<String>,
     q: web::Query<DeliveriesQuery>,
 ) -> AppResult<HttpResponse> {
-    let page = page_params(q.limit, q.cursor.clone(), Cursor::EventId)?;
-    let list = db(&state, move |c| svc::deliveries(c, &caller, &id, &page)).await?;
+    let page = page_params(q.limit, q.cursor.clone(), Cursor::EventId);
+    let list = db(&state, move |c| svc::deliveries(c, &caller, &id, page)).await?;
     Ok(HttpResponse::Ok().json(List::of(list, Delivery::from)))
 }
 

@@ -41,10 +41,11 @@ pub fn add_user(conn: &mut DbConn, name: &str, role: Role) -> AppResult<UserRow>
     Ok(row)
 }
 
-/// Users, newest first (admins only).
-pub fn list_users(conn: &mut DbConn, caller: &Caller, page: &PageParams) -> AppResult<Page<UserRow>> {
+/// Users, newest first (admins only). The page comes as the request asked for it, errors
+/// included, and is checked after the role: a non-admin gets 403 whatever else is wrong.
+pub fn list_users(conn: &mut DbConn, caller: &Caller, page: AppResult<PageParams>) -> AppResult<Page<UserRow>> {
     caller.require_admin()?;
-    q::list(conn, page)
+    q::list(conn, &page?)
 }
 
 /// A user by id (404 when unknown).
@@ -58,15 +59,17 @@ pub fn user_by_name(conn: &mut DbConn, name: &str) -> AppResult<UserRow> {
 }
 
 /// Creates a token for a user, by an admin or the user themself; returns `(token id, token)`.
+/// The label comes as the body gave it, errors included, checked after the role (403 first).
 pub fn create_token(
     conn: &mut DbConn,
     caller: &Caller,
     user_id: &str,
-    label: Option<String>,
+    label: AppResult<Option<String>>,
 ) -> AppResult<(String, String)> {
     if user_id != caller.id {
         caller.require_admin()?;
     }
+    let label = label?;
     get_user(conn, user_id)?;
     issue_token(conn, user_id, label, None)
 }

@@ -146,9 +146,11 @@ pub fn register(conn: &mut DbConn, new: NewEndpoint, allow_private: bool) -> App
     Ok((views(conn, vec![row])?.remove(0), secret))
 }
 
-/// W1: endpoints, newest first (X4; admins only).
-pub fn list(conn: &mut DbConn, caller: &Caller, page: &PageParams) -> AppResult<Page<EndpointView>> {
+/// W1: endpoints, newest first (X4; admins only). The page comes as asked, errors included, and
+/// is checked after the role (403 first).
+pub fn list(conn: &mut DbConn, caller: &Caller, page: AppResult<PageParams>) -> AppResult<Page<EndpointView>> {
     caller.require_admin()?;
+    let page = page?;
     let rows = q::endpoints(conn, page.cursor.clone(), page.limit)?;
     Ok(Page { data: views(conn, rows.data)?, next_cursor: rows.next_cursor })
 }
@@ -203,14 +205,16 @@ pub fn announce(conn: &mut DbConn, deployment: &DeploymentView) -> AppResult<()>
     Ok(())
 }
 
-/// W4: an endpoint's deliveries, newest first (X4; admins only).
+/// W4: an endpoint's deliveries, newest first (X4; admins only); the page is checked after the
+/// role (403 first).
 pub fn deliveries(
     conn: &mut DbConn,
     caller: &Caller,
     endpoint_id: &str,
-    page: &PageParams,
+    page: AppResult<PageParams>,
 ) -> AppResult<Page<DeliveryRow>> {
     let endpoint_id = admin_and_id(caller, endpoint_id)?;
+    let page = page?;
     endpoint(conn, &endpoint_id)?;
     q::deliveries(conn, &endpoint_id, numeric_cursor(&page.cursor)?, page.limit)
 }
