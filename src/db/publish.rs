@@ -224,12 +224,15 @@ fn record_items_sqlite(
         })
         .collect();
     let rows = serde_json::to_string(&rows).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-    super::sql(
-        conn,
+    // `?1` and `?2` are written out (not through `super::sql`): the JSON paths hold a `$`.
+    diesel::sql_query(
         "INSERT INTO deployment_items (deployment_id, position, item_id, locale, action, version, \
          prior_version, outcome, skip_reason, event_id, warnings) \
-         SELECT $1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, \
-           value ->> 6, value ->> 7, value ->> 8, value ->> 9 FROM json_each($2)",
+         SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), \
+           json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'), \
+           json_extract(value, '$[6]'), json_extract(value, '$[7]'), json_extract(value, '$[8]'), \
+           json_extract(value, '$[9]') \
+         FROM json_each(?2)",
     )
     .bind::<Text, _>(w.deployment_id)
     .bind::<Text, _>(rows)

@@ -194,7 +194,8 @@ where
         DbConn::Sqlite(_) => {
             let (relation, rows) = match &keys.versions {
                 Some(v) => (
-                    "SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)",
+                    "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') \
+                     FROM json_each(?)",
                     serde_json::to_string(
                         &(0..keys.item_ids.len())
                             .map(|i| (keys.item_ids[i], keys.locales[i], v[i]))
@@ -202,7 +203,7 @@ where
                     ),
                 ),
                 None => (
-                    "SELECT value ->> 0, value ->> 1 FROM json_each(?)",
+                    "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)",
                     serde_json::to_string(&keys.item_ids.iter().zip(&keys.locales).collect::<Vec<_>>()),
                 ),
             };
