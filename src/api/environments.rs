@@ -222,8 +222,8 @@ pub async fn rollback(
         })
         .await?;
         let d = wait_for(&state, vec![d], wait).await?.remove(0);
-        let env_id = d.row.environment_id.clone();
-        let active = db(&state, move |c| deployments::active(c, &env_id)).await?;
+        let env = d.environment.clone();
+        let active = db(&state, move |c| environments::get(c, &env)).await?.active_deployment;
         Ok((
             StatusCode::ACCEPTED,
             Data {

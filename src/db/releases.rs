@@ -29,11 +29,6 @@ pub fn lock(conn: &mut DbConn, id: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// The release's kept item count (0 when there is no such release).
-pub fn item_count(conn: &mut DbConn, id: &str) -> AppResult<i64> {
-    Ok(releases::table.find(id).select(releases::item_count).first(conn).optional()?.unwrap_or(0))
-}
-
 /// Which of these releases have a succeeded deployment (L3).
 pub fn deployed_among(conn: &mut DbConn, ids: &[&str]) -> AppResult<HashSet<String>> {
     Ok(deployments::table

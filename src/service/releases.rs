@@ -50,11 +50,6 @@ pub fn lock(conn: &mut DbConn, id: &str) -> AppResult<()> {
     q::lock(conn, id)
 }
 
-/// How many items the release holds.
-pub fn item_count(conn: &mut DbConn, id: &str) -> AppResult<i64> {
-    q::item_count(conn, id)
-}
-
 /// L3: a release's items are locked once it has a succeeded deployment; a rollback release's always.
 fn locked(row: &ReleaseRow, deployed: &HashSet<String>) -> bool {
     row.kind == ReleaseKind::Rollback.as_str() || deployed.contains(&row.id)
@@ -140,6 +135,8 @@ pub fn update(
         r.description = d;
     }
     q::update_text(conn, id, &r.name, &r.description)?;
+    // Read back: the item count may have changed since `r` was read.
+    let r = row(conn, id)?;
     view(conn, r)
 }
 

@@ -44,7 +44,7 @@ pub fn check_release_deployable(
         return Err(AppError::Forbidden("only the owner or an admin can deploy a rollback release".into()));
     }
     users::require_grant(conn, caller, &env.id, &env.name)?;
-    if super::super::releases::item_count(conn, &release.id)? == 0 {
+    if release.item_count == 0 {
         return Err(AppError::Unprocessable("release_empty", "the release has no items".into()));
     }
     if kind == ReleaseKind::Rollback {

@@ -12,4 +12,4 @@ pub use create::{cancel, create_for_release};
 pub use environment_rollback::create_environment_rollback;
 pub use plan::preview;
 pub use run::{announce, requeue, run};
-pub use views::{active, get, get_many, items, list_for_environment, list_for_release, DeploymentView};
+pub use views::{get, get_many, items, list_for_environment, list_for_release, DeploymentView};

@@ -38,12 +38,6 @@ pub fn get_many(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<DeploymentVi
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
-/// The environment's active deployment: its latest succeeded one.
-pub fn active(conn: &mut DbConn, environment_id: &str) -> AppResult<Option<DeploymentView>> {
-    let rows = rows::succeeded_in(conn, environment_id, 1)?;
-    Ok(views(conn, rows)?.pop())
-}
-
 fn page_of(conn: &mut DbConn, of: DeploymentsOf, page: &PageParams) -> AppResult<Page<DeploymentView>> {
     let rows = rows::page(conn, of, page.cursor.clone(), page.limit)?;
     Ok(Page { data: views(conn, rows.data)?, next_cursor: rows.next_cursor })
