@@ -33,6 +33,8 @@ pub struct EnvironmentRow {
     pub name: String,
     pub last_event_id: i64,
     pub created_at: NaiveDateTime,
+    /// The integer key (issue 8) that stays inside the database; the API answers `id`.
+    pub key: i64,
 }
 
 /// An environment to insert.
@@ -45,12 +47,23 @@ pub struct NewEnvironment<'a> {
 }
 
 /// An item as stored (its content lives in versions).
-#[derive(Debug, Clone, Queryable, Insertable)]
-#[diesel(table_name = items)]
+#[derive(Debug, Clone, Queryable)]
 pub struct ItemRow {
     pub id: String,
     pub kind: String,
     pub content_type: Option<String>,
+    pub created_at: NaiveDateTime,
+    /// The integer key (issue 8) that stays inside the database; the API answers `id`.
+    pub key: i64,
+}
+
+/// An item to insert; the database gives it its key.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = items)]
+pub struct NewItem<'a> {
+    pub id: &'a str,
+    pub kind: &'a str,
+    pub content_type: Option<&'a str>,
     pub created_at: NaiveDateTime,
 }
 

@@ -48,6 +48,7 @@ diesel::table! {
         name -> Text,
         last_event_id -> Int8,
         created_at -> Timestamp,
+        key -> Int8,
     }
 }
 
@@ -78,6 +79,7 @@ diesel::table! {
         kind -> Text,
         content_type -> Nullable<Text>,
         created_at -> Timestamp,
+        key -> Int8,
     }
 }
 
