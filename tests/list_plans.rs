@@ -40,27 +40,32 @@ const LISTS: &[(&str, &str, Option<&str>)] = &[
     ),
     (
         "publish state",
-        "SELECT * FROM publish_states WHERE environment_id = 'e' AND last_event_id < 100 \
-         ORDER BY last_event_id DESC LIMIT 51",
-        None,
+        "SELECT i.id, s.locale, s.version, s.last_event_id, s.updated_at FROM publish_states s \
+         INNER JOIN items i ON i.key = s.item_key WHERE s.environment_key = 1 AND s.last_event_id < 100 \
+         ORDER BY s.last_event_id DESC LIMIT 51",
+        Some("publish_states_recent"),
     ),
     (
         "the last event of a time",
-        "SELECT id FROM publish_events WHERE environment_id = 'e' AND at <= '2026-01-01 00:00:00' \
+        "SELECT id FROM publish_events WHERE environment_key = 1 AND at <= '2026-01-01 00:00:00' \
          ORDER BY at DESC, id DESC LIMIT 1",
         None,
     ),
     (
         "publish state as of a time",
-        "SELECT e.* FROM publish_events e WHERE e.environment_id = 'e' AND e.id < 100 \
-         AND NOT EXISTS (SELECT 1 FROM publish_events l WHERE l.environment_id = e.environment_id \
-         AND l.item_id = e.item_id AND l.locale = e.locale AND l.id > e.id AND l.id <= 99) \
+        "SELECT i.id AS item_id, e.locale, e.to_version AS version, e.id AS last_event_id, \
+         e.at AS updated_at FROM publish_events e JOIN items i ON i.key = e.item_key \
+         WHERE e.environment_key = 1 AND e.id < 100 \
+         AND NOT EXISTS (SELECT 1 FROM publish_events l WHERE l.environment_key = e.environment_key \
+         AND l.item_key = e.item_key AND l.locale = e.locale AND l.id > e.id AND l.id <= 99) \
          ORDER BY e.id DESC LIMIT 51",
         None,
     ),
     (
         "publish log",
-        "SELECT * FROM publish_events WHERE environment_id = 'e' AND id < 100 ORDER BY id DESC LIMIT 51",
+        "SELECT e.id, i.id, e.locale, e.from_version, e.to_version, e.cause, e.deployment_id, e.actor, e.at \
+         FROM publish_events e INNER JOIN items i ON i.key = e.item_key \
+         WHERE e.environment_key = 1 AND e.id < 100 ORDER BY e.id DESC LIMIT 51",
         None,
     ),
     (

@@ -137,13 +137,13 @@ struct Written {
 /// Reads what the deployment `deployment` has written in `env`.
 fn written(conn: &mut DbConn, env: &str, deployment: &str) -> Written {
     Written {
-        states: count(conn, "SELECT count(*) AS n FROM publish_states WHERE environment_id = $1", env),
+        states: count(conn, "SELECT count(*) AS n FROM publish_states WHERE environment_key = (SELECT key FROM environments WHERE id = $1)", env),
         states_at_2: count(
             conn,
-            "SELECT count(*) AS n FROM publish_states WHERE environment_id = $1 AND version = 2",
+            "SELECT count(*) AS n FROM publish_states WHERE environment_key = (SELECT key FROM environments WHERE id = $1) AND version = 2",
             env,
         ),
-        events: count(conn, "SELECT count(*) AS n FROM publish_events WHERE environment_id = $1", env),
+        events: count(conn, "SELECT count(*) AS n FROM publish_events WHERE environment_key = (SELECT key FROM environments WHERE id = $1)", env),
         deployment_events: count(conn, "SELECT count(*) AS n FROM publish_events WHERE deployment_id = $1", deployment),
         deployment_items: count(
             conn,
@@ -389,7 +389,11 @@ fn l7_two_processes_run_each_deployment_exactly_once() {
         let items = count(&mut conn, "SELECT count(*) AS n FROM deployment_items WHERE deployment_id = $1", id);
         assert_eq!(items, PER_RELEASE as i64, "deployment {id} has {items} deployment items");
     }
-    let events = count(&mut conn, "SELECT count(*) AS n FROM publish_events WHERE environment_id = $1", &env);
+    let events = count(
+        &mut conn,
+        "SELECT count(*) AS n FROM publish_events WHERE environment_key = (SELECT key FROM environments WHERE id = $1)",
+        &env,
+    );
     assert_eq!(events, (RELEASES * PER_RELEASE) as i64);
     // Each process logs a run just after its commit, which the count above may already see.
     let logged = Instant::now();

@@ -281,11 +281,11 @@ async fn l5_a_failing_deployment_applies_nothing_and_ends_failed() {
     use diesel::connection::SimpleConnection;
     let trigger = if common::backend() == "postgres" {
         format!(
-            "CREATE FUNCTION boom() RETURNS trigger AS $$ BEGIN IF NEW.item_id = '{c}' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;
+            "CREATE FUNCTION boom() RETURNS trigger AS $$ BEGIN IF NEW.item_key = (SELECT key FROM items WHERE id = '{c}') THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;
              CREATE TRIGGER boom BEFORE INSERT ON publish_events FOR EACH ROW EXECUTE FUNCTION boom();"
         )
     } else {
-        format!("CREATE TRIGGER boom BEFORE INSERT ON publish_events WHEN NEW.item_id = '{c}' BEGIN SELECT RAISE(ABORT, 'boom'); END;")
+        format!("CREATE TRIGGER boom BEFORE INSERT ON publish_events WHEN NEW.item_key = (SELECT key FROM items WHERE id = '{c}') BEGIN SELECT RAISE(ABORT, 'boom'); END;")
     };
     conn.batch_execute(&trigger).unwrap();
     let r =

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::rows::{DeploymentItemRow, PublishEventRow, PublishStateRow, ReleaseItemRow, UserRow, VersionRow};
+use crate::db::rows::{DeploymentItemRow, PublishEventView, PublishStateView, ReleaseItemRow, UserRow, VersionRow};
 use crate::domain::references::Warning;
 use crate::domain::PlannedItem;
 pub use crate::service::deployment_document::{Counts, Deployment, Progress};
@@ -147,8 +147,8 @@ pub struct PublishState {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<PublishStateRow> for PublishState {
-    fn from(s: PublishStateRow) -> PublishState {
+impl From<PublishStateView> for PublishState {
+    fn from(s: PublishStateView) -> PublishState {
         PublishState {
             item_id: s.item_id,
             locale: s.locale,
@@ -173,8 +173,8 @@ pub struct PublishEvent {
     pub at: DateTime<Utc>,
 }
 
-impl From<PublishEventRow> for PublishEvent {
-    fn from(e: PublishEventRow) -> PublishEvent {
+impl From<PublishEventView> for PublishEvent {
+    fn from(e: PublishEventView) -> PublishEvent {
         PublishEvent {
             id: e.id,
             item_id: e.item_id,

@@ -76,11 +76,11 @@ pub fn seed(
         // The history: `history` republishes of version 1, key after key in turn.
         sql(
             conn,
-            "INSERT INTO publish_events (environment_id, item_id, locale, from_version, to_version, cause, \
+            "INSERT INTO publish_events (environment_key, item_key, locale, from_version, to_version, cause, \
              deployment_id, actor, at) \
              WITH RECURSIVE s(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM s WHERE x + 1 < $4) \
-             SELECT $1, i.id, 'en', 1, 1, 'manual', NULL, $2, $3 FROM s \
-             JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM items) i ON i.n = s.x % $5 \
+             SELECT (SELECT key FROM environments WHERE id = $1), i.key, 'en', 1, 1, 'manual', NULL, $2, $3 FROM s \
+             JOIN (SELECT key, row_number() OVER (ORDER BY id) - 1 AS n FROM items) i ON i.n = s.x % $5 \
              ORDER BY s.x",
         )
         .bind::<Text, _>(environment_id)
@@ -91,10 +91,10 @@ pub fn seed(
         .execute(conn)?;
         sql(
             conn,
-            "INSERT INTO publish_events (environment_id, item_id, locale, from_version, to_version, cause, \
+            "INSERT INTO publish_events (environment_key, item_key, locale, from_version, to_version, cause, \
              deployment_id, actor, at) \
-             SELECT $1, id, 'en', NULL, 1, 'manual', NULL, $2, $3 \
-             FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM items) t WHERE n % 2 = 0 ORDER BY id",
+             SELECT (SELECT key FROM environments WHERE id = $1), key, 'en', NULL, 1, 'manual', NULL, $2, $3 \
+             FROM (SELECT id, key, row_number() OVER (ORDER BY id) AS n FROM items) t WHERE n % 2 = 0 ORDER BY id",
         )
         .bind::<Text, _>(environment_id)
         .bind::<Text, _>(actor)
@@ -102,17 +102,19 @@ pub fn seed(
         .execute(conn)?;
         sql(
             conn,
-            "INSERT INTO publish_states (environment_id, item_id, locale, version, last_event_id, updated_at) \
-             SELECT environment_id, item_id, locale, to_version, id, at FROM publish_events e \
-             WHERE environment_id = $1 AND id = (SELECT max(id) FROM publish_events l \
-             WHERE l.environment_id = $1 AND l.item_id = e.item_id AND l.locale = e.locale)",
+            "INSERT INTO publish_states (environment_key, item_key, locale, version, last_event_id, updated_at) \
+             SELECT environment_key, item_key, locale, to_version, id, at FROM publish_events e \
+             WHERE environment_key = (SELECT key FROM environments WHERE id = $1) AND id = (SELECT max(id) \
+             FROM publish_events l WHERE l.environment_key = e.environment_key AND l.item_key = e.item_key \
+             AND l.locale = e.locale)",
         )
         .bind::<Text, _>(environment_id)
         .execute(conn)?;
         sql(
             conn,
             "UPDATE environments SET last_event_id = \
-             (SELECT COALESCE(max(id), 0) FROM publish_events WHERE environment_id = $1) WHERE id = $1",
+             (SELECT COALESCE(max(id), 0) FROM publish_events WHERE environment_key = environments.key) \
+             WHERE id = $1",
         )
         .bind::<Text, _>(environment_id)
         .execute(conn)?;

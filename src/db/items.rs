@@ -5,16 +5,23 @@ use std::collections::{HashMap, HashSet};
 use diesel::prelude::*;
 
 use super::page::{newest_first, Page};
-use super::rows::{ItemRow, VersionRow};
+use super::rows::{ItemRow, NewItem, VersionRow};
 use super::schema::{items, versions};
 use super::DbConn;
 use crate::domain::release_items::VersionKey;
 use crate::error::AppResult;
 
-/// Stores a new item.
-pub fn insert(conn: &mut DbConn, row: &ItemRow) -> AppResult<()> {
-    diesel::insert_into(items::table).values(row).execute(conn)?;
-    Ok(())
+/// Stores a new item; the database gives it its key (an identity on PostgreSQL, the rowid on
+/// SQLite), so the answer is the row as stored.
+pub fn insert(conn: &mut DbConn, row: &NewItem) -> AppResult<ItemRow> {
+    let key = diesel::insert_into(items::table).values(row).returning(items::key).get_result(conn)?;
+    Ok(ItemRow {
+        id: row.id.into(),
+        kind: row.kind.into(),
+        content_type: row.content_type.map(Into::into),
+        created_at: row.created_at,
+        key,
+    })
 }
 
 /// Stores a new version (its `version_references` rows are `references::insert_for_version`'s).

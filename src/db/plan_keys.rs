@@ -6,7 +6,7 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 
-use super::schema::{publish_states, release_items};
+use super::schema::{items, publish_states, release_items};
 use super::DbConn;
 use crate::domain::env_rollback::EnvKey;
 use crate::domain::Key;
@@ -28,13 +28,15 @@ pub struct KeyState {
 }
 
 /// Every item of a release, in release order, with its key's state in the environment: the
-/// release's `release_items_position` range joined to `publish_states` by primary key.
-pub fn release_keys(conn: &mut DbConn, release_id: &str, environment_id: &str) -> AppResult<Vec<KeyState>> {
+/// release's `release_items_position` range, each item's key from `items`, joined to
+/// `publish_states` by primary key.
+pub fn release_keys(conn: &mut DbConn, release_id: &str, environment_key: i64) -> AppResult<Vec<KeyState>> {
     Ok(release_items::table
+        .inner_join(items::table.on(items::id.eq(release_items::item_id)))
         .left_join(
-            publish_states::table.on(publish_states::environment_id
-                .eq(environment_id)
-                .and(publish_states::item_id.eq(release_items::item_id))
+            publish_states::table.on(publish_states::environment_key
+                .eq(environment_key)
+                .and(publish_states::item_key.eq(items::key))
                 .and(publish_states::locale.eq(release_items::locale))),
         )
         .filter(release_items::release_id.eq(release_id))
@@ -62,31 +64,32 @@ struct EnvKeyRow {
 
 /// E4's keys: those with an event above `high` (the target's H), with their state at H (the
 /// last event at or below it, found on `publish_events_key`), their state now and the cause of
-/// their latest event, in key order. The DSL has no correlated scalar subquery, so this is SQL
+/// their latest event, in key order (by item id, as the API names it). The DSL has no correlated scalar subquery, so this is SQL
 /// text; it is selected as a typed literal so that its rows still decode by position.
-pub fn environment_rollback_keys(conn: &mut DbConn, environment_id: &str, high: i64) -> AppResult<Vec<EnvKey>> {
+pub fn environment_rollback_keys(conn: &mut DbConn, environment_key: i64, high: i64) -> AppResult<Vec<EnvKey>> {
     let keys = sql::<(Text, Text, Nullable<Integer>, Nullable<Integer>, Text)>(
-        "h.item_id, h.locale, eh.to_version, ps.version, le.cause \
-         FROM (SELECT k.environment_id, k.item_id, k.locale, (SELECT max(e2.id) FROM publish_events e2 \
-           WHERE e2.environment_id = k.environment_id AND e2.item_id = k.item_id AND e2.locale = k.locale \
+        "i.id, h.locale, eh.to_version, ps.version, le.cause \
+         FROM (SELECT k.environment_key, k.item_key, k.locale, (SELECT max(e2.id) FROM publish_events e2 \
+           WHERE e2.environment_key = k.environment_key AND e2.item_key = k.item_key AND e2.locale = k.locale \
            AND e2.id <= ",
     )
     .bind::<BigInt, _>(high)
     .sql(
         ") AS hid \
-           FROM (SELECT DISTINCT environment_id, item_id, locale FROM publish_events \
-             WHERE environment_id = ",
+           FROM (SELECT DISTINCT environment_key, item_key, locale FROM publish_events \
+             WHERE environment_key = ",
     )
-    .bind::<Text, _>(environment_id)
+    .bind::<BigInt, _>(environment_key)
     .sql(" AND id > ")
     .bind::<BigInt, _>(high)
     .sql(
         ") k) h \
+         JOIN items i ON i.key = h.item_key \
          LEFT JOIN publish_events eh ON eh.id = h.hid \
-         JOIN publish_states ps ON ps.environment_id = h.environment_id AND ps.item_id = h.item_id \
+         JOIN publish_states ps ON ps.environment_key = h.environment_key AND ps.item_key = h.item_key \
            AND ps.locale = h.locale \
          JOIN publish_events le ON le.id = ps.last_event_id \
-         ORDER BY h.item_id, h.locale",
+         ORDER BY i.id, h.locale",
     );
     let rows: Vec<EnvKeyRow> = diesel::select(keys).load(conn)?;
     Ok(rows

@@ -29,16 +29,16 @@ fn set_environment_last_event(conn: &mut DbConn, environment_id: &str, event_id:
 /// The state of one key, if it has ever been written.
 pub fn current_state(
     conn: &mut DbConn,
-    environment_id: &str,
-    item_id: &str,
+    environment_key: i64,
+    item_key: i64,
     locale: &str,
 ) -> QueryResult<Option<PublishStateRow>> {
-    publish_states::table.find((environment_id, item_id, locale)).first(conn).optional()
+    publish_states::table.find((environment_key, item_key, locale)).first(conn).optional()
 }
 
-/// Whether the item exists (P1, P2 answer 422 `item_not_found` otherwise).
-pub fn item_exists(conn: &mut DbConn, item_id: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(items::table.find(item_id))).get_result(conn)
+/// The item's integer key, if it exists (P1, P2 answer 422 `item_not_found` otherwise).
+pub fn item_key(conn: &mut DbConn, item_id: &str) -> QueryResult<Option<i64>> {
+    items::table.find(item_id).select(items::key).first(conn).optional()
 }
 
 /// Whether the item has this version in this locale (P1 answers 422 `version_not_found` otherwise).
@@ -47,27 +47,28 @@ pub fn version_exists(conn: &mut DbConn, item_id: &str, locale: &str, version: i
 }
 
 const UPSERT_STATE: &str = "INSERT INTO publish_states \
-    (environment_id, item_id, locale, version, last_event_id, updated_at) \
+    (environment_key, item_key, locale, version, last_event_id, updated_at) \
     VALUES ($1, $2, $3, $4, $5, $6) \
-    ON CONFLICT (environment_id, item_id, locale) DO UPDATE SET version = excluded.version, \
+    ON CONFLICT (environment_key, item_key, locale) DO UPDATE SET version = excluded.version, \
     last_event_id = excluded.last_event_id, updated_at = excluded.updated_at";
 
-/// Appends one event and sets the key's state to match it. The caller holds the lock.
-pub fn write_one(conn: &mut DbConn, event: &NewPublishEvent) -> QueryResult<PublishStateRow> {
+/// Appends one event and sets the key's state to match it. The caller holds the lock of the
+/// environment `environment_id` (the one of `event.environment_key`).
+pub fn write_one(conn: &mut DbConn, environment_id: &str, event: &NewPublishEvent) -> QueryResult<PublishStateRow> {
     let id: i64 =
         diesel::insert_into(publish_events::table).values(event).returning(publish_events::id).get_result(conn)?;
     super::sql(conn, UPSERT_STATE)
-        .bind::<Text, _>(event.environment_id)
-        .bind::<Text, _>(event.item_id)
+        .bind::<BigInt, _>(event.environment_key)
+        .bind::<BigInt, _>(event.item_key)
         .bind::<Text, _>(event.locale)
         .bind::<Nullable<Integer>, _>(event.to_version)
         .bind::<BigInt, _>(id)
         .bind::<Timestamp, _>(event.at)
         .execute(conn)?;
-    set_environment_last_event(conn, event.environment_id, id)?;
+    set_environment_last_event(conn, environment_id, id)?;
     Ok(PublishStateRow {
-        environment_id: event.environment_id.to_string(),
-        item_id: event.item_id.to_string(),
+        environment_key: event.environment_key,
+        item_key: event.item_key,
         locale: event.locale.to_string(),
         version: event.to_version,
         last_event_id: id,
@@ -88,6 +89,8 @@ fn warnings_json(p: &PlannedItem) -> String {
 pub struct DeploymentWrite<'a> {
     pub deployment_id: &'a str,
     pub environment_id: &'a str,
+    /// The integer key of `environment_id`, which the events and states carry.
+    pub environment_key: i64,
     pub actor: &'a str,
     pub at: NaiveDateTime,
 }
@@ -104,29 +107,32 @@ pub fn apply_plan(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedItem]) 
     let Some(high) = high else {
         return lock_environment(conn, w.environment_id);
     };
+    // Deployment items still name their item by id: each event and state takes the item's key
+    // through the join, one probe of the `items.id` index per key, in the same statement.
     super::sql(
         conn,
-        "INSERT INTO publish_events (id, environment_id, item_id, locale, from_version, to_version, \
+        "INSERT INTO publish_events (id, environment_key, item_key, locale, from_version, to_version, \
          cause, deployment_id, actor, at) \
-         SELECT event_id, $2, item_id, locale, prior_version, version, 'deployment', deployment_id, $3, $4 \
-         FROM deployment_items WHERE deployment_id = $1 AND event_id IS NOT NULL ORDER BY position",
+         SELECT d.event_id, $2, i.key, d.locale, d.prior_version, d.version, 'deployment', d.deployment_id, $3, $4 \
+         FROM deployment_items d JOIN items i ON i.id = d.item_id \
+         WHERE d.deployment_id = $1 AND d.event_id IS NOT NULL ORDER BY d.position",
     )
     .bind::<Text, _>(w.deployment_id)
-    .bind::<Text, _>(w.environment_id)
+    .bind::<BigInt, _>(w.environment_key)
     .bind::<Text, _>(w.actor)
     .bind::<Timestamp, _>(w.at)
     .execute(conn)?;
     // `WHERE true` lets SQLite tell the upsert's ON CONFLICT from a join constraint.
     super::sql(
         conn,
-        "INSERT INTO publish_states (environment_id, item_id, locale, version, last_event_id, updated_at) \
-         SELECT $2, item_id, locale, version, event_id, $3 FROM deployment_items \
-         WHERE deployment_id = $1 AND event_id IS NOT NULL AND true \
-         ON CONFLICT (environment_id, item_id, locale) DO UPDATE SET version = excluded.version, \
+        "INSERT INTO publish_states (environment_key, item_key, locale, version, last_event_id, updated_at) \
+         SELECT $2, i.key, d.locale, d.version, d.event_id, $3 FROM deployment_items d JOIN items i ON i.id = d.item_id \
+         WHERE d.deployment_id = $1 AND d.event_id IS NOT NULL AND true \
+         ON CONFLICT (environment_key, item_key, locale) DO UPDATE SET version = excluded.version, \
          last_event_id = excluded.last_event_id, updated_at = excluded.updated_at",
     )
     .bind::<Text, _>(w.deployment_id)
-    .bind::<Text, _>(w.environment_id)
+    .bind::<BigInt, _>(w.environment_key)
     .bind::<Timestamp, _>(w.at)
     .execute(conn)?;
     set_environment_last_event(conn, w.environment_id, high)?;

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 
 use super::schema::version_references;
 use super::{DbConn, MultiBackend};
@@ -72,15 +72,15 @@ struct StateRow {
     version: Option<i32>,
 }
 
-/// What R1 needs to know of a plan in `environment_id`, read in three statements for the whole
+/// What R1 needs to know of a plan in the environment of `environment_key`, read in three statements for the whole
 /// plan (on SQLite, per chunk): the references of every version it publishes (with the
 /// referenced keys' state now), and the published versions that reference a key it unpublishes.
-pub fn facts(conn: &mut DbConn, environment_id: &str, plan: &[PlannedItem]) -> QueryResult<ReferenceFacts> {
+pub fn facts(conn: &mut DbConn, environment_key: i64, plan: &[PlannedItem]) -> QueryResult<ReferenceFacts> {
     let published: Vec<(&Key, i32)> =
         plan.iter().filter(|p| p.outcome == Outcome::Published).filter_map(|p| Some((&p.key, p.version?))).collect();
     let outgoing: Vec<OutgoingRow> = over_keys(
         conn,
-        environment_id,
+        environment_key,
         &KeyList::versioned(&published),
         "SELECT k.item_id, k.locale, vr.referenced_item_id FROM {keys} \
          JOIN version_references vr ON vr.item_id = k.item_id AND vr.locale = k.locale AND vr.version = k.version",
@@ -88,7 +88,7 @@ pub fn facts(conn: &mut DbConn, environment_id: &str, plan: &[PlannedItem]) -> Q
     let unpublished: Vec<&Key> = plan.iter().filter(|p| p.outcome == Outcome::Unpublished).map(|p| &p.key).collect();
     let referrers: Vec<ReferrerRow> = over_keys(
         conn,
-        environment_id,
+        environment_key,
         &KeyList::plain(&unpublished),
         "SELECT k.item_id, k.locale, vr.item_id AS referrer_item_id, vr.version AS referrer_version FROM {keys} \
          JOIN version_references vr ON vr.referenced_item_id = k.item_id AND vr.locale = k.locale",
@@ -106,10 +106,11 @@ pub fn facts(conn: &mut DbConn, environment_id: &str, plan: &[PlannedItem]) -> Q
         .collect();
     let states: Vec<StateRow> = over_keys(
         conn,
-        environment_id,
+        environment_key,
         &KeyList::plain(&outside.iter().collect::<Vec<_>>()),
         "SELECT k.item_id, k.locale, ps.version FROM {keys} \
-         JOIN publish_states ps ON ps.environment_id = $ENV AND ps.item_id = k.item_id AND ps.locale = k.locale",
+         JOIN items i ON i.id = k.item_id \
+         JOIN publish_states ps ON ps.environment_key = $ENV AND ps.item_key = i.key AND ps.locale = k.locale",
     )?;
     now.extend(states.into_iter().map(|s| (Key::new(s.item_id, s.locale), s.version)));
     let incoming = referrers
@@ -162,11 +163,11 @@ impl<'a> KeyList<'a> {
 }
 
 /// Runs `select` with the keys as the relation `k(item_id, locale[, version])` in place of
-/// `{keys}` and the environment in place of `$ENV`: on PostgreSQL one statement over arrays, on
+/// `{keys}` and the environment's key in place of `$ENV`: on PostgreSQL one statement over arrays, on
 /// SQLite one over a JSON array of the keys (its `?` bind in order: the keys, then the
 /// environment if the statement reads it); binding each key's values one by one through the
 /// multi connection cost more than the reads.
-fn over_keys<T>(conn: &mut DbConn, environment_id: &str, keys: &KeyList, select: &str) -> QueryResult<Vec<T>>
+fn over_keys<T>(conn: &mut DbConn, environment_key: i64, keys: &KeyList, select: &str) -> QueryResult<Vec<T>>
 where
     T: QueryableByName<diesel::pg::Pg> + QueryableByName<MultiBackend> + 'static,
 {
@@ -183,7 +184,7 @@ where
             };
             let mut q = diesel::sql_query(select.replace("{keys}", relation).replace("$ENV", "$1"))
                 .into_boxed::<diesel::pg::Pg>()
-                .bind::<Text, _>(environment_id.to_string())
+                .bind::<BigInt, _>(environment_key)
                 .bind::<Array<Text>, _>(keys.item_ids.clone())
                 .bind::<Array<Text>, _>(keys.locales.clone());
             if let Some(v) = &keys.versions {
@@ -212,7 +213,7 @@ where
                 format!("WITH k({columns}) AS ({relation}) {}", select.replace("{keys}", "k").replace("$ENV", "?"));
             let mut q = diesel::sql_query(text).into_boxed::<MultiBackend>().bind::<Text, _>(rows);
             if select.contains("$ENV") {
-                q = q.bind::<Text, _>(environment_id.to_string());
+                q = q.bind::<BigInt, _>(environment_key);
             }
             q.load::<T>(conn)
         }

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
 use super::schema::*;
 
@@ -33,6 +34,8 @@ pub struct EnvironmentRow {
     pub name: String,
     pub last_event_id: i64,
     pub created_at: NaiveDateTime,
+    /// The integer key (issue 8) that stays inside the database; the API answers `id`.
+    pub key: i64,
 }
 
 /// An environment to insert.
@@ -45,12 +48,23 @@ pub struct NewEnvironment<'a> {
 }
 
 /// An item as stored (its content lives in versions).
-#[derive(Debug, Clone, Queryable, Insertable)]
-#[diesel(table_name = items)]
+#[derive(Debug, Clone, Queryable)]
 pub struct ItemRow {
     pub id: String,
     pub kind: String,
     pub content_type: Option<String>,
+    pub created_at: NaiveDateTime,
+    /// The integer key (issue 8) that stays inside the database; the API answers `id`.
+    pub key: i64,
+}
+
+/// An item to insert; the database gives it its key.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = items)]
+pub struct NewItem<'a> {
+    pub id: &'a str,
+    pub kind: &'a str,
+    pub content_type: Option<&'a str>,
     pub created_at: NaiveDateTime,
 }
 
@@ -66,24 +80,49 @@ pub struct VersionRow {
     pub created_at: NaiveDateTime,
 }
 
-/// A publish state as stored.
-#[derive(Debug, Clone, Queryable, QueryableByName)]
-#[diesel(table_name = publish_states)]
+/// A publish state as stored, keyed by the integer keys of its environment and item (issue 8).
+#[derive(Debug, Clone, Queryable)]
 pub struct PublishStateRow {
-    pub environment_id: String,
-    pub item_id: String,
+    pub environment_key: i64,
+    pub item_key: i64,
     pub locale: String,
     pub version: Option<i32>,
     pub last_event_id: i64,
     pub updated_at: NaiveDateTime,
 }
 
-/// One entry of the publish log.
+/// A publish state as the API shows it: its item by id, read by joining `items` on the key.
 #[derive(Debug, Clone, Queryable, QueryableByName)]
-#[diesel(table_name = publish_events)]
-pub struct PublishEventRow {
+pub struct PublishStateView {
+    #[diesel(sql_type = Text)]
+    pub item_id: String,
+    #[diesel(sql_type = Text)]
+    pub locale: String,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub version: Option<i32>,
+    #[diesel(sql_type = BigInt)]
+    pub last_event_id: i64,
+    #[diesel(sql_type = Timestamp)]
+    pub updated_at: NaiveDateTime,
+}
+
+impl PublishStateView {
+    /// The view of a stored state whose item's id the caller already holds.
+    pub fn of(item_id: &str, row: PublishStateRow) -> PublishStateView {
+        PublishStateView {
+            item_id: item_id.to_string(),
+            locale: row.locale,
+            version: row.version,
+            last_event_id: row.last_event_id,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// One entry of the publish log as the API shows it: its item by id, joined on the key.
+#[derive(Debug, Clone, Queryable)]
+pub struct PublishEventView {
     pub id: i64,
-    pub environment_id: String,
     pub item_id: String,
     pub locale: String,
     pub from_version: Option<i32>,
@@ -98,8 +137,8 @@ pub struct PublishEventRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = publish_events)]
 pub struct NewPublishEvent<'a> {
-    pub environment_id: &'a str,
-    pub item_id: &'a str,
+    pub environment_key: i64,
+    pub item_key: i64,
     pub locale: &'a str,
     pub from_version: Option<i32>,
     pub to_version: Option<i32>,

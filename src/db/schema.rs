@@ -48,6 +48,7 @@ diesel::table! {
         name -> Text,
         last_event_id -> Int8,
         created_at -> Timestamp,
+        key -> Int8,
     }
 }
 
@@ -78,14 +79,15 @@ diesel::table! {
         kind -> Text,
         content_type -> Nullable<Text>,
         created_at -> Timestamp,
+        key -> Int8,
     }
 }
 
 diesel::table! {
     publish_events (id) {
         id -> Int8,
-        environment_id -> Text,
-        item_id -> Text,
+        environment_key -> Int8,
+        item_key -> Int8,
         locale -> Text,
         from_version -> Nullable<Int4>,
         to_version -> Nullable<Int4>,
@@ -97,9 +99,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    publish_states (environment_id, item_id, locale) {
-        environment_id -> Text,
-        item_id -> Text,
+    publish_states (environment_key, item_key, locale) {
+        environment_key -> Int8,
+        item_key -> Int8,
         locale -> Text,
         version -> Nullable<Int4>,
         last_event_id -> Int8,
@@ -211,7 +213,6 @@ diesel::joinable!(deployments -> users (deployed_by));
 diesel::joinable!(grants -> environments (environment_id));
 diesel::joinable!(grants -> users (user_id));
 diesel::joinable!(idempotency_keys -> users (user_id));
-diesel::joinable!(publish_states -> environments (environment_id));
 diesel::joinable!(release_items -> releases (release_id));
 diesel::joinable!(releases -> users (owner));
 diesel::joinable!(tokens -> users (user_id));

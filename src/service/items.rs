@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::{numeric_cursor, Caller, Page, PageParams};
 use crate::db::items as q;
-use crate::db::rows::{ItemRow, VersionRow};
+use crate::db::rows::{ItemRow, NewItem, VersionRow};
 use crate::db::{new_id, now, references, write_transaction, DbConn};
 use crate::domain::{validate, ItemKind};
 use crate::error::{AppError, AppResult};
@@ -86,8 +86,9 @@ pub fn create(
     write_transaction(conn, |conn| {
         let (content, refs) = check_content(conn, &first)?;
         let at = now();
-        let row = ItemRow { id: new_id(), kind: kind.as_str().into(), content_type, created_at: at };
-        q::insert(conn, &row)?;
+        let id = new_id();
+        let new = NewItem { id: &id, kind: kind.as_str(), content_type: content_type.as_deref(), created_at: at };
+        let row = q::insert(conn, &new)?;
         let v = VersionRow {
             item_id: row.id.clone(),
             locale: first.locale.clone(),

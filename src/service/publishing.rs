@@ -3,9 +3,9 @@
 use chrono::NaiveDateTime;
 
 use super::{environments, numeric_cursor, parse_id, users, Caller, Page, PageParams};
-use crate::db::publish::{current_state, item_exists, lock_environment, version_exists, write_one};
+use crate::db::publish::{current_state, item_key, lock_environment, version_exists, write_one};
 use crate::db::publish_state;
-use crate::db::rows::{NewPublishEvent, PublishEventRow, PublishStateRow};
+use crate::db::rows::{EnvironmentRow, NewPublishEvent, PublishEventView, PublishStateView};
 use crate::db::{now, write_transaction, DbConn};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
@@ -20,21 +20,22 @@ pub fn publish(
     item_id: &str,
     locale: &str,
     version: i32,
-) -> AppResult<PublishStateRow> {
+) -> AppResult<PublishStateView> {
     caller.require_writer()?;
     let item_id = &parse_id("item_id", item_id)?;
     let env = authorize(conn, caller, environment, locale)?;
     write_transaction(conn, |conn| {
         lock_environment(conn, &env.id)?;
-        require_item(conn, item_id)?;
+        let item = require_item(conn, item_id)?;
         if !version_exists(conn, item_id, locale, version)? {
             return Err(AppError::Unprocessable(
                 "version_not_found",
                 format!("item has no version {version} in locale '{locale}'"),
             ));
         }
-        let prior = current_state(conn, &env.id, item_id, locale)?.and_then(|s| s.version);
-        Ok(write_one(conn, &manual_event(&env.id, item_id, locale, prior, Some(version), &caller.id))?)
+        let prior = current_state(conn, env.key, item, locale)?.and_then(|s| s.version);
+        let state = write_one(conn, &env.id, &manual_event(&env, item, locale, prior, Some(version), &caller.id))?;
+        Ok(PublishStateView::of(item_id, state))
     })
 }
 
@@ -47,26 +48,22 @@ pub fn unpublish(
     environment: &str,
     item_id: &str,
     locale: &str,
-) -> AppResult<PublishStateRow> {
+) -> AppResult<PublishStateView> {
     caller.require_writer()?;
     let item_id = &parse_id("item_id", item_id)?;
     let env = authorize(conn, caller, environment, locale)?;
     write_transaction(conn, |conn| {
         lock_environment(conn, &env.id)?;
-        require_item(conn, item_id)?;
-        let Some(prior) = current_state(conn, &env.id, item_id, locale)?.and_then(|s| s.version) else {
+        let item = require_item(conn, item_id)?;
+        let Some(prior) = current_state(conn, env.key, item, locale)?.and_then(|s| s.version) else {
             return Err(AppError::Conflict("not_published", "nothing is published for this key".into()));
         };
-        Ok(write_one(conn, &manual_event(&env.id, item_id, locale, Some(prior), None, &caller.id))?)
+        let state = write_one(conn, &env.id, &manual_event(&env, item, locale, Some(prior), None, &caller.id))?;
+        Ok(PublishStateView::of(item_id, state))
     })
 }
 
-fn authorize(
-    conn: &mut DbConn,
-    caller: &Caller,
-    environment: &str,
-    locale: &str,
-) -> AppResult<crate::db::rows::EnvironmentRow> {
+fn authorize(conn: &mut DbConn, caller: &Caller, environment: &str, locale: &str) -> AppResult<EnvironmentRow> {
     let env = environments::by_name(conn, environment)?;
     users::require_grant(conn, caller, &env.id, environment)?;
     if !validate::locale(locale) {
@@ -78,24 +75,22 @@ fn authorize(
     Ok(env)
 }
 
-fn require_item(conn: &mut DbConn, item_id: &str) -> AppResult<()> {
-    if !item_exists(conn, item_id)? {
-        return Err(AppError::Unprocessable("item_not_found", "no such item".into()));
-    }
-    Ok(())
+/// The item's key, or 422 `item_not_found`.
+fn require_item(conn: &mut DbConn, item_id: &str) -> AppResult<i64> {
+    item_key(conn, item_id)?.ok_or_else(|| AppError::Unprocessable("item_not_found", "no such item".into()))
 }
 
 fn manual_event<'a>(
-    environment_id: &'a str,
-    item_id: &'a str,
+    env: &EnvironmentRow,
+    item_key: i64,
     locale: &'a str,
     from_version: Option<i32>,
     to_version: Option<i32>,
     actor: &'a str,
 ) -> NewPublishEvent<'a> {
     NewPublishEvent {
-        environment_id,
-        item_id,
+        environment_key: env.key,
+        item_key,
         locale,
         from_version,
         to_version,
@@ -114,13 +109,16 @@ pub fn states(
     item_id: Option<&str>,
     at: Option<NaiveDateTime>,
     page: &PageParams,
-) -> AppResult<Page<PublishStateRow>> {
+) -> AppResult<Page<PublishStateView>> {
     let env = environments::by_name(conn, environment)?;
     let before = numeric_cursor(&page.cursor)?.unwrap_or(i64::MAX);
+    let Some(item) = item_filter(conn, item_id)? else {
+        return Ok(Page { data: vec![], next_cursor: None });
+    };
     let rows = match at {
-        None => publish_state::states_page(conn, &env.id, item_id, before, page.limit + 1)?,
-        Some(at) => match publish_state::last_event_at(conn, &env.id, at)? {
-            Some(high) => publish_state::states_at_page(conn, &env.id, item_id, high, before, page.limit + 1)?,
+        None => publish_state::states_page(conn, env.key, item, before, page.limit + 1)?,
+        Some(at) => match publish_state::last_event_at(conn, env.key, at)? {
+            Some(high) => publish_state::states_at_page(conn, env.key, item, high, before, page.limit + 1)?,
             None => return Ok(Page { data: vec![], next_cursor: None }),
         },
     };
@@ -133,9 +131,21 @@ pub fn events(
     environment: &str,
     item_id: Option<&str>,
     page: &PageParams,
-) -> AppResult<Page<PublishEventRow>> {
+) -> AppResult<Page<PublishEventView>> {
     let env = environments::by_name(conn, environment)?;
     let before = numeric_cursor(&page.cursor)?.unwrap_or(i64::MAX);
-    let rows = publish_state::events_page(conn, &env.id, item_id, before, page.limit + 1)?;
+    let Some(item) = item_filter(conn, item_id)? else {
+        return Ok(Page { data: vec![], next_cursor: None });
+    };
+    let rows = publish_state::events_page(conn, env.key, item, before, page.limit + 1)?;
     Ok(Page::from_rows(rows, page.limit, |e| e.id.to_string()))
+}
+
+/// The key of the `item_id` a page is filtered by: `Some(None)` without a filter, `None` when
+/// no such item exists (its page is empty).
+fn item_filter(conn: &mut DbConn, item_id: Option<&str>) -> AppResult<Option<Option<i64>>> {
+    match item_id {
+        None => Ok(Some(None)),
+        Some(id) => Ok(item_key(conn, id)?.map(Some)),
+    }
 }

@@ -35,7 +35,7 @@ impl Work {
 /// involved, never with the length of the publish log.
 pub fn plan(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<Vec<PlannedItem>> {
     let mut plan = plan_keys(conn, work, env)?;
-    let facts = crate::db::references::facts(conn, &env.id, &plan)?;
+    let facts = crate::db::references::facts(conn, env.key, &plan)?;
     references::annotate(&mut plan, &facts);
     Ok(plan)
 }
@@ -52,7 +52,7 @@ fn plan_keys(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<
             })?;
             let first_prior = rows::prior_versions(conn, &first)?;
             let latest_events = rows::event_ids(conn, &latest)?;
-            let keys = release_keys(conn, &release.id, &env.id)?
+            let keys = release_keys(conn, &release.id, env.key)?
                 .into_iter()
                 .map(|k| {
                     let key = Key::new(k.item_id, k.locale);
@@ -68,7 +68,7 @@ fn plan_keys(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<
             Ok(rollback_plan(keys))
         }
         Work::Release(release) => {
-            let entries = release_keys(conn, &release.id, &env.id)?
+            let entries = release_keys(conn, &release.id, env.key)?
                 .into_iter()
                 .map(|k| ReleaseEntry {
                     key: Key::new(k.item_id, k.locale),
@@ -80,7 +80,7 @@ fn plan_keys(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<
             Ok(release_plan(entries))
         }
         Work::EnvironmentRollback { target } => {
-            let keys = environment_rollback_keys(conn, &env.id, target.high_event_id.unwrap_or(0))?;
+            let keys = environment_rollback_keys(conn, env.key, target.high_event_id.unwrap_or(0))?;
             Ok(env_rollback_plan(keys))
         }
     }

@@ -53,7 +53,13 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
         let work = Work::of(conn, &d)?;
         let plan = plan(conn, &work, &env)?;
         let at = now();
-        let write = DeploymentWrite { deployment_id: &d.id, environment_id: &env.id, actor: &d.deployed_by, at };
+        let write = DeploymentWrite {
+            deployment_id: &d.id,
+            environment_id: &env.id,
+            environment_key: env.key,
+            actor: &d.deployed_by,
+            at,
+        };
         let policy = ConflictPolicy::parse(&d.on_conflict).unwrap_or_default();
         if let Some(n) = conflict::refused(policy, &plan) {
             // C1: nothing is applied; the items record the plan, so `?outcome=skipped` shows

@@ -1,0 +1,2 @@
+ALTER TABLE items DROP COLUMN key;
+ALTER TABLE environments DROP COLUMN key;
