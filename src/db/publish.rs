@@ -96,8 +96,8 @@ pub struct DeploymentWrite<'a> {
 }
 
 /// Records the deployment item of every planned key and applies the plan: one event and one
-/// state write per key that is not skipped. Multi-row inserts for the items, then two
-/// set-based statements for the events and the states. Returns the environment's
+/// state write per key that is not skipped. One statement for the items, then two set-based
+/// statements for the events and the states. Returns the environment's
 /// `last_event_id` afterwards (E4's H for this deployment).
 pub fn apply_plan(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedItem]) -> QueryResult<i64> {
     let high = match conn {
