@@ -11,6 +11,16 @@ use super::DbConn;
 use crate::domain::release_items::VersionKey;
 use crate::error::AppResult;
 
+/// The item's integer key, if it exists (P1, P2 answer 422 `item_not_found` otherwise).
+pub fn item_key(conn: &mut DbConn, item_id: &str) -> AppResult<Option<i64>> {
+    Ok(items::table.find(item_id).select(items::key).first(conn).optional()?)
+}
+
+/// Whether the item has this version in this locale (P1 answers 422 `version_not_found` otherwise).
+pub fn version_exists(conn: &mut DbConn, item_id: &str, locale: &str, version: i32) -> AppResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(versions::table.find((item_id, locale, version)))).get_result(conn)?)
+}
+
 /// Stores a new item; the database gives it its key (an identity on PostgreSQL, the rowid on
 /// SQLite), so the answer is the row as stored.
 pub fn insert(conn: &mut DbConn, row: &NewItem) -> AppResult<ItemRow> {

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
 use super::rows::{NewPublishEvent, PublishStateRow};
-use super::schema::{environments, items, publish_events, publish_states, versions};
+use super::schema::{environments, publish_events, publish_states};
 use super::DbConn;
 use crate::domain::{Outcome, PlannedItem};
 
@@ -34,16 +34,6 @@ pub fn current_state(
     locale: &str,
 ) -> QueryResult<Option<PublishStateRow>> {
     publish_states::table.find((environment_key, item_key, locale)).first(conn).optional()
-}
-
-/// The item's integer key, if it exists (P1, P2 answer 422 `item_not_found` otherwise).
-pub fn item_key(conn: &mut DbConn, item_id: &str) -> QueryResult<Option<i64>> {
-    items::table.find(item_id).select(items::key).first(conn).optional()
-}
-
-/// Whether the item has this version in this locale (P1 answers 422 `version_not_found` otherwise).
-pub fn version_exists(conn: &mut DbConn, item_id: &str, locale: &str, version: i32) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(versions::table.find((item_id, locale, version)))).get_result(conn)
 }
 
 const UPSERT_STATE: &str = "INSERT INTO publish_states \

@@ -3,7 +3,8 @@
 use chrono::NaiveDateTime;
 
 use super::{environments, numeric_cursor, parse_id, users, Caller, Page, PageParams};
-use crate::db::publish::{current_state, item_key, lock_environment, version_exists, write_one};
+use crate::db::items::{item_key, version_exists};
+use crate::db::publish::{current_state, lock_environment, write_one};
 use crate::db::publish_state;
 use crate::db::rows::{EnvironmentRow, NewPublishEvent, PublishEventView, PublishStateView};
 use crate::db::{now, write_transaction, DbConn};
