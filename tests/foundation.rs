@@ -311,6 +311,36 @@ fn migrations_run_up_down_up() {
     assert_eq!(n, 0);
 }
 
+#[test]
+fn migration_to_item_keys_keeps_release_and_deployment_items_with_their_item_ids() {
+    use diesel::connection::SimpleConnection;
+    let db = common::TestDb::new();
+    let mut conn = db.connect();
+    common::migrate_before(&mut conn, "_item_keys_in_release_and_deployment_items");
+    conn.batch_execute(
+        "INSERT INTO users (id, name, role, created_at) VALUES ('u', 'admin', 'admin', '2026-01-01 00:00:00'); \
+         INSERT INTO items (id, kind, content_type, created_at) VALUES ('a', 'entry', 'p', '2026-01-01 00:00:00'), \
+           ('b', 'asset', NULL, '2026-01-01 00:00:00'); \
+         INSERT INTO releases (id, name, description, kind, rollback_of, owner, created_at, deleted_at, item_count) \
+           VALUES ('r', 'Launch', NULL, 'standard', NULL, 'u', '2026-01-01 00:00:00', NULL, 2); \
+         INSERT INTO release_items (release_id, item_id, locale, action, version, position) \
+           VALUES ('r', 'b', 'de', 'unpublish', NULL, 0), ('r', 'a', 'en', 'publish', 2, 1); \
+         INSERT INTO deployment_items (deployment_id, position, item_id, locale, action, version, prior_version, \
+           outcome, skip_reason, event_id, warnings) \
+           VALUES ('d', 0, 'b', 'de', 'unpublish', NULL, NULL, 'skipped', 'not_published', NULL, '[]'), \
+           ('d', 1, 'a', 'en', 'publish', 2, 1, 'published', NULL, 7, '[]');",
+    )
+    .unwrap();
+    rewind::db::migrate(&mut conn).unwrap();
+    let items = rewind::db::releases::items(&mut conn, "r", None, 10).unwrap().data;
+    let items: Vec<_> = items.iter().map(|i| (i.item_id.as_str(), i.locale.as_str(), i.version, i.position)).collect();
+    assert_eq!(items, vec![("b", "de", None, 0), ("a", "en", Some(2), 1)]);
+    let items = rewind::db::deployments::items_page(&mut conn, "d", None, None, 10).unwrap().data;
+    let items: Vec<_> =
+        items.iter().map(|i| (i.item_id.as_str(), i.outcome.as_str(), i.prior_version, i.event_id)).collect();
+    assert_eq!(items, vec![("b", "skipped", None, None), ("a", "published", Some(1), Some(7))]);
+}
+
 #[actix_web::test]
 async fn x1_x2_validation_names_the_rule_that_failed() {
     let app = spawn().await;

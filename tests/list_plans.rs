@@ -29,14 +29,24 @@ struct PgPlanLine {
 const LISTS: &[(&str, &str, Option<&str>)] = &[
     (
         "deployment items",
-        "SELECT * FROM deployment_items WHERE deployment_id = 'd' AND position > 0 ORDER BY position LIMIT 51",
+        "SELECT d.deployment_id, d.position, i.id, d.locale, d.action, d.version, d.prior_version, d.outcome, \
+         d.skip_reason, d.event_id, d.warnings FROM deployment_items d INNER JOIN items i ON i.key = d.item_key \
+         WHERE d.deployment_id = 'd' AND d.position > 0 ORDER BY d.position LIMIT 51",
         None,
     ),
     (
         "deployment items of one outcome",
-        "SELECT * FROM deployment_items WHERE deployment_id = 'd' AND outcome = 'skipped' AND position > 0 \
-         ORDER BY position LIMIT 51",
+        "SELECT d.deployment_id, d.position, i.id, d.locale, d.action, d.version, d.prior_version, d.outcome, \
+         d.skip_reason, d.event_id, d.warnings FROM deployment_items d INNER JOIN items i ON i.key = d.item_key \
+         WHERE d.deployment_id = 'd' AND d.outcome = 'skipped' AND d.position > 0 ORDER BY d.position LIMIT 51",
         Some("deployment_items_outcome"),
+    ),
+    (
+        "release items",
+        "SELECT r.release_id, i.id, r.locale, r.action, r.version, r.position FROM release_items r \
+         INNER JOIN items i ON i.key = r.item_key WHERE r.release_id = 'r' AND r.position > 0 \
+         ORDER BY r.position LIMIT 51",
+        Some("release_items_position"),
     ),
     (
         "publish state",

@@ -110,12 +110,14 @@ fn seed(
                 item_ids[n * per_release..(n + 1) * per_release]
                     .iter()
                     .enumerate()
-                    .map(move |(p, i)| format!("('{r}', '{i}', 'en', 'publish', {version}, {p})"))
+                    .map(move |(p, i)| {
+                        format!("('{r}', (SELECT key FROM items WHERE id = '{i}'), 'en', 'publish', {version}, {p})")
+                    })
             })
             .collect();
         insert_chunked(
             conn,
-            "INSERT INTO release_items (release_id, item_id, locale, action, version, position)",
+            "INSERT INTO release_items (release_id, item_key, locale, action, version, position)",
             &rows,
             false,
         )

@@ -8,8 +8,6 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use common::{spawn, TestApp, ADMIN};
-use diesel::migration::{MigrationConnection, MigrationSource};
-use diesel_migrations::{FileBasedMigrations, MigrationHarness};
 use serde_json::{json, Value};
 
 /// The test app's service, whatever its concrete type.
@@ -240,33 +238,14 @@ fn collect_refs(v: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// Applies, in order, the migrations of `dir` that come before R1's.
-fn migrate_before_r1<DB, C>(conn: &mut C, dir: &str)
-where
-    DB: diesel::backend::Backend,
-    C: MigrationHarness<DB> + MigrationConnection,
-    FileBasedMigrations: MigrationSource<DB>,
-{
-    conn.setup().unwrap();
-    let mut all = FileBasedMigrations::from_path(dir).unwrap().migrations().unwrap();
-    all.sort_by_key(|m| m.name().version().to_string());
-    for m in all.iter().take_while(|m| !m.name().to_string().ends_with("_version_references")) {
-        conn.run_migration(&**m).unwrap();
-    }
-}
-
 #[test]
 fn r1_the_migration_fills_version_references_from_the_versions_before_it() {
     use diesel::connection::SimpleConnection;
     use diesel::prelude::*;
     use rewind::db::schema::version_references as vr;
-    use rewind::db::DbConn;
     let db = common::TestDb::new();
     let mut conn = db.connect();
-    match &mut conn {
-        DbConn::Pg(c) => migrate_before_r1(c, "migrations/postgres"),
-        DbConn::Sqlite(c) => migrate_before_r1(c, "migrations/sqlite"),
-    }
+    common::migrate_before(&mut conn, "_version_references");
     conn.batch_execute(
         "INSERT INTO items VALUES ('a', 'entry', 'p', '2026-01-01 00:00:00'), ('b', 'entry', 'p', '2026-01-01 00:00:00'); \
          INSERT INTO versions VALUES ('a', 'en', 1, '{}', '[\"b\"]', '2026-01-01 00:00:00'), \

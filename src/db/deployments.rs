@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use super::page::{in_written_order, newest_first, Page};
 use super::rows::{DeploymentItemRow, DeploymentRow};
-use super::schema::{deployment_items, deployments};
+use super::schema::{deployment_items, deployments, items};
 use super::DbConn;
 use crate::domain::env_rollback::Deployed;
 use crate::domain::{Counts, DeploymentStatus, Key, Outcome};
@@ -89,8 +89,8 @@ pub fn page(
 }
 
 /// Up to `limit` items of a deployment in release order, after the position `after` if given,
-/// optionally only one outcome: read on the primary key, or with an outcome on
-/// `deployment_items_outcome (deployment_id, outcome, position)`.
+/// optionally only one outcome, each with its item's id: read on the primary key, or with an
+/// outcome on `deployment_items_outcome (deployment_id, outcome, position)`.
 pub fn items_page(
     conn: &mut DbConn,
     deployment_id: &str,
@@ -98,8 +98,23 @@ pub fn items_page(
     after: Option<i32>,
     limit: i64,
 ) -> AppResult<Page<DeploymentItemRow>> {
-    let mut q =
-        deployment_items::table.filter(deployment_items::deployment_id.eq(deployment_id.to_string())).into_boxed();
+    let mut q = deployment_items::table
+        .inner_join(items::table.on(items::key.eq(deployment_items::item_key)))
+        .filter(deployment_items::deployment_id.eq(deployment_id.to_string()))
+        .select((
+            deployment_items::deployment_id,
+            deployment_items::position,
+            items::id,
+            deployment_items::locale,
+            deployment_items::action,
+            deployment_items::version,
+            deployment_items::prior_version,
+            deployment_items::outcome,
+            deployment_items::skip_reason,
+            deployment_items::event_id,
+            deployment_items::warnings,
+        ))
+        .into_boxed();
     if let Some(o) = outcome {
         q = q.filter(deployment_items::outcome.eq(o.as_str()));
     }
@@ -109,8 +124,9 @@ pub fn items_page(
 /// The version each key of a deployment replaced (B7's state before the first deployment).
 pub fn prior_versions(conn: &mut DbConn, deployment_id: &str) -> AppResult<HashMap<Key, Option<i32>>> {
     Ok(deployment_items::table
+        .inner_join(items::table.on(items::key.eq(deployment_items::item_key)))
         .filter(deployment_items::deployment_id.eq(deployment_id))
-        .select((deployment_items::item_id, deployment_items::locale, deployment_items::prior_version))
+        .select((items::id, deployment_items::locale, deployment_items::prior_version))
         .load::<(String, String, Option<i32>)>(conn)?
         .into_iter()
         .map(|(i, l, v)| (Key::new(i, l), v))
@@ -120,9 +136,10 @@ pub fn prior_versions(conn: &mut DbConn, deployment_id: &str) -> AppResult<HashM
 /// The event each applied key of a deployment wrote (B7: whether it is still the latest).
 pub fn event_ids(conn: &mut DbConn, deployment_id: &str) -> AppResult<HashMap<Key, i64>> {
     Ok(deployment_items::table
+        .inner_join(items::table.on(items::key.eq(deployment_items::item_key)))
         .filter(deployment_items::deployment_id.eq(deployment_id))
         .filter(deployment_items::event_id.is_not_null())
-        .select((deployment_items::item_id, deployment_items::locale, deployment_items::event_id))
+        .select((items::id, deployment_items::locale, deployment_items::event_id))
         .load::<(String, String, Option<i64>)>(conn)?
         .into_iter()
         .filter_map(|(i, l, e)| Some((Key::new(i, l), e?)))

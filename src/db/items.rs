@@ -83,11 +83,11 @@ pub fn versions(conn: &mut DbConn, item_id: &str, offset: i64, limit: i64) -> Ap
         .load(conn)?)
 }
 
-/// Which of these item ids exist.
-pub fn existing(conn: &mut DbConn, ids: &[String]) -> AppResult<HashSet<String>> {
-    let mut out = HashSet::new();
+/// The integer key of each of these item ids that exists.
+pub fn keys_of(conn: &mut DbConn, ids: &[String]) -> AppResult<HashMap<String, i64>> {
+    let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(5000) {
-        out.extend(items::table.filter(items::id.eq_any(chunk)).select(items::id).load::<String>(conn)?);
+        out.extend(items::table.filter(items::id.eq_any(chunk)).select((items::id, items::key)).load(conn)?);
     }
     Ok(out)
 }

@@ -28,21 +28,21 @@ pub struct KeyState {
 }
 
 /// Every item of a release, in release order, with its key's state in the environment: the
-/// release's `release_items_position` range, each item's key from `items`, joined to
-/// `publish_states` by primary key.
+/// release's `release_items_position` range joined to `publish_states` by primary key, and to
+/// `items` by key for the item's id.
 pub fn release_keys(conn: &mut DbConn, release_id: &str, environment_key: i64) -> AppResult<Vec<KeyState>> {
     Ok(release_items::table
-        .inner_join(items::table.on(items::id.eq(release_items::item_id)))
+        .inner_join(items::table.on(items::key.eq(release_items::item_key)))
         .left_join(
             publish_states::table.on(publish_states::environment_key
                 .eq(environment_key)
-                .and(publish_states::item_key.eq(items::key))
+                .and(publish_states::item_key.eq(release_items::item_key))
                 .and(publish_states::locale.eq(release_items::locale))),
         )
         .filter(release_items::release_id.eq(release_id))
         .order(release_items::position)
         .select((
-            release_items::item_id,
+            items::id,
             release_items::locale,
             release_items::action,
             release_items::version,

@@ -87,7 +87,7 @@ pub struct DeploymentWrite<'a> {
 
 /// Records the deployment item of every planned key and applies the plan: one event and one
 /// state write per key that is not skipped. One statement for the items, then two set-based
-/// statements for the events and the states. Returns the environment's
+/// statements for the events and the states, which read the items' integer keys as recorded. Returns the environment's
 /// `last_event_id` afterwards (E4's H for this deployment).
 pub fn apply_plan(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedItem]) -> QueryResult<i64> {
     let high = match conn {
@@ -97,14 +97,12 @@ pub fn apply_plan(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedItem]) 
     let Some(high) = high else {
         return lock_environment(conn, w.environment_id);
     };
-    // Deployment items still name their item by id: each event and state takes the item's key
-    // through the join, one probe of the `items.id` index per key, in the same statement.
     super::sql(
         conn,
         "INSERT INTO publish_events (id, environment_key, item_key, locale, from_version, to_version, \
          cause, deployment_id, actor, at) \
-         SELECT d.event_id, $2, i.key, d.locale, d.prior_version, d.version, 'deployment', d.deployment_id, $3, $4 \
-         FROM deployment_items d JOIN items i ON i.id = d.item_id \
+         SELECT d.event_id, $2, d.item_key, d.locale, d.prior_version, d.version, 'deployment', d.deployment_id, $3, $4 \
+         FROM deployment_items d \
          WHERE d.deployment_id = $1 AND d.event_id IS NOT NULL ORDER BY d.position",
     )
     .bind::<Text, _>(w.deployment_id)
@@ -116,7 +114,7 @@ pub fn apply_plan(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedItem]) 
     super::sql(
         conn,
         "INSERT INTO publish_states (environment_key, item_key, locale, version, last_event_id, updated_at) \
-         SELECT $2, i.key, d.locale, d.version, d.event_id, $3 FROM deployment_items d JOIN items i ON i.id = d.item_id \
+         SELECT $2, d.item_key, d.locale, d.version, d.event_id, $3 FROM deployment_items d \
          WHERE d.deployment_id = $1 AND d.event_id IS NOT NULL AND true \
          ON CONFLICT (environment_key, item_key, locale) DO UPDATE SET version = excluded.version, \
          last_event_id = excluded.last_event_id, updated_at = excluded.updated_at",
@@ -139,7 +137,8 @@ pub fn record_plan(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedItem])
     Ok(())
 }
 
-/// PostgreSQL: every deployment item in one statement over arrays, the event ids drawn from
+/// PostgreSQL: every deployment item in one statement over arrays, each taking its item's key
+/// by id (the one lookup by UUID of a deployment's writes), the event ids drawn from
 /// the events' sequence in release order (with `events`; else none). The sequence is named, not
 /// looked up with `pg_get_serial_sequence`, which ran per row and took half the statement's time.
 /// Returns the highest event id, if any.
@@ -156,15 +155,16 @@ fn record_items_pg(
         high: Option<i64>,
     }
     let high: High = diesel::sql_query(
-        "WITH ins AS (INSERT INTO deployment_items (deployment_id, position, item_id, locale, action, version, \
+        "WITH ins AS (INSERT INTO deployment_items (deployment_id, position, item_key, locale, action, version, \
          prior_version, outcome, skip_reason, event_id, warnings) \
-         SELECT $1, t.position - 1, t.item_id, t.locale, t.action, t.version, t.prior_version, t.outcome, \
+         SELECT $1, t.position - 1, i.key, t.locale, t.action, t.version, t.prior_version, t.outcome, \
            t.skip_reason, CASE WHEN $9 AND t.outcome <> 'skipped' \
              THEN nextval('publish_events_id_seq') END, t.warnings \
          FROM unnest($2::text[], $3::text[], $4::text[], $5::int4[], $6::int4[], $7::text[], $8::text[], \
            $10::text[]) \
            WITH ORDINALITY AS t(item_id, locale, action, version, prior_version, outcome, skip_reason, warnings, \
              position) \
+         JOIN items i ON i.id = t.item_id \
          ORDER BY t.position RETURNING event_id) \
          SELECT max(event_id) AS high FROM ins",
     )
@@ -183,7 +183,7 @@ fn record_items_pg(
 }
 
 /// SQLite: every deployment item in one statement over a JSON array of rows (`json_each`), as
-/// PostgreSQL does over arrays: binding eleven parameters per row through the multi connection
+/// PostgreSQL does over arrays, each taking its item's key by id: binding eleven parameters per row through the multi connection
 /// cost more than all the rest of the deployment's writes. The caller holds the database's write
 /// lock, so the event ids after the highest one are free (given out only with `events`). Returns
 /// the highest event id, if any.
@@ -222,9 +222,10 @@ fn record_items_sqlite(
     let rows = serde_json::to_string(&rows).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
     // `?1` and `?2` are written out (not through `super::sql`): the JSON paths hold a `$`.
     diesel::sql_query(
-        "INSERT INTO deployment_items (deployment_id, position, item_id, locale, action, version, \
+        "INSERT INTO deployment_items (deployment_id, position, item_key, locale, action, version, \
          prior_version, outcome, skip_reason, event_id, warnings) \
-         SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), \
+         SELECT ?1, json_extract(value, '$[0]'), (SELECT key FROM items WHERE id = json_extract(value, '$[1]')), \
+           json_extract(value, '$[2]'), \
            json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'), \
            json_extract(value, '$[6]'), json_extract(value, '$[7]'), json_extract(value, '$[8]'), \
            json_extract(value, '$[9]') \

@@ -9,10 +9,10 @@ use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 
 use super::page::{in_written_order, newest_first, Page};
 use super::rows::{ReleaseItemRow, ReleaseRow};
-use super::schema::{deployments, release_items, releases};
+use super::schema::{deployments, items, release_items, releases};
 use super::{DbConn, MultiBackend};
 use crate::domain::release_items::NewReleaseItem;
-use crate::domain::{DeploymentStatus, Key, ReleaseKind};
+use crate::domain::{DeploymentStatus, ReleaseKind};
 use crate::error::AppResult;
 
 /// A release row by id, deleted or not.
@@ -93,15 +93,33 @@ pub fn mark_deleted(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> AppResult
     Ok(())
 }
 
-/// A release's items in release order, after the `after` position.
+/// A release's items in release order, after the `after` position, each with its item's id.
 pub fn items(conn: &mut DbConn, id: &str, after: Option<i64>, limit: i64) -> AppResult<Page<ReleaseItemRow>> {
-    let q = release_items::table.filter(release_items::release_id.eq(id.to_string())).into_boxed();
+    let q = release_items::table
+        .inner_join(items::table.on(items::key.eq(release_items::item_key)))
+        .filter(release_items::release_id.eq(id.to_string()))
+        .select((
+            release_items::release_id,
+            items::id,
+            release_items::locale,
+            release_items::action,
+            release_items::version,
+            release_items::position,
+        ))
+        .into_boxed();
     in_written_order(conn, q, release_items::position, after, limit, |i: &ReleaseItemRow| i.position.to_string())
 }
 
 /// Removes one key from a release and counts it out; whether it was there.
 pub fn delete_item(conn: &mut DbConn, id: &str, item_id: &str, locale: &str) -> AppResult<bool> {
-    let n = diesel::delete(release_items::table.find((id, item_id, locale))).execute(conn)?;
+    let key = items::table.filter(items::id.eq(item_id.to_string())).select(items::key).single_value();
+    let n = diesel::delete(
+        release_items::table
+            .filter(release_items::release_id.eq(id))
+            .filter(release_items::item_key.nullable().eq(key))
+            .filter(release_items::locale.eq(locale)),
+    )
+    .execute(conn)?;
     add_to_item_count(conn, id, -(n as i64))?;
     Ok(n > 0)
 }
@@ -124,46 +142,46 @@ pub fn last_position(conn: &mut DbConn, id: &str) -> AppResult<Option<i64>> {
         .first(conn)?)
 }
 
-/// Which keys of these items the release holds already.
-pub fn present_keys(conn: &mut DbConn, id: &str, item_ids: &[&str]) -> AppResult<HashSet<Key>> {
+/// Which keys of these items (by integer key) the release holds already, as `(item key, locale)`.
+pub fn present_keys(conn: &mut DbConn, id: &str, item_keys: &[i64]) -> AppResult<HashSet<(i64, String)>> {
     let mut out = HashSet::new();
-    for chunk in item_ids.chunks(5000) {
-        let rows: Vec<(String, String)> = release_items::table
+    for chunk in item_keys.chunks(5000) {
+        let rows: Vec<(i64, String)> = release_items::table
             .filter(release_items::release_id.eq(id))
-            .filter(release_items::item_id.eq_any(chunk))
-            .select((release_items::item_id, release_items::locale))
+            .filter(release_items::item_key.eq_any(chunk))
+            .select((release_items::item_key, release_items::locale))
             .load(conn)?;
-        out.extend(rows.into_iter().map(|(i, l)| Key::new(i, l)));
+        out.extend(rows);
     }
     Ok(out)
 }
 
-/// Multi-row upserts of release items from `position` on: `replace` sets the action and version
-/// of a key already there (explicit items); otherwise such a key is left as it is (references).
-/// The caller counts the new keys in with `add_to_item_count`: an upsert's row count does not
-/// tell new keys from replaced ones.
+/// Multi-row upserts of release items, each with its item's integer key, from `position` on:
+/// `replace` sets the action and version of a key already there (explicit items); otherwise such
+/// a key is left as it is (references). The caller counts the new keys in with
+/// `add_to_item_count`: an upsert's row count does not tell new keys from replaced ones.
 pub fn upsert_items(
     conn: &mut DbConn,
     id: &str,
-    items: &[NewReleaseItem],
+    new: &[(i64, NewReleaseItem)],
     position: &mut i64,
     replace: bool,
 ) -> AppResult<()> {
-    for chunk in items.chunks(5000) {
+    for chunk in new.chunks(5000) {
         let mut sql = format!(
-            "INSERT INTO release_items (release_id, item_id, locale, action, version, position) VALUES {}",
+            "INSERT INTO release_items (release_id, item_key, locale, action, version, position) VALUES {}",
             super::values_list(conn, chunk.len(), 6)
         );
         sql.push_str(if replace {
-            " ON CONFLICT (release_id, item_id, locale) DO UPDATE SET action = excluded.action, version = excluded.version"
+            " ON CONFLICT (release_id, item_key, locale) DO UPDATE SET action = excluded.action, version = excluded.version"
         } else {
-            " ON CONFLICT (release_id, item_id, locale) DO NOTHING"
+            " ON CONFLICT (release_id, item_key, locale) DO NOTHING"
         });
         let mut q = diesel::sql_query(sql).into_boxed::<MultiBackend>();
-        for it in chunk {
+        for (key, it) in chunk {
             q = q
                 .bind::<Text, _>(id.to_string())
-                .bind::<Text, _>(it.item_id.clone())
+                .bind::<BigInt, _>(*key)
                 .bind::<Text, _>(it.locale.clone())
                 .bind::<Nullable<Text>, _>(Some(it.action.as_str()))
                 .bind::<Nullable<Integer>, _>(it.version)

@@ -69,8 +69,8 @@ pub fn list_of(
 pub fn copy_keys(conn: &mut DbConn, rollback_id: &str, original_id: &str) -> AppResult<i64> {
     let n = super::sql(
         conn,
-        "INSERT INTO release_items (release_id, item_id, locale, action, version, position) \
-         SELECT $1, item_id, locale, NULL, NULL, position FROM release_items WHERE release_id = $2",
+        "INSERT INTO release_items (release_id, item_key, locale, action, version, position) \
+         SELECT $1, item_key, locale, NULL, NULL, position FROM release_items WHERE release_id = $2",
     )
     .bind::<Text, _>(rollback_id)
     .bind::<Text, _>(original_id)

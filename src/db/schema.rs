@@ -4,7 +4,7 @@ diesel::table! {
     deployment_items (deployment_id, position) {
         deployment_id -> Text,
         position -> Int4,
-        item_id -> Text,
+        item_key -> Int8,
         locale -> Text,
         action -> Text,
         version -> Nullable<Int4>,
@@ -110,9 +110,9 @@ diesel::table! {
 }
 
 diesel::table! {
-    release_items (release_id, item_id, locale) {
+    release_items (release_id, item_key, locale) {
         release_id -> Text,
-        item_id -> Text,
+        item_key -> Int8,
         locale -> Text,
         action -> Nullable<Text>,
         version -> Nullable<Int4>,

@@ -1,6 +1,6 @@
 //! Items (entries and assets) and their immutable versions.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
@@ -51,7 +51,7 @@ fn check_content(conn: &mut DbConn, c: &NewContent) -> AppResult<(String, Vec<St
     }
     refs.sort();
     refs.dedup();
-    if existing(conn, &refs)?.len() != refs.len() {
+    if keys_of(conn, &refs)?.len() != refs.len() {
         return Err(AppError::Unprocessable("item_not_found", "a referenced item does not exist".into()));
     }
     Ok((content, refs))
@@ -169,7 +169,7 @@ pub fn latest_of(conn: &mut DbConn, item_ids: &[String]) -> AppResult<BTreeMap<(
     Ok(q::latest_versions(conn, item_ids)?.into_iter().map(|(item, locale, v)| ((item, locale), v)).collect())
 }
 
-/// Which of these item ids exist.
-pub fn existing(conn: &mut DbConn, item_ids: &[String]) -> AppResult<HashSet<String>> {
-    q::existing(conn, item_ids)
+/// The integer key of each of these item ids that exists.
+pub fn keys_of(conn: &mut DbConn, item_ids: &[String]) -> AppResult<HashMap<String, i64>> {
+    q::keys_of(conn, item_ids)
 }

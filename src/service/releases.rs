@@ -245,8 +245,8 @@ pub fn add_items(
     write_transaction(conn, |conn| {
         let release = writable(conn, caller, id)?;
         let ids: Vec<String> = new_items.iter().map(|i| i.item_id.clone()).collect();
-        let existing = items::existing(conn, &ids)?;
-        if let Some(missing) = new_items.iter().find(|i| !existing.contains(&i.item_id)) {
+        let mut keys = items::keys_of(conn, &ids)?;
+        if let Some(missing) = new_items.iter().find(|i| !keys.contains_key(&i.item_id)) {
             return Err(AppError::Unprocessable("item_not_found", format!("no item {}", missing.item_id)));
         }
         let latest = items::latest_of(conn, &ids)?;
@@ -260,13 +260,29 @@ pub fn add_items(
         } else {
             Referenced::default()
         };
-        let all: Vec<&NewReleaseItem> = explicit.iter().chain(referenced.items.iter()).collect();
-        let mut item_ids: Vec<&str> = all.iter().map(|i| i.item_id.as_str()).collect();
-        item_ids.sort_unstable();
-        item_ids.dedup();
-        let present = q::present_keys(conn, &release.id, &item_ids)?;
-        let added =
-            all.iter().filter(|i| !present.contains(&Key::new(i.item_id.clone(), i.locale.clone()))).count() as i64;
+        let mut unknown: Vec<String> =
+            referenced.items.iter().map(|i| i.item_id.clone()).filter(|i| !keys.contains_key(i)).collect();
+        unknown.sort_unstable();
+        unknown.dedup();
+        keys.extend(items::keys_of(conn, &unknown)?);
+        let keyed = |list: Vec<NewReleaseItem>| -> AppResult<Vec<(i64, NewReleaseItem)>> {
+            list.into_iter()
+                .map(|i| match keys.get(&i.item_id) {
+                    Some(key) => Ok((*key, i)),
+                    None => Err(AppError::Unprocessable("item_not_found", format!("no item {}", i.item_id))),
+                })
+                .collect()
+        };
+        let (explicit, referenced_items) = (keyed(explicit)?, keyed(referenced.items)?);
+        let mut item_keys: Vec<i64> = explicit.iter().chain(&referenced_items).map(|(k, _)| *k).collect();
+        item_keys.sort_unstable();
+        item_keys.dedup();
+        let present = q::present_keys(conn, &release.id, &item_keys)?;
+        let added = explicit
+            .iter()
+            .chain(&referenced_items)
+            .filter(|(k, i)| !present.contains(&(*k, i.locale.clone())))
+            .count() as i64;
         if release.item_count + added > max_items {
             return Err(AppError::Unprocessable(
                 "release_too_large",
@@ -275,7 +291,7 @@ pub fn add_items(
         }
         let mut position = q::last_position(conn, &release.id)?.unwrap_or(0) + 1;
         q::upsert_items(conn, &release.id, &explicit, &mut position, true)?;
-        q::upsert_items(conn, &release.id, &referenced.items, &mut position, false)?;
+        q::upsert_items(conn, &release.id, &referenced_items, &mut position, false)?;
         q::add_to_item_count(conn, &release.id, added)?;
         let release = view(conn, ReleaseRow { item_count: release.item_count + added, ..release })?;
         Ok(AddedItems { release, not_added: referenced.not_added })

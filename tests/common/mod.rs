@@ -76,6 +76,30 @@ impl Drop for TestDb {
     }
 }
 
+/// Applies, in order, the migrations that come before the one whose name ends with `suffix`:
+/// the schema as it was, to fill with the data that migration must carry over.
+pub fn migrate_before(conn: &mut DbConn, suffix: &str) {
+    fn apply<DB, C>(conn: &mut C, dir: &str, suffix: &str)
+    where
+        DB: diesel::backend::Backend,
+        C: diesel_migrations::MigrationHarness<DB> + diesel::migration::MigrationConnection,
+        diesel_migrations::FileBasedMigrations: diesel::migration::MigrationSource<DB>,
+    {
+        use diesel::migration::MigrationSource;
+        conn.setup().unwrap();
+        let mut all = diesel_migrations::FileBasedMigrations::from_path(dir).unwrap().migrations().unwrap();
+        all.sort_by_key(|m| m.name().version().to_string());
+        assert!(all.iter().any(|m| m.name().to_string().ends_with(suffix)), "no migration {suffix}");
+        for m in all.iter().take_while(|m| !m.name().to_string().ends_with(suffix)) {
+            conn.run_migration(&**m).unwrap();
+        }
+    }
+    match conn {
+        DbConn::Pg(c) => apply(c, "migrations/postgres", suffix),
+        DbConn::Sqlite(c) => apply(c, "migrations/sqlite", suffix),
+    }
+}
+
 /// The bootstrap admin's token in every test app.
 pub const ADMIN: &str = "test-admin-token";
 
