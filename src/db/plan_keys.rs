@@ -2,6 +2,8 @@
 //! state, read set-based and decoded by position (decoding 100,000 rows by column name costs
 //! about half a second on PostgreSQL).
 
+use std::collections::HashMap;
+
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
@@ -11,6 +13,10 @@ use super::DbConn;
 use crate::domain::env_rollback::EnvKey;
 use crate::domain::Key;
 use crate::error::AppResult;
+
+/// The integer key of each item of a plan, by item id: what its deployment's writes record, so
+/// that they look no item up by id.
+pub type ItemKeys = HashMap<String, i64>;
 
 /// A release item with its key's publish state in one environment.
 #[derive(Debug, Queryable)]
@@ -25,6 +31,8 @@ pub struct KeyState {
     pub current_version: Option<i32>,
     /// The key's latest event, if it was ever written.
     pub current_event_id: Option<i64>,
+    /// The item's integer key.
+    pub item_key: i64,
 }
 
 /// Every item of a release, in release order, with its key's state in the environment: the
@@ -48,6 +56,7 @@ pub fn release_keys(conn: &mut DbConn, release_id: &str, environment_key: i64) -
             release_items::version,
             publish_states::version.nullable(),
             publish_states::last_event_id.nullable(),
+            release_items::item_key,
         ))
         .load(conn)?)
 }
@@ -55,6 +64,7 @@ pub fn release_keys(conn: &mut DbConn, release_id: &str, environment_key: i64) -
 /// A key of E4 as read, by position (see `environment_rollback_keys`).
 #[derive(Debug, Queryable)]
 struct EnvKeyRow {
+    item_key: i64,
     item_id: String,
     locale: String,
     state_at_target: Option<i32>,
@@ -65,10 +75,15 @@ struct EnvKeyRow {
 /// E4's keys: those with an event above `high` (the target's H), with their state at H (the
 /// last event at or below it, found on `publish_events_key`), their state now and the cause of
 /// their latest event, in key order (by item id, as the API names it). The DSL has no correlated scalar subquery, so this is SQL
-/// text; it is selected as a typed literal so that its rows still decode by position.
-pub fn environment_rollback_keys(conn: &mut DbConn, environment_key: i64, high: i64) -> AppResult<Vec<EnvKey>> {
-    let keys = sql::<(Text, Text, Nullable<Integer>, Nullable<Integer>, Text)>(
-        "i.id, h.locale, eh.to_version, ps.version, le.cause \
+/// text; it is selected as a typed literal so that its rows still decode by position. Answers
+/// the item keys of the keys too.
+pub fn environment_rollback_keys(
+    conn: &mut DbConn,
+    environment_key: i64,
+    high: i64,
+) -> AppResult<(Vec<EnvKey>, ItemKeys)> {
+    let keys = sql::<(BigInt, Text, Text, Nullable<Integer>, Nullable<Integer>, Text)>(
+        "h.item_key, i.id, h.locale, eh.to_version, ps.version, le.cause \
          FROM (SELECT k.environment_key, k.item_key, k.locale, (SELECT max(e2.id) FROM publish_events e2 \
            WHERE e2.environment_key = k.environment_key AND e2.item_key = k.item_key AND e2.locale = k.locale \
            AND e2.id <= ",
@@ -92,13 +107,18 @@ pub fn environment_rollback_keys(conn: &mut DbConn, environment_key: i64, high: 
          ORDER BY i.id, h.locale",
     );
     let rows: Vec<EnvKeyRow> = diesel::select(keys).load(conn)?;
-    Ok(rows
+    let mut item_keys = ItemKeys::with_capacity(rows.len());
+    let keys = rows
         .into_iter()
-        .map(|r| EnvKey {
-            key: Key::new(r.item_id, r.locale),
-            state_at_target: r.state_at_target,
-            current_version: r.current_version,
-            latest_is_manual: r.latest_cause == "manual",
+        .map(|r| {
+            item_keys.insert(r.item_id.clone(), r.item_key);
+            EnvKey {
+                key: Key::new(r.item_id, r.locale),
+                state_at_target: r.state_at_target,
+                current_version: r.current_version,
+                latest_is_manual: r.latest_cause == "manual",
+            }
         })
-        .collect())
+        .collect();
+    Ok((keys, item_keys))
 }

@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
+use super::plan_keys::ItemKeys;
 use super::rows::{NewPublishEvent, PublishStateRow};
 use super::schema::{environments, publish_events, publish_states};
 use super::DbConn;
@@ -75,12 +76,26 @@ fn warnings_json(p: &PlannedItem) -> String {
     }
 }
 
+/// The integer keys of the plan's items, in plan order; an item the plan was not read with is
+/// an error (a bug), never a row left out.
+fn item_keys(w: &DeploymentWrite, plan: &[PlannedItem]) -> QueryResult<Vec<i64>> {
+    plan.iter()
+        .map(|p| {
+            w.item_keys.get(&p.key.item_id).copied().ok_or_else(|| {
+                diesel::result::Error::QueryBuilderError(format!("no item key for {}", p.key.item_id).into())
+            })
+        })
+        .collect()
+}
+
 /// What a deployment writes for its plan, in one transaction whose caller holds the lock.
 pub struct DeploymentWrite<'a> {
     pub deployment_id: &'a str,
     pub environment_id: &'a str,
     /// The integer key of `environment_id`, which the events and states carry.
     pub environment_key: i64,
+    /// The integer key of every item of the plan.
+    pub item_keys: &'a ItemKeys,
     pub actor: &'a str,
     pub at: NaiveDateTime,
 }
@@ -137,8 +152,7 @@ pub fn record_plan(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedItem])
     Ok(())
 }
 
-/// PostgreSQL: every deployment item in one statement over arrays, each taking its item's key
-/// by id (the one lookup by UUID of a deployment's writes), the event ids drawn from
+/// PostgreSQL: every deployment item in one statement over arrays, the event ids drawn from
 /// the events' sequence in release order (with `events`; else none). The sequence is named, not
 /// looked up with `pg_get_serial_sequence`, which ran per row and took half the statement's time.
 /// Returns the highest event id, if any.
@@ -157,19 +171,18 @@ fn record_items_pg(
     let high: High = diesel::sql_query(
         "WITH ins AS (INSERT INTO deployment_items (deployment_id, position, item_key, locale, action, version, \
          prior_version, outcome, skip_reason, event_id, warnings) \
-         SELECT $1, t.position - 1, i.key, t.locale, t.action, t.version, t.prior_version, t.outcome, \
+         SELECT $1, t.position - 1, t.item_key, t.locale, t.action, t.version, t.prior_version, t.outcome, \
            t.skip_reason, CASE WHEN $9 AND t.outcome <> 'skipped' \
              THEN nextval('publish_events_id_seq') END, t.warnings \
-         FROM unnest($2::text[], $3::text[], $4::text[], $5::int4[], $6::int4[], $7::text[], $8::text[], \
+         FROM unnest($2::int8[], $3::text[], $4::text[], $5::int4[], $6::int4[], $7::text[], $8::text[], \
            $10::text[]) \
-           WITH ORDINALITY AS t(item_id, locale, action, version, prior_version, outcome, skip_reason, warnings, \
+           WITH ORDINALITY AS t(item_key, locale, action, version, prior_version, outcome, skip_reason, warnings, \
              position) \
-         JOIN items i ON i.id = t.item_id \
          ORDER BY t.position RETURNING event_id) \
          SELECT max(event_id) AS high FROM ins",
     )
     .bind::<Text, _>(w.deployment_id)
-    .bind::<Array<Text>, _>(plan.iter().map(|p| p.key.item_id.as_str()).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(item_keys(w, plan)?)
     .bind::<Array<Text>, _>(plan.iter().map(|p| p.key.locale.as_str()).collect::<Vec<_>>())
     .bind::<Array<Text>, _>(plan.iter().map(|p| p.action.as_str()).collect::<Vec<_>>())
     .bind::<Array<Nullable<Integer>>, _>(plan.iter().map(|p| p.version).collect::<Vec<_>>())
@@ -183,7 +196,7 @@ fn record_items_pg(
 }
 
 /// SQLite: every deployment item in one statement over a JSON array of rows (`json_each`), as
-/// PostgreSQL does over arrays, each taking its item's key by id: binding eleven parameters per row through the multi connection
+/// PostgreSQL does over arrays: binding eleven parameters per row through the multi connection
 /// cost more than all the rest of the deployment's writes. The caller holds the database's write
 /// lock, so the event ids after the highest one are free (given out only with `events`). Returns
 /// the highest event id, if any.
@@ -196,10 +209,12 @@ fn record_items_sqlite(
     let max: Option<i64> = publish_events::table.select(diesel::dsl::max(publish_events::id)).first(conn)?;
     let mut next = max.unwrap_or(0);
     let mut high = None;
+    let keys = item_keys(w, plan)?;
     let rows: Vec<_> = plan
         .iter()
+        .zip(keys)
         .enumerate()
-        .map(|(position, p)| {
+        .map(|(position, (p, item_key))| {
             let event_id = (events && p.outcome != Outcome::Skipped).then(|| {
                 next += 1;
                 next
@@ -207,7 +222,7 @@ fn record_items_sqlite(
             high = event_id.or(high);
             (
                 position,
-                p.key.item_id.as_str(),
+                item_key,
                 p.key.locale.as_str(),
                 p.action.as_str(),
                 p.version,
@@ -224,8 +239,7 @@ fn record_items_sqlite(
     diesel::sql_query(
         "INSERT INTO deployment_items (deployment_id, position, item_key, locale, action, version, \
          prior_version, outcome, skip_reason, event_id, warnings) \
-         SELECT ?1, json_extract(value, '$[0]'), (SELECT key FROM items WHERE id = json_extract(value, '$[1]')), \
-           json_extract(value, '$[2]'), \
+         SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), \
            json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'), \
            json_extract(value, '$[6]'), json_extract(value, '$[7]'), json_extract(value, '$[8]'), \
            json_extract(value, '$[9]') \

@@ -2,7 +2,7 @@
 
 use super::super::{environments, releases, rollback, Caller};
 use super::create::{check_release_deployable, conflict_policy};
-use crate::db::plan_keys::{environment_rollback_keys, release_keys};
+use crate::db::plan_keys::{environment_rollback_keys, release_keys, ItemKeys, KeyState};
 use crate::db::rows::{DeploymentRow, EnvironmentRow, ReleaseRow};
 use crate::db::{deployments as rows, DbConn};
 use crate::domain::env_rollback::env_rollback_plan;
@@ -30,18 +30,32 @@ impl Work {
     }
 }
 
+/// A deployment's plan, and the integer key of each of its items for the writes that apply it.
+#[derive(Debug)]
+pub struct Plan {
+    pub items: Vec<PlannedItem>,
+    pub keys: ItemKeys,
+}
+
 /// The plan of a deployment of `work` to `env`, from the state as it is now, with R1's warnings
 /// (from a few statements over the whole plan). The reads are indexed and grow with the keys
 /// involved, never with the length of the publish log.
-pub fn plan(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<Vec<PlannedItem>> {
+pub fn plan(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<Plan> {
     let mut plan = plan_keys(conn, work, env)?;
-    let facts = crate::db::references::facts(conn, env.key, &plan)?;
-    references::annotate(&mut plan, &facts);
+    let facts = crate::db::references::facts(conn, env.key, &plan.items)?;
+    references::annotate(&mut plan.items, &facts);
     Ok(plan)
 }
 
+/// A release's keys as read, with their item keys put aside.
+fn release_rows(conn: &mut DbConn, release_id: &str, env: &EnvironmentRow) -> AppResult<(Vec<KeyState>, ItemKeys)> {
+    let rows = release_keys(conn, release_id, env.key)?;
+    let keys = rows.iter().map(|k| (k.item_id.clone(), k.item_key)).collect();
+    Ok((rows, keys))
+}
+
 /// The outcome of each key of the plan (L5, B7, E4), before warnings.
-fn plan_keys(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<Vec<PlannedItem>> {
+fn plan_keys(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<Plan> {
     match work {
         Work::Release(release) if release.kind == ReleaseKind::Rollback.as_str() => {
             let (first, latest) = rollback::first_and_latest(conn, release, &env.id)?.ok_or_else(|| {
@@ -52,7 +66,8 @@ fn plan_keys(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<
             })?;
             let first_prior = rows::prior_versions(conn, &first)?;
             let latest_events = rows::event_ids(conn, &latest)?;
-            let keys = release_keys(conn, &release.id, env.key)?
+            let (rows, item_keys) = release_rows(conn, &release.id, env)?;
+            let keys = rows
                 .into_iter()
                 .map(|k| {
                     let key = Key::new(k.item_id, k.locale);
@@ -65,10 +80,11 @@ fn plan_keys(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<
                     }
                 })
                 .collect();
-            Ok(rollback_plan(keys))
+            Ok(Plan { items: rollback_plan(keys), keys: item_keys })
         }
         Work::Release(release) => {
-            let entries = release_keys(conn, &release.id, env.key)?
+            let (rows, item_keys) = release_rows(conn, &release.id, env)?;
+            let entries = rows
                 .into_iter()
                 .map(|k| ReleaseEntry {
                     key: Key::new(k.item_id, k.locale),
@@ -77,11 +93,11 @@ fn plan_keys(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<
                     current_version: k.current_version,
                 })
                 .collect();
-            Ok(release_plan(entries))
+            Ok(Plan { items: release_plan(entries), keys: item_keys })
         }
         Work::EnvironmentRollback { target } => {
-            let keys = environment_rollback_keys(conn, env.key, target.high_event_id.unwrap_or(0))?;
-            Ok(env_rollback_plan(keys))
+            let (keys, item_keys) = environment_rollback_keys(conn, env.key, target.high_event_id.unwrap_or(0))?;
+            Ok(Plan { items: env_rollback_plan(keys), keys: item_keys })
         }
     }
 }
@@ -100,5 +116,5 @@ pub fn preview(
     check_release_deployable(conn, caller, &release, &env)?;
     // Either policy plans the same: `fail` only decides, when the deployment runs, whether to apply it.
     conflict_policy(&release, on_conflict)?;
-    plan(conn, &Work::Release(release), &env)
+    Ok(plan(conn, &Work::Release(release), &env)?.items)
 }

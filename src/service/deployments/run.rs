@@ -51,12 +51,13 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
         let env = crate::db::environments::by_id(conn, &d.environment_id)?;
         lock_environment(conn, &env.id)?;
         let work = Work::of(conn, &d)?;
-        let plan = plan(conn, &work, &env)?;
+        let super::plan::Plan { items: plan, keys } = plan(conn, &work, &env)?;
         let at = now();
         let write = DeploymentWrite {
             deployment_id: &d.id,
             environment_id: &env.id,
             environment_key: env.key,
+            item_keys: &keys,
             actor: &d.deployed_by,
             at,
         };
