@@ -93,14 +93,14 @@ pub fn facts(conn: &mut DbConn, environment_key: i64, plan: &[PlannedItem]) -> Q
         "SELECT k.item_id, k.locale, vr.item_id AS referrer_item_id, vr.version AS referrer_version FROM {keys} \
          JOIN version_references vr ON vr.referenced_item_id = k.item_id AND vr.locale = k.locale",
     )?;
-    // A planned key's state now is its prior version: only the state of referenced items and
-    // referrers outside the plan is read.
-    let mut now: HashMap<Key, Option<i32>> = plan.iter().map(|p| (p.key.clone(), p.prior_version)).collect();
+    // A planned key's state now is its prior version (borrowed, not copied: a plan has up to
+    // 100,000 keys); only the state of referenced items and referrers outside the plan is read.
+    let planned: HashMap<&Key, Option<i32>> = plan.iter().map(|p| (&p.key, p.prior_version)).collect();
     let outside: Vec<Key> = outgoing
         .iter()
         .map(|r| Key::new(r.referenced_item_id.as_str(), r.locale.as_str()))
         .chain(referrers.iter().map(|r| Key::new(r.referrer_item_id.as_str(), r.locale.as_str())))
-        .filter(|k| !now.contains_key(k))
+        .filter(|k| !planned.contains_key(k))
         .collect::<HashSet<Key>>()
         .into_iter()
         .collect();
@@ -112,12 +112,14 @@ pub fn facts(conn: &mut DbConn, environment_key: i64, plan: &[PlannedItem]) -> Q
          JOIN items i ON i.id = k.item_id \
          JOIN publish_states ps ON ps.environment_key = $ENV AND ps.item_key = i.key AND ps.locale = k.locale",
     )?;
-    now.extend(states.into_iter().map(|s| (Key::new(s.item_id, s.locale), s.version)));
+    let outside: HashMap<Key, Option<i32>> =
+        states.into_iter().map(|s| (Key::new(s.item_id, s.locale), s.version)).collect();
+    let now = |k: &Key| planned.get(k).or_else(|| outside.get(k)).copied().flatten();
     let incoming = referrers
         .into_iter()
         .filter(|r| {
             let referrer = Key::new(r.referrer_item_id.as_str(), r.locale.as_str());
-            now.get(&referrer).copied().flatten() == Some(r.referrer_version)
+            now(&referrer) == Some(r.referrer_version)
         })
         .map(|r| IncomingReference { to: Key::new(r.item_id, r.locale), referrer_item_id: r.referrer_item_id })
         .collect();
@@ -125,10 +127,7 @@ pub fn facts(conn: &mut DbConn, environment_key: i64, plan: &[PlannedItem]) -> Q
         outgoing: outgoing
             .into_iter()
             .map(|r| OutgoingReference {
-                referenced_current_version: now
-                    .get(&Key::new(r.referenced_item_id.as_str(), r.locale.as_str()))
-                    .copied()
-                    .flatten(),
+                referenced_current_version: now(&Key::new(r.referenced_item_id.as_str(), r.locale.as_str())),
                 from: Key::new(r.item_id, r.locale),
                 referenced_item_id: r.referenced_item_id,
             })
