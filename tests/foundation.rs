@@ -339,6 +339,21 @@ fn migration_to_item_keys_keeps_release_and_deployment_items_with_their_item_ids
     let items: Vec<_> =
         items.iter().map(|i| (i.item_id.as_str(), i.outcome.as_str(), i.prior_version, i.event_id)).collect();
     assert_eq!(items, vec![("b", "skipped", None, None), ("a", "published", Some(1), Some(7))]);
+    // And back: the down migration names each item by its id again.
+    common::revert_last(&mut conn);
+    #[derive(diesel::QueryableByName)]
+    struct Named {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        item_id: String,
+    }
+    for table in ["release_items", "deployment_items"] {
+        let rows: Vec<Named> = diesel::RunQueryDsl::load(
+            diesel::sql_query(format!("SELECT item_id FROM {table} ORDER BY position")),
+            &mut conn,
+        )
+        .unwrap();
+        assert_eq!(rows.iter().map(|r| r.item_id.as_str()).collect::<Vec<_>>(), vec!["b", "a"], "{table}");
+    }
 }
 
 #[actix_web::test]

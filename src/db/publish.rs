@@ -102,8 +102,8 @@ pub struct DeploymentWrite<'a> {
 
 /// Records the deployment item of every planned key and applies the plan: one event and one
 /// state write per key that is not skipped. One statement for the items, then two set-based
-/// statements for the events and the states, which read the items' integer keys as recorded. Returns the environment's
-/// `last_event_id` afterwards (E4's H for this deployment).
+/// statements for the events and the states, which read the items' integer keys as recorded.
+/// Returns the environment's `last_event_id` afterwards (E4's H for this deployment).
 pub fn apply_plan(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedItem]) -> QueryResult<i64> {
     let high = match conn {
         DbConn::Pg(pg) => record_items_pg(pg, w, plan, true)?,

@@ -164,7 +164,8 @@ pub struct ReleaseRow {
     pub item_count: i64,
 }
 
-/// A release item as stored; `action` and `version` are null in a rollback release.
+/// A release item as the API shows it: its item by id, joined on the key; `action` and
+/// `version` are null in a rollback release.
 #[derive(Debug, Clone, Queryable)]
 pub struct ReleaseItemRow {
     pub release_id: String,
@@ -204,7 +205,7 @@ pub struct DeploymentRow {
     pub warned_items: i32,
 }
 
-/// The outcome of a deployment for one key, as stored.
+/// The outcome of a deployment for one key as the API shows it: its item by id, joined on the key.
 #[derive(Debug, Clone, Queryable)]
 pub struct DeploymentItemRow {
     pub deployment_id: String,

@@ -100,6 +100,17 @@ pub fn migrate_before(conn: &mut DbConn, suffix: &str) {
     }
 }
 
+/// Reverts the last migration applied, from the backend's own migrations directory.
+pub fn revert_last(conn: &mut DbConn) {
+    use diesel_migrations::{FileBasedMigrations, MigrationHarness};
+    let dir = |d: &str| FileBasedMigrations::from_path(d).unwrap();
+    match conn {
+        DbConn::Pg(c) => c.revert_last_migration(dir("migrations/postgres")).map(|_| ()),
+        DbConn::Sqlite(c) => c.revert_last_migration(dir("migrations/sqlite")).map(|_| ()),
+    }
+    .unwrap();
+}
+
 /// The bootstrap admin's token in every test app.
 pub const ADMIN: &str = "test-admin-token";
 

@@ -11,7 +11,7 @@ CREATE TABLE release_items_old (
 );
 INSERT INTO release_items_old (release_id, item_id, locale, action, version, position)
 SELECT r.release_id, i.id, r.locale, r.action, r.version, r.position
-FROM release_items r JOIN items i ON i.key = r.item_key;
+FROM release_items r LEFT JOIN items i ON i.key = r.item_key;
 DROP TABLE release_items;
 ALTER TABLE release_items_old RENAME TO release_items;
 CREATE INDEX release_items_position ON release_items (release_id, position);
@@ -34,7 +34,7 @@ INSERT INTO deployment_items_old (deployment_id, position, item_id, locale, acti
     outcome, skip_reason, event_id, warnings)
 SELECT d.deployment_id, d.position, i.id, d.locale, d.action, d.version, d.prior_version, d.outcome,
     d.skip_reason, d.event_id, d.warnings
-FROM deployment_items d JOIN items i ON i.key = d.item_key;
+FROM deployment_items d LEFT JOIN items i ON i.key = d.item_key;
 DROP TABLE deployment_items;
 ALTER TABLE deployment_items_old RENAME TO deployment_items;
 CREATE INDEX deployment_items_outcome ON deployment_items (deployment_id, outcome, position);
