@@ -340,7 +340,7 @@ fn migration_to_item_keys_keeps_release_and_deployment_items_with_their_item_ids
         items.iter().map(|i| (i.item_id.as_str(), i.outcome.as_str(), i.prior_version, i.event_id)).collect();
     assert_eq!(items, vec![("b", "skipped", None, None), ("a", "published", Some(1), Some(7))]);
     // And back: the down migration names each item by its id again.
-    common::revert_last(&mut conn);
+    common::revert_through(&mut conn, "_item_keys_in_release_and_deployment_items");
     #[derive(diesel::QueryableByName)]
     struct Named {
         #[diesel(sql_type = diesel::sql_types::Text)]

@@ -88,6 +88,36 @@ const LISTS: &[(&str, &str, Option<&str>)] = &[
         "SELECT * FROM deployments WHERE release_id = 'r' AND id < 'z' ORDER BY id DESC LIMIT 51",
         None,
     ),
+    ("releases", "SELECT * FROM releases WHERE deleted_at IS NULL AND id < 'z' ORDER BY id DESC LIMIT 51", None),
+    (
+        "releases as a non-admin sees them",
+        "SELECT * FROM releases WHERE deleted_at IS NULL AND (kind = 'standard' OR owner = 'u') AND id < 'z' \
+         ORDER BY id DESC LIMIT 51",
+        None,
+    ),
+    (
+        "a release's rollback releases",
+        "SELECT * FROM releases WHERE rollback_of = 'r' AND deleted_at IS NULL AND id < 'z' ORDER BY id DESC LIMIT 51",
+        Some("releases_rollbacks_recent"),
+    ),
+    (
+        "a release's rollback releases of one owner",
+        "SELECT * FROM releases WHERE rollback_of = 'r' AND deleted_at IS NULL AND owner = 'u' AND id < 'z' \
+         ORDER BY id DESC LIMIT 51",
+        None,
+    ),
+    ("items", "SELECT * FROM items WHERE id < 'z' ORDER BY id DESC LIMIT 51", None),
+    ("users", "SELECT * FROM users WHERE id < 'z' ORDER BY id DESC LIMIT 51", None),
+    (
+        "webhook endpoints",
+        "SELECT * FROM webhook_endpoints WHERE deleted_at IS NULL AND id < 'z' ORDER BY id DESC LIMIT 51",
+        None,
+    ),
+    (
+        "an endpoint's deliveries",
+        "SELECT * FROM webhook_deliveries WHERE endpoint_id = 'e' AND seq < 100 ORDER BY seq DESC LIMIT 51",
+        Some("webhook_deliveries_recent"),
+    ),
     (
         "an environment's succeeded deployments",
         "SELECT * FROM deployments WHERE environment_id = 'e' AND status = 'succeeded' \

@@ -100,15 +100,26 @@ pub fn migrate_before(conn: &mut DbConn, suffix: &str) {
     }
 }
 
-/// Reverts the last migration applied, from the backend's own migrations directory.
-pub fn revert_last(conn: &mut DbConn) {
-    use diesel_migrations::{FileBasedMigrations, MigrationHarness};
-    let dir = |d: &str| FileBasedMigrations::from_path(d).unwrap();
-    match conn {
-        DbConn::Pg(c) => c.revert_last_migration(dir("migrations/postgres")).map(|_| ()),
-        DbConn::Sqlite(c) => c.revert_last_migration(dir("migrations/sqlite")).map(|_| ()),
+/// Reverts migrations, newest first, down to and including the one whose name ends with
+/// `suffix`: the schema as it was before it, with the data its down migration carried back.
+pub fn revert_through(conn: &mut DbConn, suffix: &str) {
+    fn revert<DB, C>(conn: &mut C, dir: &str, suffix: &str)
+    where
+        DB: diesel::backend::Backend,
+        C: diesel_migrations::MigrationHarness<DB>,
+        diesel_migrations::FileBasedMigrations: diesel::migration::MigrationSource<DB>,
+    {
+        use diesel::migration::MigrationSource;
+        let source = || diesel_migrations::FileBasedMigrations::from_path(dir).unwrap();
+        let all = MigrationSource::<DB>::migrations(&source()).unwrap();
+        let target = all.iter().find(|m| m.name().to_string().ends_with(suffix)).expect(suffix).name().version();
+        let target = target.to_string();
+        while conn.revert_last_migration(source()).unwrap().to_string() != target {}
     }
-    .unwrap();
+    match conn {
+        DbConn::Pg(c) => revert(c, "migrations/postgres", suffix),
+        DbConn::Sqlite(c) => revert(c, "migrations/sqlite", suffix),
+    }
 }
 
 /// The bootstrap admin's token in every test app.

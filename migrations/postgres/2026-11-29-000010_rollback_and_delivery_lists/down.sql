@@ -1,0 +1,2 @@
+DROP INDEX webhook_deliveries_recent;
+DROP INDEX releases_rollbacks_recent;
