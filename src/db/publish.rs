@@ -101,17 +101,29 @@ pub struct DeploymentWrite<'a> {
 }
 
 /// Records the deployment item of every planned key and applies the plan: one event and one
-/// state write per key that is not skipped. One statement for the items, then two set-based
-/// statements for the events and the states, which read the items' integer keys as recorded.
-/// Returns the environment's `last_event_id` afterwards (E4's H for this deployment).
+/// state write per key that is not skipped, all set-based. Returns the environment's
+/// `last_event_id` afterwards (E4's H for this deployment).
 pub fn apply_plan(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedItem]) -> QueryResult<i64> {
     let high = match conn {
         DbConn::Pg(pg) => record_items_pg(pg, w, plan, true)?,
-        DbConn::Sqlite(_) => record_items_sqlite(conn, w, plan, true)?,
+        DbConn::Sqlite(_) => {
+            let high = record_items_sqlite(conn, w, plan, true)?;
+            if high.is_some() {
+                apply_items_sqlite(conn, w)?;
+            }
+            high
+        }
     };
     let Some(high) = high else {
         return lock_environment(conn, w.environment_id);
     };
+    set_environment_last_event(conn, w.environment_id, high)?;
+    Ok(high)
+}
+
+/// SQLite: the events and the states of a deployment's recorded items, two statements that
+/// read the items back (it has no data-modifying `WITH`, which PostgreSQL's one statement uses).
+fn apply_items_sqlite(conn: &mut DbConn, w: &DeploymentWrite) -> QueryResult<()> {
     super::sql(
         conn,
         "INSERT INTO publish_events (id, environment_key, item_key, locale, from_version, to_version, \
@@ -138,8 +150,7 @@ pub fn apply_plan(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedItem]) 
     .bind::<BigInt, _>(w.environment_key)
     .bind::<Timestamp, _>(w.at)
     .execute(conn)?;
-    set_environment_last_event(conn, w.environment_id, high)?;
-    Ok(high)
+    Ok(())
 }
 
 /// Records the deployment item of every planned key without applying any (C1's refused
@@ -153,9 +164,11 @@ pub fn record_plan(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedItem])
 }
 
 /// PostgreSQL: every deployment item in one statement over arrays, the event ids drawn from
-/// the events' sequence in release order (with `events`; else none). The sequence is named, not
-/// looked up with `pg_get_serial_sequence`, which ran per row and took half the statement's time.
-/// Returns the highest event id, if any.
+/// the events' sequence in release order (with `events`; else none), and in the same statement
+/// (data-modifying `WITH`) the event and the state of each item that has an event id, from the
+/// rows as inserted rather than read back. The sequence is named, not looked up with
+/// `pg_get_serial_sequence`, which ran per row and took half the statement's time. Returns the
+/// highest event id, if any.
 fn record_items_pg(
     pg: &mut diesel::PgConnection,
     w: &DeploymentWrite,
@@ -178,7 +191,15 @@ fn record_items_pg(
            $10::text[]) \
            WITH ORDINALITY AS t(item_key, locale, action, version, prior_version, outcome, skip_reason, warnings, \
              position) \
-         ORDER BY t.position RETURNING event_id) \
+         ORDER BY t.position RETURNING item_key, locale, version, prior_version, event_id), \
+         ev AS (INSERT INTO publish_events (id, environment_key, item_key, locale, from_version, to_version, \
+           cause, deployment_id, actor, at) \
+         SELECT event_id, $11, item_key, locale, prior_version, version, 'deployment', $1, $12, $13 \
+         FROM ins WHERE event_id IS NOT NULL), \
+         st AS (INSERT INTO publish_states (environment_key, item_key, locale, version, last_event_id, updated_at) \
+         SELECT $11, item_key, locale, version, event_id, $13 FROM ins WHERE event_id IS NOT NULL \
+         ON CONFLICT (environment_key, item_key, locale) DO UPDATE SET version = excluded.version, \
+           last_event_id = excluded.last_event_id, updated_at = excluded.updated_at) \
          SELECT max(event_id) AS high FROM ins",
     )
     .bind::<Text, _>(w.deployment_id)
@@ -191,6 +212,9 @@ fn record_items_pg(
     .bind::<Array<Nullable<Text>>, _>(plan.iter().map(|p| p.skip_reason.map(|r| r.as_str())).collect::<Vec<_>>())
     .bind::<diesel::sql_types::Bool, _>(events)
     .bind::<Array<Text>, _>(plan.iter().map(warnings_json).collect::<Vec<_>>())
+    .bind::<BigInt, _>(w.environment_key)
+    .bind::<Text, _>(w.actor)
+    .bind::<Timestamp, _>(w.at)
     .get_result(pg)?;
     Ok(high.high)
 }
