@@ -1,6 +1,8 @@
 //! Deployment rows and their items: lookups, the lists (each read through an index in its own
 //! order), inserts and the status changes of a deployment's life.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -9,7 +11,7 @@ use super::rows::{DeploymentItemRow, DeploymentRow};
 use super::schema::{deployment_items, deployments, items};
 use super::DbConn;
 use crate::domain::env_rollback::Deployed;
-use crate::domain::{Counts, DeploymentStatus, Outcome};
+use crate::domain::{Counts, DeploymentStatus, Key, Outcome};
 use crate::error::{AppError, AppResult};
 
 impl Deployed for DeploymentRow {
@@ -117,6 +119,31 @@ pub fn items_page(
         q = q.filter(deployment_items::outcome.eq(o.as_str()));
     }
     in_written_order(conn, q, deployment_items::position, after, limit, |i: &DeploymentItemRow| i.position.to_string())
+}
+
+/// The version each key of a deployment replaced (B7's state before the first deployment).
+pub fn prior_versions(conn: &mut DbConn, deployment_id: &str) -> AppResult<HashMap<Key, Option<i32>>> {
+    Ok(deployment_items::table
+        .inner_join(items::table.on(items::key.eq(deployment_items::item_key)))
+        .filter(deployment_items::deployment_id.eq(deployment_id))
+        .select((items::id, deployment_items::locale, deployment_items::prior_version))
+        .load::<(String, String, Option<i32>)>(conn)?
+        .into_iter()
+        .map(|(i, l, v)| (Key::new(i, l), v))
+        .collect())
+}
+
+/// The event each applied key of a deployment wrote (B7: whether it is still the latest).
+pub fn event_ids(conn: &mut DbConn, deployment_id: &str) -> AppResult<HashMap<Key, i64>> {
+    Ok(deployment_items::table
+        .inner_join(items::table.on(items::key.eq(deployment_items::item_key)))
+        .filter(deployment_items::deployment_id.eq(deployment_id))
+        .filter(deployment_items::event_id.is_not_null())
+        .select((items::id, deployment_items::locale, deployment_items::event_id))
+        .load::<(String, String, Option<i64>)>(conn)?
+        .into_iter()
+        .filter_map(|(i, l, e)| Some((Key::new(i, l), e?)))
+        .collect())
 }
 
 /// Inserts new deployments.

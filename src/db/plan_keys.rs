@@ -61,62 +61,6 @@ pub fn release_keys(conn: &mut DbConn, release_id: &str, environment_key: i64) -
         .load(conn)?)
 }
 
-/// A rollback release's key (B7) with its state in the environment and what the owner's first
-/// and latest deployments there recorded for it.
-#[derive(Debug, Queryable)]
-pub struct RollbackKeyState {
-    pub item_id: String,
-    pub locale: String,
-    /// The key's published version (`None`: unpublished or never written).
-    pub current_version: Option<i32>,
-    /// The key's latest event, if it was ever written.
-    pub current_event_id: Option<i64>,
-    /// The item's integer key.
-    pub item_key: i64,
-    /// The version the first deployment replaced (`None`: unpublished then, or not in it).
-    pub first_prior: Option<i32>,
-    /// The event the latest deployment wrote for the key, if it wrote one.
-    pub latest_event_id: Option<i64>,
-}
-
-/// Every key of a rollback release in release order, with its state and the deployment items
-/// of the owner's `first` and `latest` deployments of the original, in one statement. Each
-/// deployment's items are read once, on their primary key, and joined by key (PostgreSQL hashes
-/// them; SQLite indexes them on the fly): looked up row by row they would be a range each.
-pub fn rollback_keys(
-    conn: &mut DbConn,
-    release_id: &str,
-    environment_key: i64,
-    first: &str,
-    latest: &str,
-) -> AppResult<Vec<RollbackKeyState>> {
-    let q = sql::<(Text, Text, Nullable<Integer>, Nullable<BigInt>, BigInt, Nullable<Integer>, Nullable<BigInt>)>(
-        "WITH f AS MATERIALIZED (SELECT item_key, locale, prior_version FROM deployment_items \
-           WHERE deployment_id = ",
-    )
-    .bind::<Text, _>(first)
-    .sql(
-        "), l AS MATERIALIZED (SELECT item_key, locale, event_id FROM deployment_items \
-           WHERE deployment_id = ",
-    )
-    .bind::<Text, _>(latest)
-    .sql(
-        ") SELECT i.id, r.locale, ps.version, ps.last_event_id, r.item_key, f.prior_version, l.event_id \
-         FROM release_items r JOIN items i ON i.key = r.item_key \
-         LEFT JOIN publish_states ps ON ps.environment_key = ",
-    )
-    .bind::<BigInt, _>(environment_key)
-    .sql(
-        " AND ps.item_key = r.item_key AND ps.locale = r.locale \
-         LEFT JOIN f ON f.item_key = r.item_key AND f.locale = r.locale \
-         LEFT JOIN l ON l.item_key = r.item_key AND l.locale = r.locale \
-         WHERE r.release_id = ",
-    )
-    .bind::<Text, _>(release_id)
-    .sql(" ORDER BY r.position");
-    Ok(q.load(conn)?)
-}
-
 /// A key of E4 as read, by position (see `environment_rollback_keys`).
 #[derive(Debug, Queryable)]
 struct EnvKeyRow {

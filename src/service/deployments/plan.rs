@@ -2,7 +2,7 @@
 
 use super::super::{environments, releases, rollback, Caller};
 use super::create::{check_release_deployable, conflict_policy};
-use crate::db::plan_keys::{environment_rollback_keys, release_keys, rollback_keys, ItemKeys, KeyState};
+use crate::db::plan_keys::{environment_rollback_keys, release_keys, ItemKeys, KeyState};
 use crate::db::rows::{DeploymentRow, EnvironmentRow, ReleaseRow};
 use crate::db::{deployments as rows, DbConn};
 use crate::domain::env_rollback::env_rollback_plan;
@@ -64,16 +64,20 @@ fn plan_keys(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<
                     "the owner has no succeeded deployment here".into(),
                 )
             })?;
-            let rows = rollback_keys(conn, &release.id, env.key, &first, &latest)?;
-            let item_keys = rows.iter().map(|k| (k.item_id.clone(), k.item_key)).collect();
+            let first_prior = rows::prior_versions(conn, &first)?;
+            let latest_events = rows::event_ids(conn, &latest)?;
+            let (rows, item_keys) = release_rows(conn, &release.id, env)?;
             let keys = rows
                 .into_iter()
-                .map(|k| RollbackKey {
-                    key: Key::new(k.item_id, k.locale),
-                    first_prior: k.first_prior,
-                    latest_event_id: k.latest_event_id,
-                    current_version: k.current_version,
-                    current_event_id: k.current_event_id,
+                .map(|k| {
+                    let key = Key::new(k.item_id, k.locale);
+                    RollbackKey {
+                        first_prior: first_prior.get(&key).copied().flatten(),
+                        latest_event_id: latest_events.get(&key).copied(),
+                        current_version: k.current_version,
+                        current_event_id: k.current_event_id,
+                        key,
+                    }
                 })
                 .collect();
             Ok(Plan { items: rollback_plan(keys), keys: item_keys })
