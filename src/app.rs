@@ -9,7 +9,7 @@ use actix_web::{middleware, web, HttpMessage, HttpResponse};
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api::{self, admin, content, deployments, environments, releases, webhooks};
+use crate::api::{self, admin, content, deployments, environments, releases, streams, tokens, webhooks};
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -30,9 +30,9 @@ const SCRAPE_DB_WAIT: Duration = Duration::from_secs(1);
 
 async fn metrics_text(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.pool.clone();
-    let stats = web::block(move || -> AppResult<db::queue::QueueStats> {
+    let stats = web::block(move || -> AppResult<db::queue_stats::QueueStats> {
         let mut conn = pool.get_timeout(SCRAPE_DB_WAIT)?;
-        db::queue::stats(&mut conn, db::now())
+        db::queue_stats::stats(&mut conn, db::now())
     })
     .await
     .map_err(AppError::from);
@@ -60,7 +60,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .route("/me", web::get().to(admin::me))
         .route("/users", web::post().to(admin::create_user))
         .route("/users", web::get().to(admin::list_users))
-        .route("/users/{id}/tokens", web::post().to(admin::create_token))
+        .route("/users/{id}", web::delete().to(admin::deactivate_user))
+        .route("/users/{id}/tokens", web::post().to(tokens::create_token))
+        .route("/users/{id}/tokens", web::get().to(tokens::list_tokens))
+        .route("/users/{id}/tokens/{token_id}", web::delete().to(tokens::revoke_token))
         .route("/users/{id}/grants/{env}", web::put().to(admin::put_grant))
         .route("/users/{id}/grants/{env}", web::delete().to(admin::delete_grant))
         .route("/environments", web::post().to(environments::create))
@@ -72,11 +75,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .route("/environments/{env}/events", web::get().to(environments::events))
         .route("/environments/{env}/deployments", web::get().to(environments::deployments))
         .route("/environments/{env}/rollback", web::post().to(environments::rollback))
+        .route("/environments/{env}/rollback/preview", web::get().to(environments::rollback_preview))
         .route("/items", web::post().to(content::create_item))
         .route("/items", web::get().to(content::list_items))
         .route("/items/{id}", web::get().to(content::get_item))
         .route("/items/{id}/versions", web::post().to(content::create_version))
         .route("/items/{id}/versions", web::get().to(content::list_versions))
+        .route("/items/{id}/diff", web::get().to(content::diff))
         .route("/releases", web::post().to(releases::create))
         .route("/releases", web::get().to(releases::list))
         .route("/releases/{id}", web::get().to(releases::get))
@@ -94,6 +99,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .route("/releases/{id}/rollback", web::post().to(releases::create_rollback))
         .route("/releases/{id}/rollbacks", web::get().to(releases::list_rollbacks))
         .route("/releases/{id}/preview", web::get().to(releases::preview))
+        .route("/deployments", web::get().to(deployments::list))
+        .route("/deployments/stream", web::get().to(streams::deployments))
+        .route("/deployments/{id}/stream", web::get().to(streams::deployment))
         .route("/deployments/{id}", web::get().to(deployments::get))
         .route("/deployments/{id}/items", web::get().to(deployments::items))
         .route("/deployments/{id}/cancel", web::post().to(deployments::cancel))
@@ -121,6 +129,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         )
         .service(SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/openapi.json", api::docs::document()))
         .service(v1)
+        .configure(crate::console::configure)
         .default_service(web::to(api::no_route))
         // Inside the request span and the request metrics, so that preflights are counted and logged.
         .wrap(middleware::Condition::new(!settings.cors_origins.is_empty(), cors(&settings.cors_origins)))
@@ -138,6 +147,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 Ok(res)
             }
         })
-        .wrap(TracingLogger::default());
+        .wrap(TracingLogger::<crate::request_span::RequestSpan>::new());
     cfg.service(root);
 }

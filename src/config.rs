@@ -2,26 +2,70 @@
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::client::args::ClientArgs;
+use crate::client::ClientCommand;
 use crate::domain::{webhooks, Role};
 use crate::state;
 
+/// `rewind --help`: the commands in two groups, so that a newcomer sees at once which speak to a
+/// server and which open the database (K1). `k1_help_groups_every_command` checks that every
+/// command is listed.
+const HELP: &str = "\
+{about-with-newline}
+{usage-heading} {usage}
+
+Commands that speak to a rewind server (--server / REWIND_URL, --token / REWIND_TOKEN):
+  env         Environments: list, show, state, log, history, rollback
+  release     Releases: list, show, create, add, deploy, preview, rollback, delete
+  deployment  Deployments: show, items, watch, cancel
+  schedule    The scheduled deployments, soonest first
+  item        Item diffs between versions
+
+Commands that open the database directly (--database-url / DATABASE_URL):
+  serve       Serve the API and run the deployment worker and scheduler
+  migrate     Run the database migrations and exit
+  user        Manage users (create, deactivate)
+  token       Manage tokens (create, revoke)
+  webhook     Manage webhook endpoints (add)
+  help        Print this message or the help of the given command(s)
+
+Options:
+{options}{after-help}";
+
 /// rewind: the release and rollback backend of a headless CMS.
 #[derive(Debug, Parser)]
-#[command(name = "rewind", version, about)]
+#[command(name = "rewind", version, about, help_template = HELP)]
 pub struct Cli {
     /// A SQLite file (`path` or `sqlite://path`) or `postgres://…`.
-    #[arg(long, env = "DATABASE_URL", default_value = "rewind.db", global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "rewind.db",
+        global = true,
+        help_heading = "Database options (serve, migrate, user, token, webhook)"
+    )]
     pub database_url: String,
     /// Log lines as `pretty` text or `json`.
     #[arg(long, env = "REWIND_LOG_FORMAT", default_value = "pretty", value_parser = ["pretty", "json"], global = true)]
     pub log_format: String,
+    #[command(flatten)]
+    pub client: ClientArgs,
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// What to do.
+/// What to do: a client command (it speaks to a server) or a local one (it opens the database).
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    #[command(flatten)]
+    Client(ClientCommand),
+    #[command(flatten)]
+    Local(LocalCommand),
+}
+
+/// The commands that open the database directly.
+#[derive(Debug, Subcommand)]
+pub enum LocalCommand {
     /// Serve the API and run the deployment worker and scheduler.
     Serve(ServeArgs),
     /// Run the database migrations and exit.
@@ -68,6 +112,13 @@ pub enum UserCommand {
         #[arg(long, value_parser = parse_role)]
         role: Role,
     },
+    /// Deactivate a user (T1): their tokens stop working, their history stays and their name stays
+    /// taken. The last active admin cannot be deactivated. A running server refuses the tokens
+    /// for writes at once and for reads within 30 s (its authentication cache).
+    Deactivate {
+        /// The user's name.
+        name: String,
+    },
 }
 
 /// `rewind token …`.
@@ -79,6 +130,15 @@ pub enum TokenCommand {
         name: String,
         #[arg(long)]
         label: Option<String>,
+        /// Days until the token stops working (1 to 3650); it never expires when absent.
+        #[arg(long, value_parser = clap::value_parser!(i32).range(1..=3650))]
+        expires_in_days: Option<i32>,
+    },
+    /// Revoke a token by its id (the `id` of `GET /v1/users/{id}/tokens`). A running server
+    /// refuses it for writes at once and for reads within 30 s (its authentication cache).
+    Revoke {
+        /// The token's id (a UUID), not the token itself.
+        token_id: String,
     },
 }
 
@@ -123,6 +183,12 @@ pub struct ServeArgs {
     /// Let webhook endpoints be on loopback, private or link-local addresses (W1).
     #[arg(long, env = "REWIND_WEBHOOK_ALLOW_PRIVATE")]
     pub webhook_allow_private: bool,
+    /// U1: mark the console's session cookie `Secure` (when it is served over HTTPS).
+    #[arg(long, env = "REWIND_CONSOLE_SECURE_COOKIE")]
+    pub console_secure_cookie: bool,
+    /// U1: how many hours a console session lasts.
+    #[arg(long, env = "REWIND_CONSOLE_SESSION_HOURS", default_value_t = state::CONSOLE_SESSION_HOURS, value_parser = clap::value_parser!(i64).range(1..=720))]
+    pub console_session_hours: i64,
     /// Seconds an endpoint has to answer a delivery attempt (W3).
     #[arg(long, env = "REWIND_WEBHOOK_TIMEOUT_SECONDS", default_value_t = state::WEBHOOK_TIMEOUT_SECONDS)]
     pub webhook_timeout_seconds: f64,

@@ -1,22 +1,38 @@
-//! The `rewind` command: serve, migrate, and manage users and tokens.
+//! The `rewind` command: serve, migrate, and manage users and tokens (opening the database), or
+//! speak to a running server as its command-line client (`src/client/`).
 
 use std::time::Duration;
 
 use actix_web::{web, App, HttpServer};
 use clap::Parser;
 use rewind::app;
-use rewind::config::{Cli, Command, ServeArgs, TokenCommand, UserCommand, WebhookCommand};
+use rewind::config::{Cli, Command, LocalCommand, ServeArgs, TokenCommand, UserCommand, WebhookCommand};
 use rewind::db::{self, DatabaseUrl};
 use rewind::domain::webhooks::WebhookEvent;
+use rewind::service::tokens::{self, NewToken};
 use rewind::service::{users, webhooks};
-use rewind::state::{AppState, Settings, WebhookSettings};
-use rewind::{telemetry, webhook_delivery, worker};
+use rewind::state::{AppState, ConsoleSettings, Settings, WebhookSettings};
+use rewind::{deployment_feed, deployment_worker, telemetry, webhook_delivery};
 use tokio::signal::unix::{signal, SignalKind};
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
 fn main() -> std::process::ExitCode {
-    match run(Cli::parse()) {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // K2: a usage error is exit 2, printed as every other error is.
+            let text = e.render().to_string();
+            eprint!("error[usage]: {}", text.strip_prefix("error: ").unwrap_or(&text));
+            return std::process::ExitCode::from(2);
+        }
+        Err(e) => e.exit(),
+    };
+    let command = match cli.command {
+        Command::Client(command) => return std::process::ExitCode::from(rewind::client::run(&cli.client, command)),
+        Command::Local(command) => command,
+    };
+    match run(&cli.log_format, &cli.database_url, command) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -25,37 +41,57 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<(), Failure> {
-    telemetry::init_tracing(&cli.log_format);
+fn run(log_format: &str, database_url: &str, command: LocalCommand) -> Result<(), Failure> {
+    telemetry::init_tracing(log_format);
     // Test builds only: reads `FAILPOINTS`, kept for the life of the process.
     #[cfg(feature = "failpoints")]
     let _failpoints = fail::FailScenario::setup();
-    let url = DatabaseUrl::parse(&cli.database_url);
-    match cli.command {
-        Command::Serve(args) => serve(url, args),
-        Command::Migrate => {
+    let url = DatabaseUrl::parse(database_url);
+    match command {
+        LocalCommand::Serve(args) => serve(url, args),
+        LocalCommand::Migrate => {
             let mut conn = db::connect(&url)?;
             db::migrate(&mut conn)?;
             println!("migrations are up to date");
             Ok(())
         }
-        Command::User(UserCommand::Create { name, role }) => {
+        LocalCommand::User(UserCommand::Create { name, role }) => {
             let pool = db::build_pool(&url, 1)?;
             let mut conn = pool.get()?;
             let user = users::add_user(&mut conn, &name, role)?;
-            let (_, token) = users::issue_token(&mut conn, &user.id, Some("cli".into()), None)?;
-            println!("{token}");
+            let new = NewToken { label: Some("cli".into()), expires_in_days: None };
+            println!("{}", tokens::issue_token(&mut conn, &user.id, new, None)?.token);
             Ok(())
         }
-        Command::Token(TokenCommand::Create { name, label }) => {
+        LocalCommand::User(UserCommand::Deactivate { name }) => {
             let pool = db::build_pool(&url, 1)?;
             let mut conn = pool.get()?;
             let user = users::user_by_name(&mut conn, &name)?;
-            let (_, token) = users::issue_token(&mut conn, &user.id, label, None)?;
-            println!("{token}");
+            users::deactivate(&mut conn, &user.id)?;
+            println!("deactivated user {name}");
             Ok(())
         }
-        Command::Webhook(WebhookCommand::Add { url: endpoint, events, environments, description, allow_private }) => {
+        LocalCommand::Token(TokenCommand::Create { name, label, expires_in_days }) => {
+            let pool = db::build_pool(&url, 1)?;
+            let mut conn = pool.get()?;
+            let user = users::user_by_name(&mut conn, &name)?;
+            println!("{}", tokens::issue_token(&mut conn, &user.id, NewToken { label, expires_in_days }, None)?.token);
+            Ok(())
+        }
+        LocalCommand::Token(TokenCommand::Revoke { token_id }) => {
+            let pool = db::build_pool(&url, 1)?;
+            let mut conn = pool.get()?;
+            tokens::revoke_token_by_id(&mut conn, &token_id)?;
+            println!("revoked token {token_id}");
+            Ok(())
+        }
+        LocalCommand::Webhook(WebhookCommand::Add {
+            url: endpoint,
+            events,
+            environments,
+            description,
+            allow_private,
+        }) => {
             let events = events
                 .iter()
                 .map(|e| WebhookEvent::parse(e.trim()).ok_or_else(|| format!("unknown event '{e}'")))
@@ -87,7 +123,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> Result<(), Failure> {
                 println!("created user admin with the token in REWIND_BOOTSTRAP_TOKEN");
             }
         }
-        worker::recover(&mut conn)?;
+        deployment_worker::recover(&mut conn)?;
     }
     let settings = Settings {
         body_limit: args.body_limit,
@@ -99,15 +135,25 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> Result<(), Failure> {
             timeout: seconds(args.webhook_timeout_seconds)?,
             retry_schedule: args.webhook_retry_seconds.iter().map(|s| seconds(*s)).collect::<Result<_, _>>()?,
         },
+        stream_heartbeat: rewind::state::STREAM_HEARTBEAT,
+        console: ConsoleSettings {
+            secure_cookie: args.console_secure_cookie,
+            session_lifetime: chrono::TimeDelta::hours(args.console_session_hours),
+        },
     };
     let state = web::Data::new(AppState::new(pool, settings));
     // Listen before anything runs, so that an early SIGTERM is a graceful stop too.
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
-    let shutdown = worker::Shutdown::default();
+    let shutdown = state.shutdown.clone();
+    actix_web::rt::spawn(deployment_feed::watch(state.clone()));
     let workers: Vec<_> = (0..args.workers.max(1))
         .map(|_| {
-            actix_web::rt::spawn(worker::run(state.clone(), Duration::from_millis(args.poll_ms), shutdown.clone()))
+            actix_web::rt::spawn(deployment_worker::run(
+                state.clone(),
+                Duration::from_millis(args.poll_ms),
+                shutdown.clone(),
+            ))
         })
         .chain((0..args.webhook_workers.max(1)).map(|_| {
             actix_web::rt::spawn(webhook_delivery::run(

@@ -7,7 +7,9 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use crate::db::Pool;
-use crate::service::users::KnownTokens;
+use crate::deployment_feed::DeploymentFeed;
+use crate::service::known_tokens::KnownTokens;
+use crate::shutdown::Shutdown;
 
 /// Largest JSON body (X2), in bytes.
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -15,6 +17,8 @@ pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 pub const ITEMS_BODY_LIMIT: usize = 32 * 1024 * 1024;
 /// Most items a release holds (L2).
 pub const MAX_RELEASE_ITEMS: i64 = 100_000;
+/// S1: an open stream sends a comment line this often.
+pub const STREAM_HEARTBEAT: Duration = Duration::from_secs(15);
 /// Seconds an endpoint has to answer a delivery attempt (W3).
 pub const WEBHOOK_TIMEOUT_SECONDS: f64 = 10.0;
 
@@ -31,6 +35,28 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     /// How webhook endpoints are checked and their messages delivered (W1, W3).
     pub webhooks: WebhookSettings,
+    /// S1, S2: how often an open stream with nothing to say sends a comment line.
+    pub stream_heartbeat: Duration,
+    /// U1: the console's session cookie.
+    pub console: ConsoleSettings,
+}
+
+/// U1: how long a console session lasts and whether its cookie is `Secure`.
+#[derive(Debug, Clone)]
+pub struct ConsoleSettings {
+    /// `Secure` on the session cookie (`REWIND_CONSOLE_SECURE_COOKIE=true`, behind HTTPS).
+    pub secure_cookie: bool,
+    /// How long a session lasts after sign-in (`REWIND_CONSOLE_SESSION_HOURS`, default 12).
+    pub session_lifetime: chrono::TimeDelta,
+}
+
+/// U1: a console session lasts this many hours unless configured otherwise.
+pub const CONSOLE_SESSION_HOURS: i64 = 12;
+
+impl Default for ConsoleSettings {
+    fn default() -> ConsoleSettings {
+        ConsoleSettings { secure_cookie: false, session_lifetime: chrono::TimeDelta::hours(CONSOLE_SESSION_HOURS) }
+    }
 }
 
 /// Webhook settings: the private-address guard, the delivery timeout and the retry schedule.
@@ -62,6 +88,8 @@ impl Default for Settings {
             max_release_items: MAX_RELEASE_ITEMS,
             cors_origins: vec![],
             webhooks: WebhookSettings::default(),
+            stream_heartbeat: STREAM_HEARTBEAT,
+            console: ConsoleSettings::default(),
         }
     }
 }
@@ -74,11 +102,22 @@ pub struct AppState {
     pub wake: Arc<Notify>,
     /// The callers of tokens seen lately (authentication without the database).
     pub tokens: KnownTokens,
+    /// S1, S2: every change of a deployment, for the streams.
+    pub feed: Arc<DeploymentFeed>,
+    /// Begun on SIGTERM: workers stop claiming, streams end.
+    pub shutdown: Shutdown,
 }
 
 impl AppState {
     /// The state of a service on `pool` with `settings`.
     pub fn new(pool: Pool, settings: Settings) -> AppState {
-        AppState { pool, settings, wake: Arc::new(Notify::new()), tokens: KnownTokens::default() }
+        AppState {
+            pool,
+            settings,
+            wake: Arc::new(Notify::new()),
+            tokens: KnownTokens::default(),
+            feed: Arc::default(),
+            shutdown: Shutdown::default(),
+        }
     }
 }

@@ -10,7 +10,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::EnvFilter;
 
-use crate::db::queue::QueueStats;
+use crate::db::queue_stats::QueueStats;
 use crate::db::rows::DeploymentRow;
 use crate::domain::{PlannedItem, SkipReason};
 
@@ -128,7 +128,7 @@ impl ItemTally {
 /// Counts a deployment that ended, by its stored status and trigger, and the keys it changed or
 /// skipped when it ran (`items` is `None` for one that failed or was cancelled).
 pub fn deployment_ended(row: &DeploymentRow, items: Option<&ItemTally>) {
-    metrics::counter!(DEPLOYMENTS, "status" => row.status.clone(), "trigger" => row.trigger.clone()).increment(1);
+    metrics::counter!(DEPLOYMENTS, "status" => row.status.as_str(), "trigger" => row.trigger.as_str()).increment(1);
     for (&(outcome, skip_reason), &n) in items.map(|t| &t.0).into_iter().flatten() {
         metrics::counter!(DEPLOYMENT_ITEMS, "outcome" => outcome, "skip_reason" => skip_reason).increment(n);
     }

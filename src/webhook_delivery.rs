@@ -14,17 +14,18 @@ use reqwest::header::{HeaderValue, CONTENT_TYPE};
 
 use crate::db::webhooks::{self as q, Attempt, Claimed, DELIVERED, FAILED, PENDING};
 use crate::db::{new_id, now, write_transaction};
-use crate::domain::webhooks::{address_allowed, retry_after, signature};
+use crate::domain::addresses::address_allowed;
+use crate::domain::webhooks::{retry_after, signature};
 use crate::error::{AppError, AppResult};
 use crate::service::webhooks::check_url;
+use crate::shutdown::Shutdown;
 use crate::state::AppState;
-use crate::worker::Shutdown;
 
 /// How much longer than the timeout a lease lasts: time to record the attempt.
 const LEASE_MARGIN: Duration = Duration::from_secs(30);
 
 /// Resolves endpoint host names for the client, refusing (unless private addresses are allowed)
-/// any name with a loopback, private, link-local or unspecified address: the connection goes to
+/// any name with an address that is not globally routable unicast: the connection goes to
 /// an address that was checked, so a name that changes between the check and the connection
 /// (DNS rebinding) cannot lead it to one.
 struct GuardedResolver {

@@ -112,6 +112,12 @@ enum Fresh {
     ScheduledDeployment,
     /// A webhook endpoint the admin registered.
     Webhook,
+    /// A viewer the admin created, to deactivate (T1).
+    User,
+    /// A token the admin made for the caller's own user (`{me}`), to revoke (T1).
+    CallerToken,
+    /// A token the admin made for `{subject}`, to revoke (T1).
+    SubjectToken,
 }
 
 /// One row: a route, what the call targets and carries, and the answer to each caller.
@@ -154,6 +160,12 @@ const MATRIX: &[Row] = &[
     // Admin, or the user for themself.
     row("POST", "/v1/users/{me}/tokens", Some(r#"{"label": "mine"}"#), writers(CREATED).with(Who::Viewer, CREATED)),
     row("POST", "/v1/users/{subject}/tokens", Some("{}"), admin_only(CREATED)),
+    // T1: a user lists and revokes their own tokens; anyone else's are the admin's.
+    row("GET", "/v1/users/{me}/tokens", None, READ),
+    row("GET", "/v1/users/{subject}/tokens", None, admin_only(OK)),
+    fresh("DELETE", "/v1/users/{me}/tokens/{fresh}", Fresh::CallerToken, writers(NO_CONTENT).with(Who::Viewer, NO_CONTENT)),
+    fresh("DELETE", "/v1/users/{subject}/tokens/{fresh}", Fresh::SubjectToken, admin_only(NO_CONTENT)),
+    fresh("DELETE", "/v1/users/{fresh}", Fresh::User, admin_only(NO_CONTENT)),
     row("PUT", "/v1/users/{subject}/grants/{env}", None, admin_only(NO_CONTENT)),
     row("DELETE", "/v1/users/{subject}/grants/{env}", None, admin_only(NO_CONTENT)),
     // Environments, manual publishing (P3), history, environment rollback.
@@ -165,6 +177,7 @@ const MATRIX: &[Row] = &[
     row("GET", "/v1/environments/{env}/publish-state", None, READ),
     row("GET", "/v1/environments/{env}/events", None, READ),
     row("GET", "/v1/environments/{env}/deployments", None, READ),
+    row("GET", "/v1/environments/{env}/rollback/preview?target_deployment_id={deployment}", None, granted(OK)),
     row("POST", "/v1/environments/{env}/rollback", Some(r#"{"target_deployment_id": "{deployment}"}"#), granted(ACCEPTED)),
     // Content.
     row("POST", "/v1/items", Some(r#"{"kind": "entry", "content_type": "page", "locale": "en", "content": {}}"#), writers(CREATED)),
@@ -172,6 +185,7 @@ const MATRIX: &[Row] = &[
     row("GET", "/v1/items/{item}", None, READ),
     row("POST", "/v1/items/{item2}/versions", Some(r#"{"locale": "en", "content": {"n": "{n}"}}"#), writers(CREATED)),
     row("GET", "/v1/items/{item}/versions", None, READ),
+    row("GET", "/v1/items/{item}/diff?locale=en&from=1&to=2", None, READ),
     // Releases: standard ones are everyone's (L1); a rollback release only its owner's and admins' (B5).
     row("POST", "/v1/releases", Some(r#"{"name": "release {n}"}"#), writers(CREATED)),
     row("GET", "/v1/releases", None, READ),
@@ -203,6 +217,11 @@ const MATRIX: &[Row] = &[
     row("GET", "/v1/releases/{release}/rollbacks", None, READ),
     row("GET", "/v1/releases/{rollback}/rollbacks", None, OWNER_READ),
     // Deployments, also those of a rollback release, are everyone's to read (B5).
+    // Q1, S1, S2: every deployment is everyone's to follow (B5: a rollback release's too).
+    row("GET", "/v1/deployments?status=scheduled", None, READ),
+    row("GET", "/v1/deployments/stream", None, READ),
+    row("GET", "/v1/deployments/{deployment}/stream", None, READ),
+    row("GET", "/v1/deployments/{rb_deployment}/stream", None, READ),
     row("GET", "/v1/deployments/{deployment}", None, READ),
     row("GET", "/v1/deployments/{rb_deployment}", None, READ),
     row("GET", "/v1/deployments/{deployment}/items", None, READ),
@@ -251,13 +270,14 @@ async fn build_world<S: Svc>(app: &TestApp<S>) -> World {
     let (editor_id, editor) = app.editor("editor", &["prod"]).await;
     let (nogrant_id, nogrant) = app.editor("nogrant", &["staging"]).await;
     let (viewer_id, viewer) = app.user("viewer", "viewer").await;
-    let (subject, _) = app.user("subject", "viewer").await;
+    // An editor: a grant on a viewer is 422 `grant_not_applicable`.
+    let (subject, _) = app.user("subject", "editor").await;
     let item = app.item(2).await;
     let item2 = app.item(1).await;
     let release = app.release(&owner, "Launch", &[(&item, "publish", Some(1))]).await;
     let webhook = register_webhook(app).await;
     let deployment = app.deploy_ok(&release, &owner, "prod").await["id"].as_str().unwrap().to_string();
-    let (s, rb) = app.post(&format!("/v1/releases/{release}/rollback"), &owner, json!({})).await;
+    let (s, rb) = app.rollback_release(&release, &owner).await;
     assert_eq!(s, StatusCode::CREATED, "{rb}");
     let rollback = data_id(&rb);
     let rb_deployment = app.deploy_ok(&rollback, &owner, "prod").await["id"].as_str().unwrap().to_string();
@@ -308,8 +328,16 @@ async fn deployed_release<S: Svc>(app: &TestApp<S>, owner: &str, item: &str, n: 
     r
 }
 
-/// Builds the row's fresh target, if it has one; answers what `{fresh}` stands for.
-async fn prepare<S: Svc>(app: &TestApp<S>, w: &World, fresh: Fresh, n: usize) -> String {
+/// Makes a token for `user` as the admin; answers its id.
+async fn token_of<S: Svc>(app: &TestApp<S>, user: &str) -> String {
+    let (s, v) = app.post(&format!("/v1/users/{user}/tokens"), ADMIN, json!({"label": "to revoke"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    data_id(&v)
+}
+
+/// Builds the row's fresh target, if it has one, for the caller `who`; answers what `{fresh}`
+/// stands for.
+async fn prepare<S: Svc>(app: &TestApp<S>, w: &World, fresh: Fresh, who: Who, n: usize) -> String {
     let owner = w.caller(Who::Owner).0.unwrap();
     let item = w.get("item");
     match fresh {
@@ -329,7 +357,7 @@ async fn prepare<S: Svc>(app: &TestApp<S>, w: &World, fresh: Fresh, n: usize) ->
         Fresh::DeployedRelease => deployed_release(app, &owner, item, n).await,
         Fresh::RollbackRelease => {
             let r = deployed_release(app, &owner, item, n).await;
-            let (s, v) = app.post(&format!("/v1/releases/{r}/rollback"), &owner, json!({})).await;
+            let (s, v) = app.rollback_release(&r, &owner).await;
             assert_eq!(s, StatusCode::CREATED, "{v}");
             data_id(&v)
         }
@@ -339,6 +367,14 @@ async fn prepare<S: Svc>(app: &TestApp<S>, w: &World, fresh: Fresh, n: usize) ->
             v["data"][0]["id"].as_str().unwrap().to_string()
         }
         Fresh::Webhook => register_webhook(app).await,
+        Fresh::User => {
+            let (s, v) =
+                app.post("/v1/users", ADMIN, json!({"name": format!("deactivate-{n}"), "role": "viewer"})).await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            data_id(&v)
+        }
+        Fresh::CallerToken => token_of(app, &w.caller(who).1).await,
+        Fresh::SubjectToken => token_of(app, w.get("subject")).await,
     }
 }
 
@@ -361,7 +397,7 @@ fn bind(template: &str, bindings: &[(&str, String)]) -> String {
 
 /// Calls one cell of the table and answers what is wrong with the answer, if anything.
 async fn check<S: Svc>(app: &TestApp<S>, w: &World, r: &Row, who: Who, want: Expect, n: usize) -> Option<String> {
-    let fresh = prepare(app, w, r.fresh, n).await;
+    let fresh = prepare(app, w, r.fresh, who, n).await;
     let (token, me) = w.caller(who);
     let mut bindings = w.bindings.clone();
     bindings.extend([("me", me), ("fresh", fresh), ("n", n.to_string())]);
@@ -492,6 +528,7 @@ async fn x2_a_caller_without_the_role_gets_403_before_any_error_of_the_request()
         "/v1/webhooks?limit=501".to_string(),
         format!("/v1/webhooks/{webhook}/deliveries?cursor=x"),
         "/v1/webhooks/not-a-uuid/deliveries?limit=0".to_string(),
+        format!("/v1/users/{other}/tokens?limit=0"),
     ];
     let mut wrong = Vec::new();
     for path in &gets {

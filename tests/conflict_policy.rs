@@ -6,31 +6,15 @@ mod common;
 use actix_web::body::BoxBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
-use common::{assert_problem, spawn, TestApp, ADMIN};
+use common::{assert_problem, outcomes, spawn, TestApp, ADMIN};
 use serde_json::{json, Value};
-
-/// `(item_id, outcome, skip_reason)` of each deployment item or planned key, sorted.
-fn outcomes(items: &[Value]) -> Vec<(String, String, Option<String>)> {
-    let mut got: Vec<_> = items
-        .iter()
-        .map(|i| {
-            (
-                i["item_id"].as_str().unwrap().to_string(),
-                i["outcome"].as_str().unwrap().to_string(),
-                i["skip_reason"].as_str().map(String::from),
-            )
-        })
-        .collect();
-    got.sort();
-    got
-}
 
 /// The admin's rollback release of `release`; answers its id.
 async fn rollback_release<S>(app: &TestApp<S>, release: &str) -> String
 where
     S: Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>,
 {
-    let (s, rb) = app.post(&format!("/v1/releases/{release}/rollback"), ADMIN, json!({})).await;
+    let (s, rb) = app.rollback_release(release, ADMIN).await;
     assert_eq!(s, StatusCode::CREATED, "{rb}");
     rb["data"]["id"].as_str().unwrap().to_string()
 }
@@ -114,7 +98,7 @@ async fn c1_environment_rollback_with_fail_refuses_a_key_changed_by_hand() {
     app.deploy_ok(&r2, ADMIN, "production").await;
     app.publish("production", ADMIN, &b, 1).await; // by hand, after R2
     let events_before = app.event_count("production").await;
-    let (s, v) = app.post("/v1/environments/production/rollback", ADMIN, json!({"on_conflict": "fail"})).await;
+    let (s, v) = app.rollback_environment("production", ADMIN, json!({"on_conflict": "fail"})).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{v}");
     let d = app.finished(v["data"]["deployment"]["id"].as_str().unwrap()).await;
     assert_eq!(d["status"], "failed", "{d}");
@@ -122,7 +106,7 @@ async fn c1_environment_rollback_with_fail_refuses_a_key_changed_by_hand() {
     assert_eq!(app.state("production", &a).await, Some(2));
     assert_eq!(app.event_count("production").await, events_before);
     // The default policy skips the conflict and rolls the rest back.
-    let (s, v) = app.post("/v1/environments/production/rollback", ADMIN, json!({"on_conflict": "skip"})).await;
+    let (s, v) = app.rollback_environment("production", ADMIN, json!({"on_conflict": "skip"})).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{v}");
     let d = app.finished(v["data"]["deployment"]["id"].as_str().unwrap()).await;
     assert_eq!(d["status"], "succeeded", "{d}");
@@ -156,6 +140,6 @@ async fn c1_on_conflict_on_a_standard_release_is_422_and_an_unknown_value_400() 
     assert_problem(s, &v, 400, "invalid_request");
     let (s, v) = app.get(&format!("/v1/releases/{rb}/preview?environment=production&on_conflict=maybe"), ADMIN).await;
     assert_problem(s, &v, 400, "invalid_request");
-    let (s, v) = app.post("/v1/environments/production/rollback", ADMIN, json!({"on_conflict": "maybe"})).await;
+    let (s, v) = app.rollback_environment("production", ADMIN, json!({"on_conflict": "maybe"})).await;
     assert_problem(s, &v, 400, "invalid_request");
 }

@@ -142,6 +142,21 @@ async fn x2_no_or_bad_token_is_401_with_www_authenticate() {
 }
 
 #[actix_web::test]
+async fn x2_the_bearer_scheme_is_case_insensitive() {
+    let app = spawn().await;
+    for scheme in ["bearer", "BEARER", "Bearer", "bEaReR"] {
+        let req = TestRequest::get().uri("/v1/me").insert_header(("authorization", format!("{scheme} {ADMIN}")));
+        let (s, _, v) = app.call(req).await;
+        assert_eq!(s, StatusCode::OK, "{scheme}: {v}");
+        assert_eq!(v["data"]["name"], "admin");
+    }
+    for header in [format!("Basic {ADMIN}"), format!("Bearer{ADMIN}"), "bearer ".to_string()] {
+        let (s, _, v) = app.call(TestRequest::get().uri("/v1/me").insert_header(("authorization", header))).await;
+        assert_problem(s, &v, 401, "unauthorized");
+    }
+}
+
+#[actix_web::test]
 async fn x2_bodies_over_the_limit_and_content_over_1_mib_are_413() {
     let app = spawn().await;
     let big = "x".repeat(1024 * 1024 + 10);
@@ -327,7 +342,7 @@ fn migration_to_item_keys_keeps_release_and_deployment_items_with_their_item_ids
            VALUES ('r', 'b', 'de', 'unpublish', NULL, 0), ('r', 'a', 'en', 'publish', 2, 1); \
          INSERT INTO deployment_items (deployment_id, position, item_id, locale, action, version, prior_version, \
            outcome, skip_reason, event_id, warnings) \
-           VALUES ('d', 0, 'b', 'de', 'unpublish', NULL, NULL, 'skipped', 'not_published', NULL, '[]'), \
+           VALUES ('d', 0, 'b', 'de', 'unpublish', NULL, NULL, 'skipped', 'already_unpublished', NULL, '[]'), \
            ('d', 1, 'a', 'en', 'publish', 2, 1, 'published', NULL, 7, '[]');",
     )
     .unwrap();
@@ -396,7 +411,7 @@ async fn x2_free_text_with_a_nul_or_over_its_length_is_400_and_writes_nothing() 
     let (s, v) = app.req("PATCH", &format!("/v1/releases/{id}"), ADMIN, Some(json!({"description": long}))).await;
     assert_problem(s, &v, 400, "invalid_request");
     assert_eq!(v["errors"][0]["message"], "must be at most 2000 characters", "{v}");
-    let (s, v) = app.post("/v1/environments/production/rollback", ADMIN, json!({"reason": nul})).await;
+    let (s, v) = app.rollback_environment("production", ADMIN, json!({"reason": nul})).await;
     assert_problem(s, &v, 400, "invalid_request");
     assert_eq!(v["errors"][0]["field"], "reason", "{v}");
 }

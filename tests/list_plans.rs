@@ -88,6 +88,37 @@ const LISTS: &[(&str, &str, Option<&str>)] = &[
         "SELECT * FROM deployments WHERE release_id = 'r' AND id < 'z' ORDER BY id DESC LIMIT 51",
         None,
     ),
+    ("every deployment (Q1)", "SELECT * FROM deployments WHERE id < 'z' ORDER BY id DESC LIMIT 51", None),
+    (
+        "deployments of one status (Q1)",
+        "SELECT * FROM deployments WHERE status = 'failed' AND id < 'z' ORDER BY id DESC LIMIT 51",
+        Some("deployments_status_recent"),
+    ),
+    (
+        "an environment's deployments of one status (Q1)",
+        "SELECT * FROM deployments WHERE status = 'failed' AND environment_id = 'e' AND id < 'z' \
+         ORDER BY id DESC LIMIT 51",
+        Some("deployments_environment_status_recent"),
+    ),
+    (
+        "deployments of one trigger (Q1)",
+        "SELECT * FROM deployments WHERE trigger = 'rollback' AND id < 'z' ORDER BY id DESC LIMIT 51",
+        Some("deployments_trigger_recent"),
+    ),
+    (
+        "scheduled deployments, soonest first (Q1)",
+        "SELECT * FROM deployments WHERE status = 'scheduled' AND scheduled_at >= '2026-01-01 00:00:00' \
+         AND (scheduled_at > '2026-01-01 00:00:00' OR (scheduled_at = '2026-01-01 00:00:00' AND id > 'a')) \
+         ORDER BY scheduled_at ASC, id ASC LIMIT 51",
+        Some("deployments_soonest"),
+    ),
+    (
+        "an environment's scheduled deployments in a window, soonest first (Q1)",
+        "SELECT * FROM deployments WHERE status = 'scheduled' AND environment_id = 'e' \
+         AND scheduled_at < '2027-01-01 00:00:00' AND scheduled_at >= '2026-01-01 00:00:00' \
+         ORDER BY scheduled_at ASC, id ASC LIMIT 51",
+        Some("deployments_environment_soonest"),
+    ),
     ("releases", "SELECT * FROM releases WHERE deleted_at IS NULL AND id < 'z' ORDER BY id DESC LIMIT 51", None),
     (
         "releases as a non-admin sees them",
@@ -108,6 +139,11 @@ const LISTS: &[(&str, &str, Option<&str>)] = &[
     ),
     ("items", "SELECT * FROM items WHERE id < 'z' ORDER BY id DESC LIMIT 51", None),
     ("users", "SELECT * FROM users WHERE id < 'z' ORDER BY id DESC LIMIT 51", None),
+    (
+        "a user's tokens (T1)",
+        "SELECT * FROM tokens WHERE user_id = 'u' AND revoked_at IS NULL AND id < 'z' ORDER BY id DESC LIMIT 51",
+        Some("tokens_user_id"),
+    ),
     (
         "webhook endpoints",
         "SELECT * FROM webhook_endpoints WHERE deleted_at IS NULL AND id < 'z' ORDER BY id DESC LIMIT 51",

@@ -99,12 +99,12 @@ async fn metrics_after_traffic_carry_route_templates_deployment_outcomes_and_the
     // Two hours on, the scheduled one is due and an hour late, and the queued one two hours old.
     let mut conn = app.state.pool.get().unwrap();
     let later_on = db::now() + chrono::Duration::hours(2);
-    let q = db::queue::stats(&mut conn, later_on).unwrap();
+    let q = db::queue_stats::stats(&mut conn, later_on).unwrap();
     assert_eq!(q.depth, 2, "{q:?}");
     assert!((7190.0..7210.0).contains(&q.oldest_queued_age_seconds), "{q:?}");
     assert!((3590.0..3610.0).contains(&q.scheduler_lag_seconds), "{q:?}");
 
-    assert!(rewind::worker::run_one(&mut conn, &Default::default()).unwrap());
+    assert!(rewind::deployment_worker::run_one(&mut conn, &Default::default(), &Default::default()).unwrap());
     drop(conn);
     let d = app.finished(&deployment).await;
     assert_eq!(d["status"], "succeeded", "{d}");
@@ -245,6 +245,29 @@ async fn json_log_lines_are_one_object_each_with_the_request_id_and_never_a_toke
         assert!(!text.contains(secret), "a token is in the log:\n{text}");
     }
     assert!(!text.to_ascii_lowercase().contains("authorization"), "an authorization header is in the log:\n{text}");
+}
+
+#[actix_web::test]
+async fn x2_a_secret_in_the_query_string_never_reaches_the_log() {
+    let log = json_log();
+    let app = spawn().await;
+    let secrets = ["qs-token-5be1c0d2", "qs-key-8a7f", "qs-password-41c9"];
+    let uri = format!("/v1/items?limit=1&access_token={}&api_key={}&password={}", secrets[0], secrets[1], secrets[2]);
+    let (s, headers, _) =
+        app.call(TestRequest::get().uri(&uri).insert_header(("authorization", format!("Bearer {ADMIN}")))).await;
+    assert_eq!(s, StatusCode::OK);
+    let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).expect("x-request-id").to_string();
+    let text = String::from_utf8(log.lock().unwrap().clone()).unwrap();
+    for secret in secrets {
+        assert!(!text.contains(secret), "a query secret is in the log:\n{text}");
+    }
+    let ours: Vec<Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["span"]["request_id"] == request_id.as_str())
+        .collect();
+    let target = ours.iter().find_map(|l| l["span"]["http.target"].as_str()).expect("the request's target is logged");
+    assert_eq!(target, "/v1/items?limit=1&access_token=redacted&api_key=redacted&password=redacted");
 }
 
 const ALLOWED: &str = "https://cms.example";

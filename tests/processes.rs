@@ -76,8 +76,8 @@ fn seed(
     conn.transaction(|conn| {
         insert_chunked(
             conn,
-            "INSERT INTO environments (id, name, last_event_id, created_at)",
-            &[format!("('{env}', 'production', 0, $1)")],
+            "INSERT INTO environments (id, name, created_at)",
+            &[format!("('{env}', 'production', $1)")],
             true,
         )?;
         let rows: Vec<String> = item_ids.iter().map(|i| format!("('{i}', 'entry', 'page', $1)")).collect();
@@ -207,7 +207,7 @@ fn wait_until_held(server: &Server, failpoint: &str) {
 }
 
 fn is_finished(status: &str) -> bool {
-    matches!(status, "succeeded" | "failed" | "cancelled")
+    rewind::domain::DeploymentStatus::parse(status).is_some_and(rewind::domain::DeploymentStatus::is_final)
 }
 
 #[test]

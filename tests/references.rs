@@ -154,7 +154,7 @@ async fn r1_a_rollback_release_warns_when_it_unpublishes_what_a_page_references(
     let page = item_referencing(&app, &[&a]).await;
     let (s, _) = app.publish("production", ADMIN, &page, 1).await;
     assert_eq!(s, StatusCode::OK);
-    let (s, rb) = app.post(&format!("/v1/releases/{r}/rollback"), ADMIN, json!({})).await;
+    let (s, rb) = app.rollback_release(&r, ADMIN).await;
     assert_eq!(s, StatusCode::CREATED, "{rb}");
     let (d, items) = deploy_as_previewed(&app, rb["data"]["id"].as_str().unwrap()).await;
     assert_eq!(items[0]["outcome"], "unpublished");

@@ -365,6 +365,45 @@ async fn l7_scheduled_deployments_wait_for_their_time_and_can_be_cancelled() {
 }
 
 #[actix_web::test]
+async fn l7_a_schedule_more_than_ten_years_ahead_is_refused_and_nothing_runs() {
+    let app = spawn().await;
+    app.env("production").await;
+    let a = app.item(1).await;
+    let r = app.release(ADMIN, "R", &[(&a, "publish", Some(1))]).await;
+    let eleven_years = (chrono::Utc::now() + chrono::Duration::days(11 * 366)).to_rfc3339();
+    // The first is year 10000 once in UTC; stored as text it would sort before today's times.
+    for at in ["9999-12-31T23:00:00-05:00", "+10000-01-01T00:00:00Z", &eleven_years] {
+        let (s, v) = app
+            .post(
+                &format!("/v1/releases/{r}/deploy"),
+                ADMIN,
+                json!({"environments": ["production"], "scheduled_at": at}),
+            )
+            .await;
+        assert_problem(s, &v, 422, "invalid_schedule");
+    }
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(500)).await;
+    let (_, list) = app.get(&format!("/v1/releases/{r}/deployments"), ADMIN).await;
+    assert!(ids(&list).is_empty(), "a refused schedule creates nothing: {list}");
+    assert_eq!(app.state("production", &a).await, None, "nothing ran");
+    let nine_years = chrono::Utc::now() + chrono::Duration::days(9 * 365);
+    let (s, v) = app
+        .post(
+            &format!("/v1/releases/{r}/deploy"),
+            ADMIN,
+            json!({"environments": ["production"], "scheduled_at": nine_years.to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(v["data"][0]["status"], "scheduled");
+    assert!(v["data"][0]["scheduled_at"].as_str().unwrap().starts_with(&nine_years.format("%Y-").to_string()));
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (_, d) = app.get(&format!("/v1/deployments/{}", v["data"][0]["id"].as_str().unwrap()), ADMIN).await;
+    assert_eq!(d["data"]["status"], "scheduled");
+    assert_eq!(app.state("production", &a).await, None);
+}
+
+#[actix_web::test]
 async fn l8_deleting_hides_the_release_keeps_history_and_waits_for_pending_work() {
     let app = spawn().await;
     app.env("production").await;

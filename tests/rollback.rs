@@ -3,24 +3,11 @@
 mod common;
 
 use actix_web::http::StatusCode;
-use common::{assert_problem, spawn, ADMIN};
+use common::{assert_problem, outcomes, spawn, ADMIN};
 use serde_json::{json, Value};
 
 fn id(v: &Value) -> String {
     v["data"]["id"].as_str().unwrap().to_string()
-}
-
-fn outcomes(items: &[Value]) -> Vec<(String, String, Option<String>)> {
-    items
-        .iter()
-        .map(|i| {
-            (
-                i["item_id"].as_str().unwrap().to_string(),
-                i["outcome"].as_str().unwrap().to_string(),
-                i["skip_reason"].as_str().map(String::from),
-            )
-        })
-        .collect()
 }
 
 #[actix_web::test]
@@ -31,7 +18,7 @@ async fn b1_each_deployer_gets_a_rollback_release_of_their_own() {
     let (u1, t1) = app.editor("u1", &["production"]).await;
     let r = app.release(&t1, "Launch", &[(&a, "publish", Some(1)), (&b, "unpublish", None)]).await;
     app.deploy_ok(&r, &t1, "production").await;
-    let (s, v) = app.post(&format!("/v1/releases/{r}/rollback"), &t1, json!({})).await;
+    let (s, v) = app.rollback_release(&r, &t1).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let d = &v["data"];
     assert_eq!(d["kind"], "rollback");
@@ -44,7 +31,7 @@ async fn b1_each_deployer_gets_a_rollback_release_of_their_own() {
         items["data"],
         json!([{"item_id": a, "locale": "en", "action": null, "version": null}, {"item_id": b, "locale": "en", "action": null, "version": null}])
     );
-    let (s, again) = app.post(&format!("/v1/releases/{r}/rollback"), &t1, json!({})).await;
+    let (s, again) = app.rollback_release(&r, &t1).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(id(&again), id(&v));
 }
@@ -56,10 +43,10 @@ async fn b2_a_rollback_release_cannot_be_rolled_back() {
     let a = app.item(1).await;
     let r = app.release(ADMIN, "R", &[(&a, "publish", Some(1))]).await;
     app.deploy_ok(&r, ADMIN, "production").await;
-    let (_, rb) = app.post(&format!("/v1/releases/{r}/rollback"), ADMIN, json!({})).await;
+    let (_, rb) = app.rollback_release(&r, ADMIN).await;
     let rb = id(&rb);
     app.deploy_ok(&rb, ADMIN, "production").await;
-    let (s, v) = app.post(&format!("/v1/releases/{rb}/rollback"), ADMIN, json!({})).await;
+    let (s, v) = app.rollback_release(&rb, ADMIN).await;
     assert_problem(s, &v, 422, "rollback_of_rollback");
 }
 
@@ -71,17 +58,17 @@ async fn b3_only_a_user_with_a_succeeded_deployment_can_roll_back() {
     let (_, t1) = app.editor("u1", &["production"]).await;
     let (_, t2) = app.editor("u2", &["production"]).await;
     let r = app.release(&t1, "R", &[(&a, "publish", Some(1))]).await;
-    let (s, v) = app.post(&format!("/v1/releases/{r}/rollback"), &t1, json!({})).await;
+    let (s, v) = app.rollback_release(&r, &t1).await;
     assert_problem(s, &v, 422, "release_not_deployed");
     // A scheduled deployment does not count until it has run.
     let (s, _) = app.schedule_in_an_hour(&r, &t1, "production").await;
     assert_eq!(s, StatusCode::ACCEPTED);
-    let (s, v) = app.post(&format!("/v1/releases/{r}/rollback"), &t1, json!({})).await;
+    let (s, v) = app.rollback_release(&r, &t1).await;
     assert_problem(s, &v, 422, "release_not_deployed");
     app.deploy_ok(&r, &t1, "production").await;
-    let (s, v) = app.post(&format!("/v1/releases/{r}/rollback"), &t2, json!({})).await;
+    let (s, v) = app.rollback_release(&r, &t2).await;
     assert_problem(s, &v, 422, "release_not_deployed");
-    let (s, _) = app.post(&format!("/v1/releases/{r}/rollback"), &t1, json!({})).await;
+    let (s, _) = app.rollback_release(&r, &t1).await;
     assert_eq!(s, StatusCode::CREATED);
 }
 
@@ -93,19 +80,19 @@ async fn b4_after_a_deletion_a_redeploy_comes_before_another_rollback_release() 
     let (_, t1) = app.editor("u1", &["production"]).await;
     let r = app.release(&t1, "R", &[(&a, "publish", Some(1))]).await;
     app.deploy_ok(&r, &t1, "production").await;
-    let (_, rb) = app.post(&format!("/v1/releases/{r}/rollback"), &t1, json!({})).await;
+    let (_, rb) = app.rollback_release(&r, &t1).await;
     // Deleted by an admin: the same rule holds for the owner.
     let (s, _) = app.req("DELETE", &format!("/v1/releases/{}", id(&rb)), ADMIN, None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, v) = app.post(&format!("/v1/releases/{r}/rollback"), &t1, json!({})).await;
+    let (s, v) = app.rollback_release(&r, &t1).await;
     assert_problem(s, &v, 422, "redeploy_required");
     app.deploy_ok(&r, &t1, "production").await;
-    let (s, rb2) = app.post(&format!("/v1/releases/{r}/rollback"), &t1, json!({})).await;
+    let (s, rb2) = app.rollback_release(&r, &t1).await;
     assert_eq!(s, StatusCode::CREATED, "{rb2}");
     assert_ne!(id(&rb2), id(&rb));
     let (s, _) = app.req("DELETE", &format!("/v1/releases/{}", id(&rb2)), &t1, None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let (s, v) = app.post(&format!("/v1/releases/{r}/rollback"), &t1, json!({})).await;
+    let (s, v) = app.rollback_release(&r, &t1).await;
     assert_problem(s, &v, 422, "redeploy_required");
 }
 
@@ -118,7 +105,7 @@ async fn b5_a_rollback_release_exists_only_for_its_owner_and_admins() {
     let (_, t2) = app.editor("u2", &["production"]).await;
     let r = app.release(&t1, "R", &[(&a, "publish", Some(1))]).await;
     app.deploy_ok(&r, &t1, "production").await;
-    let (_, rb) = app.post(&format!("/v1/releases/{r}/rollback"), &t1, json!({})).await;
+    let (_, rb) = app.rollback_release(&r, &t1).await;
     let rb = id(&rb);
     let d = app.deploy_ok(&rb, &t1, "production").await;
     for path in
@@ -155,7 +142,7 @@ async fn b6_deploying_a_rollback_release_now_by_its_owner_or_an_admin_with_a_gra
     let (_, t2) = app.editor("u2", &["production"]).await;
     let r = app.release(&t1, "R", &[(&a, "publish", Some(1))]).await;
     app.deploy_ok(&r, &t1, "production").await;
-    let (_, rb) = app.post(&format!("/v1/releases/{r}/rollback"), &t1, json!({})).await;
+    let (_, rb) = app.rollback_release(&r, &t1).await;
     let rb = id(&rb);
     let (s, v) = app.schedule_in_an_hour(&rb, &t1, "production").await;
     assert_problem(s, &v, 422, "rollback_cannot_be_scheduled");
@@ -227,7 +214,7 @@ async fn b7_rollback_restores_the_first_deployments_prior_state_and_skips_what_c
     let (s, _) = app.publish("production", &t2, &d, 2).await;
     assert_eq!(s, StatusCode::OK);
     let events_before = app.event_count("production").await;
-    let (_, rb) = app.post(&format!("/v1/releases/{r}/rollback"), &t1, json!({})).await;
+    let (_, rb) = app.rollback_release(&r, &t1).await;
     let rb = id(&rb);
     let (_, preview) = app.get(&format!("/v1/releases/{rb}/preview?environment=production"), &t1).await;
     let dep = app.deploy_ok(&rb, &t1, "production").await;
@@ -271,13 +258,13 @@ async fn b7_a_second_users_rollback_uses_their_own_deployments() {
     app.publish("production", ADMIN, &a, 3).await;
     app.deploy_ok(&r, &t2, "production").await;
     // u2's first deployment saw a at 3 and b at 1: that is what u2's rollback puts back.
-    let (_, rb2) = app.post(&format!("/v1/releases/{r}/rollback"), &t2, json!({})).await;
+    let (_, rb2) = app.rollback_release(&r, &t2).await;
     let d2 = app.deploy_ok(&id(&rb2), &t2, "production").await;
     assert_eq!(d2["counts"], json!({"published": 2, "unpublished": 0, "skipped": 0}));
     assert_eq!(app.state("production", &a).await, Some(3));
     assert_eq!(app.state("production", &b).await, Some(1));
     // u1's latest deployment's events are no longer the keys' last: all changed after.
-    let (_, rb1) = app.post(&format!("/v1/releases/{r}/rollback"), &t1, json!({})).await;
+    let (_, rb1) = app.rollback_release(&r, &t1).await;
     let d1 = app.deploy_ok(&id(&rb1), &t1, "production").await;
     let items = app.deployment_items(d1["id"].as_str().unwrap()).await;
     assert!(items.iter().all(|i| i["skip_reason"] == "changed_after_deployment"), "{items:?}");
@@ -297,7 +284,7 @@ async fn b8_a_rollback_touches_only_its_keys_in_its_environment_and_creates_no_v
     let r = app.release(ADMIN, "R", &[(&a, "publish", Some(2))]).await;
     app.deploy_ok(&r, ADMIN, "production").await;
     app.deploy_ok(&r, ADMIN, "staging").await;
-    let (_, rb) = app.post(&format!("/v1/releases/{r}/rollback"), ADMIN, json!({})).await;
+    let (_, rb) = app.rollback_release(&r, ADMIN).await;
     app.deploy_ok(&id(&rb), ADMIN, "production").await;
     assert_eq!(app.state("production", &a).await, Some(1));
     assert_eq!(app.state("staging", &a).await, Some(2), "other environments are untouched");
@@ -335,13 +322,11 @@ async fn e1_environment_rollback_is_a_deployment_in_the_history() {
     let (_, hist) = app.get("/v1/environments/production/deployments", ADMIN).await;
     assert_eq!(hist["data"][0]["id"], dep["id"]);
     // A rollback deployment can itself be a target.
-    let (s, v) =
-        app.post("/v1/environments/production/rollback", ADMIN, json!({"target_deployment_id": d2["id"]})).await;
+    let (s, v) = app.rollback_environment("production", ADMIN, json!({"target_deployment_id": d2["id"]})).await;
     assert_eq!(s, StatusCode::ACCEPTED);
     app.finished(v["data"]["deployment"]["id"].as_str().unwrap()).await;
     assert_eq!(app.state("production", &a).await, Some(2));
-    let (s, v) =
-        app.post("/v1/environments/production/rollback", ADMIN, json!({"target_deployment_id": dep["id"]})).await;
+    let (s, v) = app.rollback_environment("production", ADMIN, json!({"target_deployment_id": dep["id"]})).await;
     assert_eq!(s, StatusCode::ACCEPTED);
     let last = app.finished(v["data"]["deployment"]["id"].as_str().unwrap()).await;
     assert_eq!(app.state("production", &a).await, Some(1));
@@ -359,20 +344,18 @@ async fn e2_the_target_must_be_a_succeeded_deployment_of_the_environment() {
     let staged = app.deploy_ok(&r, ADMIN, "staging").await;
     let (_, v) = app.schedule_in_an_hour(&r, ADMIN, "production").await;
     let scheduled = v["data"][0]["id"].clone();
-    let (s, v) =
-        app.post("/v1/environments/production/rollback", ADMIN, json!({"target_deployment_id": scheduled})).await;
+    let (s, v) = app.rollback_environment("production", ADMIN, json!({"target_deployment_id": scheduled})).await;
     assert_problem(s, &v, 422, "target_not_successful");
-    let (s, v) =
-        app.post("/v1/environments/production/rollback", ADMIN, json!({"target_deployment_id": staged["id"]})).await;
+    let (s, v) = app.rollback_environment("production", ADMIN, json!({"target_deployment_id": staged["id"]})).await;
     assert_problem(s, &v, 422, "target_wrong_environment");
     let (s, v) = app
         .post("/v1/environments/production/rollback", ADMIN, json!({"target_deployment_id": uuid::Uuid::now_v7()}))
         .await;
     assert_problem(s, &v, 404, "not_found");
-    let (s, v) = app.post("/v1/environments/production/rollback", ADMIN, json!({"target_deployment_id": "nope"})).await;
+    let (s, v) = app.rollback_environment("production", ADMIN, json!({"target_deployment_id": "nope"})).await;
     assert_problem(s, &v, 400, "invalid_request");
     let (_, viewer) = app.user("vi", "viewer").await;
-    let (s, v) = app.post("/v1/environments/production/rollback", &viewer, json!({})).await;
+    let (s, v) = app.rollback_environment("production", &viewer, json!({})).await;
     assert_problem(s, &v, 403, "forbidden");
 }
 
@@ -381,19 +364,19 @@ async fn e3_without_a_target_roll_back_to_the_one_before_the_active_and_again_un
     let app = spawn().await;
     app.env("production").await;
     let a = app.item(2).await;
-    let (s, v) = app.post("/v1/environments/production/rollback", ADMIN, json!({})).await;
+    let (s, v) = app.rollback_environment("production", ADMIN, json!({})).await;
     assert_problem(s, &v, 422, "no_rollback_target");
     let r1 = app.release(ADMIN, "R1", &[(&a, "publish", Some(1))]).await;
     let r2 = app.release(ADMIN, "R2", &[(&a, "publish", Some(2))]).await;
     app.deploy_ok(&r1, ADMIN, "production").await;
-    let (s, v) = app.post("/v1/environments/production/rollback", ADMIN, json!({})).await;
+    let (s, v) = app.rollback_environment("production", ADMIN, json!({})).await;
     assert_problem(s, &v, 422, "no_rollback_target");
     let d2 = app.deploy_ok(&r2, ADMIN, "production").await;
-    let (s, v) = app.post("/v1/environments/production/rollback", ADMIN, json!({})).await;
+    let (s, v) = app.rollback_environment("production", ADMIN, json!({})).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{v}");
     app.finished(v["data"]["deployment"]["id"].as_str().unwrap()).await;
     assert_eq!(app.state("production", &a).await, Some(1));
-    let (_, v) = app.post("/v1/environments/production/rollback", ADMIN, json!({})).await;
+    let (_, v) = app.rollback_environment("production", ADMIN, json!({})).await;
     let undo = app.finished(v["data"]["deployment"]["id"].as_str().unwrap()).await;
     assert_eq!(undo["rolled_back_to_deployment_id"], d2["id"]);
     assert_eq!(app.state("production", &a).await, Some(2), "the second rollback undoes the first");
@@ -416,8 +399,7 @@ async fn e4_keys_return_to_their_state_at_the_target_unless_changed_by_hand() {
         .await;
     app.deploy_ok(&r2, ADMIN, "production").await;
     app.publish("production", ADMIN, &b, 1).await; // by hand, after
-    let (s, v) =
-        app.post("/v1/environments/production/rollback", ADMIN, json!({"target_deployment_id": d1["id"]})).await;
+    let (s, v) = app.rollback_environment("production", ADMIN, json!({"target_deployment_id": d1["id"]})).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{v}");
     let dep = app.finished(v["data"]["deployment"]["id"].as_str().unwrap()).await;
     let items = app.deployment_items(dep["id"].as_str().unwrap()).await;
@@ -436,6 +418,76 @@ async fn e4_keys_return_to_their_state_at_the_target_unless_changed_by_hand() {
     assert_eq!(app.state("production", &d).await, None);
 }
 
+/// E4 as B9 previews a release: `GET /v1/environments/{env}/rollback/preview` is, key for key,
+/// what the rollback then does, names its target, writes nothing, and refuses what E1–E3 refuse.
+#[actix_web::test]
+async fn e4_b9_the_environment_rollback_preview_is_the_plan_the_rollback_carries_out() {
+    let app = spawn().await;
+    app.env("production").await;
+    app.env("staging").await;
+    let (a, b, c) = (app.item(2).await, app.item(2).await, app.item(2).await);
+    let r1 = app.release(ADMIN, "R1", &[(&a, "publish", Some(1)), (&b, "publish", Some(1))]).await;
+    let d1 = app.deploy_ok(&r1, ADMIN, "production").await;
+    let (s, v) = app.get("/v1/environments/production/rollback/preview", ADMIN).await;
+    assert_problem(s, &v, 422, "no_rollback_target");
+    let r2 =
+        app.release(ADMIN, "R2", &[(&a, "publish", Some(2)), (&b, "publish", Some(2)), (&c, "publish", Some(1))]).await;
+    app.deploy_ok(&r2, ADMIN, "production").await;
+    app.publish("production", ADMIN, &b, 1).await; // by hand, after
+    let (_, before) = app.get("/v1/environments/production/events?limit=100", ADMIN).await;
+
+    let (s, plan) = app.get("/v1/environments/production/rollback/preview", ADMIN).await;
+    assert_eq!(s, StatusCode::OK, "{plan}");
+    assert_eq!(plan["data"]["target_deployment"]["id"], d1["id"], "E3: the one before the active one");
+    let (s, same) = app
+        .get(
+            &format!(
+                "/v1/environments/production/rollback/preview?target_deployment_id={}",
+                d1["id"].as_str().unwrap()
+            ),
+            ADMIN,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{same}");
+    assert_eq!(same, plan, "the named target plans as the implied one");
+    let (_, after) = app.get("/v1/environments/production/events?limit=100", ADMIN).await;
+    assert_eq!(after, before, "a preview writes nothing");
+
+    let (s, v) = app.rollback_environment("production", ADMIN, json!({})).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    let dep = app.finished(v["data"]["deployment"]["id"].as_str().unwrap()).await;
+    let done = app.deployment_items(dep["id"].as_str().unwrap()).await;
+    let planned = plan["data"]["items"].as_array().unwrap();
+    assert_eq!(outcomes(planned), outcomes(&done), "the plan is what the rollback did");
+    let mut got = outcomes(planned);
+    got.sort();
+    let mut want = vec![
+        (a.clone(), "published".to_string(), None),
+        (b.clone(), "skipped".to_string(), Some("changed_after_deployment".to_string())),
+        (c.clone(), "unpublished".to_string(), None),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+
+    let staged = app.deploy_ok(&r1, ADMIN, "staging").await;
+    let (_, v) = app.schedule_in_an_hour(&r2, ADMIN, "production").await;
+    let preview =
+        |target: String| format!("/v1/environments/production/rollback/preview?target_deployment_id={target}");
+    let (s, v) = app.get(&preview(v["data"][0]["id"].as_str().unwrap().into()), ADMIN).await;
+    assert_problem(s, &v, 422, "target_not_successful");
+    let (s, v) = app.get(&preview(staged["id"].as_str().unwrap().into()), ADMIN).await;
+    assert_problem(s, &v, 422, "target_wrong_environment");
+    let (s, v) = app.get(&preview(uuid::Uuid::now_v7().to_string()), ADMIN).await;
+    assert_problem(s, &v, 404, "not_found");
+    let (s, v) = app.get(&preview("nope".into()), ADMIN).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    let (s, v) = app.get("/v1/environments/nowhere/rollback/preview", ADMIN).await;
+    assert_problem(s, &v, 404, "not_found");
+    let (_, viewer) = app.user("vi", "viewer").await;
+    let (s, v) = app.get("/v1/environments/production/rollback/preview", &viewer).await;
+    assert_problem(s, &v, 403, "forbidden");
+}
+
 /// Manual publishes racing a rollback deployment on the same keys never lose an update.
 #[actix_web::test]
 async fn b7_concurrent_manual_publishes_and_a_rollback_lose_no_update() {
@@ -451,14 +503,14 @@ async fn b7_concurrent_manual_publishes_and_a_rollback_lose_no_update() {
     let items: Vec<(&str, &str, Option<i32>)> = keys.iter().map(|k| (k.as_str(), "publish", Some(2))).collect();
     let r = app.release(ADMIN, "R", &items).await;
     app.deploy_ok(&r, ADMIN, "production").await;
-    let (_, rb) = app.post(&format!("/v1/releases/{r}/rollback"), ADMIN, json!({})).await;
+    let (_, rb) = app.rollback_release(&r, ADMIN).await;
     let rb = id(&rb);
     let pool = app.state.pool.clone();
     let writer_keys = keys.clone();
     let writer = std::thread::spawn(move || {
         let mut conn = pool.get().unwrap();
         let mut c2 = pool.get().unwrap();
-        let admin = rewind::service::users::authenticate(&mut c2, ADMIN).unwrap();
+        let admin = rewind::service::tokens::authenticate(&mut c2, ADMIN).unwrap();
         for (n, k) in writer_keys.iter().enumerate().cycle().take(60) {
             rewind::service::publishing::publish(&mut conn, &admin, "production", k, "en", (n % 3) as i32 + 1).unwrap();
         }
@@ -508,7 +560,7 @@ async fn e5_the_answer_carries_the_new_deployment_and_the_active_one() {
     app.deploy_ok(&r1, ADMIN, "production").await;
     let d2 = app.deploy_ok(&r2, ADMIN, "production").await;
     // Without waiting, the environment's active deployment is still the one before.
-    let (s, v) = app.post("/v1/environments/production/rollback", ADMIN, json!({})).await;
+    let (s, v) = app.rollback_environment("production", ADMIN, json!({})).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{v}");
     assert_eq!(v["data"]["deployment"]["trigger"], "rollback");
     assert!(["queued", "in_progress", "succeeded"].contains(&v["data"]["deployment"]["status"].as_str().unwrap()));
@@ -542,7 +594,7 @@ async fn b1_concurrent_requests_give_the_user_one_rollback_release() {
             let (pool, r, barrier) = (app.state.pool.clone(), r.clone(), barrier.clone());
             std::thread::spawn(move || {
                 let mut conn = pool.get().unwrap();
-                let admin = rewind::service::users::authenticate(&mut conn, ADMIN).unwrap();
+                let admin = rewind::service::tokens::authenticate(&mut conn, ADMIN).unwrap();
                 barrier.wait();
                 rewind::service::rollback::create(&mut conn, &admin, &r)
                     .map(|(v, created)| (v.row.id, created))

@@ -1,11 +1,11 @@
-//! `/v1/me`, users, tokens and grants.
+//! `/v1/me`, users and grants.
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::wire::{Data, List, Me, Token, User};
-use super::{db, from_json, optional_json, path_id, Auth, PageQuery};
+use super::wire::{Data, List, Me, User};
+use super::{db, path_id, Auth, PageQuery};
 use crate::domain::Role;
 use crate::error::AppResult;
 use crate::service::users;
@@ -15,23 +15,11 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
-    /// Unique; 1 to 200 characters, not blank, no control characters.
-    #[schema(
-        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000-\\u001f\\u007f-\\u009f]*$",
-        min_length = 1,
-        max_length = 200
-    )]
+    /// Unique after NFC normalisation and trimming; 1 to 200 characters, a visible one among them;
+    /// no control, bidirectional or invisible characters.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub role: Role,
-}
-
-/// `POST /v1/users/{id}/tokens`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateToken {
-    /// At most 200 characters; no control characters but tab and line breaks.
-    #[schema(pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$", max_length = 200)]
-    pub label: Option<String>,
 }
 
 /// The caller, with role and grants.
@@ -67,18 +55,19 @@ pub async fn list_users(
     Ok(HttpResponse::Ok().json(List::of(users, User::from)))
 }
 
-/// Admin, or the user for themself: creates a token, shown once.
-#[utoipa::path(post, path = "/v1/users/{id}/tokens", operation_id = "createToken", tag = "users", params(("id" = uuid::Uuid, Path, description = "user id")), request_body(content = Option<CreateToken>, description = "optional: no body is the same as `{}`"), responses((status = 201, body = Data<Token>)))]
-pub async fn create_token(
+/// Admin: deactivates a user (T1). Their tokens stop working (on other processes, reads within
+/// the authentication cache's 30 s); their history stays and their name stays taken.
+#[utoipa::path(delete, path = "/v1/users/{id}", operation_id = "deactivateUser", tag = "users", params(("id" = uuid::Uuid, Path, description = "user id")), responses((status = 204)))]
+pub async fn deactivate_user(
     state: web::Data<AppState>,
     Auth(caller): Auth,
     id: web::Path<String>,
-    body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let id = path_id(&id)?;
-    let label = optional_json(&body).and_then(from_json::<CreateToken>).map(|b| b.label);
-    let (token_id, token) = db(&state, move |c| users::create_token(c, &caller, &id, label)).await?;
-    Ok(HttpResponse::Created().json(Data { data: Token { id: token_id, token } }))
+    let user = id.clone();
+    db(&state, move |c| users::deactivate_user(c, &caller, &user)).await?;
+    state.tokens.forget_user(&id);
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Admin: grants publishing in an environment.

@@ -2,9 +2,9 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
-use super::wire::{Data, Item, List, Version};
+use super::wire::{Data, Item, ItemDiff, List, Version};
 use super::{db, path_id, Auth, PageQuery, PositionPageQuery};
 use crate::domain::ItemKind;
 use crate::error::AppResult;
@@ -16,12 +16,9 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct CreateItem {
     pub kind: ItemKind,
-    /// Required for an entry, absent for an asset; 1 to 200 characters, no control characters.
-    #[schema(
-        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000-\\u001f\\u007f-\\u009f]*$",
-        min_length = 1,
-        max_length = 200
-    )]
+    /// Required for an entry, absent for an asset; a name as for releases (stored NFC-normalised
+    /// and trimmed).
+    #[schema(min_length = 1, max_length = 200)]
     pub content_type: Option<String>,
     /// Lowercase, like `en-us`.
     #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$")]
@@ -106,4 +103,41 @@ pub async fn list_versions(
     let page = q.params()?;
     let versions = db(&state, move |c| items::versions(c, &id, &page)).await?;
     Ok(HttpResponse::Ok().json(List::of(versions, Version::from)))
+}
+
+/// `GET /v1/items/{id}/diff` query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DiffQuery {
+    /// Lowercase, like `en-us`.
+    #[param(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$")]
+    pub locale: String,
+    /// The version to diff from; absent for the empty object (a first publish).
+    #[param(minimum = 1, maximum = 2147483647)]
+    pub from: Option<i32>,
+    /// The version to diff to.
+    #[param(minimum = 1, maximum = 2147483647)]
+    pub to: i32,
+}
+
+/// D1: the RFC 6902 JSON Patch from one version's content to another's, with the references
+/// added and removed.
+#[utoipa::path(get, path = "/v1/items/{id}/diff", operation_id = "diffVersions", tag = "items", params(("id" = uuid::Uuid, Path, description = "item id"), DiffQuery), responses((status = 200, body = Data<ItemDiff>)))]
+pub async fn diff(
+    state: web::Data<AppState>,
+    _auth: Auth,
+    id: web::Path<String>,
+    q: web::Query<DiffQuery>,
+) -> AppResult<HttpResponse> {
+    let id = path_id(&id)?;
+    let DiffQuery { locale, from, to } = q.into_inner();
+    if from.is_some_and(|n| n < 1) || to < 1 {
+        return Err(crate::error::AppError::invalid_field("to", "versions are numbered from 1"));
+    }
+    let d = db(&state, {
+        let (id, locale) = (id.clone(), locale.clone());
+        move |c| items::diff(c, &id, &locale, from, to)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Data { data: ItemDiff::new(id, locale, from, to, d) }))
 }

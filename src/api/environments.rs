@@ -3,15 +3,16 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::DateTime;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::keyed::{idempotent, prefer_wait, wait_for};
+use super::idempotency::{idempotent, prefer_wait, wait_for};
 use super::wire::{
-    Data, Deployment, Environment, EnvironmentRollback as RollbackAnswer, List, PublishEvent, PublishState,
+    Data, Deployment, Environment, EnvironmentRollback as RollbackAnswer, EnvironmentRollbackPlan as RollbackPlan,
+    List, PlanItem, PublishEvent, PublishState,
 };
 use super::{db, from_json, optional_json, page_params, Auth, Cursor, PageQuery};
-use crate::domain::ConflictPolicy;
+use crate::domain::{validate, ConflictPolicy};
 use crate::error::{AppError, AppResult};
 use crate::service::{deployments, environments, publishing};
 use crate::state::AppState;
@@ -49,7 +50,7 @@ pub struct Unpublish {
 }
 
 /// `POST /v1/environments/{env}/rollback` (E1).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RollbackEnvironment {
     /// A succeeded deployment of this environment; the one before the active one when absent.
@@ -60,6 +61,14 @@ pub struct RollbackEnvironment {
     pub reason: Option<String>,
     /// C1: `skip` (the default) or `fail` when keys changed after the target.
     pub on_conflict: Option<ConflictPolicy>,
+}
+
+/// `GET /v1/environments/{env}/rollback/preview?target_deployment_id=`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct RollbackPreviewQuery {
+    /// As in E1: a succeeded deployment of this environment; the one before the active one when absent.
+    #[param(value_type = Option<uuid::Uuid>)]
+    pub target_deployment_id: Option<String>,
 }
 
 /// Filters of the publish state and the log.
@@ -165,7 +174,7 @@ pub async fn publish_state(
         q.at.as_deref()
             .map(|s| {
                 DateTime::parse_from_rfc3339(s)
-                    .map(|t| t.naive_utc())
+                    .map(|t| t.naive_utc().min(validate::latest_storable_time()))
                     .map_err(|_| AppError::invalid_field("at", "must be an RFC 3339 time"))
             })
             .transpose()?;
@@ -199,6 +208,30 @@ pub async fn deployments(
     let page = q.params()?;
     let list = db(&state, move |c| deployments::list_for_environment(c, &env, &page)).await?;
     Ok(HttpResponse::Ok().json(List::of(list, Deployment::from)))
+}
+
+/// E3, E4 as B9 does for a release: what rolling the environment back now would do to each key,
+/// and to which deployment, without writing anything. It refuses exactly what the rollback would.
+#[utoipa::path(get, path = "/v1/environments/{env}/rollback/preview", operation_id = "previewEnvironmentRollback", tag = "deployments", params(("env" = String, Path, pattern = "^[a-z][a-z0-9-]{0,62}$", description = "environment name"), RollbackPreviewQuery), responses((status = 200, body = Data<RollbackPlan>)))]
+pub async fn rollback_preview(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    env: web::Path<String>,
+    q: web::Query<RollbackPreviewQuery>,
+) -> AppResult<HttpResponse> {
+    let target = q
+        .into_inner()
+        .target_deployment_id
+        .map(|t| crate::service::parse_id("target_deployment_id", &t))
+        .transpose()?;
+    let env = env.into_inner();
+    let (target, items) =
+        db(&state, move |c| deployments::preview_environment_rollback(c, &caller, &env, target.as_deref())).await?;
+    let plan = RollbackPlan {
+        target_deployment: Deployment::from(target),
+        items: items.into_iter().map(PlanItem::from).collect(),
+    };
+    Ok(HttpResponse::Ok().json(Data { data: plan }))
 }
 
 /// E1–E5: rolls the environment back to a target deployment, or to the last good state.

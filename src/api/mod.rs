@@ -5,8 +5,10 @@ pub mod content;
 pub mod deployments;
 pub mod docs;
 pub mod environments;
-pub mod keyed;
+pub mod idempotency;
 pub mod releases;
+pub mod streams;
+pub mod tokens;
 pub mod webhooks;
 pub mod wire;
 
@@ -15,13 +17,14 @@ use std::future::{ready, Ready};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use serde::{Deserialize, Deserializer};
 
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
-use crate::service::{users, Caller, PageParams};
+use crate::service::{tokens as token_service, Caller, PageParams};
 use crate::state::AppState;
 
 /// Runs blocking database work on actix's thread pool, with a pooled connection.
@@ -45,33 +48,41 @@ pub struct Auth(pub Caller);
 /// What `authenticate` found for the request's bearer token, kept for the `Auth` extractor.
 struct Authenticated(AppResult<Caller>);
 
-fn bearer_token(req: &HttpRequest) -> Option<String> {
-    let header = req.headers().get(actix_web::http::header::AUTHORIZATION)?;
-    let token = header.to_str().ok()?.strip_prefix("Bearer ")?.trim();
-    (!token.is_empty()).then(|| token.to_string())
+/// The token of `Authorization: Bearer <token>`; the scheme's name is case-insensitive (RFC 9110 §11.1).
+pub(crate) fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let header = req.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = header.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_string())
 }
 
 /// Middleware of `/v1`: looks the bearer token up before any extractor runs, so that a bad token
 /// answers 401 whatever else is wrong with the request (X2), not the 400 of a malformed body.
+/// Reads may take the caller from the per-process cache; writes always read the token and its
+/// user from the database, so that a token revoked or a user deactivated by any process (or a
+/// user row removed by hand) never writes, and never writes an actor that is gone (T1).
 pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
     if let (Some(token), Some(state)) = (bearer_token(req.request()), state) {
-        let hash = users::hash_token(&token);
-        let found = match state.tokens.get(&hash) {
+        let hash = token_service::hash_token(&token);
+        let reads = matches!(*req.method(), Method::GET | Method::HEAD);
+        let cached = if reads { state.tokens.get(&hash, crate::db::now()) } else { None };
+        let found = match cached {
             Some(caller) => Ok(caller),
             None => {
+                let epoch = state.tokens.epoch();
                 let found = db(&state, {
                     let hash = hash.clone();
-                    move |c| users::caller_of_hash(c, &hash)
+                    move |c| token_service::authenticate_hash(c, &hash)
                 })
                 .await;
-                if let Ok(caller) = &found {
-                    state.tokens.remember(hash, caller.clone());
+                if let Ok((caller, expires_at)) = &found {
+                    state.tokens.remember(hash, caller.clone(), *expires_at, epoch);
                 }
-                found
+                found.map(|(caller, _)| caller)
             }
         };
         req.extensions_mut().insert(Authenticated(found));

@@ -3,10 +3,10 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, FixedOffset};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::keyed::{idempotent, prefer_wait, wait_for};
+use super::idempotency::{idempotent, prefer_wait, wait_for};
 use super::wire::{AddedItems, Data, Deployment, KeyRef, List, PlanItem, Release, ReleaseItem};
 use super::{db, from_json, page_params, path_id, Auth, Cursor, PageQuery, PositionPageQuery};
 use crate::domain::{Action, ConflictPolicy, ReleaseKind};
@@ -16,15 +16,12 @@ use crate::service::{deployments, rollback};
 use crate::state::AppState;
 
 /// `POST /v1/releases`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRelease {
-    /// 1 to 200 characters, not blank, no control characters.
-    #[schema(
-        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000-\\u001f\\u007f-\\u009f]*$",
-        min_length = 1,
-        max_length = 200
-    )]
+    /// 1 to 200 characters, a visible one among them; no control, bidirectional or invisible
+    /// characters. Stored NFC-normalised and trimmed.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// At most 2,000 characters; no control characters but tab and line breaks.
     #[schema(pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$", max_length = 2000)]
@@ -35,12 +32,9 @@ pub struct CreateRelease {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRelease {
-    /// 1 to 200 characters, not blank, no control characters.
-    #[schema(
-        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\u0000-\\u001f\\u007f-\\u009f]*$",
-        min_length = 1,
-        max_length = 200
-    )]
+    /// 1 to 200 characters, a visible one among them; no control, bidirectional or invisible
+    /// characters. Stored NFC-normalised and trimmed.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// At most 2,000 characters; no control characters but tab and line breaks. `null` clears it.
     #[serde(default, deserialize_with = "present")]
@@ -53,7 +47,7 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
 }
 
 /// One item to add.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddItem {
     #[schema(value_type = uuid::Uuid)]
@@ -68,7 +62,7 @@ pub struct AddItem {
 }
 
 /// `POST /v1/releases/{id}/items` (L2).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddItems {
     pub items: Vec<AddItem>,
@@ -77,7 +71,7 @@ pub struct AddItems {
 }
 
 /// `POST /v1/releases/{id}/deploy` (L4).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Deploy {
     /// One or more environment names.

@@ -17,7 +17,7 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhook {
-    /// An `http` or `https` URL.
+    /// An `http` or `https` URL, without a user name or password (422 `webhook_url_not_allowed`).
     #[schema(format = "uri", max_length = 2048)]
     pub url: String,
     /// One or more of the four deployment events.
@@ -58,7 +58,7 @@ impl From<EndpointView> for Webhook {
         let events = e.events();
         Webhook {
             id: e.row.id,
-            url: e.row.url,
+            url: crate::service::webhooks::shown_url(&e.row.url),
             events,
             environments: e.environments,
             description: e.row.description,

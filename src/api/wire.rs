@@ -3,16 +3,20 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::rows::{DeploymentItemRow, PublishEventView, PublishStateView, ReleaseItemRow, UserRow, VersionRow};
+use crate::db::rows::{
+    DeploymentItemRow, PublishEventView, PublishStateView, ReleaseItemRow, TokenRow, UserRow, VersionRow,
+};
+pub use crate::deployment_document::{Counts, Deployment, Progress};
+use crate::domain::diff::VersionDiff;
 use crate::domain::references::Warning;
 use crate::domain::PlannedItem;
-pub use crate::service::deployment_document::{Counts, Deployment, Progress};
 use crate::service::environments::EnvironmentView;
 use crate::service::items::ItemView;
 use crate::service::releases::ReleaseView;
+use crate::service::tokens::IssuedToken;
 use crate::service::Page;
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -20,13 +24,13 @@ fn utc(t: NaiveDateTime) -> DateTime<Utc> {
 }
 
 /// `{"data": ...}`: a single resource (X4).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Data<T> {
     pub data: T,
 }
 
 /// `{"data": [...], "next_cursor": ...}`: one page of a list (X4).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct List<T> {
     pub data: Vec<T>,
     pub next_cursor: Option<String>,
@@ -40,22 +44,23 @@ impl<T> List<T> {
     }
 }
 
-/// A user.
-#[derive(Debug, Serialize, ToSchema)]
+/// A user; `deactivated_at` is set once an admin has deactivated them (T1).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct User {
     pub id: String,
     pub name: String,
     pub role: String,
+    pub deactivated_at: Option<DateTime<Utc>>,
 }
 
 impl From<UserRow> for User {
     fn from(u: UserRow) -> User {
-        User { id: u.id, name: u.name, role: u.role }
+        User { id: u.id, name: u.name, role: u.role.to_string(), deactivated_at: u.deactivated_at.map(utc) }
     }
 }
 
 /// The caller, with the environments they may publish to.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Me {
     pub id: String,
     pub name: String,
@@ -63,19 +68,51 @@ pub struct Me {
     pub grants: Vec<String>,
 }
 
-/// A token, shown once at creation.
-#[derive(Debug, Serialize, ToSchema)]
+/// A token, shown once at creation; `expires_at` is null for a token that never expires.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Token {
     pub id: String,
     pub token: String,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl From<IssuedToken> for Token {
+    fn from(t: IssuedToken) -> Token {
+        Token { id: t.id, token: t.token, expires_at: t.expires_at.map(utc) }
+    }
+}
+
+/// A token as listed (T1): never the token or its hash.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TokenInfo {
+    pub id: String,
+    pub label: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// Recorded at most once a minute, so up to a minute (and the cache's 30 s) behind.
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl From<TokenRow> for TokenInfo {
+    fn from(t: TokenRow) -> TokenInfo {
+        TokenInfo {
+            id: t.id,
+            label: t.label,
+            created_at: utc(t.created_at),
+            last_used_at: t.last_used_at.map(utc),
+            expires_at: t.expires_at.map(utc),
+        }
+    }
 }
 
 /// An environment and its active deployment.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Environment {
     pub id: String,
     pub name: String,
     pub active_deployment: Option<Deployment>,
+    /// How many keys the environment publishes now.
+    pub published_keys: i64,
     pub created_at: DateTime<Utc>,
 }
 
@@ -85,13 +122,14 @@ impl From<EnvironmentView> for Environment {
             id: e.row.id,
             name: e.row.name,
             active_deployment: e.active_deployment.map(Deployment::from),
+            published_keys: e.published_keys,
             created_at: utc(e.row.created_at),
         }
     }
 }
 
 /// An item: an entry or an asset, with the latest version of each locale.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Item {
     pub id: String,
     pub kind: String,
@@ -104,7 +142,7 @@ impl From<ItemView> for Item {
     fn from(i: ItemView) -> Item {
         Item {
             id: i.row.id,
-            kind: i.row.kind,
+            kind: i.row.kind.to_string(),
             content_type: i.row.content_type,
             locales: i.locales,
             created_at: utc(i.row.created_at),
@@ -113,7 +151,7 @@ impl From<ItemView> for Item {
 }
 
 /// An immutable version of an item in one locale.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Version {
     pub item_id: String,
     pub locale: String,
@@ -137,8 +175,43 @@ impl From<VersionRow> for Version {
     }
 }
 
+/// D1: what changed from one version of an item to another in a locale.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ItemDiff {
+    pub item_id: String,
+    pub locale: String,
+    /// The version diffed from; null for the empty object (a first publish).
+    pub from: Option<i32>,
+    pub to: i32,
+    /// RFC 6902 JSON Patch operations that turn `from`'s content into `to`'s.
+    #[schema(value_type = Vec<Object>)]
+    pub patch: serde_json::Value,
+    pub references: ReferenceChanges,
+}
+
+/// D1: the references `to` has that `from` has not (`added`) and the other way (`removed`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReferenceChanges {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+impl ItemDiff {
+    /// The wire form of a diff of `item_id` in `locale` between `from` and `to`.
+    pub fn new(item_id: String, locale: String, from: Option<i32>, to: i32, d: VersionDiff) -> ItemDiff {
+        ItemDiff {
+            item_id,
+            locale,
+            from,
+            to,
+            patch: serde_json::to_value(&d.patch).unwrap_or_default(),
+            references: ReferenceChanges { added: d.added, removed: d.removed },
+        }
+    }
+}
+
 /// The publish state of a key: its published version, or null.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PublishState {
     pub item_id: String,
     pub locale: String,
@@ -160,7 +233,7 @@ impl From<PublishStateView> for PublishState {
 }
 
 /// One change of a publish state.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PublishEvent {
     pub id: i64,
     pub item_id: String,
@@ -190,7 +263,7 @@ impl From<PublishEventView> for PublishEvent {
 }
 
 /// A release, standard or rollback.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Release {
     pub id: String,
     pub name: String,
@@ -209,7 +282,7 @@ impl From<ReleaseView> for Release {
             id: r.row.id,
             name: r.row.name,
             description: r.row.description,
-            kind: r.row.kind,
+            kind: r.row.kind.to_string(),
             rollback_of: r.row.rollback_of,
             owner: r.row.owner,
             locked: r.locked,
@@ -220,7 +293,7 @@ impl From<ReleaseView> for Release {
 }
 
 /// A key of a release with its action (both null in a rollback release).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ReleaseItem {
     pub item_id: String,
     pub locale: String,
@@ -230,26 +303,31 @@ pub struct ReleaseItem {
 
 impl From<ReleaseItemRow> for ReleaseItem {
     fn from(i: ReleaseItemRow) -> ReleaseItem {
-        ReleaseItem { item_id: i.item_id, locale: i.locale, action: i.action, version: i.version }
+        ReleaseItem {
+            item_id: i.item_id,
+            locale: i.locale,
+            action: i.action.map(|a| a.to_string()),
+            version: i.version,
+        }
     }
 }
 
 /// A key that `include_references` could not add: no version in that locale.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct KeyRef {
     pub item_id: String,
     pub locale: String,
 }
 
 /// What adding items did.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AddedItems {
     pub release: Release,
     pub not_added: Vec<KeyRef>,
 }
 
 /// What a deployment did (or, in a preview, would do) to one key.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PlanItem {
     pub item_id: String,
     pub locale: String,
@@ -287,19 +365,27 @@ impl From<DeploymentItemRow> for PlanItem {
         PlanItem {
             item_id: i.item_id,
             locale: i.locale,
-            action: i.action,
-            outcome: i.outcome,
+            action: i.action.to_string(),
+            outcome: i.outcome.to_string(),
             version: i.version,
             prior_version: i.prior_version,
-            skip_reason: i.skip_reason,
+            skip_reason: i.skip_reason.map(|r| r.to_string()),
             warnings: serde_json::from_str(&i.warnings).unwrap_or_default(),
             event_id: i.event_id,
         }
     }
 }
 
+/// The plan of an environment rollback started now (E3, E4), written nowhere: the deployment it
+/// would go back to, and what it would do to each key, in the order a rollback carries it out.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EnvironmentRollbackPlan {
+    pub target_deployment: Deployment,
+    pub items: Vec<PlanItem>,
+}
+
 /// E5: the new environment rollback and the environment's active deployment.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct EnvironmentRollback {
     pub deployment: Deployment,
     pub active_deployment: Option<Deployment>,

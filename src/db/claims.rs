@@ -34,8 +34,8 @@ pub fn next_due(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<Option<String
     let due = deployments::table
         .filter(
             deployments::status
-                .eq(DeploymentStatus::Queued.as_str())
-                .or(deployments::status.eq(DeploymentStatus::Scheduled.as_str()).and(deployments::scheduled_at.le(at))),
+                .eq(DeploymentStatus::Queued)
+                .or(deployments::status.eq(DeploymentStatus::Scheduled).and(deployments::scheduled_at.le(at))),
         )
         .order((deployments::created_at, deployments::id))
         .select(deployments::id);
@@ -65,7 +65,7 @@ pub fn unlock(conn: &mut DbConn, id: &str) -> AppResult<()> {
 /// Marks a claimed deployment `in_progress`, started at `at`.
 pub fn start(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> AppResult<()> {
     diesel::update(deployments::table.find(id))
-        .set((deployments::status.eq(DeploymentStatus::InProgress.as_str()), deployments::started_at.eq(Some(at))))
+        .set((deployments::status.eq(DeploymentStatus::InProgress), deployments::started_at.eq(Some(at))))
         .execute(conn)?;
     Ok(())
 }
@@ -73,7 +73,7 @@ pub fn start(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> AppResult<()> {
 /// Every `in_progress` deployment, to be checked for a live owner.
 pub fn in_progress(conn: &mut DbConn) -> AppResult<Vec<String>> {
     Ok(deployments::table
-        .filter(deployments::status.eq(DeploymentStatus::InProgress.as_str()))
+        .filter(deployments::status.eq(DeploymentStatus::InProgress))
         .select(deployments::id)
         .load(conn)?)
 }

@@ -10,16 +10,16 @@ use super::page::{in_written_order, newest_first, Page};
 use super::rows::{DeploymentItemRow, DeploymentRow};
 use super::schema::{deployment_items, deployments, items};
 use super::DbConn;
-use crate::domain::env_rollback::Deployed;
-use crate::domain::{Counts, DeploymentStatus, Key, Outcome};
-use crate::error::{AppError, AppResult};
+use crate::domain::environment_rollback::Deployed;
+use crate::domain::{validate, Counts, DeploymentStatus, Key, Outcome};
+use crate::error::{AppError, AppResult, ProblemCode};
 
 impl Deployed for DeploymentRow {
     fn environment_id(&self) -> &str {
         &self.environment_id
     }
-    fn status(&self) -> &str {
-        &self.status
+    fn status(&self) -> DeploymentStatus {
+        self.status
     }
 }
 
@@ -33,10 +33,7 @@ pub struct DeploymentView {
 impl DeploymentView {
     /// Whether the deployment has reached an end (succeeded, failed or cancelled).
     pub fn is_finished(&self) -> bool {
-        matches!(
-            DeploymentStatus::parse(&self.row.status),
-            Some(DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Cancelled)
-        )
+        self.row.status.is_final()
     }
 }
 
@@ -54,7 +51,7 @@ pub fn by_ids(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<DeploymentRow>
 pub fn succeeded_in(conn: &mut DbConn, environment_id: &str, limit: i64) -> AppResult<Vec<DeploymentRow>> {
     Ok(deployments::table
         .filter(deployments::environment_id.eq(environment_id))
-        .filter(deployments::status.eq(DeploymentStatus::Succeeded.as_str()))
+        .filter(deployments::status.eq(DeploymentStatus::Succeeded))
         .order((deployments::finished_at.desc(), deployments::id.desc()))
         .limit(limit)
         .load(conn)?)
@@ -146,8 +143,36 @@ pub fn event_ids(conn: &mut DbConn, deployment_id: &str) -> AppResult<HashMap<Ke
         .collect())
 }
 
+/// The smallest UUID v7 made at or after `at`: ids at or above it were created since.
+fn first_id_since(at: NaiveDateTime) -> String {
+    let ms = at.and_utc().timestamp_millis().max(0) as u64;
+    format!("{:08x}-{:04x}-0000-0000-000000000000", ms >> 16, ms & 0xffff)
+}
+
+/// S1, S2: the deployments that may have changed lately: queued or running, among `ids` (those
+/// queued or running when last seen), created at or after `since`, or ended at or after it.
+pub fn recently_changed(conn: &mut DbConn, ids: &[String], since: NaiveDateTime) -> AppResult<Vec<DeploymentRow>> {
+    let running = [DeploymentStatus::Queued, DeploymentStatus::InProgress];
+    let mut q = deployments::table
+        .filter(
+            deployments::status
+                .eq_any(running)
+                .or(deployments::id.ge(first_id_since(since)))
+                .or(deployments::finished_at.ge(since)),
+        )
+        .into_boxed();
+    if !ids.is_empty() {
+        q = q.or_filter(deployments::id.eq_any(ids.to_vec()));
+    }
+    Ok(q.load(conn)?)
+}
+
 /// Inserts new deployments.
 pub fn insert(conn: &mut DbConn, rows: &[DeploymentRow]) -> AppResult<()> {
+    // Stored times must keep their text order (SQLite); the service refuses such a schedule first.
+    if rows.iter().filter_map(|r| r.scheduled_at).any(|t| !validate::storable_time(t)) {
+        return Err(AppError::Rule(ProblemCode::InvalidSchedule, "scheduled_at is more than 10 years ahead".into()));
+    }
     for r in rows {
         diesel::insert_into(deployments::table).values(r).execute(conn)?;
     }
@@ -157,8 +182,8 @@ pub fn insert(conn: &mut DbConn, rows: &[DeploymentRow]) -> AppResult<()> {
 /// L7: cancels the deployment if it is still scheduled or queued; whether it was.
 pub fn cancel(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> AppResult<bool> {
     let n = diesel::update(deployments::table.find(id))
-        .filter(deployments::status.eq_any([DeploymentStatus::Scheduled.as_str(), DeploymentStatus::Queued.as_str()]))
-        .set((deployments::status.eq(DeploymentStatus::Cancelled.as_str()), deployments::finished_at.eq(at)))
+        .filter(deployments::status.eq_any([DeploymentStatus::Scheduled, DeploymentStatus::Queued]))
+        .set((deployments::status.eq(DeploymentStatus::Cancelled), deployments::finished_at.eq(at)))
         .execute(conn)?;
     Ok(n > 0)
 }
@@ -183,7 +208,7 @@ pub fn mark_succeeded(
 ) -> AppResult<()> {
     diesel::update(deployments::table.find(id))
         .set((
-            deployments::status.eq(DeploymentStatus::Succeeded.as_str()),
+            deployments::status.eq(DeploymentStatus::Succeeded),
             deployments::finished_at.eq(at),
             deployments::progress_total.eq(tally.total),
             deployments::progress_done.eq(tally.total),
@@ -206,10 +231,10 @@ pub fn mark_failed(
     error: &str,
     tally: Option<PlanTally>,
 ) -> AppResult<bool> {
-    let update = diesel::update(deployments::table.find(id))
-        .filter(deployments::status.eq(DeploymentStatus::InProgress.as_str()));
+    let update =
+        diesel::update(deployments::table.find(id)).filter(deployments::status.eq(DeploymentStatus::InProgress));
     let failed = (
-        deployments::status.eq(DeploymentStatus::Failed.as_str()),
+        deployments::status.eq(DeploymentStatus::Failed),
         deployments::finished_at.eq(at),
         deployments::error.eq(error),
     );
@@ -225,10 +250,7 @@ pub fn mark_failed(
 /// Queues an `in_progress` deployment again, to be claimed anew; how many rows changed (0 or 1).
 pub fn requeue(conn: &mut DbConn, id: &str) -> AppResult<usize> {
     Ok(diesel::update(deployments::table.find(id))
-        .filter(deployments::status.eq(DeploymentStatus::InProgress.as_str()))
-        .set((
-            deployments::status.eq(DeploymentStatus::Queued.as_str()),
-            deployments::started_at.eq(None::<NaiveDateTime>),
-        ))
+        .filter(deployments::status.eq(DeploymentStatus::InProgress))
+        .set((deployments::status.eq(DeploymentStatus::Queued), deployments::started_at.eq(None::<NaiveDateTime>)))
         .execute(conn)?)
 }

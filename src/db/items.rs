@@ -27,7 +27,7 @@ pub fn insert(conn: &mut DbConn, row: &NewItem) -> AppResult<ItemRow> {
     let key = diesel::insert_into(items::table).values(row).returning(items::key).get_result(conn)?;
     Ok(ItemRow {
         id: row.id.into(),
-        kind: row.kind.into(),
+        kind: row.kind,
         content_type: row.content_type.map(Into::into),
         created_at: row.created_at,
         key,
@@ -48,6 +48,19 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<ItemRow>> {
 /// Items, newest first (X4).
 pub fn list(conn: &mut DbConn, before: Option<String>, limit: i64) -> AppResult<Page<ItemRow>> {
     newest_first(conn, items::table.into_boxed(), items::id, before, limit, |i: &ItemRow| i.id.clone())
+}
+
+/// The versions of an item in a locale among `numbers` (those that exist; one query).
+pub fn versions_numbered(
+    conn: &mut DbConn,
+    item_id: &str,
+    locale: &str,
+    numbers: &[i32],
+) -> AppResult<Vec<VersionRow>> {
+    Ok(versions::table
+        .filter(versions::item_id.eq(item_id).and(versions::locale.eq(locale)))
+        .filter(versions::version.eq_any(numbers))
+        .load(conn)?)
 }
 
 /// The latest version number of an item in a locale, if it has one there.

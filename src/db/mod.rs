@@ -1,8 +1,9 @@
 //! The database: one connection type over PostgreSQL and SQLite, the pool, embedded
 //! migrations, and the transaction helper every write goes through.
 
-pub mod bench;
 pub mod claims;
+pub mod console_sessions;
+pub mod deployment_list;
 pub mod deployments;
 pub mod environments;
 pub mod idempotency;
@@ -11,7 +12,7 @@ pub mod page;
 pub mod plan_keys;
 pub mod publish;
 pub mod publish_state;
-pub mod queue;
+pub mod queue_stats;
 pub mod references;
 pub mod releases;
 pub mod rollback_releases;
@@ -20,9 +21,13 @@ pub mod rows;
 /// prints it from PostgreSQL (`diesel.toml`). Ids are text (UUID v7) and times UTC `Timestamp`, so
 /// the multi backend carries them.
 pub mod schema;
+pub mod seed;
+pub mod tokens;
 pub mod users;
 pub mod webhooks;
+pub mod words;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, Timelike, Utc};
@@ -100,21 +105,77 @@ pub fn connect(url: &DatabaseUrl) -> Result<DbConn, ConnectError> {
     }
 }
 
+/// A connection as the pool keeps it: the connection, and the count of database failures this
+/// process had seen when it was last known to work (see [`connection_failed`]).
+pub struct Kept {
+    conn: DbConn,
+    known_good_at: u64,
+}
+
+impl std::ops::Deref for Kept {
+    type Target = DbConn;
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Kept {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
+    }
+}
+
+/// How many times this process saw the database go away: a failed query or a failed connect.
+static FAILURES_SEEN: AtomicU64 = AtomicU64::new(0);
+
 impl r2d2::ManageConnection for Manager {
-    type Connection = DbConn;
+    type Connection = Kept;
     type Error = ConnectError;
 
-    fn connect(&self) -> Result<DbConn, ConnectError> {
-        connect(&self.url)
+    fn connect(&self) -> Result<Kept, ConnectError> {
+        let known_good_at = FAILURES_SEEN.load(Ordering::SeqCst);
+        connect(&self.url).map(|conn| Kept { conn, known_good_at }).inspect_err(|e| {
+            if matches!(e, ConnectError::Connection(_)) {
+                FAILURES_SEEN.fetch_add(1, Ordering::SeqCst);
+            }
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectError> {
-        Ok(conn.batch_execute("SELECT 1")?)
+    /// Free, unless the database went away since this connection last worked: then one ping, so
+    /// that a connection that sat idle through an outage is replaced rather than handed to a
+    /// request that would answer 503 with the database back.
+    fn is_valid(&self, kept: &mut Kept) -> Result<(), ConnectError> {
+        let seen = FAILURES_SEEN.load(Ordering::SeqCst);
+        if kept.known_good_at == seen {
+            return Ok(());
+        }
+        kept.conn.batch_execute("SELECT 1")?;
+        kept.known_good_at = seen;
+        Ok(())
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// A PostgreSQL connection on whose thread a query just failed for want of the server: r2d2
+    /// closes it rather than handing it out again (a SQLite connection never breaks).
+    fn has_broken(&self, kept: &mut Kept) -> bool {
+        let failed = CONNECTION_FAILED.with(|f| f.replace(false));
+        failed && matches!(kept.conn, DbConn::Pg(_))
     }
+}
+
+thread_local! {
+    /// Set when a query on this thread failed because the database went away (`connection_failed`).
+    static CONNECTION_FAILED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Notes that a query on this thread failed because the database went away. The pool does not
+/// ping at every checkout (a round trip per request); instead the connection that failed is
+/// closed when it goes back to the pool, and every other connection that was open then is
+/// pinged once at its next checkout (`is_valid`), so a server that went away and came back is
+/// used again without a restart and without a 503 per stale connection. At worst another
+/// connection of the same thread is closed with it.
+pub fn connection_failed() {
+    FAILURES_SEEN.fetch_add(1, Ordering::SeqCst);
+    CONNECTION_FAILED.with(|f| f.set(true));
 }
 
 /// Runs pending migrations on the connection's own backend.
@@ -142,25 +203,44 @@ pub fn build_pool(url: &DatabaseUrl, size: u32) -> Result<Pool, Box<dyn std::err
     }
     migrate(&mut first)?;
     drop(first);
-    // A SQLite connection is a file handle that cannot break, so it is not pinged at every
-    // checkout (a statement per request); a PostgreSQL one can, so it is, and a server that
-    // came back is used again without a restart.
+    // A connection is pinged at checkout only after the database went away (`Manager::is_valid`),
+    // not at every one (a round trip per request on PostgreSQL).
     let pool = r2d2::Pool::builder()
         .max_size(size)
-        .test_on_check_out(url.is_postgres())
+        .test_on_check_out(true)
         .connection_timeout(Duration::from_secs(5))
         .build(Manager { url: url.clone() })?;
     Ok(pool)
 }
 
+/// SQLite has one writer at a time: write transactions of this process queue for it here, in
+/// the order they asked (a fair lock), rather than in SQLite's busy handler, whose waiting
+/// writers sleep in growing steps and are served in no order. One queue for the process: a
+/// process serves one database (tests that open several share it).
+static SQLITE_WRITER: parking_lot::FairMutex<()> = parking_lot::const_fair_mutex(());
+
+/// How long a write waits for its turn before it answers 503 (SQLite's own `busy_timeout`).
+const SQLITE_WRITE_WAIT: Duration = Duration::from_secs(10);
+
 /// Runs `f` in a transaction that holds the write lock from its first statement: on SQLite
-/// `BEGIN IMMEDIATE`, so that a transaction that reads before it writes never fails to upgrade.
+/// `BEGIN IMMEDIATE` once its turn in the process's write queue has come, so that a transaction
+/// that reads before it writes never fails to upgrade and writers are served in order.
 pub fn write_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
     type Tm = <DbConn as Connection>::TransactionManager;
+    let _turn = match conn {
+        DbConn::Sqlite(_) => Some(SQLITE_WRITER.try_lock_for(SQLITE_WRITE_WAIT).ok_or_else(|| {
+            use diesel::result::{DatabaseErrorKind, Error};
+            Error::DatabaseError(
+                DatabaseErrorKind::Unknown,
+                Box::new("database is locked: no turn to write".to_string()),
+            )
+        })?),
+        DbConn::Pg(_) => None,
+    };
     match conn {
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         DbConn::Pg(_) => Tm::begin_transaction(conn)?,

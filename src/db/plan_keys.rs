@@ -10,8 +10,8 @@ use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 
 use super::schema::{items, publish_states, release_items};
 use super::DbConn;
-use crate::domain::env_rollback::EnvKey;
-use crate::domain::Key;
+use crate::domain::environment_rollback::EnvKey;
+use crate::domain::{Action, Key};
 use crate::error::AppResult;
 
 /// The integer key of each item of a plan, by item id: what its deployment's writes record, so
@@ -24,7 +24,7 @@ pub struct KeyState {
     pub item_id: String,
     pub locale: String,
     /// Null in a rollback release.
-    pub action: Option<String>,
+    pub action: Option<Action>,
     /// Null in a rollback release.
     pub version: Option<i32>,
     /// The key's published version (`None`: unpublished or never written).

@@ -1,5 +1,15 @@
-//! Writes to publish state: each one appends its event in the same transaction, under the
-//! environment's row lock, and keeps the environment's `last_event_id`.
+//! Writes to publish state: each one appends its event in the same transaction.
+//!
+//! Ordering (E4). A deployment's H is the highest event id of its environment when it commits,
+//! and E4 reads "the state at H" from the log; that is the state its commit made visible only if
+//! no event of the environment with an id at or below H commits after it. Deployments therefore
+//! hold the environment's row lock exclusively (`lock_environment`) and manual writes hold it
+//! shared (`lock_key`) from before they draw their event id until they commit. Manual writes of
+//! different keys run side by side; a deployment waits for those in flight and keeps new ones
+//! out, so under its lock every event of the environment with a lower id has committed, and every
+//! event drawn after its commit has a higher id. Two writes of one key also take the key's own
+//! lock, so that each reads the state the other left and the key's events chain. On SQLite the
+//! write transaction holds the database's one write lock, which orders everything already.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -7,24 +17,108 @@ use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
 use super::plan_keys::ItemKeys;
 use super::rows::{NewPublishEvent, PublishStateRow};
-use super::schema::{environments, publish_events, publish_states};
+use super::schema::{publish_events, publish_states};
 use super::DbConn;
 use crate::domain::{Outcome, PlannedItem};
 
-/// Locks the environment's row for the rest of the transaction and returns its
-/// `last_event_id`: all writes to one environment's publish state run one after another.
-pub fn lock_environment(conn: &mut DbConn, environment_id: &str) -> QueryResult<i64> {
-    diesel::update(environments::table.find(environment_id))
-        .set(environments::last_event_id.eq(environments::last_event_id))
-        .returning(environments::last_event_id)
-        .get_result(conn)
+/// Deployments: locks the environment's row exclusively for the rest of the transaction, so
+/// that no manual write of it is in flight (see the module's doc). No-op on SQLite.
+pub fn lock_environment(conn: &mut DbConn, environment_id: &str) -> QueryResult<()> {
+    if let DbConn::Pg(_) = conn {
+        super::sql(conn, "SELECT 1 FROM environments WHERE id = $1 FOR UPDATE")
+            .bind::<Text, _>(environment_id)
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
-fn set_environment_last_event(conn: &mut DbConn, environment_id: &str, event_id: i64) -> QueryResult<()> {
-    diesel::update(environments::table.find(environment_id))
-        .set(environments::last_event_id.eq(event_id))
-        .execute(conn)
-        .map(|_| ())
+/// Manual writes: holds the environment's row lock shared and the key's own lock (a
+/// transaction-scoped advisory lock on the environment key and a hash of the item key and
+/// locale) for the rest of the transaction. No-op on SQLite.
+pub fn lock_key(
+    conn: &mut DbConn,
+    environment_id: &str,
+    environment_key: i64,
+    item_key: i64,
+    locale: &str,
+) -> QueryResult<()> {
+    if let DbConn::Pg(_) = conn {
+        super::sql(conn, "SELECT 1 FROM environments WHERE id = $1 FOR SHARE")
+            .bind::<Text, _>(environment_id)
+            .execute(conn)?;
+        // The two-int4 form: a lock space apart from the worker's one-bigint claim locks.
+        super::sql(conn, "SELECT 1 FROM (SELECT pg_advisory_xact_lock($1, $2)) AS l")
+            .bind::<Integer, _>(environment_key as i32)
+            .bind::<Integer, _>(key_hash(item_key, locale))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A 32-bit hash of a key within its environment (FNV-1a): two keys that share it only wait for
+/// each other.
+fn key_hash(item_key: i64, locale: &str) -> i32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in item_key.to_le_bytes().iter().chain(locale.as_bytes()) {
+        h = (h ^ u32::from(*b)).wrapping_mul(0x0100_0193);
+    }
+    h as i32
+}
+
+/// How many shards `published_counts` keeps per environment.
+const COUNT_SHARDS: u32 = 16;
+
+/// Adds `delta` to the environment's kept count of published keys, in `shard`.
+fn count_published(conn: &mut DbConn, environment_key: i64, shard: i32, delta: i64) -> QueryResult<()> {
+    if delta == 0 {
+        return Ok(());
+    }
+    super::sql(
+        conn,
+        "INSERT INTO published_counts (environment_key, shard, published) VALUES ($1, $2, $3) \
+         ON CONFLICT (environment_key, shard) DO UPDATE SET published = published_counts.published + excluded.published",
+    )
+    .bind::<BigInt, _>(environment_key)
+    .bind::<Integer, _>(shard)
+    .bind::<BigInt, _>(delta)
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// How a plan applied moves the count of published keys: a key published that was not, up one;
+/// a key unpublished that was published, down one.
+fn published_delta(plan: &[PlannedItem]) -> i64 {
+    plan.iter()
+        .map(|p| match (p.outcome, p.prior_version) {
+            (Outcome::Published, None) => 1,
+            (Outcome::Unpublished, Some(_)) => -1,
+            _ => 0,
+        })
+        .sum()
+}
+
+/// The kept count of published keys of each of these environments (by key; absent is 0).
+pub fn published_keys(conn: &mut DbConn, environment_keys: &[i64]) -> QueryResult<std::collections::HashMap<i64, i64>> {
+    use super::schema::published_counts as c;
+    // At most 16 rows an environment, summed here (SUM over BIGINT is NUMERIC on PostgreSQL).
+    let rows: Vec<(i64, i64)> = c::table
+        .filter(c::environment_key.eq_any(environment_keys))
+        .select((c::environment_key, c::published))
+        .load(conn)?;
+    let mut counts = std::collections::HashMap::new();
+    for (k, n) in rows {
+        *counts.entry(k).or_insert(0) += n;
+    }
+    Ok(counts)
+}
+
+/// The environment's highest event id (0 when it has none), read on `publish_events_recent`.
+pub fn highest_event(conn: &mut DbConn, environment_key: i64) -> QueryResult<i64> {
+    let max: Option<i64> = publish_events::table
+        .filter(publish_events::environment_key.eq(environment_key))
+        .select(diesel::dsl::max(publish_events::id))
+        .first(conn)?;
+    Ok(max.unwrap_or(0))
 }
 
 /// The state of one key, if it has ever been written.
@@ -43,9 +137,9 @@ const UPSERT_STATE: &str = "INSERT INTO publish_states \
     ON CONFLICT (environment_key, item_key, locale) DO UPDATE SET version = excluded.version, \
     last_event_id = excluded.last_event_id, updated_at = excluded.updated_at";
 
-/// Appends one event and sets the key's state to match it. The caller holds the lock of the
-/// environment `environment_id` (the one of `event.environment_key`).
-pub fn write_one(conn: &mut DbConn, environment_id: &str, event: &NewPublishEvent) -> QueryResult<PublishStateRow> {
+/// Appends one event and sets the key's state to match it. The caller holds the key's lock
+/// (`lock_key`).
+pub fn write_one(conn: &mut DbConn, event: &NewPublishEvent) -> QueryResult<PublishStateRow> {
     let id: i64 =
         diesel::insert_into(publish_events::table).values(event).returning(publish_events::id).get_result(conn)?;
     super::sql(conn, UPSERT_STATE)
@@ -56,7 +150,9 @@ pub fn write_one(conn: &mut DbConn, environment_id: &str, event: &NewPublishEven
         .bind::<BigInt, _>(id)
         .bind::<Timestamp, _>(event.at)
         .execute(conn)?;
-    set_environment_last_event(conn, environment_id, id)?;
+    let delta = i64::from(event.to_version.is_some()) - i64::from(event.from_version.is_some());
+    let shard = (key_hash(event.item_key, event.locale) as u32 % COUNT_SHARDS) as i32;
+    count_published(conn, event.environment_key, shard, delta)?;
     Ok(PublishStateRow {
         environment_key: event.environment_key,
         item_key: event.item_key,
@@ -100,55 +196,82 @@ pub struct DeploymentWrite<'a> {
     pub at: NaiveDateTime,
 }
 
+/// How many planned items a deployment writes per statement: the worker hears its progress
+/// after each chunk (S1), and no statement binds more than this many rows.
+pub const CHUNK: usize = 10_000;
+
 /// Records the deployment item of every planned key and applies the plan: one event and one
-/// state write per key that is not skipped, all set-based. Returns the environment's
-/// `last_event_id` afterwards (E4's H for this deployment).
-pub fn apply_plan(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedItem]) -> QueryResult<i64> {
-    let high = match conn {
-        DbConn::Pg(pg) => record_items_pg(pg, w, plan, true)?,
-        DbConn::Sqlite(_) => {
-            let high = record_items_sqlite(conn, w, plan, true)?;
-            if high.is_some() {
-                apply_items_sqlite(conn, w)?;
+/// state write per key that is not skipped, all set-based, `CHUNK` items at a time in the
+/// caller's one transaction; `done(n)` hears after each chunk how many items are written.
+/// Returns the environment's highest event id afterwards (E4's H for this deployment); the
+/// caller holds the environment's lock (`lock_environment`).
+pub fn apply_plan(
+    conn: &mut DbConn,
+    w: &DeploymentWrite,
+    plan: &[PlannedItem],
+    done: &mut dyn FnMut(usize),
+) -> QueryResult<i64> {
+    let mut high = None;
+    for (n, chunk) in plan.chunks(CHUNK).enumerate() {
+        let first = n * CHUNK;
+        let chunk_high = match conn {
+            DbConn::Pg(pg) => record_items_pg(pg, w, chunk, first, true)?,
+            DbConn::Sqlite(_) => {
+                let chunk_high = record_items_sqlite(conn, w, chunk, first, true)?;
+                if chunk_high.is_some() {
+                    apply_items_sqlite(conn, w, first, chunk.len())?;
+                }
+                chunk_high
             }
-            high
-        }
-    };
-    let Some(high) = high else {
-        return lock_environment(conn, w.environment_id);
-    };
-    set_environment_last_event(conn, w.environment_id, high)?;
-    Ok(high)
+        };
+        high = chunk_high.or(high);
+        done(first + chunk.len());
+    }
+    // Alone in the environment, the deployment's change of the count goes to one shard.
+    count_published(conn, w.environment_key, 0, published_delta(plan))?;
+    // Under the environment's exclusive lock its own events are the highest; with none, the
+    // highest that has committed.
+    match high {
+        Some(high) => Ok(high),
+        None => highest_event(conn, w.environment_key),
+    }
 }
 
-/// SQLite: the events and the states of a deployment's recorded items, two statements that
-/// read the items back (it has no data-modifying `WITH`, which PostgreSQL's one statement uses).
-fn apply_items_sqlite(conn: &mut DbConn, w: &DeploymentWrite) -> QueryResult<()> {
+/// SQLite: the events and the states of `len` recorded items from position `first`, two
+/// statements that read the items back (it has no data-modifying `WITH`, which PostgreSQL's one
+/// statement uses).
+fn apply_items_sqlite(conn: &mut DbConn, w: &DeploymentWrite, first: usize, len: usize) -> QueryResult<()> {
+    let (from, to) = (first as i32, (first + len) as i32);
     super::sql(
         conn,
         "INSERT INTO publish_events (id, environment_key, item_key, locale, from_version, to_version, \
          cause, deployment_id, actor, at) \
          SELECT d.event_id, $2, d.item_key, d.locale, d.prior_version, d.version, 'deployment', d.deployment_id, $3, $4 \
          FROM deployment_items d \
-         WHERE d.deployment_id = $1 AND d.event_id IS NOT NULL ORDER BY d.position",
+         WHERE d.deployment_id = $1 AND d.position >= $5 AND d.position < $6 AND d.event_id IS NOT NULL \
+         ORDER BY d.position",
     )
     .bind::<Text, _>(w.deployment_id)
     .bind::<BigInt, _>(w.environment_key)
     .bind::<Text, _>(w.actor)
     .bind::<Timestamp, _>(w.at)
+    .bind::<Integer, _>(from)
+    .bind::<Integer, _>(to)
     .execute(conn)?;
     // `WHERE true` lets SQLite tell the upsert's ON CONFLICT from a join constraint.
     super::sql(
         conn,
         "INSERT INTO publish_states (environment_key, item_key, locale, version, last_event_id, updated_at) \
          SELECT $2, d.item_key, d.locale, d.version, d.event_id, $3 FROM deployment_items d \
-         WHERE d.deployment_id = $1 AND d.event_id IS NOT NULL AND true \
+         WHERE d.deployment_id = $1 AND d.position >= $4 AND d.position < $5 AND d.event_id IS NOT NULL AND true \
          ON CONFLICT (environment_key, item_key, locale) DO UPDATE SET version = excluded.version, \
          last_event_id = excluded.last_event_id, updated_at = excluded.updated_at",
     )
     .bind::<Text, _>(w.deployment_id)
     .bind::<BigInt, _>(w.environment_key)
     .bind::<Timestamp, _>(w.at)
+    .bind::<Integer, _>(from)
+    .bind::<Integer, _>(to)
     .execute(conn)?;
     Ok(())
 }
@@ -156,10 +279,12 @@ fn apply_items_sqlite(conn: &mut DbConn, w: &DeploymentWrite) -> QueryResult<()>
 /// Records the deployment item of every planned key without applying any (C1's refused
 /// rollback): no event, no state change, every `event_id` null.
 pub fn record_plan(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedItem]) -> QueryResult<()> {
-    match conn {
-        DbConn::Pg(pg) => record_items_pg(pg, w, plan, false)?,
-        DbConn::Sqlite(_) => record_items_sqlite(conn, w, plan, false)?,
-    };
+    for (n, chunk) in plan.chunks(CHUNK).enumerate() {
+        match conn {
+            DbConn::Pg(pg) => record_items_pg(pg, w, chunk, n * CHUNK, false)?,
+            DbConn::Sqlite(_) => record_items_sqlite(conn, w, chunk, n * CHUNK, false)?,
+        };
+    }
     Ok(())
 }
 
@@ -168,11 +293,12 @@ pub fn record_plan(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedItem])
 /// (data-modifying `WITH`) the event and the state of each item that has an event id, from the
 /// rows as inserted rather than read back. The sequence is named, not looked up with
 /// `pg_get_serial_sequence`, which ran per row and took half the statement's time. Returns the
-/// highest event id, if any.
+/// highest event id, if any. `plan` is the chunk of the whole plan from position `first`.
 fn record_items_pg(
     pg: &mut diesel::PgConnection,
     w: &DeploymentWrite,
     plan: &[PlannedItem],
+    first: usize,
     events: bool,
 ) -> QueryResult<Option<i64>> {
     use diesel::sql_types::Array;
@@ -184,7 +310,7 @@ fn record_items_pg(
     let high: High = diesel::sql_query(
         "WITH ins AS (INSERT INTO deployment_items (deployment_id, position, item_key, locale, action, version, \
          prior_version, outcome, skip_reason, event_id, warnings) \
-         SELECT $1, t.position - 1, t.item_key, t.locale, t.action, t.version, t.prior_version, t.outcome, \
+         SELECT $1, t.position - 1 + $14, t.item_key, t.locale, t.action, t.version, t.prior_version, t.outcome, \
            t.skip_reason, CASE WHEN $9 AND t.outcome <> 'skipped' \
              THEN nextval('publish_events_id_seq') END, t.warnings \
          FROM unnest($2::int8[], $3::text[], $4::text[], $5::int4[], $6::int4[], $7::text[], $8::text[], \
@@ -215,6 +341,7 @@ fn record_items_pg(
     .bind::<BigInt, _>(w.environment_key)
     .bind::<Text, _>(w.actor)
     .bind::<Timestamp, _>(w.at)
+    .bind::<Integer, _>(first as i32)
     .get_result(pg)?;
     Ok(high.high)
 }
@@ -223,11 +350,12 @@ fn record_items_pg(
 /// PostgreSQL does over arrays: binding eleven parameters per row through the multi connection
 /// cost more than all the rest of the deployment's writes. The caller holds the database's write
 /// lock, so the event ids after the highest one are free (given out only with `events`). Returns
-/// the highest event id, if any.
+/// the highest event id, if any. `plan` is the chunk of the whole plan from position `first`.
 fn record_items_sqlite(
     conn: &mut DbConn,
     w: &DeploymentWrite,
     plan: &[PlannedItem],
+    first: usize,
     events: bool,
 ) -> QueryResult<Option<i64>> {
     let max: Option<i64> = publish_events::table.select(diesel::dsl::max(publish_events::id)).first(conn)?;
@@ -245,7 +373,7 @@ fn record_items_sqlite(
             });
             high = event_id.or(high);
             (
-                position,
+                first + position,
                 item_key,
                 p.key.locale.as_str(),
                 p.action.as_str(),

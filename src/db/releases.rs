@@ -33,7 +33,7 @@ pub fn lock(conn: &mut DbConn, id: &str) -> AppResult<()> {
 pub fn deployed_among(conn: &mut DbConn, ids: &[&str]) -> AppResult<HashSet<String>> {
     Ok(deployments::table
         .filter(deployments::release_id.eq_any(ids))
-        .filter(deployments::status.eq(DeploymentStatus::Succeeded.as_str()))
+        .filter(deployments::status.eq(DeploymentStatus::Succeeded))
         .select(deployments::release_id.assume_not_null())
         .distinct()
         .load(conn)?
@@ -58,7 +58,7 @@ pub fn list(
 ) -> AppResult<Page<ReleaseRow>> {
     let mut q = releases::table.filter(releases::deleted_at.is_null()).into_boxed();
     if let Some(user) = seen_by {
-        q = q.filter(releases::kind.eq(ReleaseKind::Standard.as_str()).or(releases::owner.eq(user.to_string())));
+        q = q.filter(releases::kind.eq(ReleaseKind::Standard).or(releases::owner.eq(user.to_string())));
     }
     if let Some(k) = kind {
         q = q.filter(releases::kind.eq(k.as_str()));
@@ -79,9 +79,9 @@ pub fn pending_deployments(conn: &mut DbConn, id: &str) -> AppResult<i64> {
     Ok(deployments::table
         .filter(deployments::release_id.eq(id))
         .filter(deployments::status.eq_any([
-            DeploymentStatus::Scheduled.as_str(),
-            DeploymentStatus::Queued.as_str(),
-            DeploymentStatus::InProgress.as_str(),
+            DeploymentStatus::Scheduled,
+            DeploymentStatus::Queued,
+            DeploymentStatus::InProgress,
         ]))
         .count()
         .get_result(conn)?)

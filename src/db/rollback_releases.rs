@@ -27,7 +27,7 @@ pub fn owner_deployments(conn: &mut DbConn, release_id: &str, owner: &str) -> Ap
     let rows: Vec<(String, String, Option<NaiveDateTime>)> = deployments::table
         .filter(deployments::release_id.eq(release_id))
         .filter(deployments::deployed_by.eq(owner))
-        .filter(deployments::status.eq(DeploymentStatus::Succeeded.as_str()))
+        .filter(deployments::status.eq(DeploymentStatus::Succeeded))
         .select((deployments::id, deployments::environment_id, deployments::finished_at))
         .load(conn)?;
     Ok(rows

@@ -5,6 +5,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
 use super::schema::*;
+use crate::domain::{
+    Action, ConflictPolicy, DeploymentStatus, ItemKind, Outcome, ReleaseKind, Role, SkipReason, Trigger,
+};
 
 /// A user as stored.
 #[derive(Debug, Clone, Queryable, Insertable)]
@@ -12,8 +15,10 @@ use super::schema::*;
 pub struct UserRow {
     pub id: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub created_at: NaiveDateTime,
+    /// T1: when an admin deactivated the user; their tokens stop working, their name stays taken.
+    pub deactivated_at: Option<NaiveDateTime>,
 }
 
 /// An API token as stored: only its SHA-256 hash.
@@ -25,6 +30,25 @@ pub struct TokenRow {
     pub label: Option<String>,
     pub token_hash: String,
     pub created_at: NaiveDateTime,
+    /// T1: after this the token is refused (never, when absent).
+    pub expires_at: Option<NaiveDateTime>,
+    /// T1: written at most once a minute per token, not on every request.
+    pub last_used_at: Option<NaiveDateTime>,
+    /// T1: a revoked token is refused and no longer listed.
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+/// U1: a console session as stored: the hash of its id (the cookie holds the id), the user and
+/// the token it was made from, its CSRF token and its expiry.
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = console_sessions)]
+pub struct ConsoleSessionRow {
+    pub id_hash: String,
+    pub user_id: String,
+    pub token_id: String,
+    pub csrf_token: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
 }
 
 /// An environment as stored.
@@ -32,7 +56,6 @@ pub struct TokenRow {
 pub struct EnvironmentRow {
     pub id: String,
     pub name: String,
-    pub last_event_id: i64,
     pub created_at: NaiveDateTime,
     /// The integer key (issue 8) that stays inside the database; the API answers `id`.
     pub key: i64,
@@ -51,7 +74,7 @@ pub struct NewEnvironment<'a> {
 #[derive(Debug, Clone, Queryable)]
 pub struct ItemRow {
     pub id: String,
-    pub kind: String,
+    pub kind: ItemKind,
     pub content_type: Option<String>,
     pub created_at: NaiveDateTime,
     /// The integer key (issue 8) that stays inside the database; the API answers `id`.
@@ -63,7 +86,7 @@ pub struct ItemRow {
 #[diesel(table_name = items)]
 pub struct NewItem<'a> {
     pub id: &'a str,
-    pub kind: &'a str,
+    pub kind: ItemKind,
     pub content_type: Option<&'a str>,
     pub created_at: NaiveDateTime,
 }
@@ -155,7 +178,7 @@ pub struct ReleaseRow {
     pub id: String,
     pub name: String,
     pub description: Option<String>,
-    pub kind: String,
+    pub kind: ReleaseKind,
     pub rollback_of: Option<String>,
     pub owner: String,
     pub created_at: NaiveDateTime,
@@ -171,7 +194,7 @@ pub struct ReleaseItemRow {
     pub release_id: String,
     pub item_id: String,
     pub locale: String,
-    pub action: Option<String>,
+    pub action: Option<Action>,
     pub version: Option<i32>,
     pub position: i64,
 }
@@ -183,8 +206,8 @@ pub struct DeploymentRow {
     pub id: String,
     pub release_id: Option<String>,
     pub environment_id: String,
-    pub trigger: String,
-    pub status: String,
+    pub trigger: Trigger,
+    pub status: DeploymentStatus,
     pub deployed_by: String,
     pub reason: Option<String>,
     pub scheduled_at: Option<NaiveDateTime>,
@@ -200,7 +223,7 @@ pub struct DeploymentRow {
     pub high_event_id: Option<i64>,
     pub created_at: NaiveDateTime,
     /// C1's policy: `skip` or `fail`.
-    pub on_conflict: String,
+    pub on_conflict: ConflictPolicy,
     /// R1: how many of its items carry a warning.
     pub warned_items: i32,
 }
@@ -212,11 +235,11 @@ pub struct DeploymentItemRow {
     pub position: i32,
     pub item_id: String,
     pub locale: String,
-    pub action: String,
+    pub action: Action,
     pub version: Option<i32>,
     pub prior_version: Option<i32>,
-    pub outcome: String,
-    pub skip_reason: Option<String>,
+    pub outcome: Outcome,
+    pub skip_reason: Option<SkipReason>,
     pub event_id: Option<i64>,
     /// R1's warnings of the key: a JSON array of `{code, item_id, locale}`.
     pub warnings: String,

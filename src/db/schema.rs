@@ -1,6 +1,17 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    console_sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> Text,
+        token_id -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     deployment_items (deployment_id, position) {
         deployment_id -> Text,
         position -> Int4,
@@ -46,7 +57,6 @@ diesel::table! {
     environments (id) {
         id -> Text,
         name -> Text,
-        last_event_id -> Int8,
         created_at -> Timestamp,
         key -> Int8,
     }
@@ -80,6 +90,14 @@ diesel::table! {
         content_type -> Nullable<Text>,
         created_at -> Timestamp,
         key -> Int8,
+    }
+}
+
+diesel::table! {
+    published_counts (environment_key, shard) {
+        environment_key -> Int8,
+        shard -> Int4,
+        published -> Int8,
     }
 }
 
@@ -141,6 +159,9 @@ diesel::table! {
         label -> Nullable<Text>,
         token_hash -> Text,
         created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -150,6 +171,7 @@ diesel::table! {
         name -> Text,
         role -> Text,
         created_at -> Timestamp,
+        deactivated_at -> Nullable<Timestamp>,
     }
 }
 
@@ -206,6 +228,8 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(console_sessions -> tokens (token_id));
+diesel::joinable!(console_sessions -> users (user_id));
 diesel::joinable!(deployment_items -> deployments (deployment_id));
 diesel::joinable!(deployments -> environments (environment_id));
 diesel::joinable!(deployments -> releases (release_id));
@@ -220,6 +244,7 @@ diesel::joinable!(versions -> items (item_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    console_sessions,
     deployment_items,
     deployments,
     environments,
@@ -227,6 +252,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     items,
     publish_events,
+    published_counts,
     publish_states,
     release_items,
     releases,

@@ -1,10 +1,12 @@
-//! Users, their tokens and their publishing grants: every query of those tables.
+//! Users and their publishing grants: every query of those tables.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::Text;
 
 use super::page::{newest_first, Page, PageParams};
-use super::rows::{TokenRow, UserRow};
-use super::schema::{environments, grants, tokens, users};
+use super::rows::UserRow;
+use super::schema::{environments, grants, users};
 use super::{inserted, now, DbConn};
 use crate::error::AppResult;
 
@@ -25,6 +27,29 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<UserRow>> {
     Ok(users::table.find(id).first(conn).optional()?)
 }
 
+/// A user by id who is not deactivated.
+pub fn active_by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<UserRow>> {
+    Ok(users::table.find(id).filter(users::deactivated_at.is_null()).first(conn).optional()?)
+}
+
+/// How many admins are active. Run it in a write transaction: on PostgreSQL it locks their rows
+/// until the transaction ends, so that two deactivations of two admins cannot both see the
+/// other one still active (SQLite's write transactions run one at a time already).
+pub fn lock_active_admins(conn: &mut DbConn) -> AppResult<i64> {
+    if matches!(conn, DbConn::Pg(_)) {
+        super::sql(conn, "SELECT id FROM users WHERE role = $1 AND deactivated_at IS NULL FOR UPDATE")
+            .bind::<Text, _>("admin")
+            .execute(conn)?;
+    }
+    Ok(users::table.filter(users::role.eq("admin")).filter(users::deactivated_at.is_null()).count().get_result(conn)?)
+}
+
+/// Marks a user deactivated at `now`.
+pub fn deactivate(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<()> {
+    diesel::update(users::table.find(id)).set(users::deactivated_at.eq(now)).execute(conn)?;
+    Ok(())
+}
+
 /// A user by name.
 pub fn by_name(conn: &mut DbConn, name: &str) -> AppResult<Option<UserRow>> {
     Ok(users::table.filter(users::name.eq(name)).first(conn).optional()?)
@@ -33,22 +58,6 @@ pub fn by_name(conn: &mut DbConn, name: &str) -> AppResult<Option<UserRow>> {
 /// How many users there are (bootstrap creates the first).
 pub fn count(conn: &mut DbConn) -> AppResult<i64> {
     Ok(users::table.count().get_result(conn)?)
-}
-
-/// Stores a token (its hash only).
-pub fn insert_token(conn: &mut DbConn, row: &TokenRow) -> AppResult<()> {
-    diesel::insert_into(tokens::table).values(row).execute(conn)?;
-    Ok(())
-}
-
-/// The user a token hash belongs to, in one query over tokens joined to users.
-pub fn by_token_hash(conn: &mut DbConn, token_hash: &str) -> AppResult<Option<UserRow>> {
-    Ok(tokens::table
-        .inner_join(users::table)
-        .filter(tokens::token_hash.eq(token_hash))
-        .select(users::all_columns)
-        .first(conn)
-        .optional()?)
 }
 
 /// The names of the environments a user holds a grant in, by name.

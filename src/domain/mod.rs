@@ -1,7 +1,9 @@
-//! The rules of SPEC.md as plain functions over plain data: no actix, no diesel.
+//! The rules of `docs/api-guide.md` (its rule ids) as plain functions over plain data: no actix, no diesel.
 
+pub mod addresses;
 pub mod conflict;
-pub mod env_rollback;
+pub mod diff;
+pub mod environment_rollback;
 pub mod plan;
 pub mod release_items;
 pub mod rollback;
@@ -27,6 +29,12 @@ macro_rules! wire_enum {
             /// The value a stored word names, if any.
             pub fn parse(s: &str) -> Option<$name> {
                 match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
             }
         }
     };
@@ -72,6 +80,13 @@ wire_enum!(
         Cancelled => "cancelled",
     }
 );
+impl DeploymentStatus {
+    /// Whether a deployment with this status has ended (succeeded, failed or cancelled): it
+    /// changes no more, and a stream of it ends.
+    pub fn is_final(self) -> bool {
+        matches!(self, DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Cancelled)
+    }
+}
 wire_enum!(
     /// C1: what a rollback deployment does with keys changed after the deployment it undoes.
     ConflictPolicy { Skip => "skip", Fail => "fail" }
@@ -170,8 +185,8 @@ impl PlannedItem {
     }
 }
 
-/// How many keys a plan publishes, unpublishes and skips.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+/// How many keys a plan publishes, unpublishes and skips: a deployment's `counts`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Counts {
     pub published: i32,
     pub unpublished: i32,

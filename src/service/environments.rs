@@ -3,16 +3,19 @@
 use super::{Caller, Page, PageParams};
 use crate::db::deployments::{self as deployment_rows, DeploymentView};
 use crate::db::environments as q;
+use crate::db::publish::published_keys;
 use crate::db::rows::{EnvironmentRow, NewEnvironment};
 use crate::db::{new_id, now, DbConn};
 use crate::domain::validate;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemCode};
 
-/// An environment with its active deployment (its latest succeeded one).
+/// An environment with its active deployment (its latest succeeded one) and how many keys it
+/// publishes (kept as writes change it, never counted here).
 #[derive(Debug, Clone)]
 pub struct EnvironmentView {
     pub row: EnvironmentRow,
     pub active_deployment: Option<DeploymentView>,
+    pub published_keys: i64,
 }
 
 /// Creates an environment (admins only); 409 `name_taken` when the name is in use.
@@ -26,9 +29,9 @@ pub fn create(conn: &mut DbConn, caller: &Caller, name: &str) -> AppResult<Envir
     }
     let id = new_id();
     if !q::insert(conn, &NewEnvironment { id: &id, name, created_at: now() })? {
-        return Err(AppError::Conflict("name_taken", format!("an environment named '{name}' exists")));
+        return Err(AppError::Rule(ProblemCode::NameTaken, format!("an environment named '{name}' exists")));
     }
-    Ok(EnvironmentView { row: by_name(conn, name)?, active_deployment: None })
+    Ok(EnvironmentView { row: by_name(conn, name)?, active_deployment: None, published_keys: 0 })
 }
 
 /// An environment by name (404 when unknown).
@@ -39,7 +42,7 @@ pub fn by_name(conn: &mut DbConn, name: &str) -> AppResult<EnvironmentRow> {
 /// An environment named in a request body (422 `environment_not_found` when unknown).
 pub fn named_in_body(conn: &mut DbConn, name: &str) -> AppResult<EnvironmentRow> {
     by_name(conn, name)
-        .map_err(|_| AppError::Unprocessable("environment_not_found", format!("no environment named '{name}'")))
+        .map_err(|_| AppError::Rule(ProblemCode::EnvironmentNotFound, format!("no environment named '{name}'")))
 }
 
 /// The environment's active deployment: its latest succeeded one.
@@ -53,16 +56,20 @@ fn active(conn: &mut DbConn, env: &EnvironmentRow) -> AppResult<Option<Deploymen
 pub fn get(conn: &mut DbConn, name: &str) -> AppResult<EnvironmentView> {
     let row = by_name(conn, name)?;
     let active_deployment = active(conn, &row)?;
-    Ok(EnvironmentView { row, active_deployment })
+    let published_keys = published_keys(conn, &[row.key])?.get(&row.key).copied().unwrap_or(0);
+    Ok(EnvironmentView { row, active_deployment, published_keys })
 }
 
 /// Environments, newest first, each with its active deployment.
 pub fn list(conn: &mut DbConn, page: &PageParams) -> AppResult<Page<EnvironmentView>> {
     let rows = q::list(conn, page.cursor.clone(), page.limit)?;
+    let keys: Vec<i64> = rows.data.iter().map(|r| r.key).collect();
+    let counts = published_keys(conn, &keys)?;
     let mut views = Vec::with_capacity(rows.data.len());
     for row in rows.data {
         let active_deployment = active(conn, &row)?;
-        views.push(EnvironmentView { row, active_deployment });
+        let published_keys = counts.get(&row.key).copied().unwrap_or(0);
+        views.push(EnvironmentView { row, active_deployment, published_keys });
     }
     Ok(Page { data: views, next_cursor: rows.next_cursor })
 }

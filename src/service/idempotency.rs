@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::idempotency as q;
 use crate::db::{now, write_transaction, DbConn};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemCode};
 
 /// The longest key accepted.
 pub const MAX_KEY_LEN: usize = 255;
@@ -53,7 +53,10 @@ pub enum Begin {
 /// Claims the key, or says what the first request answered.
 pub fn begin(conn: &mut DbConn, r: &Request) -> AppResult<Begin> {
     let in_use = || {
-        AppError::Conflict("idempotency_key_in_use", "the first request with this key is still being answered".into())
+        AppError::Rule(
+            ProblemCode::IdempotencyKeyInUse,
+            "the first request with this key is still being answered".into(),
+        )
     };
     write_transaction(conn, |conn| {
         if let Some(k) = q::get(conn, &r.user_id, &r.key)? {
@@ -61,8 +64,8 @@ pub fn begin(conn: &mut DbConn, r: &Request) -> AppResult<Begin> {
                 k.response_status.is_none() && k.created_at < now() - Duration::seconds(ABANDONED_AFTER_SECONDS);
             if k.created_at > now() - Duration::hours(24) && !abandoned {
                 if k.method != r.method || k.path != r.path || k.body_hash != r.body_hash {
-                    return Err(AppError::Unprocessable(
-                        "idempotency_key_reused",
+                    return Err(AppError::Rule(
+                        ProblemCode::IdempotencyKeyReused,
                         "this Idempotency-Key was used for another request".into(),
                     ));
                 }

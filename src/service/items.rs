@@ -8,8 +8,9 @@ use super::{numeric_cursor, Caller, Page, PageParams};
 use crate::db::items as q;
 use crate::db::rows::{ItemRow, NewItem, VersionRow};
 use crate::db::{new_id, now, references, write_transaction, DbConn};
+use crate::domain::diff::{self, VersionDiff};
 use crate::domain::{validate, ItemKind};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemCode};
 
 /// The largest `content` of a version, serialized (SPEC §1).
 pub const MAX_CONTENT_BYTES: usize = 1024 * 1024;
@@ -52,7 +53,7 @@ fn check_content(conn: &mut DbConn, c: &NewContent) -> AppResult<(String, Vec<St
     refs.sort();
     refs.dedup();
     if keys_of(conn, &refs)?.len() != refs.len() {
-        return Err(AppError::Unprocessable("item_not_found", "a referenced item does not exist".into()));
+        return Err(AppError::Rule(ProblemCode::ItemNotFound, "a referenced item does not exist".into()));
     }
     Ok((content, refs))
 }
@@ -73,21 +74,21 @@ pub fn create(
     first: NewContent,
 ) -> AppResult<ItemView> {
     caller.require_writer()?;
-    match (kind, &content_type) {
+    let content_type = match (kind, &content_type) {
         (ItemKind::Entry, None) => {
             return Err(AppError::invalid_field("content_type", "an entry needs a content type"))
         }
         (ItemKind::Asset, Some(_)) => {
             return Err(AppError::invalid_field("content_type", "an asset has no content type"))
         }
-        (_, Some(t)) => validate::display_name(t).map_err(|rule| AppError::invalid_field("content_type", rule))?,
-        _ => {}
-    }
+        (_, Some(t)) => Some(validate::display_name(t).map_err(|rule| AppError::invalid_field("content_type", rule))?),
+        (_, None) => None,
+    };
     write_transaction(conn, |conn| {
         let (content, refs) = check_content(conn, &first)?;
         let at = now();
         let id = new_id();
-        let new = NewItem { id: &id, kind: kind.as_str(), content_type: content_type.as_deref(), created_at: at };
+        let new = NewItem { id: &id, kind, content_type: content_type.as_deref(), created_at: at };
         let row = q::insert(conn, &new)?;
         let v = VersionRow {
             item_id: row.id.clone(),
@@ -162,6 +163,27 @@ pub fn versions(conn: &mut DbConn, item_id: &str, page: &PageParams) -> AppResul
     let rows = q::versions(conn, item_id, offset, page.limit + 1)?;
     let next = offset + page.limit;
     Ok(Page::from_rows(rows, page.limit, |_| next.to_string()))
+}
+
+/// D1: the difference between two versions of an item in a locale, from the empty object
+/// when `from` is `None`. 404 for an unknown item, 422 `version_not_found` for a version it does
+/// not have in that locale.
+pub fn diff(conn: &mut DbConn, item_id: &str, locale: &str, from: Option<i32>, to: i32) -> AppResult<VersionDiff> {
+    if !validate::locale(locale) {
+        return Err(AppError::invalid_field("locale", "must be a lowercase locale like en-us"));
+    }
+    get_row(conn, item_id)?;
+    let numbers: Vec<i32> = from.into_iter().chain([to]).collect();
+    let found = q::versions_numbered(conn, item_id, locale, &numbers)?;
+    let parsed = |n: i32| -> AppResult<(serde_json::Value, Vec<String>)> {
+        let v = found.iter().find(|v| v.version == n).ok_or_else(|| {
+            AppError::Rule(ProblemCode::VersionNotFound, format!("the item has no version {n} in '{locale}'"))
+        })?;
+        Ok((serde_json::from_str(&v.content).unwrap_or_default(), serde_json::from_str(&v.refs).unwrap_or_default()))
+    };
+    let from = from.map(parsed).transpose()?;
+    let to = parsed(to)?;
+    Ok(diff::between(from.as_ref().map(|(c, r)| (c, r.as_slice())), (&to.0, &to.1)))
 }
 
 /// The latest version of each `(item, locale)` asked for, for many items in few queries.

@@ -1,13 +1,15 @@
 //! One function per use case: open a transaction, load, let `domain` decide, persist.
 
-pub mod deployment_document;
+pub mod console_sessions;
 pub mod deployments;
 pub mod environments;
 pub mod idempotency;
 pub mod items;
+pub mod known_tokens;
 pub mod publishing;
 pub mod releases;
 pub mod rollback;
+pub mod tokens;
 pub mod users;
 pub mod webhooks;
 

@@ -4,12 +4,12 @@ use chrono::NaiveDateTime;
 
 use super::{environments, numeric_cursor, parse_id, users, Caller, Page, PageParams};
 use crate::db::items::{item_key, version_exists};
-use crate::db::publish::{current_state, lock_environment, write_one};
+use crate::db::publish::{current_state, lock_key, write_one};
 use crate::db::publish_state;
 use crate::db::rows::{EnvironmentRow, NewPublishEvent, PublishEventView, PublishStateView};
 use crate::db::{now, write_transaction, DbConn};
 use crate::domain::validate;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemCode};
 
 /// P1: publishes a version of `(item, locale)`; a republish of the published version is a change too.
 /// Viewers are refused (403) before the item id is read (400).
@@ -25,17 +25,20 @@ pub fn publish(
     caller.require_writer()?;
     let item_id = &parse_id("item_id", item_id)?;
     let env = authorize(conn, caller, environment, locale)?;
+    if version < 1 {
+        return Err(AppError::invalid_field("version", "must be 1 or more"));
+    }
     write_transaction(conn, |conn| {
-        lock_environment(conn, &env.id)?;
         let item = require_item(conn, item_id)?;
+        lock_key(conn, &env.id, env.key, item, locale)?;
         if !version_exists(conn, item_id, locale, version)? {
-            return Err(AppError::Unprocessable(
-                "version_not_found",
+            return Err(AppError::Rule(
+                ProblemCode::VersionNotFound,
                 format!("item has no version {version} in locale '{locale}'"),
             ));
         }
         let prior = current_state(conn, env.key, item, locale)?.and_then(|s| s.version);
-        let state = write_one(conn, &env.id, &manual_event(&env, item, locale, prior, Some(version), &caller.id))?;
+        let state = write_one(conn, &manual_event(&env, item, locale, prior, Some(version), &caller.id))?;
         Ok(PublishStateView::of(item_id, state))
     })
 }
@@ -54,12 +57,12 @@ pub fn unpublish(
     let item_id = &parse_id("item_id", item_id)?;
     let env = authorize(conn, caller, environment, locale)?;
     write_transaction(conn, |conn| {
-        lock_environment(conn, &env.id)?;
         let item = require_item(conn, item_id)?;
+        lock_key(conn, &env.id, env.key, item, locale)?;
         let Some(prior) = current_state(conn, env.key, item, locale)?.and_then(|s| s.version) else {
-            return Err(AppError::Conflict("not_published", "nothing is published for this key".into()));
+            return Err(AppError::Rule(ProblemCode::NotPublished, "nothing is published for this key".into()));
         };
-        let state = write_one(conn, &env.id, &manual_event(&env, item, locale, Some(prior), None, &caller.id))?;
+        let state = write_one(conn, &manual_event(&env, item, locale, Some(prior), None, &caller.id))?;
         Ok(PublishStateView::of(item_id, state))
     })
 }
@@ -78,7 +81,7 @@ fn authorize(conn: &mut DbConn, caller: &Caller, environment: &str, locale: &str
 
 /// The item's key, or 422 `item_not_found`.
 fn require_item(conn: &mut DbConn, item_id: &str) -> AppResult<i64> {
-    item_key(conn, item_id)?.ok_or_else(|| AppError::Unprocessable("item_not_found", "no such item".into()))
+    item_key(conn, item_id)?.ok_or_else(|| AppError::Rule(ProblemCode::ItemNotFound, "no such item".into()))
 }
 
 fn manual_event<'a>(

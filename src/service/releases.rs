@@ -9,7 +9,7 @@ use crate::db::{new_id, now, write_transaction, DbConn};
 pub use crate::domain::release_items::NewReleaseItem;
 use crate::domain::release_items::{follow_references, Latest, Level, Referenced};
 use crate::domain::{validate, Action, Key, ReleaseKind};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemCode};
 
 /// A release with what the API shows beside its row.
 #[derive(Debug, Clone)]
@@ -35,8 +35,8 @@ pub fn row(conn: &mut DbConn, id: &str) -> AppResult<ReleaseRow> {
 /// (B5). Anything else does not exist for the caller (404).
 pub fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<ReleaseRow> {
     let r = row(conn, id)?;
-    let hidden = r.deleted_at.is_some()
-        || (r.kind == ReleaseKind::Rollback.as_str() && r.owner != caller.id && !caller.is_admin());
+    let hidden =
+        r.deleted_at.is_some() || (r.kind == ReleaseKind::Rollback && r.owner != caller.id && !caller.is_admin());
     if hidden {
         return Err(AppError::NotFound("no such release".into()));
     }
@@ -52,7 +52,7 @@ pub fn lock(conn: &mut DbConn, id: &str) -> AppResult<()> {
 
 /// L3: a release's items are locked once it has a succeeded deployment; a rollback release's always.
 fn locked(row: &ReleaseRow, deployed: &HashSet<String>) -> bool {
-    row.kind == ReleaseKind::Rollback.as_str() || deployed.contains(&row.id)
+    row.kind == ReleaseKind::Rollback || deployed.contains(&row.id)
 }
 
 /// The release as the API shows it.
@@ -70,7 +70,8 @@ pub fn views(conn: &mut DbConn, rows: Vec<ReleaseRow>) -> AppResult<Vec<ReleaseV
         .collect())
 }
 
-fn check_name(name: &str) -> AppResult<()> {
+/// The release name to store (NFC-normalised, trimmed), or 400 with the rule it breaks.
+fn check_name(name: &str) -> AppResult<String> {
     validate::display_name(name).map_err(|rule| AppError::invalid_field("name", rule))
 }
 
@@ -87,13 +88,13 @@ fn check_description(description: &Option<String>) -> AppResult<()> {
 #[tracing::instrument(skip_all, fields(user = %caller.id))]
 pub fn create(conn: &mut DbConn, caller: &Caller, name: &str, description: Option<String>) -> AppResult<ReleaseView> {
     caller.require_writer()?;
-    check_name(name)?;
+    let name = check_name(name)?;
     check_description(&description)?;
     let row = ReleaseRow {
         id: new_id(),
-        name: name.into(),
+        name,
         description,
-        kind: ReleaseKind::Standard.as_str().into(),
+        kind: ReleaseKind::Standard,
         rollback_of: None,
         owner: caller.id.clone(),
         created_at: now(),
@@ -127,8 +128,7 @@ pub fn update(
     caller.require_writer()?;
     let mut r = visible(conn, caller, id)?;
     if let Some(n) = name {
-        check_name(&n)?;
-        r.name = n;
+        r.name = check_name(&n)?;
     }
     if let Some(d) = description {
         check_description(&d)?;
@@ -148,7 +148,7 @@ pub fn delete(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<()> {
         lock(conn, id)?;
         let r = visible(conn, caller, id)?;
         if q::pending_deployments(conn, id)? > 0 {
-            return Err(AppError::Conflict("release_busy", "the release has a pending deployment".into()));
+            return Err(AppError::Rule(ProblemCode::ReleaseBusy, "the release has a pending deployment".into()));
         }
         q::mark_deleted(conn, &r.id, now())
     })
@@ -165,7 +165,7 @@ fn writable(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<ReleaseRo
     lock(conn, id)?;
     let r = visible(conn, caller, id)?;
     if locked(&r, &q::deployed_among(conn, &[r.id.as_str()])?) {
-        return Err(AppError::Conflict("release_locked", "the release's items can no longer change".into()));
+        return Err(AppError::Rule(ProblemCode::ReleaseLocked, "the release's items can no longer change".into()));
     }
     Ok(r)
 }
@@ -173,6 +173,14 @@ fn writable(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<ReleaseRo
 /// Removes one key from a release (404 when it is not in it).
 #[tracing::instrument(skip_all, fields(user = %caller.id))]
 pub fn remove_item(conn: &mut DbConn, caller: &Caller, id: &str, item_id: &str, locale: &str) -> AppResult<()> {
+    caller.require_writer()?;
+    // A malformed request is 400 before any state is read, so before `release_locked`'s 409.
+    if !validate::locale(locale) {
+        return Err(AppError::invalid_field(
+            "locale",
+            "must be a lowercase locale like en-us (^[a-z]{2,3}(-[a-z0-9]{2,8})*$)",
+        ));
+    }
     write_transaction(conn, |conn| {
         writable(conn, caller, id)?;
         if !q::delete_item(conn, id, item_id, locale)? {
@@ -194,6 +202,9 @@ fn check_items(new_items: &[NewReleaseItem]) -> AppResult<()> {
         if it.action == Action::Publish && it.version.is_none() {
             return Err(AppError::invalid_field(&format!("items[{i}].version"), "a publish item needs a version"));
         }
+        if it.version.is_some_and(|v| v < 1) {
+            return Err(AppError::invalid_field(&format!("items[{i}].version"), "must be 1 or more"));
+        }
     }
     Ok(())
 }
@@ -211,8 +222,8 @@ fn explicit_items(new_items: Vec<NewReleaseItem>, latest: &Latest) -> AppResult<
         };
         if let Some(v) = version {
             if v < 1 || v > last {
-                return Err(AppError::Unprocessable(
-                    "version_not_found",
+                return Err(AppError::Rule(
+                    ProblemCode::VersionNotFound,
                     format!("item {} has no version {v} in locale '{}'", it.item_id, it.locale),
                 ));
             }
@@ -247,7 +258,7 @@ pub fn add_items(
         let ids: Vec<String> = new_items.iter().map(|i| i.item_id.clone()).collect();
         let mut keys = items::keys_of(conn, &ids)?;
         if let Some(missing) = new_items.iter().find(|i| !keys.contains_key(&i.item_id)) {
-            return Err(AppError::Unprocessable("item_not_found", format!("no item {}", missing.item_id)));
+            return Err(AppError::Rule(ProblemCode::ItemNotFound, format!("no item {}", missing.item_id)));
         }
         let latest = items::latest_of(conn, &ids)?;
         let explicit = explicit_items(new_items, &latest)?;
@@ -269,7 +280,7 @@ pub fn add_items(
             list.into_iter()
                 .map(|i| match keys.get(&i.item_id) {
                     Some(key) => Ok((*key, i)),
-                    None => Err(AppError::Unprocessable("item_not_found", format!("no item {}", i.item_id))),
+                    None => Err(AppError::Rule(ProblemCode::ItemNotFound, format!("no item {}", i.item_id))),
                 })
                 .collect()
         };
@@ -284,8 +295,8 @@ pub fn add_items(
             .filter(|(k, i)| !present.contains(&(*k, i.locale.clone())))
             .count() as i64;
         if release.item_count + added > max_items {
-            return Err(AppError::Unprocessable(
-                "release_too_large",
+            return Err(AppError::Rule(
+                ProblemCode::ReleaseTooLarge,
                 format!("a release holds at most {max_items} items"),
             ));
         }

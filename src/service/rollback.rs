@@ -8,7 +8,7 @@ use crate::db::rows::ReleaseRow;
 use crate::db::{new_id, now, write_transaction, DbConn};
 use crate::domain::rollback::{eligibility, first_and_latest as pick, Ineligible};
 use crate::domain::ReleaseKind;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemCode};
 
 /// B7's F and L for a rollback release in one environment: the ids of its owner's first and
 /// latest succeeded deployments of the original release there, since their last deletion.
@@ -30,9 +30,9 @@ pub fn create(conn: &mut DbConn, caller: &Caller, release_id: &str) -> AppResult
     write_transaction(conn, |conn| {
         releases::lock(conn, release_id)?;
         let original = releases::visible(conn, caller, release_id)?;
-        if original.kind != ReleaseKind::Standard.as_str() {
-            return Err(AppError::Unprocessable(
-                "rollback_of_rollback",
+        if original.kind != ReleaseKind::Standard {
+            return Err(AppError::Rule(
+                ProblemCode::RollbackOfRollback,
                 "a rollback release cannot be rolled back".into(),
             ));
         }
@@ -42,12 +42,12 @@ pub fn create(conn: &mut DbConn, caller: &Caller, release_id: &str) -> AppResult
         let deps = q::owner_deployments(conn, &original.id, &caller.id)?;
         let deleted = q::last_deletion(conn, &original.id, &caller.id)?;
         eligibility(&deps, deleted).map_err(|e| match e {
-            Ineligible::NotDeployed => AppError::Unprocessable(
-                "release_not_deployed",
+            Ineligible::NotDeployed => AppError::Rule(
+                ProblemCode::ReleaseNotDeployed,
                 "you have no succeeded deployment of this release".into(),
             ),
-            Ineligible::RedeployRequired => AppError::Unprocessable(
-                "redeploy_required",
+            Ineligible::RedeployRequired => AppError::Rule(
+                ProblemCode::RedeployRequired,
                 "deploy the release again before creating another rollback release".into(),
             ),
         })?;
@@ -55,7 +55,7 @@ pub fn create(conn: &mut DbConn, caller: &Caller, release_id: &str) -> AppResult
             id: new_id(),
             name: format!("Rollback of {}", original.name),
             description: None,
-            kind: ReleaseKind::Rollback.as_str().into(),
+            kind: ReleaseKind::Rollback,
             rollback_of: Some(original.id.clone()),
             owner: caller.id.clone(),
             created_at: now(),

@@ -1,28 +1,12 @@
-//! Users, their tokens and their publishing grants.
+//! Users, their deactivation (T1) and their publishing grants.
 
-use rand::RngCore;
-use sha2::{Digest, Sha256};
-
-use std::time::{Duration, Instant};
-
+use super::tokens::{issue_token, NewToken};
 use super::{Caller, Page, PageParams};
-use crate::db::rows::{TokenRow, UserRow};
+use crate::db::rows::UserRow;
 use crate::db::users as q;
 use crate::db::{new_id, now, DbConn};
 use crate::domain::{validate, Role};
-use crate::error::{AppError, AppResult};
-
-/// The SHA-256 of a token, the only form in which tokens are stored.
-pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// A new random token; shown once, then only its hash is kept.
-pub fn generate_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    format!("rw_{}", hex::encode(bytes))
-}
+use crate::error::{AppError, AppResult, ProblemCode};
 
 /// Creates a user for an admin; 409 `name_taken` when the name is in use.
 pub fn create_user(conn: &mut DbConn, caller: &Caller, name: &str, role: Role) -> AppResult<UserRow> {
@@ -31,12 +15,14 @@ pub fn create_user(conn: &mut DbConn, caller: &Caller, name: &str, role: Role) -
 }
 
 /// Creates a user with no caller to check: for the command line and the bootstrap, which act
-/// with the operator's authority. 409 `name_taken` when the name is in use.
+/// with the operator's authority. 409 `name_taken` when the name, NFC-normalised and trimmed,
+/// is in use.
 pub fn add_user(conn: &mut DbConn, name: &str, role: Role) -> AppResult<UserRow> {
-    validate::display_name(name).map_err(|rule| AppError::invalid_field("name", rule))?;
-    let row = UserRow { id: new_id(), name: name.to_string(), role: role.as_str().into(), created_at: now() };
+    // Stored normalised, so that the unique index compares names as they look.
+    let name = validate::display_name(name).map_err(|rule| AppError::invalid_field("name", rule))?;
+    let row = UserRow { id: new_id(), name: name.clone(), role, created_at: now(), deactivated_at: None };
     if !q::insert(conn, &row)? {
-        return Err(AppError::Conflict("name_taken", format!("a user named '{name}' exists")));
+        return Err(AppError::Rule(ProblemCode::NameTaken, format!("a user named '{name}' exists")));
     }
     Ok(row)
 }
@@ -48,93 +34,41 @@ pub fn list_users(conn: &mut DbConn, caller: &Caller, page: AppResult<PageParams
     q::list(conn, &page?)
 }
 
-/// A user by id (404 when unknown).
-pub fn get_user(conn: &mut DbConn, id: &str) -> AppResult<UserRow> {
-    q::by_id(conn, id)?.ok_or_else(|| AppError::NotFound("no such user".into()))
+/// A user by id who is not deactivated (404 otherwise: to the API a deactivated user is gone,
+/// though their history stays and their name stays taken).
+pub fn active_user(conn: &mut DbConn, id: &str) -> AppResult<UserRow> {
+    q::active_by_id(conn, id)?.ok_or_else(|| AppError::NotFound("no such user".into()))
 }
 
-/// A user by name (404 when unknown).
+/// An active user by name (404 when unknown or deactivated), looked up as stored: normalised
+/// like a new user's name.
 pub fn user_by_name(conn: &mut DbConn, name: &str) -> AppResult<UserRow> {
-    q::by_name(conn, name)?.ok_or_else(|| AppError::NotFound(format!("no user named '{name}'")))
+    let name = validate::display_name(name).unwrap_or_else(|_| name.to_string());
+    q::by_name(conn, &name)?
+        .filter(|u| u.deactivated_at.is_none())
+        .ok_or_else(|| AppError::NotFound(format!("no active user named '{name}'")))
 }
 
-/// Creates a token for a user, by an admin or the user themself; returns `(token id, token)`.
-/// The label comes as the body gave it, errors included, checked after the role (403 first).
-pub fn create_token(
-    conn: &mut DbConn,
-    caller: &Caller,
-    user_id: &str,
-    label: AppResult<Option<String>>,
-) -> AppResult<(String, String)> {
-    if user_id != caller.id {
-        caller.require_admin()?;
-    }
-    let label = label?;
-    get_user(conn, user_id)?;
-    issue_token(conn, user_id, label, None)
+/// T1: an admin deactivates a user (404 when unknown or deactivated already; 409 `last_admin`
+/// for the last active admin). The caller drops the user's tokens from its cache.
+pub fn deactivate_user(conn: &mut DbConn, caller: &Caller, user_id: &str) -> AppResult<()> {
+    caller.require_admin()?;
+    deactivate(conn, user_id)
 }
 
-/// Creates a token for a user with no caller to check (the command line, the bootstrap) and
-/// returns `(token id, token)`; the token is not stored, only its hash.
-pub fn issue_token(
-    conn: &mut DbConn,
-    user_id: &str,
-    label: Option<String>,
-    token: Option<String>,
-) -> AppResult<(String, String)> {
-    if let Some(l) = &label {
-        validate::free_text(l, validate::LABEL_MAX).map_err(|m| AppError::invalid_field("label", m))?;
-    }
-    let token = token.unwrap_or_else(generate_token);
-    let row =
-        TokenRow { id: new_id(), user_id: user_id.into(), label, token_hash: hash_token(&token), created_at: now() };
-    q::insert_token(conn, &row)?;
-    Ok((row.id, token))
-}
-
-/// The user a bearer token belongs to (401 when none), read in one query. Grants are not read
-/// here: only publishing and deploying need one, and they read it for their environment.
-pub fn authenticate(conn: &mut DbConn, token: &str) -> AppResult<Caller> {
-    caller_of_hash(conn, &hash_token(token))
-}
-
-/// The user whose token has this hash (401 when none).
-pub fn caller_of_hash(conn: &mut DbConn, token_hash: &str) -> AppResult<Caller> {
-    let user = q::by_token_hash(conn, token_hash)?.ok_or(AppError::Unauthorized)?;
-    let role = Role::parse(&user.role).ok_or(AppError::Internal)?;
-    Ok(Caller { id: user.id, name: user.name, role })
-}
-
-/// The callers of tokens seen lately, by token hash, so that most requests authenticate without
-/// the database. A token's user and role cannot change through the API (there is no revocation,
-/// no role change, no deletion), so an entry is never stale; entries still expire after
-/// `KNOWN_FOR`, so that a change made in the database by hand takes effect within it. Only tokens
-/// that were found are kept, at most `KNOWN_TOKENS` of them.
-pub struct KnownTokens {
-    cache: quick_cache::sync::Cache<String, (Caller, Instant)>,
-}
-
-/// How long a token's caller is remembered.
-pub const KNOWN_FOR: Duration = Duration::from_secs(30);
-/// How many tokens are remembered at most.
-pub const KNOWN_TOKENS: usize = 10_000;
-
-impl Default for KnownTokens {
-    fn default() -> KnownTokens {
-        KnownTokens { cache: quick_cache::sync::Cache::new(KNOWN_TOKENS) }
-    }
-}
-
-impl KnownTokens {
-    /// The caller of a token hash, if it was found within `KNOWN_FOR`.
-    pub fn get(&self, token_hash: &str) -> Option<Caller> {
-        self.cache.get(token_hash).filter(|(_, at)| at.elapsed() < KNOWN_FOR).map(|(caller, _)| caller)
-    }
-
-    /// Remembers the caller a token hash was found to belong to.
-    pub fn remember(&self, token_hash: String, caller: Caller) {
-        self.cache.insert(token_hash, (caller, Instant::now()));
-    }
+/// Deactivates a user with no caller to check (the command line), under the same rules: the
+/// check of the last admin and the write are one write transaction, so two deactivations at
+/// once cannot leave no admin.
+pub fn deactivate(conn: &mut DbConn, user_id: &str) -> AppResult<()> {
+    crate::db::write_transaction(conn, |conn| {
+        // Locked before the target is read, so that it is read as the lock holders left it.
+        let admins = q::lock_active_admins(conn)?;
+        let user = active_user(conn, user_id)?;
+        if user.role == Role::Admin && admins <= 1 {
+            return Err(AppError::Rule(ProblemCode::LastAdmin, "the last active admin cannot be deactivated".into()));
+        }
+        q::deactivate(conn, user_id, now())
+    })
 }
 
 /// The names of the environments a user may publish to by grant.
@@ -143,12 +77,19 @@ pub fn grants_of(conn: &mut DbConn, user_id: &str) -> AppResult<Vec<String>> {
 }
 
 /// Grants (or with `grant == false` revokes) publishing in an environment (admins only; the
-/// role is checked before the path's user id).
+/// role is checked before the path's user id). A viewer cannot publish, so a grant to one is
+/// 422 `grant_not_applicable` rather than a grant that the 403 of P3 would then deny.
 pub fn set_grant(conn: &mut DbConn, caller: &Caller, user_id: &str, environment: &str, grant: bool) -> AppResult<()> {
     caller.require_admin()?;
     let user_id = &super::parse_id("id", user_id)?;
-    get_user(conn, user_id)?;
+    let user = active_user(conn, user_id)?;
     let env = super::environments::by_name(conn, environment)?;
+    if grant && user.role == Role::Viewer {
+        return Err(AppError::Rule(
+            ProblemCode::GrantNotApplicable,
+            "a viewer cannot publish: only editors take grants (admins need none)".into(),
+        ));
+    }
     let existing = q::has_grant(conn, user_id, &env.id)?;
     if grant && !existing {
         q::insert_grant(conn, user_id, &env.id)?;
@@ -165,6 +106,8 @@ pub fn require_grant(conn: &mut DbConn, caller: &Caller, environment_id: &str, e
     }
     if caller.role == Role::Editor && q::has_grant(conn, &caller.id, environment_id)? {
         Ok(())
+    } else if caller.role == Role::Viewer {
+        Err(AppError::Forbidden("a viewer cannot publish, unpublish or deploy".into()))
     } else {
         Err(AppError::Forbidden(format!("no grant to publish in '{environment}'")))
     }
@@ -177,7 +120,7 @@ pub fn bootstrap_admin(conn: &mut DbConn, token: Option<String>) -> AppResult<Op
             return Ok(None);
         }
         let admin = add_user(conn, "admin", Role::Admin)?;
-        let (_, token) = issue_token(conn, &admin.id, Some("bootstrap".into()), token)?;
-        Ok(Some(token))
+        let new = NewToken { label: Some("bootstrap".into()), expires_in_days: None };
+        Ok(Some(issue_token(conn, &admin.id, new, token)?.token))
     })
 }

@@ -6,14 +6,15 @@ use std::net::{IpAddr, ToSocketAddrs};
 
 use chrono::SecondsFormat;
 
-use super::deployment_document::Deployment;
 use super::{environments, numeric_cursor, parse_id, Caller, Page, PageParams};
 use crate::db::deployments::DeploymentView;
 use crate::db::webhooks::{self as q, DeliveryRow, EndpointRow};
 use crate::db::{new_id, now, write_transaction, DbConn};
-use crate::domain::webhooks::{address_allowed, delimited, new_secret, undelimited, WebhookEvent};
-use crate::domain::{validate, DeploymentStatus};
-use crate::error::{AppError, AppResult};
+use crate::deployment_document::Deployment;
+use crate::domain::addresses::address_allowed;
+use crate::domain::validate;
+use crate::domain::webhooks::{delimited, new_secret, undelimited, WebhookEvent};
+use crate::error::{AppError, AppResult, ProblemCode};
 
 /// What registering an endpoint takes (W1), already parsed.
 #[derive(Debug, Clone)]
@@ -41,9 +42,23 @@ impl EndpointView {
 /// The longest endpoint URL.
 pub const URL_MAX: usize = 2048;
 
+/// The URL as it may be shown: without any user name or password that an endpoint registered
+/// before userinfo was refused may still carry.
+pub fn shown_url(stored: &str) -> String {
+    match url::Url::parse(stored) {
+        Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        _ => stored.to_string(),
+    }
+}
+
 /// W1: checks an endpoint URL: `http` or `https` (400 otherwise) and, unless `allow_private`, a
-/// host that neither is nor resolves to a loopback, private, link-local or unspecified address
-/// (422 `webhook_url_not_allowed`; also when it does not resolve). Blocks while resolving.
+/// host that neither is nor resolves to an address that is not globally routable unicast
+/// (`domain::addresses`; 422 `webhook_url_not_allowed`, also when it does not resolve). Blocks
+/// while resolving. Registration and every delivery run it.
 pub fn check_url(raw: &str, allow_private: bool) -> AppResult<url::Url> {
     if raw.len() > URL_MAX {
         return Err(AppError::invalid_field("url", format!("must be at most {URL_MAX} characters")));
@@ -56,7 +71,7 @@ pub fn check_url(raw: &str, allow_private: bool) -> AppResult<url::Url> {
     if allow_private {
         return Ok(url);
     }
-    let refused = |detail: String| AppError::Unprocessable("webhook_url_not_allowed", detail);
+    let refused = |detail: String| AppError::Rule(ProblemCode::WebhookUrlNotAllowed, detail);
     let addresses: Vec<IpAddr> = match host {
         url::Host::Ipv4(ip) => vec![IpAddr::V4(ip)],
         url::Host::Ipv6(ip) => vec![IpAddr::V6(ip)],
@@ -71,7 +86,7 @@ pub fn check_url(raw: &str, allow_private: bool) -> AppResult<url::Url> {
     }
     if let Some(ip) = addresses.into_iter().find(|ip| !address_allowed(*ip)) {
         return Err(refused(format!(
-            "the host is or resolves to {ip}, a loopback, private, link-local or unspecified address"
+            "the host is or resolves to {ip}, which is not a globally routable unicast address"
         )));
     }
     Ok(url)
@@ -106,7 +121,8 @@ pub fn create(
 }
 
 /// W1: registers an endpoint with no caller to check (the command line acts with the
-/// operator's authority); answers it with its secret, which is shown only now.
+/// operator's authority); answers it with its secret, which is shown only now. A URL with
+/// userinfo is refused (422), so that no credential is stored and shown back to admins.
 #[tracing::instrument(skip_all)]
 pub fn register(conn: &mut DbConn, new: NewEndpoint, allow_private: bool) -> AppResult<(EndpointView, String)> {
     if new.events.is_empty() {
@@ -116,6 +132,12 @@ pub fn register(conn: &mut DbConn, new: NewEndpoint, allow_private: bool) -> App
         validate::free_text(d, validate::TEXT_MAX).map_err(|rule| AppError::invalid_field("description", rule))?;
     }
     let url = check_url(&new.url, allow_private)?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(AppError::Rule(
+            ProblemCode::WebhookUrlNotAllowed,
+            "the URL must not carry a user name or password: rewind signs each delivery instead".into(),
+        ));
+    }
     let environments = match &new.environments {
         Some(names) => {
             let mut ids = Vec::with_capacity(names.len());
@@ -187,7 +209,7 @@ pub fn delete(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<()> {
 /// W2: writes the message that `deployment`'s new status announces, one per subscribed endpoint.
 /// Call it inside the transaction that changed the status, so that the message commits with it.
 pub fn announce(conn: &mut DbConn, deployment: &DeploymentView) -> AppResult<()> {
-    let Some(event) = DeploymentStatus::parse(&deployment.row.status).and_then(WebhookEvent::of_status) else {
+    let Some(event) = WebhookEvent::of_status(deployment.row.status) else {
         return Ok(());
     };
     let at = now();
@@ -238,7 +260,7 @@ pub fn retry(conn: &mut DbConn, caller: &Caller, endpoint_id: &str, delivery: &s
         let d = q::delivery(conn, endpoint_id, delivery_id)?
             .ok_or_else(|| AppError::NotFound("no such delivery".into()))?;
         if q::requeue_failed(conn, d.seq, now())? == 0 {
-            return Err(AppError::Conflict("not_retryable", format!("the delivery is {}", d.status)));
+            return Err(AppError::Rule(ProblemCode::NotRetryable, format!("the delivery is {}", d.status)));
         }
         q::delivery(conn, endpoint_id, delivery_id)?.ok_or(AppError::Internal)
     })

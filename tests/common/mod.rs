@@ -12,6 +12,7 @@ use actix_web::test::TestRequest;
 use actix_web::{web, App};
 use rewind::app;
 use rewind::db::{self, DatabaseUrl, DbConn};
+use rewind::domain::DeploymentStatus;
 use rewind::state::{AppState, Settings};
 use serde_json::{json, Value};
 
@@ -149,7 +150,8 @@ pub async fn spawn_with(
         rewind::service::users::bootstrap_admin(&mut conn, Some(ADMIN.into())).unwrap();
     }
     let state = web::Data::new(AppState::new(pool, settings));
-    actix_web::rt::spawn(rewind::worker::run(state.clone(), Duration::from_millis(20), Default::default()));
+    actix_web::rt::spawn(rewind::deployment_worker::run(state.clone(), Duration::from_millis(20), Default::default()));
+    actix_web::rt::spawn(rewind::deployment_feed::watch(state.clone()));
     let st = state.clone();
     let svc = actix_web::test::init_service(App::new().configure(move |c| app::configure(c, st.clone()))).await;
     TestApp { svc, state, db }
@@ -177,11 +179,16 @@ where
         }
     }
 
-    /// Sends a request; answers the status, the headers and the JSON body (Null when empty).
+    /// Sends a request; answers the status, the headers and the JSON body (Null when empty, or
+    /// for a stream).
     pub async fn call(&self, req: TestRequest) -> (StatusCode, actix_web::http::header::HeaderMap, Value) {
         let res = actix_web::test::call_service(&self.svc, req.to_request()).await;
         let status = res.status();
         let headers = res.headers().clone();
+        // A stream (S1, S2) may never end: only its status and headers are answered.
+        if headers.get("content-type").is_some_and(|t| t == "text/event-stream") {
+            return (status, headers, Value::Null);
+        }
         let body = actix_web::test::read_body(res).await;
         let value = if body.is_empty() {
             Value::Null
@@ -317,6 +324,16 @@ where
             .await
     }
 
+    /// B1: `POST /v1/releases/{release}/rollback` as `token` (the caller's rollback release).
+    pub async fn rollback_release(&self, release: &str, token: &str) -> (StatusCode, Value) {
+        self.post(&format!("/v1/releases/{release}/rollback"), token, json!({})).await
+    }
+
+    /// E1: `POST /v1/environments/{env}/rollback` as `token` with `body`.
+    pub async fn rollback_environment(&self, env: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.post(&format!("/v1/environments/{env}/rollback"), token, body).await
+    }
+
     /// Deploys to one environment and asserts that the deployment succeeded; answers it.
     pub async fn deploy_ok(&self, release: &str, token: &str, env: &str) -> Value {
         let (s, v) = self.deploy(release, token, &[env]).await;
@@ -331,7 +348,7 @@ where
         for _ in 0..1500 {
             let (_, v) = self.get(&format!("/v1/deployments/{id}"), ADMIN).await;
             let status = v["data"]["status"].as_str().unwrap_or("").to_string();
-            if ["succeeded", "failed", "cancelled"].contains(&status.as_str()) {
+            if DeploymentStatus::parse(&status).is_some_and(DeploymentStatus::is_final) {
                 return v["data"].clone();
             }
             actix_web::rt::time::sleep(Duration::from_millis(20)).await;
@@ -347,9 +364,108 @@ where
     }
 }
 
+/// One Server-Sent Event read from a stream, with when it arrived.
+#[derive(Debug, Clone)]
+pub struct Sse {
+    pub at: std::time::Instant,
+    /// `event:` of an event, or `None` for a comment line (a heartbeat).
+    pub event: Option<String>,
+    /// The `data:` of an event, parsed as JSON (Null for a comment).
+    pub data: Value,
+}
+
+/// A stream's body, read event by event.
+pub struct SseReader {
+    body: BoxBody,
+    buf: String,
+}
+
+impl SseReader {
+    /// Reads the answer's body as a stream of events.
+    pub fn new(res: ServiceResponse<BoxBody>) -> SseReader {
+        SseReader { body: res.into_body(), buf: String::new() }
+    }
+
+    /// The next event or comment, `None` when the stream ended; panics after `timeout`.
+    pub async fn next(&mut self, timeout: Duration) -> Option<Sse> {
+        use actix_web::body::MessageBody;
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let mut sse = Sse { at: std::time::Instant::now(), event: None, data: Value::Null };
+                for line in block.lines() {
+                    if let Some(e) = line.strip_prefix("event: ") {
+                        sse.event = Some(e.to_string());
+                    } else if let Some(d) = line.strip_prefix("data: ") {
+                        sse.data = serde_json::from_str(d).expect("event data is JSON");
+                    }
+                }
+                return Some(sse);
+            }
+            let chunk = tokio::time::timeout_at(
+                deadline,
+                std::future::poll_fn(|cx| std::pin::Pin::new(&mut self.body).poll_next(cx)),
+            )
+            .await
+            .expect("the stream said nothing in time");
+            match chunk {
+                Some(Ok(bytes)) => self.buf.push_str(std::str::from_utf8(&bytes).expect("UTF-8")),
+                Some(Err(e)) => panic!("stream failed: {e}"),
+                None => return None,
+            }
+        }
+    }
+
+    /// Every event until the stream ends (heartbeats left out); panics when it is silent for `timeout`.
+    pub async fn events_to_end(&mut self, timeout: Duration) -> Vec<Sse> {
+        let mut out = vec![];
+        while let Some(e) = self.next(timeout).await {
+            if e.event.is_some() {
+                out.push(e);
+            }
+        }
+        out
+    }
+}
+
+impl<S> TestApp<S>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>,
+{
+    /// Opens a stream (`GET path` with `token`); answers the status and, on 200, its reader
+    /// (else the problem).
+    pub async fn stream(&self, path: &str, token: &str) -> (StatusCode, Result<SseReader, Value>) {
+        let req = TestRequest::get().uri(path).insert_header(("authorization", format!("Bearer {token}")));
+        let res = actix_web::test::call_service(&self.svc, req.to_request()).await;
+        let status = res.status();
+        if status == StatusCode::OK {
+            assert_eq!(res.headers().get("content-type").unwrap(), "text/event-stream");
+            (status, Ok(SseReader::new(res)))
+        } else {
+            let body = actix_web::test::read_body(res).await;
+            (status, Err(serde_json::from_slice(&body).unwrap_or(Value::Null)))
+        }
+    }
+}
+
 /// Asserts a problem+json answer with this status and code.
 pub fn assert_problem(status: StatusCode, body: &Value, want_status: u16, code: &str) {
     assert_eq!(status.as_u16(), want_status, "{body}");
     assert_eq!(body["code"], code, "{body}");
     assert_eq!(body["status"], want_status, "{body}");
+}
+
+/// The `(item_id, outcome, skip_reason)` of each planned or deployed item, in their order.
+pub fn outcomes(items: &[Value]) -> Vec<(String, String, Option<String>)> {
+    items
+        .iter()
+        .map(|i| {
+            (
+                i["item_id"].as_str().unwrap().to_string(),
+                i["outcome"].as_str().unwrap().to_string(),
+                i["skip_reason"].as_str().map(String::from),
+            )
+        })
+        .collect()
 }

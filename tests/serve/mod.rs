@@ -2,6 +2,8 @@
 //! that start the real binary (tests/processes.rs, tests/database_down.rs).
 #![allow(dead_code)]
 
+pub mod postgres;
+
 use std::fs::File;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -131,6 +133,11 @@ impl Server {
         let (status, value) = http(self.port, method, path, body).expect("HTTP request");
         assert_eq!(status, want, "{method} {path}: {value}");
         value
+    }
+
+    /// The process id (to read its memory and CPU time in `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Kills the process with SIGKILL (no shutdown of any kind) and reaps it.

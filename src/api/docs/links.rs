@@ -33,6 +33,7 @@ pub fn links(operation: &str) -> Vec<(&'static str, Value)> {
         "listEvents",
         "listEnvironmentDeployments",
         "rollbackEnvironment",
+        "previewEnvironmentRollback",
     ];
     match operation {
         "createRelease" => vec![("201", to(&release_ops, json!({"id": "$response.body#/data/id"})))],
@@ -62,7 +63,18 @@ pub fn links(operation: &str) -> Vec<(&'static str, Value)> {
         "createItem" => {
             vec![("201", to(&["getItem", "createVersion", "listVersions"], json!({"id": "$response.body#/data/id"})))]
         }
-        "createUser" => vec![("201", to(&["createToken"], json!({"id": "$response.body#/data/id"})))],
+        "createUser" => vec![(
+            "201",
+            to(&["createToken", "listUserTokens", "deactivateUser"], json!({"id": "$response.body#/data/id"})),
+        )],
+        "createToken" => {
+            let mut l = to(&["listUserTokens"], json!({"id": "$request.path.id"}));
+            l["revokeToken"] = json!({"operationId": "revokeToken", "parameters": {
+                "id": "$request.path.id",
+                "token_id": "$response.body#/data/id",
+            }});
+            vec![("201", l)]
+        }
         "getDeployment" => vec![("200", to(&["listDeploymentItems"], json!({"id": "$response.body#/data/id"})))],
         "listWebhookDeliveries" => vec![(
             "200",

@@ -7,27 +7,31 @@ use utoipa::OpenApi;
 mod links;
 mod problems;
 
-pub use problems::{Answer, PROBLEMS};
+pub use problems::PROBLEMS;
 
 use self::links::links;
 use self::problems::problem_response;
-use super::{admin, content, deployments, environments, releases, webhooks};
+use super::{admin, content, deployments, environments, releases, streams, tokens, webhooks};
 use crate::domain::{Outcome, ReleaseKind};
-use crate::error::{FieldError, Problem};
+use crate::error::{FieldError, Problem, ProblemCode};
 
 /// The API of rewind, as served at `/openapi.json` and rendered at `/docs`.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "rewind", description = "Release and rollback backend of a headless CMS"),
     paths(
-        admin::me, admin::create_user, admin::list_users, admin::create_token, admin::put_grant, admin::delete_grant,
+        admin::me, admin::create_user, admin::list_users, admin::deactivate_user, tokens::create_token, tokens::list_tokens,
+        tokens::revoke_token, admin::put_grant, admin::delete_grant,
         environments::create, environments::list, environments::get, environments::publish, environments::unpublish,
         environments::publish_state, environments::events, environments::deployments, environments::rollback,
+        environments::rollback_preview,
         content::create_item, content::list_items, content::get_item, content::create_version, content::list_versions,
+        content::diff,
         releases::create, releases::list, releases::get, releases::update, releases::delete, releases::list_items,
         releases::add_items, releases::remove_item, releases::deploy, releases::deployments, releases::preview,
         releases::create_rollback, releases::list_rollbacks,
-        deployments::get, deployments::items, deployments::cancel,
+        deployments::list, deployments::get, deployments::items, deployments::cancel,
+        streams::deployment, streams::deployments,
         webhooks::create, webhooks::list, webhooks::get, webhooks::delete, webhooks::deliveries, webhooks::retry,
     ),
     components(schemas(Problem, FieldError, Outcome, ReleaseKind)),
@@ -86,9 +90,13 @@ fn complete(doc: &mut Value) {
                 }
             }
             let problems = PROBLEMS.iter().find(|(op, _)| *op == id).map(|(_, p)| *p).unwrap_or_default();
-            let common: &[Answer] = &[(401, &["unauthorized"]), (503, &["unavailable"])];
-            for (status, codes) in problems.iter().chain(common) {
-                responses.insert(status.to_string(), problem_response(*status, codes));
+            let common = [ProblemCode::Unauthorized, ProblemCode::Unavailable];
+            let mut by_status = std::collections::BTreeMap::<u16, Vec<&str>>::new();
+            for code in problems.iter().chain(&common) {
+                by_status.entry(code.status().as_u16()).or_default().push(code.as_str());
+            }
+            for (status, codes) in by_status {
+                responses.insert(status.to_string(), problem_response(status, &codes));
             }
             for (status, links) in links(&id) {
                 if let Some(r) = responses.get_mut(status) {
@@ -99,6 +107,7 @@ fn complete(doc: &mut Value) {
     }
     paths.extend(open_routes());
     rules_across_fields(&mut doc["components"]["schemas"]);
+    uuid_patterns(doc);
     prune_unused_schemas(doc);
 }
 
@@ -112,8 +121,30 @@ fn rules_across_fields(schemas: &mut Value) {
         {"properties": {"action": {"const": "publish"}, "version": {"type": "integer"}}, "required": ["action", "version"]},
         {"properties": {"action": {"const": "unpublish"}}, "required": ["action"]},
     ]);
+    // The names of `validate::display_name`, from the one pattern that a test holds to the rule.
+    for (schema, field) in
+        [("CreateUser", "name"), ("CreateRelease", "name"), ("UpdateRelease", "name"), ("CreateItem", "content_type")]
+    {
+        schemas[schema]["properties"][field]["pattern"] = json!(crate::domain::validate::NAME_PATTERN);
+    }
     schemas["Deploy"]["properties"]["environments"]["items"]["pattern"] = json!("^[a-z][a-z0-9-]{0,62}$");
     schemas["CreateWebhook"]["properties"]["environments"]["items"]["pattern"] = json!("^[a-z][a-z0-9-]{0,62}$");
+}
+
+/// Every id is a UUID in its lowercase, hyphenated form (`validate::id`), which `format: uuid`
+/// alone does not say (a format is an annotation that validators may skip): each UUID schema
+/// also carries the pattern, so that a client or fuzzer knows `None` or `ABC…` is not an id.
+fn uuid_patterns(node: &mut Value) {
+    match node {
+        Value::Object(m) => {
+            if m.get("format").and_then(Value::as_str) == Some("uuid") {
+                m.insert("pattern".into(), json!(crate::domain::validate::ID_PATTERN));
+            }
+            m.values_mut().for_each(uuid_patterns);
+        }
+        Value::Array(a) => a.iter_mut().for_each(uuid_patterns),
+        _ => {}
+    }
 }
 
 /// utoipa says a body that may be left out as `oneOf: [body, null]`; what it means is a body that
@@ -139,7 +170,7 @@ fn reason(status: &str) -> &'static str {
 
 /// `/healthz`, `/readyz`, `/metrics` and `/openapi.json`: served outside `/v1`, without a token.
 fn open_routes() -> Map<String, Value> {
-    let unavailable = problem_response(503, &["unavailable"]);
+    let unavailable = problem_response(503, &[ProblemCode::Unavailable.as_str()]);
     let status = |s: &str| json!({"type": "object", "required": ["status"], "properties": {"status": {"const": s}}});
     let cors =
         json!({"description": "the request's `Origin` is not one of `REWIND_CORS_ORIGINS` (only when CORS is set up)"});

@@ -7,8 +7,8 @@ use super::views::{get, views, DeploymentView};
 use crate::db::deployments as rows;
 use crate::db::rows::{DeploymentRow, EnvironmentRow, ReleaseRow};
 use crate::db::{new_id, now, write_transaction, DbConn};
-use crate::domain::{ConflictPolicy, DeploymentStatus, ReleaseKind, Trigger};
-use crate::error::{AppError, AppResult};
+use crate::domain::{validate, ConflictPolicy, DeploymentStatus, ReleaseKind, Trigger};
+use crate::error::{AppError, AppResult, ProblemCode};
 use crate::telemetry;
 
 /// L7: cancels a scheduled or queued deployment, by its deployer or an admin.
@@ -20,7 +20,7 @@ pub fn cancel(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<Deploym
     }
     let cancelled = write_transaction(conn, |conn| {
         if !rows::cancel(conn, id, now())? {
-            return Err(AppError::Conflict("not_cancellable", format!("the deployment is {}", d.status)));
+            return Err(AppError::Rule(ProblemCode::NotCancellable, format!("the deployment is {}", d.status)));
         }
         let cancelled = get(conn, id)?;
         webhooks::announce(conn, &cancelled)?;
@@ -39,21 +39,17 @@ pub fn check_release_deployable(
     env: &EnvironmentRow,
 ) -> AppResult<()> {
     caller.require_writer()?;
-    let kind = ReleaseKind::parse(&release.kind).ok_or(AppError::Internal)?;
+    let kind = release.kind;
     if kind == ReleaseKind::Rollback && release.owner != caller.id && !caller.is_admin() {
         return Err(AppError::Forbidden("only the owner or an admin can deploy a rollback release".into()));
     }
     users::require_grant(conn, caller, &env.id, &env.name)?;
     if release.item_count == 0 {
-        return Err(AppError::Unprocessable("release_empty", "the release has no items".into()));
+        return Err(AppError::Rule(ProblemCode::ReleaseEmpty, "the release has no items".into()));
     }
     if kind == ReleaseKind::Rollback {
-        super::super::rollback::first_and_latest(conn, release, &env.id)?.ok_or_else(|| {
-            AppError::Unprocessable(
-                "release_not_deployed_to_environment",
-                format!("the owner has no succeeded deployment of the release to '{}'", env.name),
-            )
-        })?;
+        super::super::rollback::first_and_latest(conn, release, &env.id)?
+            .ok_or_else(|| super::plan::not_deployed_to(env))?;
     }
     Ok(())
 }
@@ -74,15 +70,15 @@ pub fn create_for_release(
     write_transaction(conn, |conn| {
         super::super::releases::lock(conn, release_id)?;
         let release = super::super::releases::visible(conn, caller, release_id)?;
-        if release.kind == ReleaseKind::Rollback.as_str() && scheduled_at.is_some() {
-            return Err(AppError::Unprocessable(
-                "rollback_cannot_be_scheduled",
+        if release.kind == ReleaseKind::Rollback && scheduled_at.is_some() {
+            return Err(AppError::Rule(
+                ProblemCode::RollbackCannotBeScheduled,
                 "a rollback release deploys at once".into(),
             ));
         }
         let at = now();
-        if scheduled_at.is_some_and(|s| s <= at) {
-            return Err(AppError::Unprocessable("invalid_schedule", "scheduled_at is in the past".into()));
+        if let Some(s) = scheduled_at {
+            validate::schedule(s, at).map_err(|rule| AppError::Rule(ProblemCode::InvalidSchedule, rule.into()))?;
         }
         let mut envs = Vec::new();
         for name in environment_names {
@@ -107,7 +103,7 @@ pub fn create_for_release(
         let new: Vec<DeploymentRow> = envs
             .iter()
             .map(|env| DeploymentRow {
-                on_conflict: on_conflict.as_str().into(),
+                on_conflict,
                 scheduled_at,
                 ..new_row(Some(release.id.clone()), &env.id, trigger, status, &caller.id)
             })
@@ -121,8 +117,8 @@ pub fn create_for_release(
 /// one (422 `on_conflict_not_applicable` on a standard release).
 pub(super) fn conflict_policy(release: &ReleaseRow, asked: Option<ConflictPolicy>) -> AppResult<ConflictPolicy> {
     match asked {
-        Some(_) if release.kind != ReleaseKind::Rollback.as_str() => Err(AppError::Unprocessable(
-            "on_conflict_not_applicable",
+        Some(_) if release.kind != ReleaseKind::Rollback => Err(AppError::Rule(
+            ProblemCode::OnConflictNotApplicable,
             "on_conflict applies to rollback releases and environment rollbacks only".into(),
         )),
         asked => Ok(asked.unwrap_or_default()),
@@ -141,8 +137,8 @@ pub(super) fn new_row(
         id: new_id(),
         release_id,
         environment_id: environment_id.into(),
-        trigger: trigger.as_str().into(),
-        status: status.as_str().into(),
+        trigger,
+        status,
         deployed_by: deployed_by.into(),
         reason: None,
         scheduled_at: None,
@@ -158,6 +154,6 @@ pub(super) fn new_row(
         high_event_id: None,
         created_at: now(),
         warned_items: 0,
-        on_conflict: ConflictPolicy::default().as_str().into(),
+        on_conflict: ConflictPolicy::default(),
     }
 }

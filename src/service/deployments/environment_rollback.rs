@@ -2,13 +2,14 @@
 
 use super::super::{environments, users, Caller};
 use super::create::new_row;
+use super::plan::{plan, Work};
 use super::views::{views, DeploymentView};
 use crate::db::deployments as rows;
 use crate::db::rows::DeploymentRow;
 use crate::db::{write_transaction, DbConn};
-use crate::domain::env_rollback::{choose_target, TargetRefusal};
-use crate::domain::{validate, ConflictPolicy, DeploymentStatus, Trigger};
-use crate::error::{AppError, AppResult};
+use crate::domain::environment_rollback::{choose_target, TargetRefusal};
+use crate::domain::{validate, ConflictPolicy, DeploymentStatus, PlannedItem, Trigger};
+use crate::error::{AppError, AppResult, ProblemCode};
 
 /// E1–E3: starts an environment rollback to `target` (or the last good state before the active one).
 #[tracing::instrument(skip_all, fields(user = %caller.id))]
@@ -33,7 +34,7 @@ pub fn create_environment_rollback(
         };
         let target = choose_target(&env.id, asked, recent).map_err(refusal)?;
         let d = DeploymentRow {
-            on_conflict: on_conflict.unwrap_or_default().as_str().into(),
+            on_conflict: on_conflict.unwrap_or_default(),
             reason,
             rolled_back_to_deployment_id: Some(target.id),
             ..new_row(None, &env.id, Trigger::Rollback, DeploymentStatus::Queued, &caller.id)
@@ -43,18 +44,40 @@ pub fn create_environment_rollback(
     })
 }
 
+/// U2, U3: the plan an environment rollback to `target` (or the last good state) started now
+/// would carry out, and its target, without writing anything. It refuses exactly what starting
+/// the rollback would (the same role, grant and target rules, the same codes).
+#[tracing::instrument(skip_all, fields(user = %caller.id))]
+pub fn preview_environment_rollback(
+    conn: &mut DbConn,
+    caller: &Caller,
+    environment: &str,
+    target_id: Option<&str>,
+) -> AppResult<(DeploymentView, Vec<PlannedItem>)> {
+    caller.require_writer()?;
+    let env = environments::by_name(conn, environment)?;
+    users::require_grant(conn, caller, &env.id, &env.name)?;
+    let (asked, recent) = match target_id {
+        Some(id) => (Some(rows::by_id(conn, id)?), vec![]),
+        None => (None, rows::succeeded_in(conn, &env.id, 2)?),
+    };
+    let target = choose_target(&env.id, asked, recent).map_err(refusal)?;
+    let items = plan(conn, &Work::EnvironmentRollback { target: target.clone() }, &env)?.items;
+    Ok((views(conn, vec![target])?.remove(0), items))
+}
+
 /// The 422 of each reason E2 and E3 give for having no target.
 fn refusal(r: TargetRefusal) -> AppError {
     match r {
-        TargetRefusal::WrongEnvironment => AppError::Unprocessable(
-            "target_wrong_environment",
+        TargetRefusal::WrongEnvironment => AppError::Rule(
+            ProblemCode::TargetWrongEnvironment,
             "the target deployment is of another environment".into(),
         ),
         TargetRefusal::NotSuccessful(status) => {
-            AppError::Unprocessable("target_not_successful", format!("the target deployment is {status}"))
+            AppError::Rule(ProblemCode::TargetNotSuccessful, format!("the target deployment is {status}"))
         }
         TargetRefusal::NoneBeforeActive => {
-            AppError::Unprocessable("no_rollback_target", "no succeeded deployment before the active one".into())
+            AppError::Rule(ProblemCode::NoRollbackTarget, "no succeeded deployment before the active one".into())
         }
     }
 }

@@ -6,10 +6,12 @@ mod create;
 mod environment_rollback;
 mod plan;
 mod run;
+mod schedule;
 mod views;
 
 pub use create::{cancel, create_for_release};
-pub use environment_rollback::create_environment_rollback;
+pub use environment_rollback::{create_environment_rollback, preview_environment_rollback};
 pub use plan::preview;
 pub use run::{announce, requeue, run};
-pub use views::{get, get_many, items, list_for_environment, list_for_release, DeploymentView};
+pub use schedule::{list, ScheduleQuery};
+pub use views::{get, get_many, items, list_for_environment, list_for_release, recently_changed, DeploymentView};

@@ -5,12 +5,12 @@ use super::create::{check_release_deployable, conflict_policy};
 use crate::db::plan_keys::{environment_rollback_keys, release_keys, ItemKeys, KeyState};
 use crate::db::rows::{DeploymentRow, EnvironmentRow, ReleaseRow};
 use crate::db::{deployments as rows, DbConn};
-use crate::domain::env_rollback::env_rollback_plan;
+use crate::domain::environment_rollback::environment_rollback_plan;
 use crate::domain::plan::{release_plan, ReleaseEntry};
 use crate::domain::references;
 use crate::domain::rollback::{rollback_plan, RollbackKey};
 use crate::domain::{Action, ConflictPolicy, Key, PlannedItem, ReleaseKind};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemCode};
 
 /// What a deployment carries out: a release (standard or rollback) or an environment rollback.
 #[derive(Debug, Clone)]
@@ -47,6 +47,15 @@ pub fn plan(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<P
     Ok(plan)
 }
 
+/// B6: a rollback release goes only where its owner deployed the release: the one wording of the
+/// refusal, at create and at plan.
+pub(super) fn not_deployed_to(env: &EnvironmentRow) -> AppError {
+    AppError::Rule(
+        ProblemCode::ReleaseNotDeployedToEnvironment,
+        format!("the owner has no succeeded deployment of the release to '{}'", env.name),
+    )
+}
+
 /// A release's keys as read, with their item keys put aside.
 fn release_rows(conn: &mut DbConn, release_id: &str, env: &EnvironmentRow) -> AppResult<(Vec<KeyState>, ItemKeys)> {
     let rows = release_keys(conn, release_id, env.key)?;
@@ -57,13 +66,9 @@ fn release_rows(conn: &mut DbConn, release_id: &str, env: &EnvironmentRow) -> Ap
 /// The outcome of each key of the plan (L5, B7, E4), before warnings.
 fn plan_keys(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<Plan> {
     match work {
-        Work::Release(release) if release.kind == ReleaseKind::Rollback.as_str() => {
-            let (first, latest) = rollback::first_and_latest(conn, release, &env.id)?.ok_or_else(|| {
-                AppError::Unprocessable(
-                    "release_not_deployed_to_environment",
-                    "the owner has no succeeded deployment here".into(),
-                )
-            })?;
+        Work::Release(release) if release.kind == ReleaseKind::Rollback => {
+            let (first, latest) =
+                rollback::first_and_latest(conn, release, &env.id)?.ok_or_else(|| not_deployed_to(env))?;
             let first_prior = rows::prior_versions(conn, &first)?;
             let latest_events = rows::event_ids(conn, &latest)?;
             let (rows, item_keys) = release_rows(conn, &release.id, env)?;
@@ -88,7 +93,7 @@ fn plan_keys(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<
                 .into_iter()
                 .map(|k| ReleaseEntry {
                     key: Key::new(k.item_id, k.locale),
-                    action: k.action.as_deref().and_then(Action::parse).unwrap_or(Action::Publish),
+                    action: k.action.unwrap_or(Action::Publish),
                     version: k.version,
                     current_version: k.current_version,
                 })
@@ -97,7 +102,7 @@ fn plan_keys(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<
         }
         Work::EnvironmentRollback { target } => {
             let (keys, item_keys) = environment_rollback_keys(conn, env.key, target.high_event_id.unwrap_or(0))?;
-            Ok(Plan { items: env_rollback_plan(keys), keys: item_keys })
+            Ok(Plan { items: environment_rollback_plan(keys), keys: item_keys })
         }
     }
 }

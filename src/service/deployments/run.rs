@@ -7,15 +7,16 @@ use super::views::{get, DeploymentView};
 use crate::db::deployments::{self as rows, PlanTally};
 use crate::db::publish::{apply_plan, lock_environment, record_plan, DeploymentWrite};
 use crate::db::{now, write_transaction, DbConn};
-use crate::domain::{conflict, references, ConflictPolicy, Counts, DeploymentStatus, PlannedItem};
+use crate::domain::{conflict, references, Counts, DeploymentStatus, PlannedItem};
 use crate::error::{AppError, AppResult};
 use crate::telemetry::{self, ItemTally};
 
 /// W2: writes the webhook messages of the deployment's status as it now stands; call it in the
-/// transaction that changed the status.
-pub fn announce(conn: &mut DbConn, id: &str) -> AppResult<()> {
+/// transaction that changed the status. Answers the deployment as announced.
+pub fn announce(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
     let view = get(conn, id)?;
-    webhooks::announce(conn, &view)
+    webhooks::announce(conn, &view)?;
+    Ok(view)
 }
 
 /// Queues an `in_progress` deployment again, to be claimed anew; how many rows changed (0 or 1).
@@ -37,12 +38,13 @@ fn tally(plan: &[PlannedItem]) -> PlanTally {
 
 /// Runs a claimed (`in_progress`) deployment: plans it under the environment's lock and applies
 /// every item in one transaction (L5). On any error nothing is applied and it ends `failed`.
-pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
+/// `progress(done, total)` hears how far the transaction has got (S1), before it commits.
+pub fn run(conn: &mut DbConn, id: &str, progress: &dyn Fn(i32, i32)) -> AppResult<DeploymentView> {
     let span = tracing::info_span!("deployment", deployment_id = %id);
     let _enter = span.enter();
     let result = write_transaction(conn, |conn| -> AppResult<Option<Ran>> {
         let d = rows::by_id(conn, id)?;
-        if d.status != DeploymentStatus::InProgress.as_str() {
+        if d.status != DeploymentStatus::InProgress {
             return Ok(None);
         }
         if let Some(release_id) = &d.release_id {
@@ -61,7 +63,7 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
             actor: &d.deployed_by,
             at,
         };
-        let policy = ConflictPolicy::parse(&d.on_conflict).unwrap_or_default();
+        let policy = d.on_conflict;
         if let Some(n) = conflict::refused(policy, &plan) {
             // C1: nothing is applied; the items record the plan, so `?outcome=skipped` shows
             // exactly which keys conflicted.
@@ -71,7 +73,9 @@ pub fn run(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
             announce(conn, &d.id)?;
             return Ok(Some(Ran::Refused(n)));
         }
-        let high = apply_plan(conn, &write, &plan)?;
+        let total = plan.len() as i32;
+        progress(0, total);
+        let high = apply_plan(conn, &write, &plan, &mut |done| progress(done as i32, total))?;
         let counts = Counts::of(&plan);
         rows::mark_succeeded(conn, &d.id, at, tally(&plan), &counts, high)?;
         announce(conn, &d.id)?;

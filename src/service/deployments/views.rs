@@ -1,5 +1,7 @@
 //! Reading deployments as the API shows them: one, several, the lists and a deployment's items.
 
+use chrono::NaiveDateTime;
+
 use super::super::{environments, numeric_cursor, Caller, Page, PageParams};
 pub use crate::db::deployments::DeploymentView;
 use crate::db::deployments::{self as rows, DeploymentsOf};
@@ -74,4 +76,11 @@ pub fn items(
     rows::by_id(conn, id)?;
     let after = numeric_cursor(&page.cursor)?.map(|c| c as i32);
     rows::items_page(conn, id, outcome, after, page.limit)
+}
+
+/// S1, S2: the deployments that may have changed lately (queued or running, among `ids`, or
+/// created or ended at or after `since`), for the deployment feed's watcher.
+pub fn recently_changed(conn: &mut DbConn, ids: &[String], since: NaiveDateTime) -> AppResult<Vec<DeploymentView>> {
+    let rows = rows::recently_changed(conn, ids, since)?;
+    views(conn, rows)
 }

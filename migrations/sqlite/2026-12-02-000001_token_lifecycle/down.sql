@@ -1,0 +1,5 @@
+DROP INDEX tokens_user_id;
+ALTER TABLE users DROP COLUMN deactivated_at;
+ALTER TABLE tokens DROP COLUMN revoked_at;
+ALTER TABLE tokens DROP COLUMN last_used_at;
+ALTER TABLE tokens DROP COLUMN expires_at;

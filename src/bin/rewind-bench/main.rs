@@ -1,0 +1,266 @@
+//! The deployment benchmark: seeds a fresh database with N items, then times adding them all to
+//! one release, deploying it, previewing its rollback release and deploying that. In the same
+//! run and database it times the floor: the same writes as set-based statements on plain integer
+//! tables, which no service can beat. Prints one JSON line on stdout; progress goes to stderr.
+//!
+//! ```text
+//! rewind-bench --backend sqlite --items 100000
+//! rewind-bench --backend postgres --url postgres://postgres@127.0.0.1:5432/postgres --items 100000
+//! ```
+
+use std::error::Error;
+use std::time::Instant;
+
+use clap::Parser;
+use rewind::db::{self, seed, DbConn, Pool};
+use rewind::domain::webhooks::WebhookEvent;
+use rewind::domain::{Action, DeploymentStatus};
+use rewind::service::deployments::{self, DeploymentView};
+use rewind::service::releases::{self, NewReleaseItem};
+use rewind::service::{environments, rollback, tokens, users, webhooks, Caller};
+use serde::Serialize;
+
+mod floor;
+mod scratch;
+mod writes;
+
+use scratch::{Backend, ScratchDb};
+
+/// Any failure ends the run with its message.
+type BenchResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
+
+/// The environment every deployment of the run goes to.
+const ENVIRONMENT: &str = "bench";
+
+/// The command line.
+#[derive(Parser, Debug)]
+#[command(about = "Times a release deployment and its rollback on a fresh database")]
+struct Args {
+    /// The database backend to benchmark.
+    #[arg(long, value_enum)]
+    backend: Backend,
+    /// The PostgreSQL server to create the scratch database on (postgres only).
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    url: String,
+    /// How many items the release deploys.
+    #[arg(long, default_value_t = 100_000)]
+    items: usize,
+    /// Publish events already in the log before the deploy, spread over the release's keys: the
+    /// deploy, preview and rollback must cost the same on top of a short or a long history.
+    #[arg(long, default_value_t = 0)]
+    history: usize,
+    /// Every item's version 2 references the next item (by id, the last the first), so the plans
+    /// carry R1's reference lookups: none dangles when deploying, half are looked up unpublishing.
+    #[arg(long)]
+    references: bool,
+    /// Registers one webhook endpoint for every event of the bench environment before the
+    /// measured steps, so each status change also writes its message (nothing delivers it here).
+    #[arg(long)]
+    webhook: bool,
+    /// Instead of a deployment, time the write floor: single-key publish transactions straight
+    /// to the database from `--connections` threads for `--seconds` (compared with the mixed
+    /// publish load of scripts/load).
+    #[arg(long)]
+    writes: bool,
+    /// With `--writes`: how many connections write at once.
+    #[arg(long, default_value_t = 64)]
+    connections: usize,
+    /// With `--writes`: for how long.
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+}
+
+/// What one run measured.
+struct Timings {
+    add_items_seconds: f64,
+    deploy_seconds: f64,
+    preview_seconds: f64,
+    rollback_seconds: f64,
+    floor_seconds: f64,
+}
+
+/// Claims and runs the one queued deployment on `conn`; answers it and the seconds it took.
+fn run_deployment(conn: &mut DbConn, id: &str) -> BenchResult<(DeploymentView, f64)> {
+    let started = Instant::now();
+    let ran = rewind::deployment_worker::run_one(conn, &Default::default(), &Default::default())?;
+    let seconds = started.elapsed().as_secs_f64();
+    if !ran {
+        return Err("the worker found no deployment to run".into());
+    }
+    let d = deployments::get(conn, id)?;
+    if d.row.status != DeploymentStatus::Succeeded {
+        return Err(format!("deployment {id} ended {}: {}", d.row.status, d.row.error.unwrap_or_default()).into());
+    }
+    Ok((d, seconds))
+}
+
+/// Queues a deployment of the release to the bench environment; answers its id.
+fn queue_deployment(conn: &mut DbConn, caller: &Caller, release_id: &str) -> BenchResult<String> {
+    let mut created =
+        deployments::create_for_release(conn, caller, release_id, &[ENVIRONMENT.to_string()], None, None)?;
+    Ok(created.pop().ok_or("no deployment was created")?.row.id)
+}
+
+/// Seeds the database behind `pool`, then runs and times the measured steps.
+fn run(pool: &Pool, postgres: bool, n: usize, history: usize, references: bool, webhook: bool) -> BenchResult<Timings> {
+    let mut conn = pool.get()?;
+    let token = users::bootstrap_admin(&mut conn, None)?.ok_or("the scratch database already has users")?;
+    let caller = tokens::authenticate(&mut conn, &token)?;
+    let env = environments::create(&mut conn, &caller, ENVIRONMENT)?;
+
+    eprintln!(
+        "seeding {n} items (half of them published at version 1, references: {references}) and {history} events of history"
+    );
+    let started = Instant::now();
+    let ids = seed::items(&mut conn, &env.row.id, &caller.id, n, history, references)?;
+    eprintln!("seeded in {:.2}s", started.elapsed().as_secs_f64());
+    if webhook {
+        let endpoint = webhooks::NewEndpoint {
+            url: "http://127.0.0.1:9/bench".into(),
+            events: WebhookEvent::ALL.to_vec(),
+            environments: Some(vec![ENVIRONMENT.to_string()]),
+            description: None,
+        };
+        webhooks::create(&mut conn, &caller, endpoint, true)?;
+    }
+
+    let release = releases::create(&mut conn, &caller, "bench", None)?;
+    let new_items: Vec<NewReleaseItem> = ids
+        .into_iter()
+        .map(|item_id| NewReleaseItem { item_id, locale: "en".into(), action: Action::Publish, version: Some(2) })
+        .collect();
+    let started = Instant::now();
+    releases::add_items(&mut conn, &caller, &release.row.id, new_items, false, n as i64)?;
+    let add_items_seconds = started.elapsed().as_secs_f64();
+    eprintln!("added {n} items to the release in {add_items_seconds:.2}s");
+    if postgres {
+        seed::analyze(&mut conn)?;
+    }
+
+    let id = queue_deployment(&mut conn, &caller, &release.row.id)?;
+    let (d, deploy_seconds) = run_deployment(&mut conn, &id)?;
+    if d.row.published as usize != n {
+        return Err(format!("the deployment published {} of {n} items", d.row.published).into());
+    }
+    eprintln!("deployed {n} items in {deploy_seconds:.2}s");
+
+    let (rollback_release, _) = rollback::create(&mut conn, &caller, &release.row.id)?;
+    let started = Instant::now();
+    let plan = deployments::preview(&mut conn, &caller, &rollback_release.row.id, ENVIRONMENT, None)?;
+    let preview_seconds = started.elapsed().as_secs_f64();
+    if plan.len() != n {
+        return Err(format!("the rollback preview planned {} of {n} items", plan.len()).into());
+    }
+    eprintln!("previewed the rollback of {n} items in {preview_seconds:.2}s");
+
+    let id = queue_deployment(&mut conn, &caller, &rollback_release.row.id)?;
+    let (d, rollback_seconds) = run_deployment(&mut conn, &id)?;
+    if (d.row.published + d.row.unpublished) as usize != n {
+        return Err(format!(
+            "the rollback published {} and unpublished {} of {n} items",
+            d.row.published, d.row.unpublished
+        )
+        .into());
+    }
+    eprintln!("rolled back {n} items in {rollback_seconds:.2}s");
+
+    let floor_seconds = floor(&mut conn, n)?;
+    eprintln!("the floor: the same writes on plain integer tables in {floor_seconds:.2}s");
+    Ok(Timings { add_items_seconds, deploy_seconds, preview_seconds, rollback_seconds, floor_seconds })
+}
+
+/// The floor under a deployment of `n` items: the writes it must make as set-based statements
+/// on plain integer tables in the same database (`floor.rs`). Answers the seconds they took.
+fn floor(conn: &mut DbConn, n: usize) -> BenchResult<f64> {
+    floor::floor_setup(conn, n)?;
+    let started = Instant::now();
+    floor::floor_writes(conn)?;
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// The process's peak resident set (`VmHWM`) in MB, if `/proc` tells it.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// The JSON line a run prints, fields in this order.
+#[derive(Serialize)]
+struct Report {
+    backend: &'static str,
+    items: usize,
+    history_events: usize,
+    /// Whether every item's version 2 references another item (`--references`).
+    references: bool,
+    /// Whether a webhook endpoint was registered (`--webhook`).
+    webhook: bool,
+    add_items_seconds: f64,
+    deploy_seconds: f64,
+    items_per_s: u64,
+    preview_seconds: f64,
+    preview_items_per_s: u64,
+    rollback_seconds: f64,
+    rollback_items_per_s: u64,
+    floor_seconds: f64,
+    floor_items_per_s: u64,
+    /// Deploy throughput as a share of the floor's (1.0 = as fast as the database itself).
+    deploy_floor_ratio: f64,
+    rollback_floor_ratio: f64,
+    peak_rss_mb: Option<f64>,
+}
+
+/// Items per second, to a whole number.
+fn rate(n: usize, seconds: f64) -> u64 {
+    (n as f64 / seconds).round() as u64
+}
+
+/// How much of the floor's throughput a step reached, to two places.
+fn ratio(floor_seconds: f64, seconds: f64) -> f64 {
+    (floor_seconds / seconds * 100.0).round() / 100.0
+}
+
+/// Seconds to the millisecond.
+fn millis(seconds: f64) -> f64 {
+    (seconds * 1000.0).round() / 1000.0
+}
+
+fn main() -> BenchResult<()> {
+    let args = Args::parse();
+    if args.items == 0 {
+        return Err("--items must be at least 1".into());
+    }
+    let scratch = ScratchDb::create(args.backend, &args.url)?;
+    if args.writes {
+        let floor = writes::run(args.backend.name(), &scratch.url(), args.connections.max(1), args.seconds)?;
+        println!("{}", serde_json::to_string(&floor)?);
+        return Ok(());
+    }
+    let pool = db::build_pool(&scratch.url(), 2)?;
+    let t = run(&pool, args.backend == Backend::Postgres, args.items, args.history, args.references, args.webhook)?;
+    drop(pool);
+    drop(scratch);
+    let n = args.items;
+    let report = Report {
+        backend: args.backend.name(),
+        items: n,
+        history_events: args.history,
+        references: args.references,
+        webhook: args.webhook,
+        add_items_seconds: millis(t.add_items_seconds),
+        deploy_seconds: millis(t.deploy_seconds),
+        items_per_s: rate(n, t.deploy_seconds),
+        preview_seconds: millis(t.preview_seconds),
+        preview_items_per_s: rate(n, t.preview_seconds),
+        rollback_seconds: millis(t.rollback_seconds),
+        rollback_items_per_s: rate(n, t.rollback_seconds),
+        floor_seconds: millis(t.floor_seconds),
+        floor_items_per_s: rate(n, t.floor_seconds),
+        deploy_floor_ratio: ratio(t.floor_seconds, t.deploy_seconds),
+        rollback_floor_ratio: ratio(t.floor_seconds, t.rollback_seconds),
+        peak_rss_mb: peak_rss_mb().map(|mb| (mb * 10.0).round() / 10.0),
+    };
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(())
+}

@@ -1,0 +1,236 @@
+//! The command line of the client commands (K1): what each command takes.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use crate::domain::ConflictPolicy;
+
+const CLIENT: &str = "Client options (commands that speak to a server)";
+
+/// Options of every command that speaks to a server.
+#[derive(Debug, Clone, Args)]
+pub struct ClientArgs {
+    /// The rewind server to speak to.
+    #[arg(long, env = "REWIND_URL", default_value = "http://127.0.0.1:8080", global = true, help_heading = CLIENT)]
+    pub server: String,
+    /// The bearer token (prefer REWIND_TOKEN: a flag shows in the process list). Never printed.
+    #[arg(long, env = "REWIND_TOKEN", hide_env_values = true, global = true, help_heading = CLIENT)]
+    pub token: Option<String>,
+    /// `table` for a person; `json` prints the API's `data` (a list as one array of every page).
+    #[arg(long, value_enum, default_value_t = Format::Table, global = true, help_heading = CLIENT)]
+    pub output: Format,
+    /// Print only ids (one a line).
+    #[arg(long, short, global = true, help_heading = CLIENT)]
+    pub quiet: bool,
+    /// At most this many rows of a list (every page when absent).
+    #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..), help_heading = CLIENT)]
+    pub limit: Option<u64>,
+    /// Log each request and answer (method, URL, status; never the token) on stderr.
+    #[arg(long, short, global = true, help_heading = CLIENT)]
+    pub verbose: bool,
+    /// How often a 503 or a connection error is retried (with backoff) before exit 6.
+    #[arg(long, env = "REWIND_RETRIES", default_value_t = 5, global = true, help_heading = CLIENT)]
+    pub retries: u32,
+}
+
+/// How answers are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns with a header line (a single resource: one `field  value` line each).
+    Table,
+    /// The API's `data`, one line of JSON.
+    Json,
+}
+
+/// The flags of a command that starts deployments (K2).
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Sent as `Idempotency-Key`; give the same one when a script retries (a UUID when absent).
+    #[arg(long)]
+    pub idempotency_key: Option<String>,
+    /// Print the plan and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Follow the deployments until they end: 0 succeeded, 1 failed or cancelled.
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: give up after this long (`90s`, `3m`), exit 7; the work goes on.
+    #[arg(long, value_parser = humantime::parse_duration, requires = "wait")]
+    pub timeout: Option<Duration>,
+}
+
+fn policy(s: &str) -> Result<ConflictPolicy, String> {
+    ConflictPolicy::parse(s).ok_or_else(|| "one of skip, fail".into())
+}
+
+/// `rewind env …`.
+#[derive(Debug, Subcommand)]
+pub enum EnvCommand {
+    /// The environments, with their active deployment.
+    List,
+    /// One environment.
+    Show { env: String },
+    /// The publish state (now, or `--at` an RFC 3339 time).
+    State {
+        env: String,
+        #[arg(long)]
+        item: Option<String>,
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// The publish log, newest first.
+    Log {
+        env: String,
+        #[arg(long)]
+        item: Option<String>,
+    },
+    /// The deployment history, newest first.
+    History { env: String },
+    /// Roll the environment back (E1–E5): to `--to`, or to the last good state.
+    Rollback {
+        env: String,
+        /// A succeeded deployment of this environment (the one before the active one when absent).
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_parser = policy)]
+        on_conflict: Option<ConflictPolicy>,
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Do not ask on a terminal.
+        #[arg(long, short)]
+        yes: bool,
+    },
+}
+
+/// `rewind release …`.
+#[derive(Debug, Subcommand)]
+pub enum ReleaseCommand {
+    /// The releases you may see, newest first.
+    List {
+        /// standard or rollback.
+        #[arg(long, value_parser = ["standard", "rollback"])]
+        kind: Option<String>,
+    },
+    /// One release.
+    Show { id: String },
+    /// Create a standard release; prints it (its id with --quiet).
+    Create {
+        name: String,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Add one item (`--item --locale --publish V | --unpublish`) or every line of a JSON-lines
+    /// file of `{"item_id", "locale", "action", "version"}` (`-` for stdin), in one request.
+    Add {
+        id: String,
+        #[arg(long, conflicts_with = "from_file", requires = "locale")]
+        item: Option<String>,
+        #[arg(long)]
+        locale: Option<String>,
+        /// The version to publish.
+        #[arg(long, conflicts_with = "unpublish", value_parser = clap::value_parser!(i32).range(1..))]
+        publish: Option<i32>,
+        #[arg(long)]
+        unpublish: bool,
+        #[arg(long, required_unless_present = "item")]
+        from_file: Option<PathBuf>,
+        /// Add what the versions reference too (L2).
+        #[arg(long)]
+        include_references: bool,
+    },
+    /// Deploy to one or more environments, now or `--at` a time.
+    Deploy {
+        id: String,
+        /// An environment (repeat it, or separate names by commas).
+        #[arg(long = "env", required = true, value_delimiter = ',')]
+        envs: Vec<String>,
+        /// When: an RFC 3339 time, or `+10m` from now.
+        #[arg(long)]
+        at: Option<String>,
+        /// Rollback releases only.
+        #[arg(long, value_parser = policy)]
+        on_conflict: Option<ConflictPolicy>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// The plan a deployment started now would carry out (B9), with its warnings.
+    Preview {
+        id: String,
+        #[arg(long = "env")]
+        env: String,
+        #[arg(long, value_parser = policy)]
+        on_conflict: Option<ConflictPolicy>,
+    },
+    /// Your rollback release of a release (B1), deployed to each `--env` when given.
+    Rollback {
+        id: String,
+        #[arg(long = "env", value_delimiter = ',')]
+        envs: Vec<String>,
+        #[arg(long, value_parser = policy)]
+        on_conflict: Option<ConflictPolicy>,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Do not ask on a terminal.
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Delete a release (its history stays).
+    Delete {
+        id: String,
+        /// Do not ask on a terminal.
+        #[arg(long, short)]
+        yes: bool,
+    },
+}
+
+/// `rewind deployment …`.
+#[derive(Debug, Subcommand)]
+pub enum DeploymentCommand {
+    /// One deployment.
+    Show { id: String },
+    /// Its items, in release order.
+    Items {
+        id: String,
+        /// published, unpublished or skipped.
+        #[arg(long, value_parser = ["published", "unpublished", "skipped"])]
+        outcome: Option<String>,
+    },
+    /// Follow it until it ends (S1): 0 succeeded, 1 failed or cancelled, 7 timed out.
+    Watch {
+        id: String,
+        #[arg(long, value_parser = humantime::parse_duration)]
+        timeout: Option<Duration>,
+    },
+    /// Cancel a scheduled or queued deployment.
+    Cancel { id: String },
+}
+
+/// `rewind schedule`: the scheduled deployments, soonest first (Q1).
+#[derive(Debug, Args)]
+pub struct ScheduleArgs {
+    /// Only this environment's.
+    #[arg(long = "env")]
+    pub env: Option<String>,
+}
+
+/// `rewind item …`.
+#[derive(Debug, Subcommand)]
+pub enum ItemCommand {
+    /// What changed from one version to another (D1); from the empty object without --from.
+    Diff {
+        /// The item's id.
+        id: String,
+        #[arg(long)]
+        locale: String,
+        /// The version diffed from (the empty object when absent).
+        #[arg(long)]
+        from: Option<i32>,
+        /// The version diffed to.
+        #[arg(long)]
+        to: i32,
+    },
+}

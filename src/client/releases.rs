@@ -1,0 +1,208 @@
+//! `rewind release …`: releases, their items, deploying (L4), previews (B9) and rollback
+//! releases (B1, B6).
+
+use std::io::BufRead;
+
+use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
+
+use super::args::{ReleaseCommand, RunArgs};
+use super::failure::Failure;
+use super::output;
+use super::{confirm, follow, idempotency_key, Context};
+use crate::api::releases::{AddItem, AddItems, CreateRelease, Deploy};
+use crate::api::wire::{AddedItems, Deployment, Me, PlanItem, Release};
+use crate::domain::{Action, ConflictPolicy};
+
+/// Runs one `release` command.
+pub(super) fn run(ctx: &Context, command: ReleaseCommand) -> Result<(), Failure> {
+    let (api, out) = (ctx.api, ctx.out);
+    match command {
+        ReleaseCommand::List { kind } => {
+            let q = kind.map(|k| vec![("kind", k)]).unwrap_or_default();
+            out.list(&api.list::<Release>(&["v1", "releases"], q, ctx.args.limit)?)
+        }
+        ReleaseCommand::Show { id } => out.one(&api.get::<Release>(&["v1", "releases", &id], vec![])?),
+        ReleaseCommand::Create { name, description } => {
+            let body = CreateRelease { name, description };
+            out.one(&api.post::<_, Release>(&["v1", "releases"], Some(&body), None)?)
+        }
+        ReleaseCommand::Add { id, item, locale, publish, unpublish, from_file, include_references } => {
+            let items = match (item, from_file) {
+                (Some(item_id), _) => {
+                    let action = match (publish, unpublish) {
+                        (Some(_), false) => Action::Publish,
+                        (None, true) => Action::Unpublish,
+                        _ => return Err(Failure::usage("--item takes one of --publish VERSION or --unpublish")),
+                    };
+                    let locale = locale.unwrap_or_default();
+                    vec![AddItem { item_id, locale, action, version: publish }]
+                }
+                (None, Some(path)) => read_items(&path)?,
+                (None, None) => return Err(Failure::usage("give --item … or --from-file FILE")),
+            };
+            let body = AddItems { items, include_references };
+            let added: AddedItems = api.post(&["v1", "releases", &id, "items"], Some(&body), None)?;
+            match (out.format, out.quiet) {
+                (super::args::Format::Json, _) => output::json(&added),
+                _ => {
+                    out.one(&added.release)?;
+                    let missing = added
+                        .not_added
+                        .iter()
+                        .map(|k| format!("not added (no version in {}): {}", k.locale, k.item_id));
+                    output::lines(if out.quiet { Vec::new() } else { missing.collect() })
+                }
+            }
+        }
+        ReleaseCommand::Deploy { id, envs, at, on_conflict, run } => {
+            let scheduled_at = at.as_deref().map(parse_time).transpose()?;
+            deploy(ctx, &id, envs, scheduled_at, on_conflict, &run, None)
+        }
+        ReleaseCommand::Preview { id, env, on_conflict } => out.list(&preview(ctx, &id, &env, on_conflict)?),
+        ReleaseCommand::Rollback { id, envs, on_conflict, run, yes } => {
+            rollback(ctx, &id, envs, on_conflict, &run, yes)
+        }
+        ReleaseCommand::Delete { id, yes } => {
+            let release = api.get::<Release>(&["v1", "releases", &id], vec![])?;
+            confirm(
+                &format!("Delete release {} ({}, {} items)? Its history stays.", release.name, id, release.item_count),
+                yes,
+            )?;
+            api.delete(&["v1", "releases", &id])?;
+            if !out.quiet && out.format == super::args::Format::Table {
+                eprintln!("deleted release {id}");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The items of a JSON-lines file (`-`: stdin), each line the API's own item object.
+fn read_items(path: &std::path::Path) -> Result<Vec<AddItem>, Failure> {
+    let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let file = std::fs::File::open(path).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+        Box::new(std::io::BufReader::new(file))
+    };
+    let mut items = Vec::new();
+    for (n, line) in reader.lines().enumerate() {
+        let line = line.map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let item = serde_json::from_str(&line)
+            .map_err(|e| Failure::usage(format!("{} line {}: {e}", path.display(), n + 1)))?;
+        items.push(item);
+    }
+    Ok(items)
+}
+
+/// `--at`: an RFC 3339 time, or `+DURATION` from now (`+10m`, to the second).
+fn parse_time(at: &str) -> Result<DateTime<FixedOffset>, Failure> {
+    if let Some(d) = at.strip_prefix('+') {
+        let d = humantime::parse_duration(d).map_err(|e| Failure::usage(format!("--at {at}: {e}")))?;
+        let d = chrono::Duration::from_std(d).map_err(|e| Failure::usage(format!("--at {at}: {e}")))?;
+        // Whole seconds, as a person would have written the time, and never sooner than asked.
+        let at = Utc::now() + d + chrono::Duration::seconds(1);
+        return Ok(at.trunc_subsecs(0).fixed_offset());
+    }
+    DateTime::parse_from_rfc3339(at)
+        .map_err(|e| Failure::usage(format!("--at {at}: not an RFC 3339 time or +DURATION: {e}")))
+}
+
+/// B9: the plan of deploying `id` to `env` now.
+fn preview(ctx: &Context, id: &str, env: &str, on_conflict: Option<ConflictPolicy>) -> Result<Vec<PlanItem>, Failure> {
+    let mut q = vec![("environment", env.to_string())];
+    q.extend(on_conflict.map(|p| ("on_conflict", p.as_str().to_string())));
+    ctx.api.get(&["v1", "releases", id, "preview"], q)
+}
+
+/// Prints the plan of each environment: under a heading in a table, one array of
+/// `{environment, plan}` in JSON.
+fn print_plans(ctx: &Context, plans: &[(String, Vec<PlanItem>)]) -> Result<(), Failure> {
+    if ctx.out.format == super::args::Format::Json {
+        let all: Vec<_> = plans.iter().map(|(e, p)| serde_json::json!({"environment": e, "plan": p})).collect();
+        return output::json(&all);
+    }
+    for (env, plan) in plans {
+        if !ctx.out.quiet {
+            output::lines([format!("plan for {env}:")])?;
+        }
+        ctx.out.list(plan)?;
+    }
+    Ok(())
+}
+
+/// Deploys `id` (with `--dry-run`, prints its plans instead), then follows with `--wait`.
+fn deploy(
+    ctx: &Context,
+    id: &str,
+    environments: Vec<String>,
+    scheduled_at: Option<DateTime<FixedOffset>>,
+    on_conflict: Option<ConflictPolicy>,
+    run: &RunArgs,
+    key: Option<String>,
+) -> Result<(), Failure> {
+    if run.dry_run {
+        let plans = environments
+            .iter()
+            .map(|e| preview(ctx, id, e, on_conflict).map(|p| (e.clone(), p)))
+            .collect::<Result<Vec<_>, _>>()?;
+        return print_plans(ctx, &plans);
+    }
+    let key = key.unwrap_or_else(|| idempotency_key(&run.idempotency_key));
+    let body = Deploy { environments, scheduled_at, on_conflict };
+    let deployments: Vec<Deployment> = ctx.api.post(&["v1", "releases", id, "deploy"], Some(&body), Some(&key))?;
+    if !run.wait {
+        return ctx.out.list(&deployments);
+    }
+    let (ended, failure) = follow::follow(ctx.api, deployments, run.timeout, ctx.out.quiet);
+    ctx.out.list(&ended)?;
+    failure.map_or(Ok(()), Err)
+}
+
+/// B1 then B6: finds or creates the caller's rollback release of `id`, and deploys it to each
+/// of `envs` (after showing its plans and asking, on a terminal).
+fn rollback(
+    ctx: &Context,
+    id: &str,
+    envs: Vec<String>,
+    on_conflict: Option<ConflictPolicy>,
+    run: &RunArgs,
+    yes: bool,
+) -> Result<(), Failure> {
+    let me: Me = ctx.api.get(&["v1", "me"], vec![])?;
+    let mine = ctx
+        .api
+        .list::<Release>(&["v1", "releases", id, "rollbacks"], vec![], None)?
+        .into_iter()
+        .find(|r| r.owner == me.id);
+    let key = idempotency_key(&run.idempotency_key);
+    let rollback = match (mine, run.dry_run) {
+        (Some(r), _) => r,
+        (None, true) => {
+            return Err(Failure::usage(format!(
+                "you have no rollback release of {id} yet, and creating one is a write: run `rewind release \
+                 rollback {id}` (it creates it and publishes nothing), then --dry-run shows its plan"
+            )))
+        }
+        (None, false) => ctx.api.post::<(), Release>(&["v1", "releases", id, "rollback"], None, Some(&key))?,
+    };
+    if envs.is_empty() {
+        if run.dry_run {
+            return Err(Failure::usage("--dry-run of a rollback needs --env: the plan is per environment"));
+        }
+        return ctx.out.one(&rollback);
+    }
+    if !run.dry_run && !yes && super::confirm_would_ask() {
+        let plans = envs
+            .iter()
+            .map(|e| preview(ctx, &rollback.id, e, on_conflict).map(|p| (e.clone(), p)))
+            .collect::<Result<Vec<_>, _>>()?;
+        print_plans(ctx, &plans)?;
+        confirm(&format!("Deploy {} ({}) to {}?", rollback.name, rollback.id, envs.join(", ")), yes)?;
+    }
+    // The rollback release's deploy is another request than its creation: another key (X3).
+    deploy(ctx, &rollback.id, envs, None, on_conflict, run, Some(format!("{key}.deploy")))
+}

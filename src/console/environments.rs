@@ -1,0 +1,245 @@
+//! U2: an environment: its publish state (paged, filtered by item), its log and its history;
+//! rolling it back shows the plan first (U3) and writes only on confirmation.
+
+use actix_web::web;
+use askama::Template;
+use serde::Deserialize;
+
+use super::plan::PlanRow;
+use super::views::{self, lines, next_link, DeploymentLine};
+use super::{page, see_other, Chrome, Form, Page, Session};
+use crate::api::{db, Cursor};
+use crate::domain::{ConflictPolicy, Counts};
+use crate::error::AppError;
+use crate::service::{deployments, environments, publishing};
+use crate::state::AppState;
+
+const PAGE: i64 = 50;
+
+/// The admin's form that creates an environment.
+#[derive(Deserialize)]
+pub struct CreateForm {
+    name: String,
+}
+
+/// Admin: creates an environment, then shows it.
+pub async fn create(state: web::Data<AppState>, f: Form<CreateForm>) -> Page {
+    let caller = f.session.caller().clone();
+    let name = f.form.name.trim().to_string();
+    let env = db(&state, move |c| environments::create(c, &caller, &name)).await?;
+    Ok(see_other(&format!("/console/environments/{}", env.row.name)))
+}
+
+/// Which part of the environment the page shows, its filter and its page.
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    tab: Option<String>,
+    item_id: Option<String>,
+    cursor: Option<String>,
+}
+
+/// One publish state.
+pub struct StateLine {
+    pub item_id: String,
+    pub locale: String,
+    pub version: Option<i32>,
+    pub last_event_id: i64,
+    pub updated_at: String,
+}
+
+/// One publish event.
+pub struct EventLine {
+    pub id: i64,
+    pub item_id: String,
+    pub locale: String,
+    pub from_version: Option<i32>,
+    pub to_version: Option<i32>,
+    pub cause: String,
+    pub deployment_id: Option<String>,
+    pub actor: String,
+    pub at: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/environment.html")]
+struct EnvironmentPage {
+    c: Chrome,
+    name: String,
+    published_keys: i64,
+    active: Option<DeploymentLine>,
+    tab: String,
+    item_id: String,
+    states: Vec<StateLine>,
+    events: Vec<EventLine>,
+    history: Vec<DeploymentLine>,
+    next: Option<String>,
+    can_roll_back: bool,
+}
+
+fn item_filter(item_id: &Option<String>) -> Result<Option<String>, AppError> {
+    item_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+        .map(|i| crate::service::parse_id("item_id", i))
+        .transpose()
+}
+
+/// U2: an environment's publish state, log (`tab=log`) or history (`tab=history`).
+pub async fn show(state: web::Data<AppState>, s: Session, env: web::Path<String>, q: web::Query<ShowQuery>) -> Page {
+    let q = q.into_inner();
+    let name = env.into_inner();
+    let tab = match q.tab.as_deref() {
+        Some("log") => "log",
+        Some("history") => "history",
+        _ => "state",
+    };
+    let item = item_filter(&q.item_id)?;
+    let kind = if tab == "history" { Cursor::Id } else { Cursor::EventId };
+    let p = views::page(&q.cursor, PAGE, kind)?;
+    let caller = s.caller().clone();
+    let (env_view, can_roll_back, states, events, history, next_cursor) = db(&state, {
+        let (name, item) = (name.clone(), item.clone());
+        move |c| {
+            let env = environments::get(c, &name)?;
+            let may = caller.role != crate::domain::Role::Viewer
+                && crate::service::users::require_grant(c, &caller, &env.row.id, &env.row.name).is_ok();
+            let (mut st, mut ev, mut hi) = (vec![], vec![], vec![]);
+            let next = match tab {
+                "log" => {
+                    let pg = publishing::events(c, &name, item.as_deref(), &p)?;
+                    ev = pg.data;
+                    pg.next_cursor
+                }
+                "history" => {
+                    let pg = deployments::list_for_environment(c, &name, &p)?;
+                    hi = pg.data;
+                    pg.next_cursor
+                }
+                _ => {
+                    let pg = publishing::states(c, &name, item.as_deref(), None, &p)?;
+                    st = pg.data;
+                    pg.next_cursor
+                }
+            };
+            Ok((env, may, st, ev, hi, next))
+        }
+    })
+    .await?;
+    let item_id = item.unwrap_or_default();
+    let base = format!("/console/environments/{name}?tab={tab}&item_id={}&", views::url_component(&item_id));
+    page(&EnvironmentPage {
+        c: Chrome::from(&s),
+        published_keys: env_view.published_keys,
+        active: env_view.active_deployment.as_ref().map(DeploymentLine::from),
+        name,
+        tab: tab.into(),
+        item_id,
+        states: states
+            .into_iter()
+            .map(|s| StateLine {
+                item_id: s.item_id,
+                locale: s.locale,
+                version: s.version,
+                last_event_id: s.last_event_id,
+                updated_at: views::time(s.updated_at),
+            })
+            .collect(),
+        events: events
+            .into_iter()
+            .map(|e| EventLine {
+                id: e.id,
+                item_id: e.item_id,
+                locale: e.locale,
+                from_version: e.from_version,
+                to_version: e.to_version,
+                cause: e.cause,
+                deployment_id: e.deployment_id,
+                actor: e.actor,
+                at: views::time(e.at),
+            })
+            .collect(),
+        history: lines(&history),
+        next: next_link(&base, &next_cursor),
+        can_roll_back,
+    })
+}
+
+/// The rollback page's query: an optional target and the conflict policy to show.
+#[derive(Deserialize)]
+pub struct RollbackQuery {
+    target: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/environment_rollback.html")]
+struct RollbackPage {
+    c: Chrome,
+    name: String,
+    target: DeploymentLine,
+    rows: Vec<PlanRow>,
+    tally: Counts,
+    shown: usize,
+    total: usize,
+}
+
+/// How many rows of a plan the page shows; the tally counts them all.
+const PLAN_ROWS: usize = 500;
+
+fn target_filter(t: &Option<String>) -> Result<Option<String>, AppError> {
+    t.as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| crate::service::parse_id("target_deployment_id", t))
+        .transpose()
+}
+
+/// U2, U3: the plan of rolling the environment back (E3's last good state, or a target), with
+/// the conflict policy to choose and the button that confirms it.
+pub async fn rollback_plan(
+    state: web::Data<AppState>,
+    s: Session,
+    env: web::Path<String>,
+    q: web::Query<RollbackQuery>,
+) -> Page {
+    let name = env.into_inner();
+    let target = target_filter(&q.target)?;
+    let caller = s.caller().clone();
+    let (target, plan) = db(&state, {
+        let name = name.clone();
+        move |c| deployments::preview_environment_rollback(c, &caller, &name, target.as_deref())
+    })
+    .await?;
+    let total = plan.len();
+    page(&RollbackPage {
+        c: Chrome::from(&s),
+        name,
+        target: DeploymentLine::from(&target),
+        rows: plan.iter().take(PLAN_ROWS).map(PlanRow::from).collect(),
+        tally: Counts::of(&plan),
+        shown: total.min(PLAN_ROWS),
+        total,
+    })
+}
+
+/// The confirmation of an environment rollback.
+#[derive(Deserialize)]
+pub struct RollbackForm {
+    target: Option<String>,
+    on_conflict: Option<ConflictPolicy>,
+    reason: Option<String>,
+}
+
+/// E1: starts the rollback the plan showed, then follows it on its deployment's page.
+pub async fn rollback(state: web::Data<AppState>, f: Form<RollbackForm>, env: web::Path<String>) -> Page {
+    let caller = f.session.caller().clone();
+    let form = f.form;
+    let target = target_filter(&form.target)?;
+    let reason = form.reason.filter(|r| !r.trim().is_empty());
+    let d = db(&state, move |c| {
+        deployments::create_environment_rollback(c, &caller, &env, target.as_deref(), reason, form.on_conflict)
+    })
+    .await?;
+    let d = crate::api::idempotency::wait_for(&state, vec![d], None).await?.remove(0);
+    Ok(see_other(&format!("/console/deployments/{}", d.row.id)))
+}

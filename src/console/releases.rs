@@ -1,0 +1,343 @@
+//! U2, U3: releases: the list, one release (items paged, add and remove, its deployments per
+//! environment, deploy now or at a time), its plan per environment before deploying, and
+//! "roll back": the caller's rollback release, whose plan and deployment follow the same path.
+
+use actix_web::web;
+use askama::Template;
+use chrono::{DateTime, NaiveDateTime};
+use serde::Deserialize;
+
+use super::plan::PlanRow;
+use super::views::{self, lines, next_link, CursorQuery, DeploymentLine};
+use super::{page, see_other, Chrome, Form, Page, Session};
+use crate::api::{db, Cursor};
+use crate::db::DbConn;
+use crate::domain::{Action, ConflictPolicy, Counts, DeploymentStatus, ReleaseKind, Role};
+use crate::error::{AppError, AppResult};
+use crate::service::releases::{self, NewReleaseItem, ReleaseView};
+use crate::service::{deployments, environments, rollback, users, Caller, PageParams};
+use crate::state::AppState;
+
+const PAGE: i64 = 50;
+/// How many environments a deploy form offers.
+const ENVIRONMENTS: i64 = 100;
+
+/// A release as the pages show it.
+pub struct ReleaseLine {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub kind: String,
+    pub rollback_of: Option<String>,
+    pub owner: String,
+    pub locked: bool,
+    pub item_count: i64,
+    pub created_at: String,
+}
+
+impl From<&ReleaseView> for ReleaseLine {
+    fn from(r: &ReleaseView) -> ReleaseLine {
+        ReleaseLine {
+            id: r.row.id.clone(),
+            name: r.row.name.clone(),
+            description: r.row.description.clone(),
+            kind: r.row.kind.to_string(),
+            rollback_of: r.row.rollback_of.clone(),
+            owner: r.row.owner.clone(),
+            locked: r.locked,
+            item_count: r.item_count,
+            created_at: views::time(r.row.created_at),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/releases.html")]
+struct ReleasesPage {
+    c: Chrome,
+    releases: Vec<ReleaseLine>,
+    next: Option<String>,
+    can_write: bool,
+}
+
+/// L1, B5: the releases the caller may see.
+pub async fn list(state: web::Data<AppState>, s: Session, q: web::Query<CursorQuery>) -> Page {
+    let p = views::page(&q.cursor, PAGE, Cursor::Id)?;
+    let caller = s.caller().clone();
+    let list = db(&state, move |c| releases::list(c, &caller, None, &p)).await?;
+    page(&ReleasesPage {
+        can_write: s.caller().role != Role::Viewer,
+        c: Chrome::from(&s),
+        releases: list.data.iter().map(ReleaseLine::from).collect(),
+        next: next_link("/console/releases?", &list.next_cursor),
+    })
+}
+
+/// The form that creates a release.
+#[derive(Deserialize)]
+pub struct CreateForm {
+    name: String,
+    description: Option<String>,
+}
+
+/// Creates a standard release and opens it.
+pub async fn create(state: web::Data<AppState>, f: Form<CreateForm>) -> Page {
+    let caller = f.session.caller().clone();
+    let CreateForm { name, description } = f.form;
+    let description = description.filter(|d| !d.trim().is_empty());
+    let r = db(&state, move |c| releases::create(c, &caller, &name, description)).await?;
+    Ok(see_other(&format!("/console/releases/{}", r.row.id)))
+}
+
+/// One item of the release.
+pub struct ItemLine {
+    pub item_id: String,
+    pub locale: String,
+    pub action: Option<String>,
+    pub version: Option<i32>,
+}
+
+#[derive(Template)]
+#[template(path = "console/release.html")]
+struct ReleasePage {
+    c: Chrome,
+    r: ReleaseLine,
+    items: Vec<ItemLine>,
+    items_next: Option<String>,
+    deployments: Vec<DeploymentLine>,
+    deployments_next: Option<String>,
+    /// The environments the caller may deploy to (U4: none for a viewer).
+    deployable: Vec<String>,
+    can_edit_items: bool,
+    can_roll_back: bool,
+    is_rollback: bool,
+}
+
+/// The release page's two cursors.
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    items: Option<String>,
+    deployments: Option<String>,
+}
+
+/// The environments `caller` may deploy to (P3), among the first `ENVIRONMENTS`.
+fn deployable(c: &mut DbConn, caller: &Caller) -> AppResult<Vec<String>> {
+    if caller.role == Role::Viewer {
+        return Ok(vec![]);
+    }
+    let envs = environments::list(c, &PageParams { limit: ENVIRONMENTS, cursor: None })?;
+    Ok(envs
+        .data
+        .into_iter()
+        .filter(|e| users::require_grant(c, caller, &e.row.id, &e.row.name).is_ok())
+        .map(|e| e.row.name)
+        .collect())
+}
+
+/// U2: a release with its items, its deployments and what the caller may do with it.
+pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>, q: web::Query<ShowQuery>) -> Page {
+    let id = crate::api::path_id(&id)?;
+    let items_page = views::page(&q.items, PAGE, Cursor::Position)?;
+    let deployments_page = views::page(&q.deployments, PAGE, Cursor::Id)?;
+    let caller = s.caller().clone();
+    let (release, items, ds, envs) = db(&state, {
+        let id = id.clone();
+        move |c| {
+            let row = releases::visible(c, &caller, &id)?;
+            let release = releases::view(c, row)?;
+            let items = releases::list_items(c, &caller, &id, &items_page)?;
+            let ds = deployments::list_for_release(c, &caller, &id, &deployments_page)?;
+            Ok((release, items, ds, deployable(c, &caller)?))
+        }
+    })
+    .await?;
+    let writer = s.caller().role != Role::Viewer;
+    let is_rollback = release.row.kind == ReleaseKind::Rollback;
+    let deployed_by_me =
+        ds.data.iter().any(|d| d.row.deployed_by == s.caller().id && d.row.status == DeploymentStatus::Succeeded);
+    let base = format!("/console/releases/{id}?");
+    page(&ReleasePage {
+        can_edit_items: writer && !release.locked && !is_rollback,
+        can_roll_back: writer && !is_rollback && deployed_by_me,
+        is_rollback,
+        c: Chrome::from(&s),
+        r: ReleaseLine::from(&release),
+        items: items
+            .data
+            .into_iter()
+            .map(|i| ItemLine {
+                item_id: i.item_id,
+                locale: i.locale,
+                action: i.action.map(|a| a.to_string()),
+                version: i.version,
+            })
+            .collect(),
+        items_next: items.next_cursor.map(|n| format!("{base}items={}", views::url_component(&n))),
+        deployments: lines(&ds.data),
+        deployments_next: ds.next_cursor.map(|n| format!("{base}deployments={}", views::url_component(&n))),
+        deployable: envs,
+    })
+}
+
+/// The form that adds one key to a release.
+#[derive(Deserialize)]
+pub struct AddForm {
+    item_id: String,
+    locale: String,
+    action: Action,
+    version: Option<String>,
+    include_references: Option<String>,
+}
+
+/// A number typed in a form; empty is none (400 when it is not a number).
+pub fn number(field: &str, s: &Option<String>) -> AppResult<Option<i32>> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<i32>().map_err(|_| AppError::invalid_field(field, "must be a whole number")))
+        .transpose()
+}
+
+/// L2: adds a key (and, when asked, what it references).
+pub async fn add_item(state: web::Data<AppState>, f: Form<AddForm>, id: web::Path<String>) -> Page {
+    let id = crate::api::path_id(&id)?;
+    let caller = f.session.caller().clone();
+    let form = f.form;
+    let item = NewReleaseItem {
+        item_id: crate::service::parse_id("item_id", form.item_id.trim())?,
+        locale: form.locale.trim().to_string(),
+        action: form.action,
+        version: number("version", &form.version)?,
+    };
+    let max = state.settings.max_release_items;
+    let refs = form.include_references.is_some();
+    db(&state, {
+        let id = id.clone();
+        move |c| releases::add_items(c, &caller, &id, vec![item], refs, max)
+    })
+    .await?;
+    Ok(see_other(&format!("/console/releases/{id}")))
+}
+
+/// The form that removes one key.
+#[derive(Deserialize)]
+pub struct RemoveForm {
+    item_id: String,
+    locale: String,
+}
+
+/// Removes a key from a release (L3: not once deployed).
+pub async fn remove_item(state: web::Data<AppState>, f: Form<RemoveForm>, id: web::Path<String>) -> Page {
+    let id = crate::api::path_id(&id)?;
+    let caller = f.session.caller().clone();
+    let RemoveForm { item_id, locale } = f.form;
+    let item_id = crate::service::parse_id("item_id", &item_id)?;
+    db(&state, {
+        let id = id.clone();
+        move |c| releases::remove_item(c, &caller, &id, &item_id, &locale)
+    })
+    .await?;
+    Ok(see_other(&format!("/console/releases/{id}")))
+}
+
+/// The plan page's environment.
+#[derive(Deserialize)]
+pub struct PlanQuery {
+    environment: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/release_plan.html")]
+struct PlanPage {
+    c: Chrome,
+    r: ReleaseLine,
+    environment: String,
+    is_rollback: bool,
+    rows: Vec<PlanRow>,
+    tally: Counts,
+    shown: usize,
+    total: usize,
+}
+
+/// How many rows of a plan the page shows; the tally counts them all.
+const PLAN_ROWS: usize = 500;
+
+/// B9, U3: what deploying the release to the environment now would do to each key, with the
+/// button that confirms it (and, for a rollback release, the conflict policy to choose).
+pub async fn plan(state: web::Data<AppState>, s: Session, id: web::Path<String>, q: web::Query<PlanQuery>) -> Page {
+    let id = crate::api::path_id(&id)?;
+    let environment = q.into_inner().environment;
+    let caller = s.caller().clone();
+    let (release, plan) = db(&state, {
+        let environment = environment.clone();
+        move |c| {
+            let plan = deployments::preview(c, &caller, &id, &environment, None)?;
+            let row = releases::visible(c, &caller, &id)?;
+            Ok((releases::view(c, row)?, plan))
+        }
+    })
+    .await?;
+    let total = plan.len();
+    page(&PlanPage {
+        c: Chrome::from(&s),
+        is_rollback: release.row.kind == ReleaseKind::Rollback,
+        r: ReleaseLine::from(&release),
+        environment,
+        rows: plan.iter().take(PLAN_ROWS).map(PlanRow::from).collect(),
+        tally: Counts::of(&plan),
+        shown: total.min(PLAN_ROWS),
+        total,
+    })
+}
+
+/// The deploy form: environments, an optional time (UTC), and for a rollback release the
+/// conflict policy.
+#[derive(Deserialize)]
+pub struct DeployForm {
+    #[serde(default)]
+    environments: Vec<String>,
+    scheduled_at: Option<String>,
+    on_conflict: Option<ConflictPolicy>,
+}
+
+/// A time typed in a form: `YYYY-MM-DDTHH:MM` (a `datetime-local` field, read as UTC) or RFC 3339.
+fn schedule(s: &Option<String>) -> AppResult<Option<NaiveDateTime>> {
+    let Some(s) = s.as_deref().map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.naive_utc())
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+        .map(Some)
+        .map_err(|_| AppError::invalid_field("scheduled_at", "must be a time like 2026-12-24T18:00 (UTC)"))
+}
+
+/// L4, B6: deploys, now or at a time; one environment goes on to its deployment's page.
+pub async fn deploy(state: web::Data<AppState>, f: Form<DeployForm>, id: web::Path<String>) -> Page {
+    let id = crate::api::path_id(&id)?;
+    let caller = f.session.caller().clone();
+    let form = f.form;
+    let at = schedule(&form.scheduled_at)?;
+    let created = db(&state, {
+        let id = id.clone();
+        move |c| deployments::create_for_release(c, &caller, &id, &form.environments, at, form.on_conflict)
+    })
+    .await?;
+    let created = crate::api::idempotency::wait_for(&state, created, None).await?;
+    match &created[..] {
+        [one] => Ok(see_other(&format!("/console/deployments/{}", one.row.id))),
+        _ => Ok(see_other(&format!("/console/releases/{id}"))),
+    }
+}
+
+/// What the roll-back button posts: only its CSRF token.
+#[derive(Deserialize)]
+pub struct RollbackForm {}
+
+/// B1–B4: the caller's rollback release of this release (made, or the one they have), opened
+/// so that its plan per environment can be looked at before it is deployed.
+pub async fn rollback(state: web::Data<AppState>, f: Form<RollbackForm>, id: web::Path<String>) -> Page {
+    let id = crate::api::path_id(&id)?;
+    let caller = f.session.caller().clone();
+    let (r, _) = db(&state, move |c| rollback::create(c, &caller, &id)).await?;
+    Ok(see_other(&format!("/console/releases/{}", r.row.id)))
+}

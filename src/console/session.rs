@@ -1,0 +1,191 @@
+//! U1: the console's session (a server-side row behind an `HttpOnly`, `SameSite=Strict`
+//! cookie), sign-in and sign-out, and the CSRF check every form goes through: the session's
+//! token in the form, and the request's `Origin` (or `Referer`) being the console's own.
+
+use actix_web::cookie::{time, Cookie, SameSite};
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use askama::Template;
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::{html, see_other, Page, Problem};
+use crate::api::db;
+use crate::error::AppError;
+use crate::service::console_sessions::{self, ConsoleSession};
+use crate::service::Caller;
+use crate::state::AppState;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "rewind_session";
+
+/// A signed-in request: the session of its cookie (else a redirect to the sign-in page).
+pub struct Session {
+    id: String,
+    session: ConsoleSession,
+}
+
+impl Session {
+    /// The session's id (the cookie's value), to check it again later (a stream's heartbeat).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Who the session acts for.
+    pub fn caller(&self) -> &Caller {
+        &self.session.caller
+    }
+
+    /// The CSRF token its forms carry.
+    pub fn csrf(&self) -> &str {
+        &self.session.csrf_token
+    }
+}
+
+fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, Problem> {
+    req.app_data::<web::Data<AppState>>().cloned().ok_or(Problem::App(AppError::Internal))
+}
+
+impl FromRequest for Session {
+    type Error = Problem;
+    type Future = LocalBoxFuture<'static, Result<Session, Problem>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let id = req.cookie(COOKIE).map(|c| c.value().to_string()).filter(|v| !v.is_empty() && v.len() <= 128);
+        let state = state_of(req);
+        Box::pin(async move {
+            let (id, state) = (id.ok_or(Problem::App(AppError::Unauthorized))?, state?);
+            let session = db(&state, {
+                let id = id.clone();
+                move |c| console_sessions::by_id(c, &id)
+            })
+            .await?;
+            Ok(Session { id, session })
+        })
+    }
+}
+
+/// A form posted from a console page: signed in, from the console's own origin, carrying the
+/// session's CSRF token. Anything else is refused before the handler runs, so nothing is written.
+pub struct Form<T> {
+    pub session: Session,
+    pub form: T,
+}
+
+#[derive(Deserialize)]
+struct CsrfField {
+    #[serde(default)]
+    csrf: String,
+}
+
+fn sha(s: &str) -> [u8; 32] {
+    Sha256::digest(s.as_bytes()).into()
+}
+
+fn csrf_failed() -> Problem {
+    Problem::CsrfFailed
+}
+
+/// Whether the request comes from a page of this server: its `Origin` names the host the request
+/// was sent to; or, where the browser sends `Origin: null` (it does for a form posted from a page
+/// with `Referrer-Policy: no-referrer`) or none, its Fetch Metadata says `same-origin`, or failing
+/// that its `Referer` names the host.
+pub fn same_origin(req: &HttpRequest) -> bool {
+    let host = req.connection_info().host().to_ascii_lowercase();
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let authority = |url: &str| {
+        url.split_once("://").map(|(_, rest)| rest.split('/').next().unwrap_or_default().to_ascii_lowercase())
+    };
+    match header("origin").filter(|o| *o != "null") {
+        Some(origin) => authority(origin).is_some_and(|o| o == host),
+        None => match header("sec-fetch-site") {
+            Some(site) => site == "same-origin",
+            None => header("origin").is_none() && header("referer").and_then(authority).is_some_and(|r| r == host),
+        },
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
+    type Error = Problem;
+    type Future = LocalBoxFuture<'static, Result<Form<T>, Problem>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let session = Session::from_request(req, payload);
+        let body = web::Bytes::from_request(req, payload);
+        let origin_ok = same_origin(req);
+        Box::pin(async move {
+            let session = session.await?;
+            let body =
+                body.await.map_err(|_| Problem::App(AppError::PayloadTooLarge("the form is too large".into())))?;
+            let sent: CsrfField = serde_html_form::from_bytes(&body).map_err(|_| csrf_failed())?;
+            if !origin_ok || sha(&sent.csrf) != sha(session.csrf()) {
+                return Err(csrf_failed());
+            }
+            let form = serde_html_form::from_bytes(&body)
+                .map_err(|e| Problem::App(AppError::invalid(format!("invalid form: {e}"))))?;
+            Ok(Form { session, form })
+        })
+    }
+}
+
+/// The sign-in page.
+#[derive(Template)]
+#[template(path = "console/sign_in.html")]
+struct SignInPage {
+    failed: bool,
+}
+
+/// U1: the sign-in form.
+pub async fn sign_in_page() -> Page {
+    Ok(html(StatusCode::OK, &SignInPage { failed: false }))
+}
+
+/// What the sign-in form posts.
+#[derive(Deserialize)]
+pub struct SignIn {
+    token: String,
+}
+
+/// U1: opens a session for a valid token and sets its cookie; the token itself is never stored
+/// in the session, a URL or a log line.
+pub async fn sign_in(state: web::Data<AppState>, req: HttpRequest, form: web::Form<SignIn>) -> Page {
+    if !same_origin(&req) {
+        return Err(csrf_failed());
+    }
+    let token = form.into_inner().token.trim().to_string();
+    let lifetime = state.settings.console.session_lifetime;
+    let opened = db(&state, move |c| console_sessions::sign_in(c, &token, lifetime)).await;
+    let (id, _) = match opened {
+        Ok(s) => s,
+        Err(AppError::Unauthorized) => return Ok(html(StatusCode::UNAUTHORIZED, &SignInPage { failed: true })),
+        Err(e) => return Err(e.into()),
+    };
+    let cookie = Cookie::build(COOKIE, id)
+        .path("/console")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.settings.console.secure_cookie)
+        .max_age(time::Duration::seconds(lifetime.num_seconds()))
+        .finish();
+    let mut res = see_other("/console/");
+    res.add_cookie(&cookie).map_err(|_| Problem::App(AppError::Internal))?;
+    Ok(res)
+}
+
+/// What the sign-out form posts: only its CSRF token.
+#[derive(Deserialize)]
+pub struct SignOut {}
+
+/// U1: ends the session and clears its cookie.
+pub async fn sign_out(state: web::Data<AppState>, f: Form<SignOut>) -> Page {
+    let id = f.session.id.clone();
+    db(&state, move |c| console_sessions::sign_out(c, &id)).await?;
+    let mut gone = Cookie::build(COOKIE, "").path("/console").http_only(true).same_site(SameSite::Strict).finish();
+    gone.make_removal();
+    let mut res: HttpResponse = see_other("/console/sign-in");
+    res.add_cookie(&gone).map_err(|_| Problem::App(AppError::Internal))?;
+    Ok(res)
+}

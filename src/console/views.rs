@@ -1,0 +1,98 @@
+//! What the console's templates show of the service's views: plain strings and numbers, made
+//! here once so every page shows a deployment, a time or an id the same way.
+
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+
+use crate::api::Cursor;
+use crate::db::deployments::DeploymentView;
+use crate::domain::DeploymentStatus;
+use crate::error::AppResult;
+use crate::service::PageParams;
+
+/// A time as the console shows it (UTC, to the second).
+pub fn time(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// The first block of an id (UUID v7: its time), enough to tell deployments apart on a page.
+pub fn short(id: &str) -> String {
+    id.chars().take(8).collect()
+}
+
+/// A deployment in a list or a timeline.
+pub struct DeploymentLine {
+    pub id: String,
+    pub short: String,
+    pub environment: String,
+    pub release_id: Option<String>,
+    pub trigger: String,
+    pub status: String,
+    pub deployed_by: String,
+    /// When it was scheduled for, started or created, whichever says most.
+    pub when: String,
+    pub done: i32,
+    pub total: i32,
+    pub published: i32,
+    pub unpublished: i32,
+    pub skipped: i32,
+    pub error: Option<String>,
+    pub rolled_back_to: Option<String>,
+    pub cancellable: bool,
+}
+
+impl From<&DeploymentView> for DeploymentLine {
+    fn from(d: &DeploymentView) -> DeploymentLine {
+        let r = &d.row;
+        let when = match (r.status, r.scheduled_at, r.started_at) {
+            (DeploymentStatus::Scheduled, Some(s), _) => format!("at {}", time(s)),
+            (_, _, Some(s)) => time(s),
+            _ => time(r.created_at),
+        };
+        DeploymentLine {
+            id: r.id.clone(),
+            short: short(&r.id),
+            environment: d.environment.clone(),
+            release_id: r.release_id.clone(),
+            trigger: r.trigger.to_string(),
+            status: r.status.to_string(),
+            deployed_by: r.deployed_by.clone(),
+            when,
+            done: r.progress_done,
+            total: r.progress_total,
+            published: r.published,
+            unpublished: r.unpublished,
+            skipped: r.skipped,
+            error: r.error.clone(),
+            rolled_back_to: r.rolled_back_to_deployment_id.clone(),
+            cancellable: matches!(r.status, DeploymentStatus::Scheduled | DeploymentStatus::Queued),
+        }
+    }
+}
+
+/// The lines of a list of deployments.
+pub fn lines(ds: &[DeploymentView]) -> Vec<DeploymentLine> {
+    ds.iter().map(DeploymentLine::from).collect()
+}
+
+/// A list page's query string: the cursor of the link that led to it.
+#[derive(Deserialize)]
+pub struct CursorQuery {
+    pub cursor: Option<String>,
+}
+
+/// One page of a console list: `limit` rows from the `cursor` of the link that led here,
+/// checked as the API checks it (400 when it is not a cursor of the list's kind).
+pub fn page(cursor: &Option<String>, limit: i64, kind: Cursor) -> AppResult<PageParams> {
+    crate::api::page_params(Some(limit), cursor.clone().filter(|c| !c.is_empty()), kind)
+}
+
+/// The link to the next page of `base` (which ends in `?` or `&`), if there is one.
+pub fn next_link(base: &str, next_cursor: &Option<String>) -> Option<String> {
+    next_cursor.as_ref().map(|c| format!("{base}cursor={}", url_component(c)))
+}
+
+/// Percent-encodes a query value (cursors are ids or digits, but a link never trusts that).
+pub fn url_component(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}

@@ -1,0 +1,67 @@
+//! The deployment document: a deployment as `GET /v1/deployments/{id}` answers it and as a
+//! webhook message (W2) carries it. A wire type, so not in `service` (which has use cases only),
+//! and below both `api` and `service::webhooks`, so that neither imports the other.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::deployments::DeploymentView;
+pub use crate::domain::Counts;
+
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+/// `{total, done}` of a deployment.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Progress {
+    pub total: i32,
+    pub done: i32,
+}
+
+/// A deployment: one execution of a release, or an environment rollback, in one environment.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Deployment {
+    pub id: String,
+    pub release_id: Option<String>,
+    pub environment: String,
+    pub trigger: String,
+    pub status: String,
+    pub deployed_by: String,
+    pub reason: Option<String>,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub progress: Progress,
+    pub counts: Counts,
+    pub error: Option<String>,
+    pub rolled_back_to_deployment_id: Option<String>,
+    /// R1: how many of its items carry at least one warning.
+    pub warned_items: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<DeploymentView> for Deployment {
+    fn from(d: DeploymentView) -> Deployment {
+        let r = d.row;
+        Deployment {
+            id: r.id,
+            release_id: r.release_id,
+            environment: d.environment,
+            trigger: r.trigger.to_string(),
+            status: r.status.to_string(),
+            deployed_by: r.deployed_by,
+            reason: r.reason,
+            scheduled_at: r.scheduled_at.map(utc),
+            started_at: r.started_at.map(utc),
+            finished_at: r.finished_at.map(utc),
+            progress: Progress { total: r.progress_total, done: r.progress_done },
+            counts: Counts { published: r.published, unpublished: r.unpublished, skipped: r.skipped },
+            error: r.error,
+            rolled_back_to_deployment_id: r.rolled_back_to_deployment_id,
+            warned_items: r.warned_items,
+            created_at: utc(r.created_at),
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The deployment worker: claims queued and due scheduled deployments and runs them.
+//!
+//! On PostgreSQL several processes share the work: a claim takes the row with
+//! `FOR UPDATE SKIP LOCKED`, and the claiming connection holds a session advisory lock on the
+//! deployment until it has run. A deployment left `in_progress` whose lock nobody holds belongs
+//! to a process that died, and is queued again. On SQLite one process writes, so at start every
+//! `in_progress` deployment is such a leftover.
+
+use std::time::Duration;
+
+use actix_web::web;
+
+use crate::db::{claims, now, write_transaction, DbConn};
+use crate::deployment_feed::DeploymentFeed;
+use crate::error::AppResult;
+use crate::service::deployments::{self as svc, DeploymentView};
+use crate::shutdown::Shutdown;
+use crate::state::AppState;
+
+/// Claims the next queued or due deployment, marking it `in_progress`; nothing once `shutdown`
+/// has begun. On PostgreSQL the connection keeps the deployment's advisory lock until `release`.
+pub fn claim_next(conn: &mut DbConn, shutdown: &Shutdown) -> AppResult<Option<DeploymentView>> {
+    let mut locked: Option<String> = None;
+    let claimed = write_transaction(conn, |conn| {
+        // Checked under the lock: on SQLite a claim can wait for it through a whole running
+        // deployment, and must not claim what was queued after the shutdown began.
+        if shutdown.has_begun() {
+            return Ok(None);
+        }
+        let Some(id) = claims::next_due(conn, now())? else { return Ok(None) };
+        if !claims::try_lock(conn, &id)? {
+            // A recovery check holds it for a moment: leave the deployment for the next round.
+            return Ok(None);
+        }
+        locked = Some(id.clone());
+        claims::start(conn, &id, now())?;
+        // W2: `deployment.started` commits with the claim.
+        svc::announce(conn, &id).map(Some)
+    });
+    if let (Err(_), Some(id)) = (&claimed, &locked) {
+        // The session lock outlives the failed transaction: give it back.
+        let _ = release(conn, id);
+    }
+    claimed
+}
+
+/// Gives up the advisory lock `claim_next` took (PostgreSQL only).
+pub fn release(conn: &mut DbConn, id: &str) -> AppResult<()> {
+    claims::unlock(conn, id)
+}
+
+/// L5: queues again every `in_progress` deployment that no live process is running. On SQLite
+/// call it only at start, before the worker runs.
+pub fn recover(conn: &mut DbConn) -> AppResult<usize> {
+    let mut requeued = 0;
+    for id in claims::in_progress(conn)? {
+        // Free lock: its process is gone (on SQLite every one is a leftover).
+        if claims::try_lock(conn, &id)? {
+            requeued += svc::requeue(conn, &id)?;
+            release(conn, &id)?;
+        }
+    }
+    if requeued > 0 {
+        tracing::warn!(requeued, "queued again deployments left in progress by a stopped process");
+    }
+    Ok(requeued)
+}
+
+/// How often a PostgreSQL worker looks for orphans of dead processes. Short because the check at
+/// start can miss one: a killed process's database session keeps the deployment's advisory lock
+/// until the statement it was running ends, which can be after the new process has started.
+const SWEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// Claims and runs one deployment if one is due and `shutdown` has not begun; whether it ran one.
+/// Its start, progress and end go to `feed` (S1, S2).
+pub fn run_one(conn: &mut DbConn, shutdown: &Shutdown, feed: &DeploymentFeed) -> AppResult<bool> {
+    let Some(claimed) = claim_next(conn, shutdown)? else { return Ok(false) };
+    feed.publish(&claimed);
+    let id = claimed.row.id;
+    let started = std::time::Instant::now();
+    let result = svc::run(conn, &id, &|done, total| feed.progress(&id, done, total));
+    release(conn, &id)?;
+    feed.publish(&result?);
+    metrics::histogram!(crate::telemetry::DEPLOYMENT_DURATION).record(started.elapsed().as_secs_f64());
+    Ok(true)
+}
+
+/// Runs the worker loop until `shutdown` begins: run what is due, else sleep until woken or
+/// `poll` has passed. With PostgreSQL it also looks for orphans of dead processes (`SWEEP_EVERY`).
+pub async fn run(state: web::Data<AppState>, poll: Duration, shutdown: Shutdown) {
+    let mut last_sweep = std::time::Instant::now();
+    while !shutdown.has_begun() {
+        let pool = state.pool.clone();
+        let sweep = last_sweep.elapsed() > SWEEP_EVERY;
+        let stopping = shutdown.clone();
+        let feed = state.feed.clone();
+        let outcome = web::block(move || -> AppResult<bool> {
+            let mut conn = pool.get()?;
+            if sweep && matches!(**conn, DbConn::Pg(_)) {
+                recover(&mut conn)?;
+            }
+            run_one(&mut conn, &stopping, &feed)
+        })
+        .await;
+        if sweep {
+            last_sweep = std::time::Instant::now();
+        }
+        match outcome {
+            Ok(Ok(true)) => continue,
+            Ok(Ok(false)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "worker could not run a deployment"),
+            Err(e) => tracing::error!(error = %e, "worker task failed"),
+        }
+        tokio::select! {
+            _ = state.wake.notified() => {}
+            _ = tokio::time::sleep(poll) => {}
+            _ = shutdown.begun() => {}
+        }
+    }
+}

@@ -1,0 +1,573 @@
+//! K1, K2: the command-line client against a real `rewind serve` child process (the harness of
+//! tests/serve), on the backend of the run: the README's pipeline as written, the exit statuses,
+//! a deploy cut off after its 202, 503s retried, lists as JSON, dry runs, and the token never
+//! shown.
+
+mod common;
+mod serve;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use clap::CommandFactory;
+use common::TestDb;
+use serde_json::{json, Value};
+use serve::{http, Server, TOKEN};
+
+/// What one run of the client did.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn client(port: u16, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_rewind"));
+    c.args(args)
+        .env("REWIND_URL", format!("http://127.0.0.1:{port}"))
+        .env("REWIND_TOKEN", TOKEN)
+        .env_remove("REWIND_RETRIES")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null());
+    c
+}
+
+fn finished(out: Output) -> Run {
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs `rewind ARGS` as the admin against the server on `port`.
+fn rewind(port: u16, args: &[&str]) -> Run {
+    rewind_with(port, args, &[])
+}
+
+fn rewind_with(port: u16, args: &[&str], env: &[(&str, &str)]) -> Run {
+    finished(client(port, args, env).output().expect("run rewind"))
+}
+
+fn assert_exit(run: &Run, code: i32, what: &str) {
+    assert_eq!(run.code, code, "{what}: {run:?}");
+}
+
+/// An environment, and an item with `versions` versions in `en-us`.
+fn env(s: &Server, name: &str) {
+    s.call("POST", "/v1/environments", Some(&json!({"name": name})), 201);
+}
+
+fn item(s: &Server, versions: i32) -> String {
+    let body = json!({"kind": "entry", "content_type": "page", "locale": "en-us", "content": {"v": 1}});
+    let id = s.call("POST", "/v1/items", Some(&body), 201)["data"]["id"].as_str().unwrap().to_string();
+    for v in 2..=versions {
+        s.call(
+            "POST",
+            &format!("/v1/items/{id}/versions"),
+            Some(&json!({"locale": "en-us", "content": {"v": v}})),
+            201,
+        );
+    }
+    id
+}
+
+fn publish(s: &Server, env: &str, item: &str, version: i32) {
+    let body = json!({"item_id": item, "locale": "en-us", "version": version});
+    s.call("POST", &format!("/v1/environments/{env}/publish"), Some(&body), 200);
+}
+
+fn published(s: &Server, env: &str, item: &str) -> Value {
+    let page = s.call("GET", &format!("/v1/environments/{env}/publish-state?item_id={item}"), None, 200);
+    page["data"][0]["version"].clone()
+}
+
+fn event_count(s: &Server, env: &str) -> usize {
+    walk(s, &format!("/v1/environments/{env}/events")).len()
+}
+
+/// A release of `items` (publish at a version) deployed to `env` and finished.
+fn deployed_release(s: &Server, name: &str, env: &str, items: &[(&str, i32)]) -> (String, String) {
+    let id =
+        s.call("POST", "/v1/releases", Some(&json!({"name": name})), 201)["data"]["id"].as_str().unwrap().to_string();
+    let items: Vec<Value> = items
+        .iter()
+        .map(|(i, v)| json!({"item_id": i, "locale": "en-us", "action": "publish", "version": v}))
+        .collect();
+    s.call("POST", &format!("/v1/releases/{id}/items"), Some(&json!({ "items": items })), 200);
+    let (status, body) = serve::request(
+        s.port,
+        "POST",
+        &format!("/v1/releases/{id}/deploy"),
+        &[("Prefer", "wait=30")],
+        Some(&json!({"environments": [env]})),
+    )
+    .map(|r| (r.status, r.body))
+    .expect("deploy");
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["data"][0]["status"], "succeeded", "{body}");
+    (id, body["data"][0]["id"].as_str().unwrap().to_string())
+}
+
+/// Every page of a list, read 2 at a time, joined.
+fn walk(s: &Server, path: &str) -> Vec<Value> {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let mut rows = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page_path = match &cursor {
+            Some(c) => format!("{path}{sep}limit=2&cursor={c}"),
+            None => format!("{path}{sep}limit=2"),
+        };
+        let (status, page) = http(s.port, "GET", &page_path, None).expect("GET");
+        assert_eq!(status, 200, "{page_path}: {page}");
+        rows.extend(page["data"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => return rows,
+        }
+    }
+}
+
+/// The shell of the README's "Scripting releases" section, as written there.
+fn readme_pipeline() -> String {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md");
+    let section = &readme[readme.find("## Scripting releases").expect("a Scripting releases section")..];
+    let start = section.find("```sh\n").expect("a shell block") + "```sh\n".len();
+    let end = start + section[start..].find("\n```").expect("the block's end");
+    section[start..end].to_string()
+}
+
+fn jsonl(path: &Path, items: &[(&str, i32)]) {
+    let lines: Vec<String> = items
+        .iter()
+        .map(|(i, v)| json!({"item_id": i, "locale": "en-us", "action": "publish", "version": v}).to_string())
+        .collect();
+    std::fs::write(path, lines.join("\n") + "\n").expect("write items");
+}
+
+/// `bash release.sh FILE production +2s` with `SMOKE_TEST`, `rewind` on the PATH.
+fn pipeline(s: &Server, dir: &Path, file: &Path, smoke_test: &str) -> Child {
+    let bin = Path::new(env!("CARGO_BIN_EXE_rewind")).parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    Command::new("bash")
+        .arg(dir.join("release.sh"))
+        .arg(file)
+        .args(["production", "+2s"])
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("REWIND_URL", format!("http://127.0.0.1:{}", s.port))
+        .env("REWIND_TOKEN", TOKEN)
+        .env("SMOKE_TEST", smoke_test)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("bash release.sh")
+}
+
+#[test]
+fn k1_k2_the_readme_pipeline_runs_as_written_and_exits_as_k2_says() {
+    let db = TestDb::new();
+    let s = Server::start(&db.url_string(), 1, &[]);
+    env(&s, "production");
+    let page = item(&s, 3);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("release.sh"), readme_pipeline()).unwrap();
+
+    // The smoke test passes: deployed at its time, 0.
+    let file = dir.path().join("launch.jsonl");
+    jsonl(&file, &[(&page, 2)]);
+    let run = finished(pipeline(&s, dir.path(), &file, "true").wait_with_output().unwrap());
+    assert_exit(&run, 0, "a release whose smoke test passes");
+    assert_eq!(published(&s, "production", &page), 2);
+    let history = walk(&s, "/v1/environments/production/deployments");
+    assert_eq!(history[0]["trigger"], "scheduled", "deployed --at a time: {history:?}");
+
+    // The smoke test fails: rolled back to what was published before, 0.
+    jsonl(&file, &[(&page, 3)]);
+    let run = finished(pipeline(&s, dir.path(), &file, "false").wait_with_output().unwrap());
+    assert_exit(&run, 0, "a release rolled back after its smoke test failed");
+    assert_eq!(published(&s, "production", &page), 2, "back to the version before the release");
+
+    // The smoke test fails after someone published the key by hand: the rollback with
+    // `--on-conflict fail` refuses, its deployment fails, and the pipeline exits 1.
+    let smoke = dir.path().join("smoke-test");
+    let (checked, go) = (dir.path().join("checked"), dir.path().join("go"));
+    std::fs::write(
+        &smoke,
+        format!(
+            "#!/bin/sh\ntouch '{}'\nwhile [ ! -e '{}' ]; do sleep 0.05; done\nexit 1\n",
+            checked.display(),
+            go.display()
+        ),
+    )
+    .unwrap();
+    let running = pipeline(&s, dir.path(), &file, &format!("sh {}", smoke.display()));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !checked.exists() {
+        assert!(Instant::now() < deadline, "the smoke test never ran");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(published(&s, "production", &page), 3);
+    publish(&s, "production", &page, 1);
+    std::fs::write(&go, "").unwrap();
+    let run = finished(running.wait_with_output().unwrap());
+    assert_exit(&run, 1, "a rollback refused by --on-conflict fail");
+    assert!(run.stderr.contains("error[deployment_failed]:"), "{run:?}");
+    assert!(run.stderr.contains("rollback_conflict"), "{run:?}");
+    assert_eq!(published(&s, "production", &page), 1, "the refused rollback wrote nothing");
+}
+
+#[test]
+fn k2_refusals_map_to_their_exit_statuses() {
+    let db = TestDb::new();
+    let s = Server::start(&db.url_string(), 1, &[]);
+    env(&s, "production");
+    let page = item(&s, 2);
+    let (rel, _) = deployed_release(&s, "Launch", "production", &[(&page, 2)]);
+
+    let run = rewind_with(s.port, &["release", "list"], &[("REWIND_TOKEN", "not-a-token")]);
+    assert_exit(&run, 3, "a bad token");
+    assert!(run.stderr.starts_with("error[unauthorized]: "), "{run:?}");
+
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let run = rewind(s.port, &["release", "show", &unknown]);
+    assert_exit(&run, 4, "an unknown release");
+    assert!(run.stderr.starts_with("error[not_found]: "), "{run:?}");
+    let run = rewind(s.port, &["release", "deploy", &unknown, "--env", "production"]);
+    assert_exit(&run, 4, "deploying an unknown release");
+
+    let run = rewind(s.port, &["release", "add", &rel, "--item", &page, "--locale", "en-us", "--publish", "1"]);
+    assert_exit(&run, 5, "adding to a locked release");
+    assert!(run.stderr.starts_with("error[release_locked]: "), "{run:?}");
+    let run = rewind(s.port, &["release", "deploy", &rel, "--env", "nowhere"]);
+    assert_exit(&run, 5, "an unknown environment");
+    assert!(run.stderr.starts_with("error[environment_not_found]: "), "{run:?}");
+
+    for args in [
+        vec!["release", "deploy", &rel],
+        vec!["release", "add", &rel, "--item", &page, "--locale", "en-us"],
+        vec!["release", "deploy", &rel, "--env", "production", "--timeout", "3m"],
+        vec!["release", "deploy", &rel, "--env", "production", "--at", "tomorrow"],
+        vec!["release", "frobnicate"],
+    ] {
+        let run = rewind(s.port, &args);
+        assert_exit(&run, 2, &format!("usage error {args:?}"));
+        assert!(run.stderr.starts_with("error[usage]: "), "{args:?}: {run:?}");
+    }
+    assert_eq!(walk(&s, &format!("/v1/releases/{rel}/deployments")).len(), 1, "nothing was deployed again");
+}
+
+#[test]
+fn k2_wait_times_out_with_exit_7_and_the_id_and_the_work_goes_on() {
+    let db = TestDb::new();
+    let s = Server::start(&db.url_string(), 1, &[]);
+    env(&s, "production");
+    let page = item(&s, 1);
+    let rel = s.call("POST", "/v1/releases", Some(&json!({"name": "Later"})), 201)["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let run = rewind(s.port, &["release", "add", &rel, "--item", &page, "--locale", "en-us", "--publish", "1", "-q"]);
+    assert_exit(&run, 0, "add");
+    let run = rewind(
+        s.port,
+        &["release", "deploy", &rel, "--env", "production", "--at", "+1h", "--wait", "--timeout", "1s", "-q"],
+    );
+    assert_exit(&run, 7, "a wait that times out");
+    let id = run.stdout.trim().to_string();
+    assert!(run.stderr.contains(&format!("error[wait_timed_out]: still running after 1s: {id}")), "{run:?}");
+    assert_eq!(s.call("GET", &format!("/v1/deployments/{id}"), None, 200)["data"]["status"], "scheduled");
+
+    let run = rewind(s.port, &["schedule", "--env", "production", "-q"]);
+    assert_eq!(run.stdout.trim(), id, "{run:?}");
+    assert_exit(&rewind(s.port, &["deployment", "cancel", &id]), 0, "cancel");
+    let run = rewind(s.port, &["deployment", "watch", &id]);
+    assert_exit(&run, 1, "watching a cancelled deployment");
+    assert!(run.stderr.contains("\nerror[deployment_cancelled]: "), "{run:?}");
+}
+
+#[test]
+fn k2_a_deploy_cut_off_after_its_202_and_run_again_with_its_key_creates_one_deployment() {
+    let db = TestDb::new();
+    let first_server = Server::start(&db.url_string(), 1, &[]);
+    env(&first_server, "production");
+    let page = item(&first_server, 1);
+    let rel = first_server.call("POST", "/v1/releases", Some(&json!({"name": "Cut"})), 201)["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let items = json!({"items": [{"item_id": page, "locale": "en-us", "action": "publish", "version": 1}]});
+    first_server.call("POST", &format!("/v1/releases/{rel}/items"), Some(&items), 200);
+
+    // Scheduled a little ahead, so that the server is gone before it runs; the same time (and
+    // so the same body) on the second run.
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(15)).to_rfc3339();
+    let args = [
+        "release",
+        "deploy",
+        &rel,
+        "--env",
+        "production",
+        "--at",
+        &at,
+        "--idempotency-key",
+        "launch-1",
+        "--wait",
+        "-q",
+    ];
+    let first = client(first_server.port, &args, &[("REWIND_RETRIES", "2")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The client follows the deployment's stream only once it has the 202.
+    first_server.wait_for_log(&["/stream", "request answered"], Duration::from_secs(30));
+    first_server.sigkill();
+    let run = finished(first.wait_with_output().unwrap());
+    assert_exit(&run, 6, "the server went away under --wait");
+    assert!(run.stderr.starts_with("error[connection_failed]: "), "{run:?}");
+
+    let s = Server::start(&db.url_string(), 1, &[]);
+    let run = rewind(s.port, &args);
+    assert_exit(&run, 0, "the same deploy run again");
+    let deployments = walk(&s, &format!("/v1/releases/{rel}/deployments"));
+    assert_eq!(deployments.len(), 1, "one deployment: {deployments:?}");
+    assert_eq!(run.stdout.trim(), deployments[0]["id"], "the first answer, replayed");
+    assert_eq!(deployments[0]["status"], "succeeded");
+    assert_eq!(published(&s, "production", &page), 1);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL server binaries (it stops a database of its own): scripts/test runs it on its PostgreSQL pass"]
+fn k2_503_is_retried_until_the_database_is_back_or_exits_6() {
+    let pg = serve::postgres::Postgres::start();
+    let s = Server::start(&pg.url(), 1, &[]);
+    env(&s, "production");
+    let page = item(&s, 1);
+    let rel = s.call("POST", "/v1/releases", Some(&json!({"name": "Through"})), 201)["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let items = json!({"items": [{"item_id": page, "locale": "en-us", "action": "publish", "version": 1}]});
+    s.call("POST", &format!("/v1/releases/{rel}/items"), Some(&items), 200);
+
+    pg.down();
+    let run = rewind_with(s.port, &["release", "list", "-q"], &[("REWIND_RETRIES", "1")]);
+    assert_exit(&run, 6, "unavailable after one retry");
+    assert!(run.stderr.starts_with("error[unavailable]: "), "{run:?}");
+
+    let args = ["release", "deploy", &rel, "--env", "production", "--wait", "-q", "--verbose"];
+    let mut deploy = client(s.port, &args, &[("REWIND_RETRIES", "8")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Bring the database back once the client has been answered 503 (its --verbose log says so).
+    let stderr = deploy.stderr.take().unwrap();
+    let (answered_503, seen) = std::sync::mpsc::channel();
+    let log = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.starts_with("< 503") {
+                let _ = answered_503.send(());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    seen.recv_timeout(Duration::from_secs(60)).expect("a 503 while the database is down");
+    pg.up();
+    let status = deploy.wait().unwrap();
+    let stdout = std::io::read_to_string(deploy.stdout.take().unwrap()).unwrap();
+    let run = Run { code: status.code().unwrap_or(-1), stdout, stderr: log.join().unwrap() };
+    assert_exit(&run, 0, "a deploy retried until the database came back");
+    assert!(run.stderr.contains("retrying in"), "{run:?}");
+    let deployments = walk(&s, &format!("/v1/releases/{rel}/deployments"));
+    assert_eq!(deployments.len(), 1, "{deployments:?}");
+    assert_eq!(run.stdout.trim(), deployments[0]["id"]);
+    assert_eq!(published(&s, "production", &page), 1);
+}
+
+#[test]
+fn k1_json_of_every_list_is_the_api_pages_joined() {
+    let db = TestDb::new();
+    let s = Server::start(&db.url_string(), 1, &[]);
+    for e in ["production", "staging", "qa"] {
+        env(&s, e);
+    }
+    let items: Vec<String> = (0..3).map(|_| item(&s, 2)).collect();
+    for i in &items {
+        publish(&s, "production", i, 1);
+    }
+    let all: Vec<(&str, i32)> = items.iter().map(|i| (i.as_str(), 2)).collect();
+    let (r1, d1) = deployed_release(&s, "One", "production", &all);
+    let (r2, _) = deployed_release(&s, "Two", "production", &[(&items[0], 1)]);
+    let (r3, _) = deployed_release(&s, "Three", "production", &[(&items[1], 1), (&items[2], 1)]);
+    for (i, rel) in [&r1, &r2, &r3].iter().enumerate() {
+        let at = (chrono::Utc::now() + chrono::Duration::hours(i as i64 + 1)).to_rfc3339();
+        let run = rewind(s.port, &["release", "deploy", rel, "--env", "staging", "--at", &at, "-q"]);
+        assert_exit(&run, 0, "schedule");
+    }
+    let lists: Vec<(Vec<&str>, String)> = vec![
+        (vec!["env", "list"], "/v1/environments".into()),
+        (vec!["env", "state", "production"], "/v1/environments/production/publish-state".into()),
+        (vec!["env", "log", "production"], "/v1/environments/production/events".into()),
+        (vec!["env", "history", "production"], "/v1/environments/production/deployments".into()),
+        (vec!["release", "list"], "/v1/releases".into()),
+        (vec!["deployment", "items", &d1], format!("/v1/deployments/{d1}/items")),
+        (vec!["schedule"], "/v1/deployments?status=scheduled".into()),
+        (vec!["schedule", "--env", "staging"], "/v1/deployments?status=scheduled&environment=staging".into()),
+    ];
+    for (args, path) in lists {
+        let pages = walk(&s, &path);
+        assert!(pages.len() >= 3, "{path}: more than one page of 2");
+        let run = rewind(s.port, &[args.as_slice(), &["--output", "json"][..]].concat());
+        assert_exit(&run, 0, &format!("{args:?}"));
+        let printed: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {run:?}"));
+        assert_eq!(printed, Value::Array(pages.clone()), "{args:?} against {path}");
+        let run = rewind(s.port, &[args.as_slice(), &["--output", "json", "--limit", "2"][..]].concat());
+        let printed: Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(printed, Value::Array(pages[..2].to_vec()), "{args:?} --limit 2");
+        let run = rewind(s.port, &[args.as_slice(), &["--quiet"][..]].concat());
+        assert_eq!(run.stdout.lines().count(), pages.len(), "{args:?} --quiet: one id a line");
+    }
+    let (_, preview) = http(s.port, "GET", &format!("/v1/releases/{r2}/preview?environment=production"), None).unwrap();
+    let run = rewind(s.port, &["release", "preview", &r2, "--env", "production", "--output", "json"]);
+    assert_eq!(serde_json::from_str::<Value>(&run.stdout).unwrap(), preview["data"], "{run:?}");
+    let (_, one) = http(s.port, "GET", &format!("/v1/deployments/{d1}"), None).unwrap();
+    let run = rewind(s.port, &["deployment", "show", &d1, "--output", "json"]);
+    assert_eq!(serde_json::from_str::<Value>(&run.stdout).unwrap(), one["data"], "{run:?}");
+    let run = rewind(s.port, &["env", "list"]);
+    assert!(run.stdout.starts_with("NAME  "), "a table with a header: {run:?}");
+}
+
+#[test]
+fn k2_dry_run_prints_the_plan_and_writes_nothing() {
+    let db = TestDb::new();
+    let s = Server::start(&db.url_string(), 1, &[]);
+    env(&s, "production");
+    let page = item(&s, 2);
+    publish(&s, "production", &page, 1);
+    let rel =
+        s.call("POST", "/v1/releases", Some(&json!({"name": "Dry"})), 201)["data"]["id"].as_str().unwrap().to_string();
+    assert_exit(
+        &rewind(s.port, &["release", "add", &rel, "--item", &page, "--locale", "en-us", "--publish", "2"]),
+        0,
+        "add",
+    );
+    let events = event_count(&s, "production");
+
+    let run = rewind(s.port, &["release", "deploy", &rel, "--env", "production", "--dry-run", "--output", "json"]);
+    assert_exit(&run, 0, "deploy --dry-run");
+    let plans: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(plans[0]["environment"], "production", "{plans}");
+    assert_eq!(plans[0]["plan"][0]["outcome"], "published");
+    assert_eq!(plans[0]["plan"][0]["prior_version"], 1);
+    assert!(walk(&s, &format!("/v1/releases/{rel}/deployments")).is_empty(), "no deployment");
+
+    let run = rewind(s.port, &["release", "deploy", &rel, "--env", "production", "--wait", "-q"]);
+    assert_exit(&run, 0, "deploy --wait");
+    let events = events + 1;
+    assert_eq!(event_count(&s, "production"), events);
+
+    let run = rewind(s.port, &["release", "rollback", &rel, "--env", "production", "--dry-run"]);
+    assert_exit(&run, 2, "no rollback release yet: a dry run cannot create one");
+    let run = rewind(s.port, &["release", "rollback", &rel, "-q"]);
+    assert_exit(&run, 0, "create the rollback release");
+    let rollback = run.stdout.trim().to_string();
+    let run = rewind(s.port, &["release", "rollback", &rel, "--env", "production", "--dry-run"]);
+    assert_exit(&run, 0, "rollback --dry-run");
+    assert!(run.stdout.contains("plan for production:"), "{run:?}");
+    assert!(walk(&s, &format!("/v1/releases/{rollback}/deployments")).is_empty(), "no rollback deployment");
+
+    // One deployment only: the dry run is refused as the rollback itself would be (E3).
+    let run = rewind(s.port, &["env", "rollback", "production", "--dry-run"]);
+    assert_exit(&run, 5, "env rollback --dry-run without a target to go back to");
+    assert!(run.stderr.starts_with("error[no_rollback_target]: "), "{run:?}");
+    assert_eq!(event_count(&s, "production"), events, "no dry run wrote to the publish log");
+    let history = walk(&s, "/v1/environments/production/deployments");
+    assert_eq!(history.len(), 1);
+
+    let run = rewind(s.port, &["release", "rollback", &rel, "--env", "production", "--wait", "-q"]);
+    assert_exit(&run, 0, "rollback for real");
+    assert_eq!(published(&s, "production", &page), 1);
+    let events = events + 1;
+    let run = rewind(s.port, &["env", "rollback", "production", "--dry-run", "--output", "json"]);
+    assert_exit(&run, 0, "env rollback --dry-run");
+    let plan: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(plan["target_deployment"]["id"], history[0]["id"], "back to the release's deployment: {plan}");
+    assert_eq!(plan["items"][0]["outcome"], "published", "{plan}");
+    assert_eq!((&plan["items"][0]["version"], &plan["items"][0]["prior_version"]), (&json!(2), &json!(1)));
+    let run = rewind(s.port, &["env", "rollback", "production", "--dry-run"]);
+    assert_exit(&run, 0, "env rollback --dry-run as a table");
+    assert!(
+        run.stdout
+            .starts_with(&format!("plan for production: back to deployment {}", history[0]["id"].as_str().unwrap())),
+        "{run:?}"
+    );
+    assert_eq!(event_count(&s, "production"), events, "no dry run wrote to the publish log");
+    assert_eq!(walk(&s, "/v1/environments/production/deployments").len(), 2);
+    let run = rewind(s.port, &["env", "rollback", "production", "--wait", "--reason", "undo the undo", "-q"]);
+    assert_exit(&run, 0, "env rollback");
+    assert_eq!(published(&s, "production", &page), 2, "back to the release's state");
+}
+
+#[test]
+fn k1_the_token_never_appears_in_output_errors_or_verbose_logs() {
+    let db = TestDb::new();
+    let s = Server::start(&db.url_string(), 1, &[]);
+    env(&s, "production");
+    let page = item(&s, 1);
+    let rel = s.call("POST", "/v1/releases", Some(&json!({"name": "Quiet"})), 201)["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bad = "bad-secret-token-0123456789";
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let runs = vec![
+        rewind(s.port, &["release", "list", "--verbose"]),
+        rewind(s.port, &["release", "add", &rel, "--item", &page, "--locale", "en-us", "--publish", "1", "-v"]),
+        rewind(s.port, &["release", "deploy", &rel, "--env", "production", "--wait", "--verbose"]),
+        rewind(s.port, &["release", "show", &unknown, "--verbose"]),
+        rewind(s.port, &["env", "rollback", "production", "--verbose"]),
+        rewind(s.port, &["release", "list", "--verbose", "--token", bad]),
+        rewind_with(s.port, &["release", "list", "--verbose"], &[("REWIND_TOKEN", bad)]),
+        rewind(s.port, &["release", "deploy", "--help"]),
+        rewind(s.port, &["--help"]),
+        rewind_with(s.port, &["env", "list", "-v"], &[("REWIND_URL", "http://127.0.0.1:1"), ("REWIND_RETRIES", "0")]),
+    ];
+    assert!(runs[0].stderr.contains("authorization: Bearer <hidden>"), "{:?}", runs[0]);
+    assert_exit(&runs[2], 0, "deploy --wait");
+    assert_exit(&runs[5], 3, "a bad --token");
+    assert_exit(&runs[9], 6, "no server");
+    for run in &runs {
+        for secret in [TOKEN, bad] {
+            assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret), "the token shows: {run:?}");
+        }
+    }
+}
+
+#[test]
+fn k1_help_groups_every_command_by_what_it_speaks_to() {
+    let run = Command::new(env!("CARGO_BIN_EXE_rewind")).arg("--help").output().map(finished).unwrap();
+    assert_exit(&run, 0, "--help");
+    let server = run.stdout.find("Commands that speak to a rewind server").expect("the client group");
+    let local = run.stdout.find("Commands that open the database directly").expect("the local group");
+    let listed = |name: &str| run.stdout.lines().position(|l| l.starts_with(&format!("  {name} "))).is_some();
+    for sub in rewind::config::Cli::command().get_subcommands() {
+        assert!(listed(sub.get_name()), "--help does not list {}", sub.get_name());
+    }
+    for name in ["env", "release", "deployment", "schedule", "item"] {
+        let at = run.stdout.find(&format!("\n  {name} ")).unwrap();
+        assert!(server < at && at < local, "{name} is a client command");
+    }
+    for name in ["serve", "migrate", "user", "token", "webhook"] {
+        assert!(run.stdout.find(&format!("\n  {name} ")).unwrap() > local, "{name} opens the database");
+    }
+}

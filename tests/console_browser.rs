@@ -1,0 +1,306 @@
+//! U1–U4 in a real browser: Debian's `chromium`, driven over WebDriver (`chromium-driver`,
+//! through fantoccini), against `rewind serve` on a fresh database. The walk is a person's:
+//! sign in; create an environment, items and a release; deploy and watch the progress bar
+//! reach 100%; publish one item by hand; roll back, where the plan shows that item as
+//! `changed_after_deployment` and the others with their diffs; deploy the rollback; check the
+//! publish state through the API. Then a viewer finds no write control. Each page is saved as
+//! a screenshot at 1280 and 390 px wide under `target/console-screenshots/`.
+
+mod common;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+/// `chromedriver` on a free port, killed when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let port = serve::free_port();
+        let child = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver (Debian's chromium-driver; scripts/test installs it)");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not listen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Driver { child, port }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A headless Chromium session (as root it needs `--no-sandbox`).
+async fn browser(driver: &Driver) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000"]}),
+    );
+    ClientBuilder::rustls()
+        .expect("rustls")
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a WebDriver session")
+}
+
+/// Where the screenshots go: `target/console-screenshots/`.
+fn shots_dir() -> PathBuf {
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let dir = target.join("console-screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    dir
+}
+
+/// Saves the page as it is at 1280 and at 390 px wide, then goes back to 1280.
+async fn shoot(c: &Client, name: &str) {
+    for (w, h) in [(390, 1400), (1280, 1000)] {
+        c.set_window_size(w, h).await.expect("window size");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(shots_dir().join(format!("{name}-{w}.png")), png).expect("save screenshot");
+    }
+}
+
+async fn css(c: &Client, selector: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|e| panic!("no {selector}: {e}"))
+}
+
+async fn fill(c: &Client, selector: &str, text: &str) {
+    let e = css(c, selector).await;
+    e.clear().await.expect("clear");
+    e.send_keys(text).await.expect("type");
+}
+
+async fn click(c: &Client, selector: &str) {
+    css(c, selector).await.click().await.unwrap_or_else(|e| panic!("click {selector}: {e}"));
+}
+
+async fn js(c: &Client, script: &str) -> Value {
+    c.execute(script, vec![]).await.expect("script")
+}
+
+async fn path(c: &Client) -> String {
+    c.current_url().await.expect("url").path().to_string()
+}
+
+/// Waits until the deployment page's progress shows 100% and a final status.
+async fn wait_for_100(c: &Client) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let v = js(c, "var p = document.querySelector('#progress'); return p ? [p.getAttribute('data-percent'), p.getAttribute('data-final')] : null;").await;
+        if v[0] == "100" && v[1].is_string() {
+            return v[1].as_str().unwrap().to_string();
+        }
+        assert!(Instant::now() < deadline, "the progress bar did not reach 100%: {v}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Creates an item from the items page and answers its id.
+async fn create_item(c: &Client, base: &str, content: &str) -> String {
+    c.goto(&format!("{base}/console/items")).await.unwrap();
+    fill(c, "#item-content", content).await;
+    click(c, "#create-item").await;
+    let id = css(c, "#item-title").await.attr("data-item").await.unwrap().expect("the item's id");
+    assert_eq!(path(c).await, format!("/console/items/{id}"));
+    id
+}
+
+/// Waits until the browser has left the page at `from`, and answers the path it is at.
+async fn left(c: &Client, from: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = path(c).await;
+        if now != from {
+            return now;
+        }
+        assert!(Instant::now() < deadline, "still at {from}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn sign_in(c: &Client, base: &str, token: &str) {
+    c.goto(&format!("{base}/console/sign-in")).await.unwrap();
+    fill(c, "#token", token).await;
+    click(c, "#sign-in").await;
+    css(c, "#environments").await;
+    assert_eq!(path(c).await, "/console/");
+}
+
+#[tokio::test]
+async fn u1_u2_u3_u4_a_person_deploys_and_rolls_back_in_the_browser_and_a_viewer_finds_no_write_control() {
+    let db = common::TestDb::new();
+    // Each deployment is held 1.5 s before it commits (with the test-only failpoints), so the
+    // page opens while it runs and its progress bar follows the stream.
+    let server = serve::Server::start(&db.url_string(), 1, &[("FAILPOINTS", "deployment_before_commit=return(1500)")]);
+    let base = format!("http://127.0.0.1:{}", server.port);
+    let driver = Driver::start();
+    let c = browser(&driver).await;
+
+    c.goto(&format!("{base}/console/")).await.unwrap();
+    assert_eq!(path(&c).await, "/console/sign-in", "no session: the sign-in page");
+    shoot(&c, "sign-in").await;
+    sign_in(&c, &base, serve::TOKEN).await;
+
+    fill(&c, "#environment-name", "production").await;
+    click(&c, "#create-environment").await;
+    assert_eq!(left(&c, "/console/").await, "/console/environments/production");
+
+    let a = create_item(&c, &base, r#"{"title": "<script>window.pwned = 1</script>Home"}"#).await;
+    assert_eq!(js(&c, "return typeof window.pwned;").await, "undefined", "content is text: no script runs");
+    let shown = css(&c, "pre.content").await.text().await.unwrap();
+    assert!(shown.contains("<script>window.pwned = 1</script>"), "shown as text: {shown}");
+    shoot(&c, "item").await;
+    let b = create_item(&c, &base, r#"{"title": "About"}"#).await;
+    let d = create_item(&c, &base, r#"{"title": "Contact"}"#).await;
+    shoot(&c, "items").await;
+
+    c.goto(&format!("{base}/console/releases")).await.unwrap();
+    fill(&c, "#release-name", "Spring launch").await;
+    click(&c, "#create-release").await;
+    let release = css(&c, "#release-title").await.attr("data-release").await.unwrap().unwrap();
+    for id in [&a, &b, &d] {
+        fill(&c, "#add-item-id", id).await;
+        fill(&c, "#add-item-version", "1").await;
+        click(&c, "#add-item").await;
+        css(&c, &format!("#release-items tr[data-item='{id}']")).await;
+    }
+    shoot(&c, "release").await;
+
+    click(&c, "#deploy-env-production").await;
+    click(&c, "#deploy").await;
+    assert!(left(&c, &format!("/console/releases/{release}")).await.starts_with("/console/deployments/"));
+    css(&c, "#progress").await;
+    let opened = c.source().await.unwrap();
+    assert!(opened.contains("data-stream="), "the page opened while the deployment ran");
+    assert_eq!(wait_for_100(&c).await, "succeeded");
+    shoot(&c, "deployment").await;
+
+    // One item published again by hand: a change after the deployment.
+    c.goto(&format!("{base}/console/items/{a}")).await.unwrap();
+    let last_event = |server: &serve::Server| {
+        server.call("GET", &format!("/v1/environments/production/publish-state?item_id={a}"), None, 200)["data"][0]
+            ["last_event_id"]
+            .clone()
+    };
+    let before = last_event(&server);
+    fill(&c, "#publish-version", "1").await;
+    click(&c, "#publish").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while last_event(&server) == before {
+        assert!(Instant::now() < deadline, "the manual publish was not written");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    c.goto(&format!("{base}/console/")).await.unwrap();
+    css(&c, "#timeline circle.succeeded").await;
+    shoot(&c, "overview").await;
+    c.goto(&format!("{base}/console/environments/production")).await.unwrap();
+    shoot(&c, "environment").await;
+
+    c.goto(&format!("{base}/console/releases/{release}")).await.unwrap();
+    click(&c, "#roll-back").await;
+    let rollback_release = left(&c, &format!("/console/releases/{release}")).await;
+    css(&c, "#release-title").await;
+    assert_ne!(rollback_release, format!("/console/releases/{release}"), "the rollback release opens");
+    click(&c, "a.plan-link[data-environment='production']").await;
+    css(&c, "#plan").await;
+    let row = |id: &str| format!("#plan tr[data-item='{id}']");
+    assert_eq!(
+        css(&c, &row(&a)).await.attr("data-skip-reason").await.unwrap().as_deref(),
+        Some("changed_after_deployment")
+    );
+    for id in [&b, &d] {
+        assert_eq!(css(&c, &row(id)).await.attr("data-outcome").await.unwrap().as_deref(), Some("unpublished"));
+        css(&c, &format!("{} a.diff-link", row(id))).await;
+    }
+    shoot(&c, "rollback-plan").await;
+    // A diff from the plan.
+    let href = css(&c, &format!("{} a.diff-link", row(&b))).await.attr("href").await.unwrap().unwrap();
+    c.goto(&format!("{base}{href}")).await.unwrap();
+    css(&c, "#patch").await;
+    shoot(&c, "diff").await;
+    c.back().await.unwrap();
+    css(&c, "#on-conflict").await;
+    click(&c, "#confirm-deploy").await;
+    assert_eq!(wait_for_100(&c).await, "succeeded");
+    shoot(&c, "rollback-deployment").await;
+    // With two succeeded deployments, the environment can be rolled back: its plan first.
+    c.goto(&format!("{base}/console/environments/production/rollback")).await.unwrap();
+    css(&c, "#confirm-rollback").await;
+    shoot(&c, "environment-rollback-plan").await;
+    c.goto(&format!("{base}/console/environments/production?tab=history")).await.unwrap();
+    shoot(&c, "environment-history").await;
+    c.goto(&format!("{base}/console/releases")).await.unwrap();
+    shoot(&c, "releases").await;
+
+    // The publish state, through the API.
+    let state =
+        |id: &str| server.call("GET", &format!("/v1/environments/production/publish-state?item_id={id}"), None, 200);
+    assert_eq!(state(&a)["data"][0]["version"], 1, "changed after the deployment: left as it is");
+    assert_eq!(state(&b)["data"][0]["version"], Value::Null, "rolled back: unpublished");
+    assert_eq!(state(&d)["data"][0]["version"], Value::Null, "rolled back: unpublished");
+
+    // The admin pages, and a viewer made from them.
+    c.goto(&format!("{base}/console/users")).await.unwrap();
+    shoot(&c, "users").await;
+    fill(&c, "#user-name", "vera").await;
+    c.find(Locator::Css("#user-role")).await.unwrap().select_by_value("viewer").await.unwrap();
+    click(&c, "#create-user").await;
+    click(&c, "#create-token").await;
+    let viewer_token = css(&c, "#new-token").await.text().await.unwrap();
+    shoot(&c, "user").await;
+    c.goto(&format!("{base}/console/webhooks")).await.unwrap();
+    shoot(&c, "webhooks").await;
+    let at = path(&c).await;
+    click(&c, "header.top form button").await;
+    assert_eq!(left(&c, &at).await, "/console/sign-in");
+
+    sign_in(&c, &base, viewer_token.trim()).await;
+    for p in [
+        "/console/".to_string(),
+        "/console/environments/production".into(),
+        "/console/releases".into(),
+        format!("/console/releases/{release}"),
+        "/console/items".into(),
+        format!("/console/items/{a}"),
+    ] {
+        c.goto(&format!("{base}{p}")).await.unwrap();
+        css(&c, "main h1").await;
+        let writes = js(&c, "return document.querySelectorAll('[data-write]').length;").await;
+        let posts = js(&c, "return document.querySelectorAll('form[method=post]').length;").await;
+        assert_eq!(writes, 0, "{p}: a write control shown to a viewer");
+        assert_eq!(posts, 1, "{p}: only the sign-out form");
+    }
+    // The admin's rollback release is not the viewer's: to them it does not exist (B5).
+    c.goto(&format!("{base}{rollback_release}")).await.unwrap();
+    assert!(c.source().await.unwrap().contains("data-code=\"not_found\""));
+    c.goto(&format!("{base}/console/releases/{release}")).await.unwrap();
+    shoot(&c, "release-as-viewer").await;
+    c.close().await.unwrap();
+}
