@@ -11,8 +11,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, admin, content, deployments, environments, releases, streams, tokens, webhooks};
 use crate::db;
-use crate::error::{AppError, AppResult};
-use crate::state::AppState;
+use crate::error::AppError;
+use crate::state::{self, AppState};
 use crate::telemetry;
 
 async fn healthz() -> HttpResponse {
@@ -29,15 +29,9 @@ async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
 const SCRAPE_DB_WAIT: Duration = Duration::from_secs(1);
 
 async fn metrics_text(state: web::Data<AppState>) -> HttpResponse {
-    let pool = state.pool.clone();
-    let stats = web::block(move || -> AppResult<db::queue_stats::QueueStats> {
-        let mut conn = pool.get_timeout(SCRAPE_DB_WAIT)?;
-        db::queue_stats::stats(&mut conn, db::now())
-    })
-    .await
-    .map_err(AppError::from);
+    let stats = state::db_waiting(&state, Some(SCRAPE_DB_WAIT), |conn| db::queue_stats::stats(conn, db::now())).await;
     // Without the database the gauges keep their last values; the failure is logged where it arose.
-    if let Ok(Ok(stats)) = stats {
+    if let Ok(stats) = stats {
         telemetry::queue_observed(&stats);
     }
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(telemetry::render())

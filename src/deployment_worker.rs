@@ -15,7 +15,7 @@ use crate::deployment_feed::DeploymentFeed;
 use crate::error::AppResult;
 use crate::service::deployments::{self as svc, DeploymentView};
 use crate::shutdown::Shutdown;
-use crate::state::AppState;
+use crate::state::{db, AppState};
 
 /// Claims the next queued or due deployment, marking it `in_progress`; nothing once `shutdown`
 /// has begun. On PostgreSQL the connection keeps the deployment's advisory lock until `release`.
@@ -90,26 +90,23 @@ pub fn run_one(conn: &mut DbConn, shutdown: &Shutdown, feed: &DeploymentFeed) ->
 pub async fn run(state: web::Data<AppState>, poll: Duration, shutdown: Shutdown) {
     let mut last_sweep = std::time::Instant::now();
     while !shutdown.has_begun() {
-        let pool = state.pool.clone();
         let sweep = last_sweep.elapsed() > SWEEP_EVERY;
         let stopping = shutdown.clone();
         let feed = state.feed.clone();
-        let outcome = web::block(move || -> AppResult<bool> {
-            let mut conn = pool.get()?;
-            if sweep && matches!(**conn, DbConn::Pg(_)) {
-                recover(&mut conn)?;
+        let outcome = db(&state, move |conn| {
+            if sweep && matches!(*conn, DbConn::Pg(_)) {
+                recover(conn)?;
             }
-            run_one(&mut conn, &stopping, &feed)
+            run_one(conn, &stopping, &feed)
         })
         .await;
         if sweep {
             last_sweep = std::time::Instant::now();
         }
         match outcome {
-            Ok(Ok(true)) => continue,
-            Ok(Ok(false)) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "worker could not run a deployment"),
-            Err(e) => tracing::error!(error = %e, "worker task failed"),
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "worker could not run a deployment"),
         }
         tokio::select! {
             _ = state.wake.notified() => {}

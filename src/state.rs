@@ -4,10 +4,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_web::web;
 use tokio::sync::Notify;
 
-use crate::db::Pool;
+use crate::db::{DbConn, Pool};
 use crate::deployment_feed::DeploymentFeed;
+use crate::error::AppResult;
 use crate::service::known_tokens::KnownTokens;
 use crate::shutdown::Shutdown;
 
@@ -120,4 +122,31 @@ impl AppState {
             shutdown: Shutdown::default(),
         }
     }
+}
+
+/// Runs blocking database work on actix's thread pool with a connection from the pool: the one
+/// way the handlers, the console, the worker and the webhook loop reach the database.
+pub async fn db<T, F>(state: &AppState, f: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+{
+    db_waiting(state, None, f).await
+}
+
+/// [`db`], waiting for a connection at most `wait` instead of the pool's own timeout.
+pub async fn db_waiting<T, F>(state: &AppState, wait: Option<Duration>, f: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+{
+    let pool = state.pool.clone();
+    web::block(move || {
+        let mut conn = match wait {
+            Some(wait) => pool.get_timeout(wait)?,
+            None => pool.get()?,
+        };
+        f(&mut conn)
+    })
+    .await?
 }

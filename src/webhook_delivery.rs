@@ -13,13 +13,13 @@ use actix_web::web;
 use reqwest::header::{HeaderValue, CONTENT_TYPE};
 
 use crate::db::webhooks::{self as q, Attempt, Claimed, DELIVERED, FAILED, PENDING};
-use crate::db::{new_id, now, write_transaction};
+use crate::db::{new_id, now, write_transaction, DbConn};
 use crate::domain::addresses::address_allowed;
 use crate::domain::webhooks::{retry_after, signature};
 use crate::error::{AppError, AppResult};
 use crate::service::webhooks::check_url;
 use crate::shutdown::Shutdown;
-use crate::state::AppState;
+use crate::state::{db, AppState};
 
 /// How much longer than the timeout a lease lasts: time to record the attempt.
 const LEASE_MARGIN: Duration = Duration::from_secs(30);
@@ -58,13 +58,11 @@ pub fn client(timeout: Duration, allow_private: bool) -> reqwest::Result<reqwest
 }
 
 /// Claims the next due delivery in a transaction of its own; with the lease it was given.
-fn claim(state: &AppState) -> AppResult<Option<(Claimed, String)>> {
-    let mut conn = state.pool.get()?;
+fn claim(conn: &mut DbConn, timeout: Duration) -> AppResult<Option<(Claimed, String)>> {
     let lease_id = new_id();
     let at = now();
-    let lease =
-        chrono::Duration::from_std(state.settings.webhooks.timeout + LEASE_MARGIN).map_err(|_| AppError::Internal)?;
-    let claimed = write_transaction(&mut conn, |conn| q::claim(conn, at, &lease_id, at + lease))?;
+    let lease = chrono::Duration::from_std(timeout + LEASE_MARGIN).map_err(|_| AppError::Internal)?;
+    let claimed = write_transaction(conn, |conn| q::claim(conn, at, &lease_id, at + lease))?;
     Ok(claimed.map(|c| (c, lease_id)))
 }
 
@@ -132,8 +130,8 @@ fn outcome(schedule: &[Duration], attempts_before: i32, status_code: Option<i32>
 
 /// Claims one due delivery, sends it and records the attempt; whether there was one.
 pub async fn deliver_one(state: &web::Data<AppState>, client: &reqwest::Client) -> AppResult<bool> {
-    let st = state.clone();
-    let Some((c, lease_id)) = web::block(move || claim(&st)).await?? else { return Ok(false) };
+    let timeout = state.settings.webhooks.timeout;
+    let Some((c, lease_id)) = db(state, move |conn| claim(conn, timeout)).await? else { return Ok(false) };
     let (status_code, error) = send(state, client, &c).await;
     let span = tracing::info_span!("webhook_delivery", delivery = %c.id, attempt = c.attempts + 1);
     let attempt = outcome(&state.settings.webhooks.retry_schedule, c.attempts, status_code, error);
@@ -141,12 +139,7 @@ pub async fn deliver_one(state: &web::Data<AppState>, client: &reqwest::Client) 
         None => tracing::info!(status_code, "webhook delivered"),
         Some(e) => tracing::warn!(error = %e, status = attempt.status, "webhook attempt failed"),
     });
-    let pool = state.pool.clone();
-    let recorded = web::block(move || -> AppResult<usize> {
-        let mut conn = pool.get()?;
-        q::record_attempt(&mut conn, c.seq, &lease_id, &attempt)
-    })
-    .await??;
+    let recorded = db(state, move |conn| q::record_attempt(conn, c.seq, &lease_id, &attempt)).await?;
     if recorded == 0 {
         span.in_scope(|| tracing::info!("the delivery changed during the attempt (endpoint deleted or lease lost)"));
     }

@@ -22,24 +22,11 @@ use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use serde::{Deserialize, Deserializer};
 
-use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::service::{tokens as token_service, Caller, PageParams};
 use crate::state::AppState;
 
-/// Runs blocking database work on actix's thread pool, with a pooled connection.
-pub async fn db<T, F>(state: &web::Data<AppState>, f: F) -> AppResult<T>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
-{
-    let pool = state.pool.clone();
-    web::block(move || {
-        let mut conn = pool.get()?;
-        f(&mut conn)
-    })
-    .await?
-}
+pub(crate) use crate::state::db;
 
 /// The authenticated caller, from `Authorization: Bearer <token>` (401 without a valid one), as
 /// `authenticate` resolved it before the handler's other extractors ran.
