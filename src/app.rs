@@ -29,7 +29,8 @@ async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
 const SCRAPE_DB_WAIT: Duration = Duration::from_secs(1);
 
 async fn metrics_text(state: web::Data<AppState>) -> HttpResponse {
-    let stats = state::db_waiting(&state, Some(SCRAPE_DB_WAIT), |conn| db::queue_stats::stats(conn, db::now())).await;
+    let stats =
+        state::db_waiting(&state, Some(SCRAPE_DB_WAIT), |conn| Ok(db::queue_stats::stats(conn, db::now())?)).await;
     // Without the database the gauges keep their last values; the failure is logged where it arose.
     if let Ok(stats) = stats {
         telemetry::queue_observed(&stats);

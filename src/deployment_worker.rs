@@ -46,7 +46,7 @@ pub fn claim_next(conn: &mut DbConn, shutdown: &Shutdown) -> AppResult<Option<De
 
 /// Gives up the advisory lock `claim_next` took (PostgreSQL only).
 pub fn release(conn: &mut DbConn, id: &str) -> AppResult<()> {
-    claims::unlock(conn, id)
+    Ok(claims::unlock(conn, id)?)
 }
 
 /// L5: queues again every `in_progress` deployment that no live process is running. On SQLite

@@ -139,7 +139,7 @@ pub async fn deliver_one(state: &web::Data<AppState>, client: &reqwest::Client) 
         None => tracing::info!(status_code, "webhook delivered"),
         Some(e) => tracing::warn!(error = %e, status = attempt.status, "webhook attempt failed"),
     });
-    let recorded = db(state, move |conn| q::record_attempt(conn, c.seq, &lease_id, &attempt)).await?;
+    let recorded = db(state, move |conn| Ok(q::record_attempt(conn, c.seq, &lease_id, &attempt)?)).await?;
     if recorded == 0 {
         span.in_scope(|| tracing::info!("the delivery changed during the attempt (endpoint deleted or lease lost)"));
     }

@@ -7,11 +7,11 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
+use diesel::QueryResult;
 
 use super::schema::deployments;
 use super::DbConn;
 use crate::domain::DeploymentStatus;
-use crate::error::AppResult;
 
 diesel::define_sql_function! {
     /// PostgreSQL: takes a session advisory lock if it is free; whether it did.
@@ -30,7 +30,7 @@ fn lock_key(id: &str) -> i64 {
 
 /// The oldest deployment that is queued, or scheduled for `at` or before; on PostgreSQL the
 /// row stays locked for the transaction, and rows other claims hold are passed over.
-pub fn next_due(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<Option<String>> {
+pub fn next_due(conn: &mut DbConn, at: NaiveDateTime) -> QueryResult<Option<String>> {
     let due = deployments::table
         .filter(
             deployments::status
@@ -47,7 +47,7 @@ pub fn next_due(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<Option<String
 
 /// Takes the deployment's advisory lock for this session if nobody holds it; whether it did
 /// (always on SQLite).
-pub fn try_lock(conn: &mut DbConn, id: &str) -> AppResult<bool> {
+pub fn try_lock(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
     Ok(match conn {
         DbConn::Pg(pg) => diesel::select(pg_try_advisory_lock(lock_key(id))).get_result(pg)?,
         DbConn::Sqlite(_) => true,
@@ -55,7 +55,7 @@ pub fn try_lock(conn: &mut DbConn, id: &str) -> AppResult<bool> {
 }
 
 /// Gives up the advisory lock `try_lock` took (PostgreSQL only).
-pub fn unlock(conn: &mut DbConn, id: &str) -> AppResult<()> {
+pub fn unlock(conn: &mut DbConn, id: &str) -> QueryResult<()> {
     if let DbConn::Pg(pg) = conn {
         diesel::select(pg_advisory_unlock(lock_key(id))).get_result::<bool>(pg)?;
     }
@@ -63,7 +63,7 @@ pub fn unlock(conn: &mut DbConn, id: &str) -> AppResult<()> {
 }
 
 /// Marks a claimed deployment `in_progress`, started at `at`.
-pub fn start(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> AppResult<()> {
+pub fn start(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(deployments::table.find(id))
         .set((deployments::status.eq(DeploymentStatus::InProgress), deployments::started_at.eq(Some(at))))
         .execute(conn)?;
@@ -71,9 +71,6 @@ pub fn start(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> AppResult<()> {
 }
 
 /// Every `in_progress` deployment, to be checked for a live owner.
-pub fn in_progress(conn: &mut DbConn) -> AppResult<Vec<String>> {
-    Ok(deployments::table
-        .filter(deployments::status.eq(DeploymentStatus::InProgress))
-        .select(deployments::id)
-        .load(conn)?)
+pub fn in_progress(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    deployments::table.filter(deployments::status.eq(DeploymentStatus::InProgress)).select(deployments::id).load(conn)
 }

@@ -4,13 +4,13 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::QueryResult;
 
 use super::page::Page;
 use super::rows::DeploymentRow;
 use super::schema::deployments;
 use super::{DbConn, MultiBackend};
 use crate::domain::{DeploymentStatus, Trigger};
-use crate::error::AppResult;
 
 /// What Q1's list keeps.
 #[derive(Debug, Clone, Default)]
@@ -84,7 +84,7 @@ fn run(
     order: ListOrder,
     after: &Option<After>,
     limit: i64,
-) -> AppResult<Vec<DeploymentRow>> {
+) -> QueryResult<Vec<DeploymentRow>> {
     let mut q = filtered(f, status);
     q = match (order, after) {
         (ListOrder::Newest, Some(After::Id(id))) => q.filter(deployments::id.lt(id.clone())),
@@ -98,7 +98,7 @@ fn run(
         ListOrder::Newest => q.order(deployments::id.desc()),
         ListOrder::Soonest => q.order((deployments::scheduled_at.asc(), deployments::id.asc())),
     };
-    Ok(q.limit(limit).load(conn)?)
+    q.limit(limit).load(conn)
 }
 
 /// One page of Q1's list: up to `limit` rows after `after`, and the cursor of the next page.
@@ -108,7 +108,7 @@ pub fn page(
     order: ListOrder,
     after: Option<After>,
     limit: i64,
-) -> AppResult<(Vec<DeploymentRow>, Option<After>)> {
+) -> QueryResult<(Vec<DeploymentRow>, Option<After>)> {
     let mut statuses = f.statuses.clone();
     statuses.sort_by_key(|s| s.as_str());
     statuses.dedup();

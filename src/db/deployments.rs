@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::QueryResult;
 
 use super::page::{in_written_order, newest_first, Page};
 use super::rows::{DeploymentItemRow, DeploymentRow};
@@ -12,7 +13,6 @@ use super::schema::{deployment_items, deployments, items};
 use super::DbConn;
 use crate::domain::environment_rollback::Deployed;
 use crate::domain::{validate, Counts, DeploymentStatus, Key, Outcome};
-use crate::error::{AppError, AppResult, ProblemCode};
 
 impl Deployed for DeploymentRow {
     fn environment_id(&self) -> &str {
@@ -37,24 +37,24 @@ impl DeploymentView {
     }
 }
 
-/// A deployment by id (404 `not_found` when there is none).
-pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<DeploymentRow> {
-    deployments::table.find(id).first(conn).optional()?.ok_or_else(|| AppError::NotFound("no such deployment".into()))
+/// A deployment by id, if there is one.
+pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<DeploymentRow>> {
+    deployments::table.find(id).first(conn).optional()
 }
 
 /// The deployments of these ids that exist, in no particular order.
-pub fn by_ids(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<DeploymentRow>> {
-    Ok(deployments::table.filter(deployments::id.eq_any(ids)).load(conn)?)
+pub fn by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<DeploymentRow>> {
+    deployments::table.filter(deployments::id.eq_any(ids)).load(conn)
 }
 
 /// The environment's succeeded deployments, newest first (the first is the active one).
-pub fn succeeded_in(conn: &mut DbConn, environment_id: &str, limit: i64) -> AppResult<Vec<DeploymentRow>> {
-    Ok(deployments::table
+pub fn succeeded_in(conn: &mut DbConn, environment_id: &str, limit: i64) -> QueryResult<Vec<DeploymentRow>> {
+    deployments::table
         .filter(deployments::environment_id.eq(environment_id))
         .filter(deployments::status.eq(DeploymentStatus::Succeeded))
         .order((deployments::finished_at.desc(), deployments::id.desc()))
         .limit(limit)
-        .load(conn)?)
+        .load(conn)
 }
 
 /// Whose deployments a list shows.
@@ -73,7 +73,7 @@ pub fn page(
     of: DeploymentsOf,
     before: Option<String>,
     limit: i64,
-) -> AppResult<Page<DeploymentRow>> {
+) -> QueryResult<Page<DeploymentRow>> {
     let q = match of {
         DeploymentsOf::Environment(id) => {
             deployments::table.filter(deployments::environment_id.eq(id.to_string())).into_boxed()
@@ -94,7 +94,7 @@ pub fn items_page(
     outcome: Option<Outcome>,
     after: Option<i32>,
     limit: i64,
-) -> AppResult<Page<DeploymentItemRow>> {
+) -> QueryResult<Page<DeploymentItemRow>> {
     let mut q = deployment_items::table
         .inner_join(items::table.on(items::key.eq(deployment_items::item_key)))
         .filter(deployment_items::deployment_id.eq(deployment_id.to_string()))
@@ -119,7 +119,7 @@ pub fn items_page(
 }
 
 /// The version each key of a deployment replaced (B7's state before the first deployment).
-pub fn prior_versions(conn: &mut DbConn, deployment_id: &str) -> AppResult<HashMap<Key, Option<i32>>> {
+pub fn prior_versions(conn: &mut DbConn, deployment_id: &str) -> QueryResult<HashMap<Key, Option<i32>>> {
     Ok(deployment_items::table
         .inner_join(items::table.on(items::key.eq(deployment_items::item_key)))
         .filter(deployment_items::deployment_id.eq(deployment_id))
@@ -131,7 +131,7 @@ pub fn prior_versions(conn: &mut DbConn, deployment_id: &str) -> AppResult<HashM
 }
 
 /// The event each applied key of a deployment wrote (B7: whether it is still the latest).
-pub fn event_ids(conn: &mut DbConn, deployment_id: &str) -> AppResult<HashMap<Key, i64>> {
+pub fn event_ids(conn: &mut DbConn, deployment_id: &str) -> QueryResult<HashMap<Key, i64>> {
     Ok(deployment_items::table
         .inner_join(items::table.on(items::key.eq(deployment_items::item_key)))
         .filter(deployment_items::deployment_id.eq(deployment_id))
@@ -151,7 +151,7 @@ fn first_id_since(at: NaiveDateTime) -> String {
 
 /// S1, S2: the deployments that may have changed lately: queued or running, among `ids` (those
 /// queued or running when last seen), created at or after `since`, or ended at or after it.
-pub fn recently_changed(conn: &mut DbConn, ids: &[String], since: NaiveDateTime) -> AppResult<Vec<DeploymentRow>> {
+pub fn recently_changed(conn: &mut DbConn, ids: &[String], since: NaiveDateTime) -> QueryResult<Vec<DeploymentRow>> {
     let running = [DeploymentStatus::Queued, DeploymentStatus::InProgress];
     let mut q = deployments::table
         .filter(
@@ -164,15 +164,13 @@ pub fn recently_changed(conn: &mut DbConn, ids: &[String], since: NaiveDateTime)
     if !ids.is_empty() {
         q = q.or_filter(deployments::id.eq_any(ids.to_vec()));
     }
-    Ok(q.load(conn)?)
+    q.load(conn)
 }
 
-/// Inserts new deployments.
-pub fn insert(conn: &mut DbConn, rows: &[DeploymentRow]) -> AppResult<()> {
-    // Stored times must keep their text order (SQLite); the service refuses such a schedule first.
-    if rows.iter().filter_map(|r| r.scheduled_at).any(|t| !validate::storable_time(t)) {
-        return Err(AppError::Rule(ProblemCode::InvalidSchedule, "scheduled_at is more than 10 years ahead".into()));
-    }
+/// Inserts new deployments. Their `scheduled_at` must be storable (`validate::storable_time`,
+/// so that SQLite's text order is time order): the service refuses any other schedule first.
+pub fn insert(conn: &mut DbConn, rows: &[DeploymentRow]) -> QueryResult<()> {
+    debug_assert!(rows.iter().filter_map(|r| r.scheduled_at).all(validate::storable_time));
     for r in rows {
         diesel::insert_into(deployments::table).values(r).execute(conn)?;
     }
@@ -180,7 +178,7 @@ pub fn insert(conn: &mut DbConn, rows: &[DeploymentRow]) -> AppResult<()> {
 }
 
 /// L7: cancels the deployment if it is still scheduled or queued; whether it was.
-pub fn cancel(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> AppResult<bool> {
+pub fn cancel(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
     let n = diesel::update(deployments::table.find(id))
         .filter(deployments::status.eq_any([DeploymentStatus::Scheduled, DeploymentStatus::Queued]))
         .set((deployments::status.eq(DeploymentStatus::Cancelled), deployments::finished_at.eq(at)))
@@ -205,7 +203,7 @@ pub fn mark_succeeded(
     tally: PlanTally,
     counts: &Counts,
     high_event_id: i64,
-) -> AppResult<()> {
+) -> QueryResult<()> {
     diesel::update(deployments::table.find(id))
         .set((
             deployments::status.eq(DeploymentStatus::Succeeded),
@@ -230,7 +228,7 @@ pub fn mark_failed(
     at: NaiveDateTime,
     error: &str,
     tally: Option<PlanTally>,
-) -> AppResult<bool> {
+) -> QueryResult<bool> {
     let update =
         diesel::update(deployments::table.find(id)).filter(deployments::status.eq(DeploymentStatus::InProgress));
     let failed = (
@@ -248,9 +246,9 @@ pub fn mark_failed(
 }
 
 /// Queues an `in_progress` deployment again, to be claimed anew; how many rows changed (0 or 1).
-pub fn requeue(conn: &mut DbConn, id: &str) -> AppResult<usize> {
-    Ok(diesel::update(deployments::table.find(id))
+pub fn requeue(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::update(deployments::table.find(id))
         .filter(deployments::status.eq(DeploymentStatus::InProgress))
         .set((deployments::status.eq(DeploymentStatus::Queued), deployments::started_at.eq(None::<NaiveDateTime>)))
-        .execute(conn)?)
+        .execute(conn)
 }

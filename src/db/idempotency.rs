@@ -2,10 +2,10 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::QueryResult;
 
 use super::schema::idempotency_keys as ik;
 use super::{inserted, DbConn};
-use crate::error::AppResult;
 
 /// A stored key: what was asked (method, path, body hash), the kept answer once there is one,
 /// and when the key was claimed.
@@ -20,12 +20,12 @@ pub struct KeyRow {
 }
 
 /// A user's key, if stored.
-pub fn get(conn: &mut DbConn, user_id: &str, key: &str) -> AppResult<Option<KeyRow>> {
-    Ok(ik::table
+pub fn get(conn: &mut DbConn, user_id: &str, key: &str) -> QueryResult<Option<KeyRow>> {
+    ik::table
         .find((user_id, key))
         .select((ik::method, ik::path, ik::body_hash, ik::response_status, ik::response_body, ik::created_at))
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 /// Claims a user's key for a request; `false` when another request holds it already.
@@ -37,7 +37,7 @@ pub fn claim(
     path: &str,
     body_hash: &str,
     at: NaiveDateTime,
-) -> AppResult<bool> {
+) -> QueryResult<bool> {
     let insert = diesel::insert_into(ik::table).values((
         ik::user_id.eq(user_id),
         ik::key.eq(key),
@@ -46,11 +46,11 @@ pub fn claim(
         ik::body_hash.eq(body_hash),
         ik::created_at.eq(at),
     ));
-    Ok(inserted(insert.execute(conn))?)
+    inserted(insert.execute(conn))
 }
 
 /// Keeps the answer of a key's request.
-pub fn keep_answer(conn: &mut DbConn, user_id: &str, key: &str, status: i32, body: &str) -> AppResult<()> {
+pub fn keep_answer(conn: &mut DbConn, user_id: &str, key: &str, status: i32, body: &str) -> QueryResult<()> {
     diesel::update(ik::table.find((user_id, key)))
         .set((ik::response_status.eq(status), ik::response_body.eq(body)))
         .execute(conn)?;
@@ -58,7 +58,7 @@ pub fn keep_answer(conn: &mut DbConn, user_id: &str, key: &str, status: i32, bod
 }
 
 /// Frees a user's key.
-pub fn delete(conn: &mut DbConn, user_id: &str, key: &str) -> AppResult<()> {
+pub fn delete(conn: &mut DbConn, user_id: &str, key: &str) -> QueryResult<()> {
     diesel::delete(ik::table.find((user_id, key))).execute(conn)?;
     Ok(())
 }

@@ -3,27 +3,27 @@
 use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
+use diesel::QueryResult;
 
 use super::page::{newest_first, Page};
 use super::rows::{ItemRow, NewItem, VersionRow};
 use super::schema::{items, versions};
 use super::DbConn;
 use crate::domain::release_items::VersionKey;
-use crate::error::AppResult;
 
 /// The item's integer key, if it exists (P1, P2 answer 422 `item_not_found` otherwise).
-pub fn item_key(conn: &mut DbConn, item_id: &str) -> AppResult<Option<i64>> {
-    Ok(items::table.find(item_id).select(items::key).first(conn).optional()?)
+pub fn item_key(conn: &mut DbConn, item_id: &str) -> QueryResult<Option<i64>> {
+    items::table.find(item_id).select(items::key).first(conn).optional()
 }
 
 /// Whether the item has this version in this locale (P1 answers 422 `version_not_found` otherwise).
-pub fn version_exists(conn: &mut DbConn, item_id: &str, locale: &str, version: i32) -> AppResult<bool> {
-    Ok(diesel::select(diesel::dsl::exists(versions::table.find((item_id, locale, version)))).get_result(conn)?)
+pub fn version_exists(conn: &mut DbConn, item_id: &str, locale: &str, version: i32) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(versions::table.find((item_id, locale, version)))).get_result(conn)
 }
 
 /// Stores a new item; the database gives it its key (an identity on PostgreSQL, the rowid on
 /// SQLite), so the answer is the row as stored.
-pub fn insert(conn: &mut DbConn, row: &NewItem) -> AppResult<ItemRow> {
+pub fn insert(conn: &mut DbConn, row: &NewItem) -> QueryResult<ItemRow> {
     let key = diesel::insert_into(items::table).values(row).returning(items::key).get_result(conn)?;
     Ok(ItemRow {
         id: row.id.into(),
@@ -35,18 +35,18 @@ pub fn insert(conn: &mut DbConn, row: &NewItem) -> AppResult<ItemRow> {
 }
 
 /// Stores a new version (its `version_references` rows are `references::insert_for_version`'s).
-pub fn insert_version(conn: &mut DbConn, row: &VersionRow) -> AppResult<()> {
+pub fn insert_version(conn: &mut DbConn, row: &VersionRow) -> QueryResult<()> {
     diesel::insert_into(versions::table).values(row).execute(conn)?;
     Ok(())
 }
 
 /// An item by id.
-pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<ItemRow>> {
-    Ok(items::table.find(id).first(conn).optional()?)
+pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<ItemRow>> {
+    items::table.find(id).first(conn).optional()
 }
 
 /// Items, newest first (X4).
-pub fn list(conn: &mut DbConn, before: Option<String>, limit: i64) -> AppResult<Page<ItemRow>> {
+pub fn list(conn: &mut DbConn, before: Option<String>, limit: i64) -> QueryResult<Page<ItemRow>> {
     newest_first(conn, items::table.into_boxed(), items::id, before, limit, |i: &ItemRow| i.id.clone())
 }
 
@@ -56,23 +56,23 @@ pub fn versions_numbered(
     item_id: &str,
     locale: &str,
     numbers: &[i32],
-) -> AppResult<Vec<VersionRow>> {
-    Ok(versions::table
+) -> QueryResult<Vec<VersionRow>> {
+    versions::table
         .filter(versions::item_id.eq(item_id).and(versions::locale.eq(locale)))
         .filter(versions::version.eq_any(numbers))
-        .load(conn)?)
+        .load(conn)
 }
 
 /// The latest version number of an item in a locale, if it has one there.
-pub fn latest_version(conn: &mut DbConn, item_id: &str, locale: &str) -> AppResult<Option<i32>> {
-    Ok(versions::table
+pub fn latest_version(conn: &mut DbConn, item_id: &str, locale: &str) -> QueryResult<Option<i32>> {
+    versions::table
         .filter(versions::item_id.eq(item_id).and(versions::locale.eq(locale)))
         .select(diesel::dsl::max(versions::version))
-        .first(conn)?)
+        .first(conn)
 }
 
 /// The latest version of each locale of these items, as `(item, locale, version)`, in batches.
-pub fn latest_versions(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<(String, String, i32)>> {
+pub fn latest_versions(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, String, i32)>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(5000) {
         let rows: Vec<(String, String, Option<i32>)> = versions::table
@@ -87,17 +87,17 @@ pub fn latest_versions(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<(Stri
 
 /// An item's versions, newest first, `limit` of them after the first `offset`. Versions have no
 /// single id-like key (they are ordered by time, locale and number), so this list pages by count.
-pub fn versions(conn: &mut DbConn, item_id: &str, offset: i64, limit: i64) -> AppResult<Vec<VersionRow>> {
-    Ok(versions::table
+pub fn versions(conn: &mut DbConn, item_id: &str, offset: i64, limit: i64) -> QueryResult<Vec<VersionRow>> {
+    versions::table
         .filter(versions::item_id.eq(item_id))
         .order((versions::created_at.desc(), versions::locale, versions::version.desc()))
         .offset(offset)
         .limit(limit)
-        .load(conn)?)
+        .load(conn)
 }
 
 /// The integer key of each of these item ids that exists.
-pub fn keys_of(conn: &mut DbConn, ids: &[String]) -> AppResult<HashMap<String, i64>> {
+pub fn keys_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<HashMap<String, i64>> {
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(5000) {
         out.extend(items::table.filter(items::id.eq_any(chunk)).select((items::id, items::key)).load(conn)?);
@@ -106,7 +106,7 @@ pub fn keys_of(conn: &mut DbConn, ids: &[String]) -> AppResult<HashMap<String, i
 }
 
 /// The references of these versions, read in batches, as the ids each references.
-pub fn references_of(conn: &mut DbConn, wanted: &HashSet<VersionKey>) -> AppResult<HashMap<VersionKey, Vec<String>>> {
+pub fn references_of(conn: &mut DbConn, wanted: &HashSet<VersionKey>) -> QueryResult<HashMap<VersionKey, Vec<String>>> {
     let mut ids: Vec<&str> = wanted.iter().map(|w| w.0.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();

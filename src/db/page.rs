@@ -6,9 +6,9 @@ use diesel::query_dsl::methods::{FilterDsl, LimitDsl, OrderDsl};
 use diesel::query_dsl::LoadQuery;
 use diesel::sql_types::SqlType;
 use diesel::ExpressionMethods;
+use diesel::QueryResult;
 
 use super::DbConn;
-use crate::error::AppResult;
 
 /// X4: how much of a list to answer and where to go on from.
 #[derive(Debug, Clone)]
@@ -51,7 +51,7 @@ pub fn newest_first<Q, K, V, T>(
     before: Option<V>,
     limit: i64,
     cursor_of: impl Fn(&T) -> String,
-) -> AppResult<Page<T>>
+) -> QueryResult<Page<T>>
 where
     K: ExpressionMethods + Copy,
     K::SqlType: SqlType,
@@ -75,7 +75,7 @@ pub fn in_written_order<Q, K, V, T>(
     after: Option<V>,
     limit: i64,
     cursor_of: impl Fn(&T) -> String,
-) -> AppResult<Page<T>>
+) -> QueryResult<Page<T>>
 where
     K: ExpressionMethods + Copy,
     K::SqlType: SqlType,

@@ -7,12 +7,12 @@ use std::collections::HashMap;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use diesel::QueryResult;
 
 use super::schema::{items, publish_states, release_items};
 use super::DbConn;
 use crate::domain::environment_rollback::EnvKey;
 use crate::domain::{Action, Key};
-use crate::error::AppResult;
 
 /// The integer key of each item of a plan, by item id: what its deployment's writes record, so
 /// that they look no item up by id.
@@ -38,8 +38,8 @@ pub struct KeyState {
 /// Every item of a release, in release order, with its key's state in the environment: the
 /// release's `release_items_position` range joined to `publish_states` by primary key, and to
 /// `items` by key for the item's id.
-pub fn release_keys(conn: &mut DbConn, release_id: &str, environment_key: i64) -> AppResult<Vec<KeyState>> {
-    Ok(release_items::table
+pub fn release_keys(conn: &mut DbConn, release_id: &str, environment_key: i64) -> QueryResult<Vec<KeyState>> {
+    release_items::table
         .inner_join(items::table.on(items::key.eq(release_items::item_key)))
         .left_join(
             publish_states::table.on(publish_states::environment_key
@@ -58,7 +58,7 @@ pub fn release_keys(conn: &mut DbConn, release_id: &str, environment_key: i64) -
             publish_states::last_event_id.nullable(),
             release_items::item_key,
         ))
-        .load(conn)?)
+        .load(conn)
 }
 
 /// A key of E4 as read, by position (see `environment_rollback_keys`).
@@ -81,7 +81,7 @@ pub fn environment_rollback_keys(
     conn: &mut DbConn,
     environment_key: i64,
     high: i64,
-) -> AppResult<(Vec<EnvKey>, ItemKeys)> {
+) -> QueryResult<(Vec<EnvKey>, ItemKeys)> {
     let keys = sql::<(BigInt, Text, Text, Nullable<Integer>, Nullable<Integer>, Text)>(
         "h.item_key, i.id, h.locale, eh.to_version, ps.version, le.cause \
          FROM (SELECT k.environment_key, k.item_key, k.locale, (SELECT max(e2.id) FROM publish_events e2 \

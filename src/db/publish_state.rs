@@ -6,11 +6,11 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
+use diesel::QueryResult;
 
 use super::rows::{PublishEventView, PublishStateView};
 use super::schema::{items, publish_events, publish_states};
 use super::{DbConn, MultiBackend};
-use crate::error::AppResult;
 
 /// Up to `limit` publish states of an environment, most recently changed first, below the
 /// event id `before`; optionally of one item.
@@ -20,7 +20,7 @@ pub fn states_page(
     item_key: Option<i64>,
     before: i64,
     limit: i64,
-) -> AppResult<Vec<PublishStateView>> {
+) -> QueryResult<Vec<PublishStateView>> {
     let q = publish_states::table
         .inner_join(items::table.on(items::key.eq(publish_states::item_key)))
         .filter(publish_states::environment_key.eq(environment_key))
@@ -43,20 +43,20 @@ pub fn states_page(
             .order((publish_states::last_event_id + 0i64).desc()),
         None => q.filter(publish_states::last_event_id.lt(before)).order(publish_states::last_event_id.desc()),
     };
-    Ok(q.load(conn)?)
+    q.load(conn)
 }
 
 /// The id of the environment's last event at or before `at`, if any. An environment's events
 /// are written under its row lock, each stamped after taking it, so their times grow with their
 /// ids and the last by `(at, id)` on `publish_events_at_id` is the highest id of that time.
-pub fn last_event_at(conn: &mut DbConn, environment_key: i64, at: NaiveDateTime) -> AppResult<Option<i64>> {
-    Ok(publish_events::table
+pub fn last_event_at(conn: &mut DbConn, environment_key: i64, at: NaiveDateTime) -> QueryResult<Option<i64>> {
+    publish_events::table
         .filter(publish_events::environment_key.eq(environment_key))
         .filter(publish_events::at.le(at))
         .order((publish_events::at.desc(), publish_events::id.desc()))
         .select(publish_events::id)
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 /// The state as of event `high`: each key's last event at or below it. The plan walks the
@@ -90,7 +90,7 @@ pub fn states_at_page(
     high: i64,
     before: i64,
     limit: i64,
-) -> AppResult<Vec<PublishStateView>> {
+) -> QueryResult<Vec<PublishStateView>> {
     let bound = before.min(high.saturating_add(1));
     let q = super::sql(conn, if item_key.is_some() { ITEM_STATES_AT } else { STATES_AT })
         .into_boxed::<MultiBackend>()
@@ -102,7 +102,7 @@ pub fn states_at_page(
         Some(item) => q.bind::<BigInt, _>(item),
         None => q,
     };
-    Ok(q.load(conn)?)
+    q.load(conn)
 }
 
 /// Up to `limit` entries of an environment's publish log, newest first, below the id `before`;
@@ -113,7 +113,7 @@ pub fn events_page(
     item_key: Option<i64>,
     before: i64,
     limit: i64,
-) -> AppResult<Vec<PublishEventView>> {
+) -> QueryResult<Vec<PublishEventView>> {
     let q = publish_events::table
         .inner_join(items::table.on(items::key.eq(publish_events::item_key)))
         .filter(publish_events::environment_key.eq(environment_key))
@@ -138,5 +138,5 @@ pub fn events_page(
             .order((publish_events::id + 0i64).desc()),
         None => q.filter(publish_events::id.lt(before)).order(publish_events::id.desc()),
     };
-    Ok(q.load(conn)?)
+    q.load(conn)
 }

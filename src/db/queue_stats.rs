@@ -4,9 +4,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Timestamp};
+use diesel::QueryResult;
 
 use super::DbConn;
-use crate::error::AppResult;
 
 /// The queue at one moment.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,7 +34,7 @@ fn seconds_since(then: Option<NaiveDateTime>, at: NaiveDateTime) -> f64 {
 }
 
 /// The queue as of `at` (the claim's own test of "due": `scheduled_at <= at`).
-pub fn stats(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<QueueStats> {
+pub fn stats(conn: &mut DbConn, at: NaiveDateTime) -> QueryResult<QueueStats> {
     let row: QueueRow = super::sql(
         conn,
         "SELECT COUNT(*) AS depth, \

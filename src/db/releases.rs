@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use diesel::QueryResult;
 
 use super::page::{in_written_order, newest_first, Page};
 use super::rows::{ReleaseItemRow, ReleaseRow};
@@ -13,16 +14,15 @@ use super::schema::{deployments, items, release_items, releases};
 use super::{DbConn, MultiBackend};
 use crate::domain::release_items::NewReleaseItem;
 use crate::domain::{DeploymentStatus, ReleaseKind};
-use crate::error::AppResult;
 
 /// A release row by id, deleted or not.
-pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<ReleaseRow>> {
-    Ok(releases::table.find(id).first(conn).optional()?)
+pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<ReleaseRow>> {
+    releases::table.find(id).first(conn).optional()
 }
 
 /// Locks the release's row until the transaction ends (PostgreSQL; SQLite's write transactions
 /// run one at a time already).
-pub fn lock(conn: &mut DbConn, id: &str) -> AppResult<()> {
+pub fn lock(conn: &mut DbConn, id: &str) -> QueryResult<()> {
     if matches!(conn, DbConn::Pg(_)) {
         super::sql(conn, "SELECT id FROM releases WHERE id = $1 FOR UPDATE").bind::<Text, _>(id).execute(conn)?;
     }
@@ -30,7 +30,7 @@ pub fn lock(conn: &mut DbConn, id: &str) -> AppResult<()> {
 }
 
 /// Which of these releases have a succeeded deployment (L3).
-pub fn deployed_among(conn: &mut DbConn, ids: &[&str]) -> AppResult<HashSet<String>> {
+pub fn deployed_among(conn: &mut DbConn, ids: &[&str]) -> QueryResult<HashSet<String>> {
     Ok(deployments::table
         .filter(deployments::release_id.eq_any(ids))
         .filter(deployments::status.eq(DeploymentStatus::Succeeded))
@@ -42,7 +42,7 @@ pub fn deployed_among(conn: &mut DbConn, ids: &[&str]) -> AppResult<HashSet<Stri
 }
 
 /// Stores a new release.
-pub fn insert(conn: &mut DbConn, row: &ReleaseRow) -> AppResult<()> {
+pub fn insert(conn: &mut DbConn, row: &ReleaseRow) -> QueryResult<()> {
     diesel::insert_into(releases::table).values(row).execute(conn)?;
     Ok(())
 }
@@ -55,7 +55,7 @@ pub fn list(
     kind: Option<ReleaseKind>,
     before: Option<String>,
     limit: i64,
-) -> AppResult<Page<ReleaseRow>> {
+) -> QueryResult<Page<ReleaseRow>> {
     let mut q = releases::table.filter(releases::deleted_at.is_null()).into_boxed();
     if let Some(user) = seen_by {
         q = q.filter(releases::kind.eq(ReleaseKind::Standard).or(releases::owner.eq(user.to_string())));
@@ -67,7 +67,7 @@ pub fn list(
 }
 
 /// Sets a release's name and description.
-pub fn update_text(conn: &mut DbConn, id: &str, name: &str, description: &Option<String>) -> AppResult<()> {
+pub fn update_text(conn: &mut DbConn, id: &str, name: &str, description: &Option<String>) -> QueryResult<()> {
     diesel::update(releases::table.find(id))
         .set((releases::name.eq(name), releases::description.eq(description)))
         .execute(conn)?;
@@ -75,8 +75,8 @@ pub fn update_text(conn: &mut DbConn, id: &str, name: &str, description: &Option
 }
 
 /// How many of the release's deployments are still to run or running (L8).
-pub fn pending_deployments(conn: &mut DbConn, id: &str) -> AppResult<i64> {
-    Ok(deployments::table
+pub fn pending_deployments(conn: &mut DbConn, id: &str) -> QueryResult<i64> {
+    deployments::table
         .filter(deployments::release_id.eq(id))
         .filter(deployments::status.eq_any([
             DeploymentStatus::Scheduled,
@@ -84,17 +84,17 @@ pub fn pending_deployments(conn: &mut DbConn, id: &str) -> AppResult<i64> {
             DeploymentStatus::InProgress,
         ]))
         .count()
-        .get_result(conn)?)
+        .get_result(conn)
 }
 
 /// Marks a release deleted (L8: hidden, its history kept).
-pub fn mark_deleted(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> AppResult<()> {
+pub fn mark_deleted(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(releases::table.find(id)).set(releases::deleted_at.eq(at)).execute(conn)?;
     Ok(())
 }
 
 /// A release's items in release order, after the `after` position, each with its item's id.
-pub fn items(conn: &mut DbConn, id: &str, after: Option<i64>, limit: i64) -> AppResult<Page<ReleaseItemRow>> {
+pub fn items(conn: &mut DbConn, id: &str, after: Option<i64>, limit: i64) -> QueryResult<Page<ReleaseItemRow>> {
     let q = release_items::table
         .inner_join(items::table.on(items::key.eq(release_items::item_key)))
         .filter(release_items::release_id.eq(id.to_string()))
@@ -111,7 +111,7 @@ pub fn items(conn: &mut DbConn, id: &str, after: Option<i64>, limit: i64) -> App
 }
 
 /// Removes one key from a release and counts it out; whether it was there.
-pub fn delete_item(conn: &mut DbConn, id: &str, item_id: &str, locale: &str) -> AppResult<bool> {
+pub fn delete_item(conn: &mut DbConn, id: &str, item_id: &str, locale: &str) -> QueryResult<bool> {
     let key = items::table.filter(items::id.eq(item_id.to_string())).select(items::key).single_value();
     let n = diesel::delete(
         release_items::table
@@ -125,7 +125,7 @@ pub fn delete_item(conn: &mut DbConn, id: &str, item_id: &str, locale: &str) -> 
 }
 
 /// Changes a release's kept item count by `delta`, in the transaction that added or removed them.
-pub fn add_to_item_count(conn: &mut DbConn, id: &str, delta: i64) -> AppResult<()> {
+pub fn add_to_item_count(conn: &mut DbConn, id: &str, delta: i64) -> QueryResult<()> {
     if delta != 0 {
         diesel::update(releases::table.find(id))
             .set(releases::item_count.eq(releases::item_count + delta))
@@ -135,15 +135,15 @@ pub fn add_to_item_count(conn: &mut DbConn, id: &str, delta: i64) -> AppResult<(
 }
 
 /// The highest position in the release, if it has items.
-pub fn last_position(conn: &mut DbConn, id: &str) -> AppResult<Option<i64>> {
-    Ok(release_items::table
+pub fn last_position(conn: &mut DbConn, id: &str) -> QueryResult<Option<i64>> {
+    release_items::table
         .filter(release_items::release_id.eq(id))
         .select(diesel::dsl::max(release_items::position))
-        .first(conn)?)
+        .first(conn)
 }
 
 /// Which keys of these items (by integer key) the release holds already, as `(item key, locale)`.
-pub fn present_keys(conn: &mut DbConn, id: &str, item_keys: &[i64]) -> AppResult<HashSet<(i64, String)>> {
+pub fn present_keys(conn: &mut DbConn, id: &str, item_keys: &[i64]) -> QueryResult<HashSet<(i64, String)>> {
     let mut out = HashSet::new();
     for chunk in item_keys.chunks(5000) {
         let rows: Vec<(i64, String)> = release_items::table
@@ -166,7 +166,7 @@ pub fn upsert_items(
     new: &[(i64, NewReleaseItem)],
     position: &mut i64,
     replace: bool,
-) -> AppResult<()> {
+) -> QueryResult<()> {
     for chunk in new.chunks(5000) {
         let mut sql = format!(
             "INSERT INTO release_items (release_id, item_key, locale, action, version, position) VALUES {}",

@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
+use diesel::QueryResult;
 
 use super::page::{newest_first, Page};
 use super::rows::ReleaseRow;
@@ -11,19 +12,18 @@ use super::schema::{deployments, releases};
 use super::DbConn;
 use crate::domain::rollback::OwnerDeployment;
 use crate::domain::DeploymentStatus;
-use crate::error::AppResult;
 
 /// When `owner` last deleted a rollback release of `release_id`, if ever.
-pub fn last_deletion(conn: &mut DbConn, release_id: &str, owner: &str) -> AppResult<Option<NaiveDateTime>> {
-    Ok(releases::table
+pub fn last_deletion(conn: &mut DbConn, release_id: &str, owner: &str) -> QueryResult<Option<NaiveDateTime>> {
+    releases::table
         .filter(releases::rollback_of.eq(release_id))
         .filter(releases::owner.eq(owner))
         .select(diesel::dsl::max(releases::deleted_at))
-        .first(conn)?)
+        .first(conn)
 }
 
 /// The succeeded deployments of `release_id` by `owner`.
-pub fn owner_deployments(conn: &mut DbConn, release_id: &str, owner: &str) -> AppResult<Vec<OwnerDeployment>> {
+pub fn owner_deployments(conn: &mut DbConn, release_id: &str, owner: &str) -> QueryResult<Vec<OwnerDeployment>> {
     let rows: Vec<(String, String, Option<NaiveDateTime>)> = deployments::table
         .filter(deployments::release_id.eq(release_id))
         .filter(deployments::deployed_by.eq(owner))
@@ -37,13 +37,13 @@ pub fn owner_deployments(conn: &mut DbConn, release_id: &str, owner: &str) -> Ap
 }
 
 /// `owner`'s rollback release of `release_id` that is not deleted, if any (B2).
-pub fn live_of(conn: &mut DbConn, release_id: &str, owner: &str) -> AppResult<Option<ReleaseRow>> {
-    Ok(releases::table
+pub fn live_of(conn: &mut DbConn, release_id: &str, owner: &str) -> QueryResult<Option<ReleaseRow>> {
+    releases::table
         .filter(releases::rollback_of.eq(release_id))
         .filter(releases::owner.eq(owner))
         .filter(releases::deleted_at.is_null())
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 /// The rollback releases of a release not deleted, newest first (X4); with `owner`, only theirs.
@@ -53,7 +53,7 @@ pub fn list_of(
     owner: Option<&str>,
     before: Option<String>,
     limit: i64,
-) -> AppResult<Page<ReleaseRow>> {
+) -> QueryResult<Page<ReleaseRow>> {
     let mut q = releases::table
         .filter(releases::rollback_of.eq(release_id.to_string()))
         .filter(releases::deleted_at.is_null())
@@ -66,7 +66,7 @@ pub fn list_of(
 
 /// B3: gives a new rollback release every key of the original, without action or version, in
 /// the original's order, and counts them into its `item_count`; how many there were.
-pub fn copy_keys(conn: &mut DbConn, rollback_id: &str, original_id: &str) -> AppResult<i64> {
+pub fn copy_keys(conn: &mut DbConn, rollback_id: &str, original_id: &str) -> QueryResult<i64> {
     let n = super::sql(
         conn,
         "INSERT INTO release_items (release_id, item_key, locale, action, version, position) \

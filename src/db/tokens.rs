@@ -2,15 +2,15 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::QueryResult;
 
 use super::page::{newest_first, Page, PageParams};
 use super::rows::{TokenRow, UserRow};
 use super::schema::{tokens, users};
 use super::DbConn;
-use crate::error::AppResult;
 
 /// Stores a token (its hash only).
-pub fn insert(conn: &mut DbConn, row: &TokenRow) -> AppResult<()> {
+pub fn insert(conn: &mut DbConn, row: &TokenRow) -> QueryResult<()> {
     diesel::insert_into(tokens::table).values(row).execute(conn)?;
     Ok(())
 }
@@ -25,7 +25,7 @@ pub struct FoundToken {
 
 /// The token with this hash and its user, in one query, when the token is neither revoked nor
 /// expired at `now` and its user is not deactivated.
-pub fn usable_by_hash(conn: &mut DbConn, token_hash: &str, now: NaiveDateTime) -> AppResult<Option<FoundToken>> {
+pub fn usable_by_hash(conn: &mut DbConn, token_hash: &str, now: NaiveDateTime) -> QueryResult<Option<FoundToken>> {
     let found = tokens::table
         .inner_join(users::table)
         .filter(tokens::token_hash.eq(token_hash))
@@ -40,7 +40,7 @@ pub fn usable_by_hash(conn: &mut DbConn, token_hash: &str, now: NaiveDateTime) -
 
 /// Records a use of the token at `now`, unless one at `since` or later is recorded already (so
 /// that several processes write it at most once per interval between them).
-pub fn touch(conn: &mut DbConn, token_id: &str, now: NaiveDateTime, since: NaiveDateTime) -> AppResult<()> {
+pub fn touch(conn: &mut DbConn, token_id: &str, now: NaiveDateTime, since: NaiveDateTime) -> QueryResult<()> {
     diesel::update(
         tokens::table.find(token_id).filter(tokens::last_used_at.is_null().or(tokens::last_used_at.lt(since))),
     )
@@ -50,18 +50,18 @@ pub fn touch(conn: &mut DbConn, token_id: &str, now: NaiveDateTime, since: Naive
 }
 
 /// A user's tokens that are not revoked, newest first (X4).
-pub fn list_of_user(conn: &mut DbConn, user_id: &str, page: &PageParams) -> AppResult<Page<TokenRow>> {
+pub fn list_of_user(conn: &mut DbConn, user_id: &str, page: &PageParams) -> QueryResult<Page<TokenRow>> {
     let query = tokens::table.filter(tokens::user_id.eq(user_id.to_string())).filter(tokens::revoked_at.is_null());
     newest_first(conn, query.into_boxed(), tokens::id, page.cursor.clone(), page.limit, |t: &TokenRow| t.id.clone())
 }
 
 /// A token by id that is not revoked.
-pub fn unrevoked_by_id(conn: &mut DbConn, token_id: &str) -> AppResult<Option<TokenRow>> {
-    Ok(tokens::table.find(token_id).filter(tokens::revoked_at.is_null()).first(conn).optional()?)
+pub fn unrevoked_by_id(conn: &mut DbConn, token_id: &str) -> QueryResult<Option<TokenRow>> {
+    tokens::table.find(token_id).filter(tokens::revoked_at.is_null()).first(conn).optional()
 }
 
 /// Revokes a token at `now`; whether it was still unrevoked (so two revocations count once).
-pub fn revoke(conn: &mut DbConn, token_id: &str, now: NaiveDateTime) -> AppResult<bool> {
+pub fn revoke(conn: &mut DbConn, token_id: &str, now: NaiveDateTime) -> QueryResult<bool> {
     let n = diesel::update(tokens::table.find(token_id).filter(tokens::revoked_at.is_null()))
         .set(tokens::revoked_at.eq(now))
         .execute(conn)?;

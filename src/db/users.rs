@@ -3,80 +3,80 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
+use diesel::QueryResult;
 
 use super::page::{newest_first, Page, PageParams};
 use super::rows::UserRow;
 use super::schema::{environments, grants, users};
 use super::{inserted, now, DbConn};
-use crate::error::AppResult;
 
 /// Stores a user; `false` when the name is taken.
-pub fn insert(conn: &mut DbConn, row: &UserRow) -> AppResult<bool> {
-    Ok(inserted(diesel::insert_into(users::table).values(row).execute(conn))?)
+pub fn insert(conn: &mut DbConn, row: &UserRow) -> QueryResult<bool> {
+    inserted(diesel::insert_into(users::table).values(row).execute(conn))
 }
 
 /// Users, newest first (X4).
-pub fn list(conn: &mut DbConn, page: &PageParams) -> AppResult<Page<UserRow>> {
+pub fn list(conn: &mut DbConn, page: &PageParams) -> QueryResult<Page<UserRow>> {
     newest_first(conn, users::table.into_boxed(), users::id, page.cursor.clone(), page.limit, |u: &UserRow| {
         u.id.clone()
     })
 }
 
 /// A user by id.
-pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<UserRow>> {
-    Ok(users::table.find(id).first(conn).optional()?)
+pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<UserRow>> {
+    users::table.find(id).first(conn).optional()
 }
 
 /// A user by id who is not deactivated.
-pub fn active_by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<UserRow>> {
-    Ok(users::table.find(id).filter(users::deactivated_at.is_null()).first(conn).optional()?)
+pub fn active_by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<UserRow>> {
+    users::table.find(id).filter(users::deactivated_at.is_null()).first(conn).optional()
 }
 
 /// How many admins are active. Run it in a write transaction: on PostgreSQL it locks their rows
 /// until the transaction ends, so that two deactivations of two admins cannot both see the
 /// other one still active (SQLite's write transactions run one at a time already).
-pub fn lock_active_admins(conn: &mut DbConn) -> AppResult<i64> {
+pub fn lock_active_admins(conn: &mut DbConn) -> QueryResult<i64> {
     if matches!(conn, DbConn::Pg(_)) {
         super::sql(conn, "SELECT id FROM users WHERE role = $1 AND deactivated_at IS NULL FOR UPDATE")
             .bind::<Text, _>("admin")
             .execute(conn)?;
     }
-    Ok(users::table.filter(users::role.eq("admin")).filter(users::deactivated_at.is_null()).count().get_result(conn)?)
+    users::table.filter(users::role.eq("admin")).filter(users::deactivated_at.is_null()).count().get_result(conn)
 }
 
 /// Marks a user deactivated at `now`.
-pub fn deactivate(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<()> {
+pub fn deactivate(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(users::table.find(id)).set(users::deactivated_at.eq(now)).execute(conn)?;
     Ok(())
 }
 
 /// A user by name.
-pub fn by_name(conn: &mut DbConn, name: &str) -> AppResult<Option<UserRow>> {
-    Ok(users::table.filter(users::name.eq(name)).first(conn).optional()?)
+pub fn by_name(conn: &mut DbConn, name: &str) -> QueryResult<Option<UserRow>> {
+    users::table.filter(users::name.eq(name)).first(conn).optional()
 }
 
 /// How many users there are (bootstrap creates the first).
-pub fn count(conn: &mut DbConn) -> AppResult<i64> {
-    Ok(users::table.count().get_result(conn)?)
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
 }
 
 /// The names of the environments a user holds a grant in, by name.
-pub fn granted_environment_names(conn: &mut DbConn, user_id: &str) -> AppResult<Vec<String>> {
-    Ok(grants::table
+pub fn granted_environment_names(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<String>> {
+    grants::table
         .inner_join(environments::table)
         .filter(grants::user_id.eq(user_id))
         .select(environments::name)
         .order(environments::name)
-        .load(conn)?)
+        .load(conn)
 }
 
 /// Whether the user holds a grant in the environment.
-pub fn has_grant(conn: &mut DbConn, user_id: &str, environment_id: &str) -> AppResult<bool> {
+pub fn has_grant(conn: &mut DbConn, user_id: &str, environment_id: &str) -> QueryResult<bool> {
     Ok(grants::table.find((user_id, environment_id)).count().get_result::<i64>(conn)? > 0)
 }
 
 /// Gives the user a grant in the environment (it must not hold one).
-pub fn insert_grant(conn: &mut DbConn, user_id: &str, environment_id: &str) -> AppResult<()> {
+pub fn insert_grant(conn: &mut DbConn, user_id: &str, environment_id: &str) -> QueryResult<()> {
     diesel::insert_into(grants::table)
         .values((grants::user_id.eq(user_id), grants::environment_id.eq(environment_id), grants::created_at.eq(now())))
         .execute(conn)?;
@@ -84,7 +84,7 @@ pub fn insert_grant(conn: &mut DbConn, user_id: &str, environment_id: &str) -> A
 }
 
 /// Takes the user's grant in the environment away.
-pub fn delete_grant(conn: &mut DbConn, user_id: &str, environment_id: &str) -> AppResult<()> {
+pub fn delete_grant(conn: &mut DbConn, user_id: &str, environment_id: &str) -> QueryResult<()> {
     diesel::delete(grants::table.find((user_id, environment_id))).execute(conn)?;
     Ok(())
 }

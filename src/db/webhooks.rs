@@ -3,11 +3,11 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
+use diesel::QueryResult;
 
 use super::page::{newest_first, Page};
 use super::schema::{webhook_deliveries, webhook_endpoints};
 use super::DbConn;
-use crate::error::AppResult;
 
 /// An endpoint as stored; `events` and `environments` (ids) are `,a,b,` lists.
 #[derive(Debug, Clone, Queryable, Insertable)]
@@ -51,24 +51,24 @@ pub const DELIVERED: &str = "delivered";
 pub const FAILED: &str = "failed";
 
 /// Stores a new endpoint.
-pub fn insert_endpoint(conn: &mut DbConn, row: &EndpointRow) -> AppResult<()> {
+pub fn insert_endpoint(conn: &mut DbConn, row: &EndpointRow) -> QueryResult<()> {
     diesel::insert_into(webhook_endpoints::table).values(row).execute(conn)?;
     Ok(())
 }
 
 /// An endpoint that is not deleted.
-pub fn endpoint(conn: &mut DbConn, id: &str) -> AppResult<Option<EndpointRow>> {
-    Ok(webhook_endpoints::table.find(id).filter(webhook_endpoints::deleted_at.is_null()).first(conn).optional()?)
+pub fn endpoint(conn: &mut DbConn, id: &str) -> QueryResult<Option<EndpointRow>> {
+    webhook_endpoints::table.find(id).filter(webhook_endpoints::deleted_at.is_null()).first(conn).optional()
 }
 
 /// Endpoints that are not deleted, newest first (X4).
-pub fn endpoints(conn: &mut DbConn, before: Option<String>, limit: i64) -> AppResult<Page<EndpointRow>> {
+pub fn endpoints(conn: &mut DbConn, before: Option<String>, limit: i64) -> QueryResult<Page<EndpointRow>> {
     let q = webhook_endpoints::table.filter(webhook_endpoints::deleted_at.is_null()).into_boxed();
     newest_first(conn, q, webhook_endpoints::id, before, limit, |e: &EndpointRow| e.id.clone())
 }
 
 /// Marks an endpoint deleted and fails its pending deliveries (W4); how many endpoints changed.
-pub fn delete_endpoint(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> AppResult<usize> {
+pub fn delete_endpoint(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
     let n = diesel::update(webhook_endpoints::table.find(id))
         .filter(webhook_endpoints::deleted_at.is_null())
         .set(webhook_endpoints::deleted_at.eq(at))
@@ -96,7 +96,7 @@ pub fn enqueue(
     environment_id: &str,
     payload: &str,
     at: NaiveDateTime,
-) -> AppResult<usize> {
+) -> QueryResult<usize> {
     let message_id = match conn {
         DbConn::Pg(_) => "'msg_' || replace(gen_random_uuid()::text, '-', '')",
         DbConn::Sqlite(_) => "'msg_' || lower(hex(randomblob(16)))",
@@ -108,14 +108,14 @@ pub fn enqueue(
          WHERE e.deleted_at IS NULL AND e.events LIKE $5 AND (e.environments IS NULL OR e.environments LIKE $6) \
          ORDER BY e.id"
     );
-    Ok(super::sql(conn, &text)
+    super::sql(conn, &text)
         .bind::<Text, _>(event_type)
         .bind::<Text, _>(deployment_id)
         .bind::<Text, _>(payload)
         .bind::<Timestamp, _>(at)
         .bind::<Text, _>(format!("%,{event_type},%"))
         .bind::<Text, _>(format!("%,{environment_id},%"))
-        .execute(conn)?)
+        .execute(conn)
 }
 
 /// A delivery claimed for one attempt, with what sending it needs.
@@ -144,7 +144,7 @@ pub fn claim(
     at: NaiveDateTime,
     lease_id: &str,
     lease_until: NaiveDateTime,
-) -> AppResult<Option<Claimed>> {
+) -> QueryResult<Option<Claimed>> {
     let mut text = format!(
         "SELECT d.seq, d.id, d.payload, d.attempts, e.url, e.secret FROM webhook_deliveries d \
          JOIN webhook_endpoints e ON e.id = d.endpoint_id \
@@ -181,9 +181,9 @@ pub struct Attempt {
 
 /// Records an attempt on a delivery still leased to `lease_id` and pending; rows changed (0 when
 /// the lease was lost or the endpoint deleted meanwhile).
-pub fn record_attempt(conn: &mut DbConn, seq: i64, lease_id: &str, attempt: &Attempt) -> AppResult<usize> {
+pub fn record_attempt(conn: &mut DbConn, seq: i64, lease_id: &str, attempt: &Attempt) -> QueryResult<usize> {
     let delivered_at = (attempt.status == DELIVERED).then_some(attempt.at);
-    Ok(diesel::update(webhook_deliveries::table.find(seq))
+    diesel::update(webhook_deliveries::table.find(seq))
         .filter(webhook_deliveries::lease_id.eq(lease_id))
         .filter(webhook_deliveries::status.eq(PENDING))
         .set((
@@ -196,7 +196,7 @@ pub fn record_attempt(conn: &mut DbConn, seq: i64, lease_id: &str, attempt: &Att
             webhook_deliveries::lease_id.eq(None::<String>),
             webhook_deliveries::lease_until.eq(None::<NaiveDateTime>),
         ))
-        .execute(conn)?)
+        .execute(conn)
 }
 
 /// An endpoint's deliveries, newest first by order number (X4).
@@ -205,24 +205,24 @@ pub fn deliveries(
     endpoint_id: &str,
     before: Option<i64>,
     limit: i64,
-) -> AppResult<Page<DeliveryRow>> {
+) -> QueryResult<Page<DeliveryRow>> {
     let q = webhook_deliveries::table.filter(webhook_deliveries::endpoint_id.eq(endpoint_id.to_string())).into_boxed();
     newest_first(conn, q, webhook_deliveries::seq, before, limit, |d: &DeliveryRow| d.seq.to_string())
 }
 
 /// One delivery of an endpoint.
-pub fn delivery(conn: &mut DbConn, endpoint_id: &str, id: &str) -> AppResult<Option<DeliveryRow>> {
-    Ok(webhook_deliveries::table
+pub fn delivery(conn: &mut DbConn, endpoint_id: &str, id: &str) -> QueryResult<Option<DeliveryRow>> {
+    webhook_deliveries::table
         .filter(webhook_deliveries::endpoint_id.eq(endpoint_id))
         .filter(webhook_deliveries::id.eq(id))
         .first(conn)
-        .optional()?)
+        .optional()
 }
 
 /// W4: queues a failed delivery again, due at `at`; rows changed (0 when it is not failed).
-pub fn requeue_failed(conn: &mut DbConn, seq: i64, at: NaiveDateTime) -> AppResult<usize> {
-    Ok(diesel::update(webhook_deliveries::table.find(seq))
+pub fn requeue_failed(conn: &mut DbConn, seq: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(webhook_deliveries::table.find(seq))
         .filter(webhook_deliveries::status.eq(FAILED))
         .set((webhook_deliveries::status.eq(PENDING), webhook_deliveries::next_attempt_at.eq(at)))
-        .execute(conn)?)
+        .execute(conn)
 }

@@ -50,5 +50,5 @@ pub fn by_id(conn: &mut DbConn, session_id: &str) -> AppResult<ConsoleSession> {
 
 /// Ends the session of a cookie's id.
 pub fn sign_out(conn: &mut DbConn, session_id: &str) -> AppResult<()> {
-    q::delete(conn, &hash_token(session_id))
+    Ok(q::delete(conn, &hash_token(session_id))?)
 }

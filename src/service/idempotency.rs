@@ -87,7 +87,8 @@ pub fn begin(conn: &mut DbConn, r: &Request) -> AppResult<Begin> {
 /// Keeps a 2xx answer for repeats; after an error frees the key for another try.
 pub fn finish(conn: &mut DbConn, r: &Request, status: u16, body: Option<&str>) -> AppResult<()> {
     match body {
-        Some(b) if (200..300).contains(&status) => q::keep_answer(conn, &r.user_id, &r.key, status as i32, b),
-        _ => q::delete(conn, &r.user_id, &r.key),
+        Some(b) if (200..300).contains(&status) => q::keep_answer(conn, &r.user_id, &r.key, status as i32, b)?,
+        _ => q::delete(conn, &r.user_id, &r.key)?,
     }
+    Ok(())
 }

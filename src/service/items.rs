@@ -193,5 +193,5 @@ pub fn latest_of(conn: &mut DbConn, item_ids: &[String]) -> AppResult<BTreeMap<(
 
 /// The integer key of each of these item ids that exists.
 pub fn keys_of(conn: &mut DbConn, item_ids: &[String]) -> AppResult<HashMap<String, i64>> {
-    q::keys_of(conn, item_ids)
+    Ok(q::keys_of(conn, item_ids)?)
 }

@@ -47,7 +47,7 @@ pub fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<Releas
 /// run one at a time already), so that checks of its items, deployments, deletion and rollback
 /// releases hold until the write that depends on them commits.
 pub fn lock(conn: &mut DbConn, id: &str) -> AppResult<()> {
-    q::lock(conn, id)
+    Ok(q::lock(conn, id)?)
 }
 
 /// L3: a release's items are locked once it has a succeeded deployment; a rollback release's always.
@@ -150,14 +150,14 @@ pub fn delete(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<()> {
         if q::pending_deployments(conn, id)? > 0 {
             return Err(AppError::Rule(ProblemCode::ReleaseBusy, "the release has a pending deployment".into()));
         }
-        q::mark_deleted(conn, &r.id, now())
+        Ok(q::mark_deleted(conn, &r.id, now())?)
     })
 }
 
 /// A release's items in release order; the cursor is the position of the last one listed.
 pub fn list_items(conn: &mut DbConn, caller: &Caller, id: &str, page: &PageParams) -> AppResult<Page<ReleaseItemRow>> {
     visible(conn, caller, id)?;
-    q::items(conn, id, numeric_cursor(&page.cursor)?, page.limit)
+    Ok(q::items(conn, id, numeric_cursor(&page.cursor)?, page.limit)?)
 }
 
 fn writable(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<ReleaseRow> {

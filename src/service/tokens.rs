@@ -124,7 +124,7 @@ pub fn list_tokens(
     require_self_or_admin(caller, user_id)?;
     let page = page?;
     active_user(conn, user_id)?;
-    q::list_of_user(conn, user_id, &page)
+    Ok(q::list_of_user(conn, user_id, &page)?)
 }
 
 /// Revokes one of a user's tokens (admin, or the user themself) and answers its hash, for the

@@ -31,7 +31,7 @@ pub fn add_user(conn: &mut DbConn, name: &str, role: Role) -> AppResult<UserRow>
 /// included, and is checked after the role: a non-admin gets 403 whatever else is wrong.
 pub fn list_users(conn: &mut DbConn, caller: &Caller, page: AppResult<PageParams>) -> AppResult<Page<UserRow>> {
     caller.require_admin()?;
-    q::list(conn, &page?)
+    Ok(q::list(conn, &page?)?)
 }
 
 /// A user by id who is not deactivated (404 otherwise: to the API a deactivated user is gone,
@@ -67,13 +67,13 @@ pub fn deactivate(conn: &mut DbConn, user_id: &str) -> AppResult<()> {
         if user.role == Role::Admin && admins <= 1 {
             return Err(AppError::Rule(ProblemCode::LastAdmin, "the last active admin cannot be deactivated".into()));
         }
-        q::deactivate(conn, user_id, now())
+        Ok(q::deactivate(conn, user_id, now())?)
     })
 }
 
 /// The names of the environments a user may publish to by grant.
 pub fn grants_of(conn: &mut DbConn, user_id: &str) -> AppResult<Vec<String>> {
-    q::granted_environment_names(conn, user_id)
+    Ok(q::granted_environment_names(conn, user_id)?)
 }
 
 /// Grants (or with `grant == false` revokes) publishing in an environment (admins only; the

@@ -238,7 +238,7 @@ pub fn deliveries(
     let endpoint_id = admin_and_id(caller, endpoint_id)?;
     let page = page?;
     endpoint(conn, &endpoint_id)?;
-    q::deliveries(conn, &endpoint_id, numeric_cursor(&page.cursor)?, page.limit)
+    Ok(q::deliveries(conn, &endpoint_id, numeric_cursor(&page.cursor)?, page.limit)?)
 }
 
 /// A delivery id from the path: `msg_` and 32 hex digits (400 otherwise).

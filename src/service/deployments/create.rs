@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 
 use super::super::{environments, users, webhooks, Caller};
-use super::views::{get, views, DeploymentView};
+use super::views::{get, row, views, DeploymentView};
 use crate::db::deployments as rows;
 use crate::db::rows::{DeploymentRow, EnvironmentRow, ReleaseRow};
 use crate::db::{new_id, now, write_transaction, DbConn};
@@ -14,7 +14,7 @@ use crate::telemetry;
 /// L7: cancels a scheduled or queued deployment, by its deployer or an admin.
 #[tracing::instrument(skip_all, fields(user = %caller.id))]
 pub fn cancel(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<DeploymentView> {
-    let d = rows::by_id(conn, id)?;
+    let d = row(conn, id)?;
     if d.deployed_by != caller.id && !caller.is_admin() {
         return Err(AppError::Forbidden("only the deployer or an admin can cancel".into()));
     }

@@ -3,7 +3,7 @@
 use super::super::{environments, users, Caller};
 use super::create::new_row;
 use super::plan::{plan, Work};
-use super::views::{views, DeploymentView};
+use super::views::{row, views, DeploymentView};
 use crate::db::deployments as rows;
 use crate::db::rows::DeploymentRow;
 use crate::db::{write_transaction, DbConn};
@@ -29,7 +29,7 @@ pub fn create_environment_rollback(
     }
     write_transaction(conn, |conn| {
         let (asked, recent) = match target_id {
-            Some(id) => (Some(rows::by_id(conn, id)?), vec![]),
+            Some(id) => (Some(row(conn, id)?), vec![]),
             None => (None, rows::succeeded_in(conn, &env.id, 2)?),
         };
         let target = choose_target(&env.id, asked, recent).map_err(refusal)?;
@@ -58,7 +58,7 @@ pub fn preview_environment_rollback(
     let env = environments::by_name(conn, environment)?;
     users::require_grant(conn, caller, &env.id, &env.name)?;
     let (asked, recent) = match target_id {
-        Some(id) => (Some(rows::by_id(conn, id)?), vec![]),
+        Some(id) => (Some(row(conn, id)?), vec![]),
         None => (None, rows::succeeded_in(conn, &env.id, 2)?),
     };
     let target = choose_target(&env.id, asked, recent).map_err(refusal)?;

@@ -2,6 +2,7 @@
 
 use super::super::{environments, releases, rollback, Caller};
 use super::create::{check_release_deployable, conflict_policy};
+use super::views::row;
 use crate::db::plan_keys::{environment_rollback_keys, release_keys, ItemKeys, KeyState};
 use crate::db::rows::{DeploymentRow, EnvironmentRow, ReleaseRow};
 use crate::db::{deployments as rows, DbConn};
@@ -24,7 +25,7 @@ impl Work {
     pub fn of(conn: &mut DbConn, d: &DeploymentRow) -> AppResult<Work> {
         match (&d.release_id, &d.rolled_back_to_deployment_id) {
             (Some(release_id), _) => Ok(Work::Release(releases::row(conn, release_id)?)),
-            (None, Some(target)) => Ok(Work::EnvironmentRollback { target: rows::by_id(conn, target)? }),
+            (None, Some(target)) => Ok(Work::EnvironmentRollback { target: row(conn, target)? }),
             (None, None) => Err(AppError::Internal),
         }
     }

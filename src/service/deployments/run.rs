@@ -3,7 +3,7 @@
 
 use super::super::{releases, webhooks};
 use super::plan::{plan, Work};
-use super::views::{get, DeploymentView};
+use super::views::{get, row, DeploymentView};
 use crate::db::deployments::{self as rows, PlanTally};
 use crate::db::publish::{apply_plan, lock_environment, record_plan, DeploymentWrite};
 use crate::db::{now, write_transaction, DbConn};
@@ -21,7 +21,7 @@ pub fn announce(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
 
 /// Queues an `in_progress` deployment again, to be claimed anew; how many rows changed (0 or 1).
 pub fn requeue(conn: &mut DbConn, id: &str) -> AppResult<usize> {
-    rows::requeue(conn, id)
+    Ok(rows::requeue(conn, id)?)
 }
 
 /// How a deployment's transaction ended when it ran.
@@ -43,7 +43,7 @@ pub fn run(conn: &mut DbConn, id: &str, progress: &dyn Fn(i32, i32)) -> AppResul
     let span = tracing::info_span!("deployment", deployment_id = %id);
     let _enter = span.enter();
     let result = write_transaction(conn, |conn| -> AppResult<Option<Ran>> {
-        let d = rows::by_id(conn, id)?;
+        let d = row(conn, id)?;
         if d.status != DeploymentStatus::InProgress {
             return Ok(None);
         }

@@ -44,8 +44,8 @@ fn parse_cursor(conn: &mut DbConn, order: ListOrder, cursor: &str) -> AppResult<
         ListOrder::Newest => Ok(After::Id(id)),
         ListOrder::Soonest => {
             let none = || AppError::NotFound("the cursor names no scheduled deployment".into());
-            let row = crate::db::deployments::by_id(conn, &id).map_err(|_| none())?;
-            Ok(After::Scheduled(row.scheduled_at.ok_or_else(none)?, id))
+            let at = crate::db::deployments::by_id(conn, &id)?.and_then(|row| row.scheduled_at);
+            Ok(After::Scheduled(at.ok_or_else(none)?, id))
         }
     }
 }

@@ -8,7 +8,7 @@ use crate::db::deployments::{self as rows, DeploymentsOf};
 use crate::db::rows::{DeploymentItemRow, DeploymentRow};
 use crate::db::DbConn;
 use crate::domain::Outcome;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// The rows with their environments' names, in the same order.
 pub(super) fn views(conn: &mut DbConn, rows: Vec<DeploymentRow>) -> AppResult<Vec<DeploymentView>> {
@@ -25,10 +25,15 @@ pub(super) fn views(conn: &mut DbConn, rows: Vec<DeploymentRow>) -> AppResult<Ve
         .collect())
 }
 
+/// The row of a deployment by id (404 `not_found` when there is none).
+pub(super) fn row(conn: &mut DbConn, id: &str) -> AppResult<DeploymentRow> {
+    rows::by_id(conn, id)?.ok_or_else(|| AppError::NotFound("no such deployment".into()))
+}
+
 /// A deployment by id. Deployments stay visible to everyone, also those of rollback releases:
 /// they changed public publish state (B5).
 pub fn get(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
-    let r = rows::by_id(conn, id)?;
+    let r = row(conn, id)?;
     Ok(views(conn, vec![r])?.remove(0))
 }
 
@@ -73,9 +78,9 @@ pub fn items(
     outcome: Option<Outcome>,
     page: &PageParams,
 ) -> AppResult<Page<DeploymentItemRow>> {
-    rows::by_id(conn, id)?;
+    row(conn, id)?;
     let after = numeric_cursor(&page.cursor)?.map(|c| c as i32);
-    rows::items_page(conn, id, outcome, after, page.limit)
+    Ok(rows::items_page(conn, id, outcome, after, page.limit)?)
 }
 
 /// S1, S2: the deployments that may have changed lately (queued or running, among `ids`, or
