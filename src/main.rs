@@ -8,6 +8,7 @@ use clap::Parser;
 use rewind::app;
 use rewind::config::{Cli, Command, LocalCommand, ServeArgs, TokenCommand, UserCommand, WebhookCommand};
 use rewind::db::{self, DatabaseUrl};
+use rewind::domain::ids::UserId;
 use rewind::domain::webhooks::WebhookEvent;
 use rewind::service::tokens::{self, NewToken};
 use rewind::service::{users, webhooks};
@@ -60,14 +61,14 @@ fn run(log_format: &str, database_url: &str, command: LocalCommand) -> Result<()
             let mut conn = pool.get()?;
             let user = users::add_user(&mut conn, &name, role)?;
             let new = NewToken { label: Some("cli".into()), expires_in_days: None };
-            println!("{}", tokens::issue_token(&mut conn, &user.id, new, None)?.token);
+            println!("{}", tokens::issue_token(&mut conn, &UserId::stored(user.id), new, None)?.token);
             Ok(())
         }
         LocalCommand::User(UserCommand::Deactivate { name }) => {
             let pool = db::build_pool(&url, 1)?;
             let mut conn = pool.get()?;
             let user = users::user_by_name(&mut conn, &name)?;
-            users::deactivate(&mut conn, &user.id)?;
+            users::deactivate(&mut conn, &UserId::stored(user.id))?;
             println!("deactivated user {name}");
             Ok(())
         }
@@ -75,7 +76,11 @@ fn run(log_format: &str, database_url: &str, command: LocalCommand) -> Result<()
             let pool = db::build_pool(&url, 1)?;
             let mut conn = pool.get()?;
             let user = users::user_by_name(&mut conn, &name)?;
-            println!("{}", tokens::issue_token(&mut conn, &user.id, NewToken { label, expires_in_days }, None)?.token);
+            println!(
+                "{}",
+                tokens::issue_token(&mut conn, &UserId::stored(user.id), NewToken { label, expires_in_days }, None)?
+                    .token
+            );
             Ok(())
         }
         LocalCommand::Token(TokenCommand::Revoke { token_id }) => {

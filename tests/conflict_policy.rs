@@ -9,16 +9,6 @@ use actix_web::http::StatusCode;
 use common::{assert_problem, outcomes, spawn, TestApp, ADMIN};
 use serde_json::{json, Value};
 
-/// The admin's rollback release of `release`; answers its id.
-async fn rollback_release<S>(app: &TestApp<S>, release: &str) -> String
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>,
-{
-    let (s, rb) = app.rollback_release(release, ADMIN).await;
-    assert_eq!(s, StatusCode::CREATED, "{rb}");
-    rb["data"]["id"].as_str().unwrap().to_string()
-}
-
 /// Deploys the rollback release to `production` with `on_conflict: fail`; answers the finished deployment.
 async fn deploy_with_fail<S>(app: &TestApp<S>, rollback_release: &str) -> Value
 where
@@ -40,7 +30,7 @@ async fn c1_fail_with_a_key_changed_after_deployment_writes_nothing_and_lists_th
     let r = app.release(ADMIN, "R", &[(&a, "publish", Some(2)), (&b, "publish", Some(2))]).await;
     app.deploy_ok(&r, ADMIN, "production").await;
     app.publish("production", ADMIN, &b, 1).await; // by hand, after the deployment
-    let rb = rollback_release(&app, &r).await;
+    let rb = app.rollback_release_id(&r, ADMIN).await;
 
     // The preview answers the same plan under either policy.
     let (s, skip) = app.get(&format!("/v1/releases/{rb}/preview?environment=production"), ADMIN).await;
@@ -79,7 +69,7 @@ async fn c1_fail_without_a_conflict_deploys_as_skip_would() {
     app.publish("production", ADMIN, &a, 1).await;
     let r = app.release(ADMIN, "R", &[(&a, "publish", Some(2)), (&b, "publish", Some(1))]).await;
     app.deploy_ok(&r, ADMIN, "production").await;
-    let rb = rollback_release(&app, &r).await;
+    let rb = app.rollback_release_id(&r, ADMIN).await;
     let d = deploy_with_fail(&app, &rb).await;
     assert_eq!(d["status"], "succeeded", "{d}");
     assert_eq!(d["counts"], json!({"published": 1, "unpublished": 1, "skipped": 0}));
@@ -129,7 +119,7 @@ async fn c1_on_conflict_on_a_standard_release_is_422_and_an_unknown_value_400() 
     assert_eq!(list["data"], json!([]), "nothing was created");
 
     app.deploy_ok(&r, ADMIN, "production").await;
-    let rb = rollback_release(&app, &r).await;
+    let rb = app.rollback_release_id(&r, ADMIN).await;
     let (s, v) = app
         .post(
             &format!("/v1/releases/{rb}/deploy"),

@@ -20,6 +20,7 @@ use diesel::connection::SimpleConnection;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use rewind::db::DbConn;
+use rewind::domain::ids::{DeploymentId, ReleaseId, UserId};
 use rewind::domain::{Action, ItemKind, Role};
 use rewind::error::AppResult;
 use rewind::service::{self, Caller, PageParams};
@@ -452,7 +453,7 @@ fn setup(conn: &mut DbConn, n: usize, releases: &[Vec<ReleaseItem>]) -> Result<W
     for u in 0..USERS {
         let role = if u == ADMIN { Role::Admin } else { Role::Editor };
         let row = ok(service::users::add_user(conn, &format!("m{n}-u{u}"), role), "create user")?;
-        users.push(Caller { id: row.id, name: row.name, role });
+        users.push(Caller { id: UserId::stored(row.id), name: row.name, role });
     }
     let envs: Vec<String> = (0..ENVS).map(|e| format!("m{n}-e{e}")).collect();
     for e in &envs {
@@ -491,7 +492,17 @@ fn setup(conn: &mut DbConn, n: usize, releases: &[Vec<ReleaseItem>]) -> Result<W
                 version,
             })
             .collect();
-        ok(service::releases::add_items(conn, &admin, &release.row.id, new_items, false, 100_000), "add items")?;
+        ok(
+            service::releases::add_items(
+                conn,
+                &admin,
+                &ReleaseId::stored(release.row.id.clone()),
+                new_items,
+                false,
+                100_000,
+            ),
+            "add items",
+        )?;
         made.push((release.row.id, name));
     }
     Ok(World { envs, users, items, releases: made })
@@ -517,7 +528,7 @@ fn run_and_check(
     plan: &[Planned],
 ) -> Result<Vec<Option<i64>>, TestCaseError> {
     run_worker(conn)?;
-    let d = ok(service::deployments::get(conn, deployment_id), "get deployment")?;
+    let d = ok(service::deployments::get(conn, &DeploymentId::stored(deployment_id)), "get deployment")?;
     ensure_eq(d.row.status.as_str(), "succeeded", &format!("status ({:?})", d.row.error))?;
     let count = |o: &str| plan.iter().filter(|p| p.outcome == o).count() as i32;
     ensure_eq(
@@ -525,7 +536,9 @@ fn run_and_check(
         (count("published"), count("unpublished"), count("skipped")),
         "counts",
     )?;
-    let rows = ok(service::deployments::items(conn, deployment_id, None, &ALL), "deployment items")?.data;
+    let rows =
+        ok(service::deployments::items(conn, &DeploymentId::stored(deployment_id), None, &ALL), "deployment items")?
+            .data;
     ensure_eq(rows.len(), plan.len(), "number of deployment items")?;
     let events = model.apply(env, plan, deployment_id);
     for p in plan {
@@ -640,7 +653,7 @@ fn step(
                 service::deployments::create_for_release(
                     conn,
                     user(by),
-                    &world.releases[release].0,
+                    &ReleaseId::stored(world.releases[release].0.clone()),
                     &names,
                     None,
                     None,
@@ -659,19 +672,28 @@ fn step(
             // Scheduled for tomorrow: it stays `scheduled` and counts for nothing (B3, E3).
             let names = [world.envs[env].clone()];
             let at = Some(rewind::db::now() + chrono::Duration::days(1));
-            let r =
-                service::deployments::create_for_release(conn, user(by), &world.releases[release].0, &names, at, None);
+            let r = service::deployments::create_for_release(
+                conn,
+                user(by),
+                &ReleaseId::stored(world.releases[release].0.clone()),
+                &names,
+                at,
+                None,
+            );
             let created = ok(r, "schedule")?;
             ensure_eq(created.len(), 1, "deployments created")?;
             ensure_eq(created[0].row.status.as_str(), "scheduled", "status")?;
             run_worker(conn)?;
-            let d = ok(service::deployments::get(conn, &created[0].row.id), "get deployment")?;
+            let d = ok(
+                service::deployments::get(conn, &DeploymentId::stored(created[0].row.id.clone())),
+                "get deployment",
+            )?;
             ensure_eq(d.row.status.as_str(), "scheduled", "status after the worker ran")?;
             tally(t, "scheduled deployment");
         }
         Step::CreateRollback { release, by } => {
             let (id, name) = &world.releases[release];
-            let r = service::rollback::create(conn, user(by), id);
+            let r = service::rollback::create(conn, user(by), &ReleaseId::stored(id.clone()));
             match model.create_rollback(by, release) {
                 Err(code) => {
                     tally(t, format!("error: {code}"));
@@ -697,14 +719,14 @@ fn step(
         }
         Step::RollbackOfRollback { release, owner } => {
             let Some(rb) = model.rollbacks.get(&(owner, release)) else { return Ok(()) };
-            let r = service::rollback::create(conn, user(owner), rb.id.as_deref().unwrap_or_default());
+            let r = service::rollback::create(conn, user(owner), &ReleaseId::stored(rb.id.clone().unwrap_or_default()));
             let code = if rb.live { "rollback_of_rollback" } else { "not_found" };
             tally(t, format!("error: {code} (rollback of a rollback release)"));
             fails(r.map(|(v, c)| (v.row.id, c)), code, "rollback of a rollback release")?;
         }
         Step::DeleteRollback { release, owner, by } => {
             let Some(rb) = model.rollbacks.get_mut(&(owner, release)) else { return Ok(()) };
-            let r = service::releases::delete(conn, user(by), rb.id.as_deref().unwrap_or_default());
+            let r = service::releases::delete(conn, user(by), &ReleaseId::stored(rb.id.clone().unwrap_or_default()));
             if !rb.live || !sees(owner, by) {
                 tally(t, "error: not_found (delete)");
                 fails(r, "not_found", "delete rollback release")?;
@@ -719,7 +741,14 @@ fn step(
             let Some(rb) = model.rollbacks.get(&(owner, release)) else { return Ok(()) };
             let names = [world.envs[env].clone()];
             let id = rb.id.clone().unwrap_or_default();
-            let r = service::deployments::create_for_release(conn, user(by), &id, &names, None, None);
+            let r = service::deployments::create_for_release(
+                conn,
+                user(by),
+                &ReleaseId::stored(id.clone()),
+                &names,
+                None,
+                None,
+            );
             if !rb.live || !sees(owner, by) {
                 tally(t, "error: not_found (deploy rollback release)");
                 return fails(r, "not_found", "deploy a rollback release not visible");

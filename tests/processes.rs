@@ -206,6 +206,42 @@ fn wait_until_held(server: &Server, failpoint: &str) {
     server.wait_for_log(&["held at failpoint", &name], Duration::from_secs(60));
 }
 
+/// A deployment of `ITEMS` keys held at `failpoint` by a server of one worker on `db`, started
+/// with `vars` too: the server, a connection of the test's own, the environment and the deployment.
+fn held_at(db: &TestDb, failpoint: &str, vars: &[(&str, &str)]) -> (Server, DbConn, String, String) {
+    let (mut conn, admin) = prepare(db);
+    let (env, releases) = seed(&mut conn, &admin, ITEMS, 1, ITEMS, 2);
+    let held = format!("{failpoint}=return(60000)");
+    let vars: Vec<(&str, &str)> = [("FAILPOINTS", held.as_str())].into_iter().chain(vars.iter().copied()).collect();
+    let server = Server::start(&db.url_string(), 1, &vars);
+    let id = deploy(&server, &releases[0]);
+    wait_until_held(&server, failpoint);
+    (server, conn, env, id)
+}
+
+/// `held_at` with nothing else set, then SIGKILL: the database, a connection of the test's own,
+/// the environment and the deployment the killed process left.
+fn killed_at(failpoint: &str) -> (TestDb, DbConn, String, String) {
+    let db = TestDb::new();
+    let (server, conn, env, id) = held_at(&db, failpoint, &[]);
+    server.sigkill();
+    (db, conn, env, id)
+}
+
+/// L5: none of the deployment's writes are there and it is still `in_progress`; a server started
+/// anew runs it again, to `succeeded` with all of them. Answers that server and the deployment.
+fn assert_undone_then_run_again(db: &TestDb, conn: &mut DbConn, env: &str, id: &str) -> (Server, Value) {
+    let w = written(conn, env, id);
+    assert!(!assert_whole(&w, ITEMS as i64), "the unfinished run was committed: {w:?}");
+    assert_eq!(committed(conn, id).0, "in_progress");
+    let server = Server::start(&db.url_string(), 1, &[]);
+    let d = poll_deployment(&server, id, Duration::from_secs(60), is_finished);
+    assert_eq!(d["status"], "succeeded", "the restart did not run it again: {d}");
+    let w = written(conn, env, id);
+    assert!(assert_whole(&w, ITEMS as i64), "succeeded without its writes: {w:?}");
+    (server, d)
+}
+
 fn is_finished(status: &str) -> bool {
     rewind::domain::DeploymentStatus::parse(status).is_some_and(rewind::domain::DeploymentStatus::is_final)
 }
@@ -213,24 +249,9 @@ fn is_finished(status: &str) -> bool {
 #[test]
 #[cfg_attr(not(feature = "failpoints"), ignore = "needs `--features failpoints` (scripts/test runs it so)")]
 fn l5_killed_inside_the_transaction_leaves_state_wholly_before_and_the_restart_runs_it_again() {
-    let db = TestDb::new();
-    let (mut conn, admin) = prepare(&db);
-    let (env, releases) = seed(&mut conn, &admin, ITEMS, 1, ITEMS, 2);
-    let server = Server::start(&db.url_string(), 1, &[("FAILPOINTS", "deployment_before_commit=return(60000)")]);
-    let id = deploy(&server, &releases[0]);
     // Every write of the run is done and the commit is next: kill the process there.
-    wait_until_held(&server, "deployment_before_commit");
-    server.sigkill();
-
-    let w = written(&mut conn, &env, &id);
-    assert!(!assert_whole(&w, ITEMS as i64), "the killed transaction was committed: {w:?}");
-    assert_eq!(committed(&mut conn, &id).0, "in_progress");
-
-    let server = Server::start(&db.url_string(), 1, &[]);
-    let d = poll_deployment(&server, &id, Duration::from_secs(60), is_finished);
-    assert_eq!(d["status"], "succeeded", "the restart did not run it again: {d}");
-    let w = written(&mut conn, &env, &id);
-    assert!(assert_whole(&w, ITEMS as i64), "succeeded without its writes: {w:?}");
+    let (db, mut conn, env, id) = killed_at("deployment_before_commit");
+    let (server, d) = assert_undone_then_run_again(&db, &mut conn, &env, &id);
     assert_eq!(d["counts"]["published"], ITEMS, "{d}");
     // The line is logged just after the commit that the poll may already have seen.
     server.wait_for_log(&["deployment succeeded", &id], Duration::from_secs(10));
@@ -240,13 +261,7 @@ fn l5_killed_inside_the_transaction_leaves_state_wholly_before_and_the_restart_r
 #[test]
 #[cfg_attr(not(feature = "failpoints"), ignore = "needs `--features failpoints` (scripts/test runs it so)")]
 fn l5_killed_right_after_the_commit_leaves_state_wholly_after_and_it_is_not_run_again() {
-    let db = TestDb::new();
-    let (mut conn, admin) = prepare(&db);
-    let (env, releases) = seed(&mut conn, &admin, ITEMS, 1, ITEMS, 2);
-    let server = Server::start(&db.url_string(), 1, &[("FAILPOINTS", "deployment_after_commit=return(60000)")]);
-    let id = deploy(&server, &releases[0]);
-    wait_until_held(&server, "deployment_after_commit");
-    server.sigkill();
+    let (db, mut conn, env, id) = killed_at("deployment_after_commit");
 
     let w = written(&mut conn, &env, &id);
     assert!(assert_whole(&w, ITEMS as i64), "the committed run is not all there: {w:?}");
@@ -305,15 +320,7 @@ fn l5_sigterm_stops_claiming_finishes_the_running_deployment_answers_and_exits_0
 #[cfg_attr(not(feature = "failpoints"), ignore = "needs `--features failpoints` (scripts/test runs it so)")]
 fn l5_sigterm_past_the_grace_exits_0_and_leaves_the_deployment_to_run_again() {
     let db = TestDb::new();
-    let (mut conn, admin) = prepare(&db);
-    let (env, releases) = seed(&mut conn, &admin, ITEMS, 1, ITEMS, 2);
-    let mut server = Server::start(
-        &db.url_string(),
-        1,
-        &[("FAILPOINTS", "deployment_before_commit=return(60000)"), ("REWIND_SHUTDOWN_GRACE_S", "1")],
-    );
-    let id = deploy(&server, &releases[0]);
-    wait_until_held(&server, "deployment_before_commit");
+    let (mut server, mut conn, env, id) = held_at(&db, "deployment_before_commit", &[("REWIND_SHUTDOWN_GRACE_S", "1")]);
     let stopping = Instant::now();
     server.sigterm();
     let exit = server.wait_exit(Duration::from_secs(20));
@@ -321,14 +328,7 @@ fn l5_sigterm_past_the_grace_exits_0_and_leaves_the_deployment_to_run_again() {
     assert!(stopping.elapsed() < Duration::from_secs(10), "waited for the held run: {:?}", stopping.elapsed());
     assert!(server.log().contains("grace over"), "{}", server.log_tail());
 
-    let w = written(&mut conn, &env, &id);
-    assert!(!assert_whole(&w, ITEMS as i64), "the unfinished run was committed: {w:?}");
-    assert_eq!(committed(&mut conn, &id).0, "in_progress");
-
-    let server = Server::start(&db.url_string(), 1, &[]);
-    let d = poll_deployment(&server, &id, Duration::from_secs(60), is_finished);
-    assert_eq!(d["status"], "succeeded", "the restart did not run it again: {d}");
-    assert!(assert_whole(&written(&mut conn, &env, &id), ITEMS as i64));
+    assert_undone_then_run_again(&db, &mut conn, &env, &id);
 }
 
 #[test]

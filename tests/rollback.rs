@@ -40,11 +40,8 @@ async fn b1_each_deployer_gets_a_rollback_release_of_their_own() {
 async fn b2_a_rollback_release_cannot_be_rolled_back() {
     let app = spawn().await;
     app.env("production").await;
-    let a = app.item(1).await;
-    let r = app.release(ADMIN, "R", &[(&a, "publish", Some(1))]).await;
-    app.deploy_ok(&r, ADMIN, "production").await;
-    let (_, rb) = app.rollback_release(&r, ADMIN).await;
-    let rb = id(&rb);
+    let (_, r) = app.deployed_release(ADMIN, "production").await;
+    let rb = app.rollback_release_id(&r, ADMIN).await;
     app.deploy_ok(&rb, ADMIN, "production").await;
     let (s, v) = app.rollback_release(&rb, ADMIN).await;
     assert_problem(s, &v, 422, "rollback_of_rollback");
@@ -76,10 +73,8 @@ async fn b3_only_a_user_with_a_succeeded_deployment_can_roll_back() {
 async fn b4_after_a_deletion_a_redeploy_comes_before_another_rollback_release() {
     let app = spawn().await;
     app.env("production").await;
-    let a = app.item(1).await;
     let (_, t1) = app.editor("u1", &["production"]).await;
-    let r = app.release(&t1, "R", &[(&a, "publish", Some(1))]).await;
-    app.deploy_ok(&r, &t1, "production").await;
+    let (_, r) = app.deployed_release(&t1, "production").await;
     let (_, rb) = app.rollback_release(&r, &t1).await;
     // Deleted by an admin: the same rule holds for the owner.
     let (s, _) = app.req("DELETE", &format!("/v1/releases/{}", id(&rb)), ADMIN, None).await;
@@ -100,13 +95,10 @@ async fn b4_after_a_deletion_a_redeploy_comes_before_another_rollback_release() 
 async fn b5_a_rollback_release_exists_only_for_its_owner_and_admins() {
     let app = spawn().await;
     app.env("production").await;
-    let a = app.item(1).await;
     let (_, t1) = app.editor("u1", &["production"]).await;
     let (_, t2) = app.editor("u2", &["production"]).await;
-    let r = app.release(&t1, "R", &[(&a, "publish", Some(1))]).await;
-    app.deploy_ok(&r, &t1, "production").await;
-    let (_, rb) = app.rollback_release(&r, &t1).await;
-    let rb = id(&rb);
+    let (_, r) = app.deployed_release(&t1, "production").await;
+    let rb = app.rollback_release_id(&r, &t1).await;
     let d = app.deploy_ok(&rb, &t1, "production").await;
     for path in
         [format!("/v1/releases/{rb}"), format!("/v1/releases/{rb}/items"), format!("/v1/releases/{rb}/deployments")]
@@ -137,13 +129,11 @@ async fn b6_deploying_a_rollback_release_now_by_its_owner_or_an_admin_with_a_gra
     let app = spawn().await;
     app.env("production").await;
     app.env("staging").await;
-    let (a, b) = (app.item(1).await, app.item(1).await);
     let (u1, t1) = app.editor("u1", &["production", "staging"]).await;
     let (_, t2) = app.editor("u2", &["production"]).await;
-    let r = app.release(&t1, "R", &[(&a, "publish", Some(1))]).await;
-    app.deploy_ok(&r, &t1, "production").await;
-    let (_, rb) = app.rollback_release(&r, &t1).await;
-    let rb = id(&rb);
+    let (a, r) = app.deployed_release(&t1, "production").await;
+    let b = app.item(1).await;
+    let rb = app.rollback_release_id(&r, &t1).await;
     let (s, v) = app.schedule_in_an_hour(&rb, &t1, "production").await;
     assert_problem(s, &v, 422, "rollback_cannot_be_scheduled");
     let (s, v) = app
@@ -214,8 +204,7 @@ async fn b7_rollback_restores_the_first_deployments_prior_state_and_skips_what_c
     let (s, _) = app.publish("production", &t2, &d, 2).await;
     assert_eq!(s, StatusCode::OK);
     let events_before = app.event_count("production").await;
-    let (_, rb) = app.rollback_release(&r, &t1).await;
-    let rb = id(&rb);
+    let rb = app.rollback_release_id(&r, &t1).await;
     let (_, preview) = app.get(&format!("/v1/releases/{rb}/preview?environment=production"), &t1).await;
     let dep = app.deploy_ok(&rb, &t1, "production").await;
     let items = app.deployment_items(dep["id"].as_str().unwrap()).await;
@@ -258,14 +247,14 @@ async fn b7_a_second_users_rollback_uses_their_own_deployments() {
     app.publish("production", ADMIN, &a, 3).await;
     app.deploy_ok(&r, &t2, "production").await;
     // u2's first deployment saw a at 3 and b at 1: that is what u2's rollback puts back.
-    let (_, rb2) = app.rollback_release(&r, &t2).await;
-    let d2 = app.deploy_ok(&id(&rb2), &t2, "production").await;
+    let rb2 = app.rollback_release_id(&r, &t2).await;
+    let d2 = app.deploy_ok(&rb2, &t2, "production").await;
     assert_eq!(d2["counts"], json!({"published": 2, "unpublished": 0, "skipped": 0}));
     assert_eq!(app.state("production", &a).await, Some(3));
     assert_eq!(app.state("production", &b).await, Some(1));
     // u1's latest deployment's events are no longer the keys' last: all changed after.
-    let (_, rb1) = app.rollback_release(&r, &t1).await;
-    let d1 = app.deploy_ok(&id(&rb1), &t1, "production").await;
+    let rb1 = app.rollback_release_id(&r, &t1).await;
+    let d1 = app.deploy_ok(&rb1, &t1, "production").await;
     let items = app.deployment_items(d1["id"].as_str().unwrap()).await;
     assert!(items.iter().all(|i| i["skip_reason"] == "changed_after_deployment"), "{items:?}");
 }
@@ -284,8 +273,8 @@ async fn b8_a_rollback_touches_only_its_keys_in_its_environment_and_creates_no_v
     let r = app.release(ADMIN, "R", &[(&a, "publish", Some(2))]).await;
     app.deploy_ok(&r, ADMIN, "production").await;
     app.deploy_ok(&r, ADMIN, "staging").await;
-    let (_, rb) = app.rollback_release(&r, ADMIN).await;
-    app.deploy_ok(&id(&rb), ADMIN, "production").await;
+    let rb = app.rollback_release_id(&r, ADMIN).await;
+    app.deploy_ok(&rb, ADMIN, "production").await;
     assert_eq!(app.state("production", &a).await, Some(1));
     assert_eq!(app.state("staging", &a).await, Some(2), "other environments are untouched");
     assert_eq!(app.state("production", &other).await, Some(1));
@@ -503,8 +492,7 @@ async fn b7_concurrent_manual_publishes_and_a_rollback_lose_no_update() {
     let items: Vec<(&str, &str, Option<i32>)> = keys.iter().map(|k| (k.as_str(), "publish", Some(2))).collect();
     let r = app.release(ADMIN, "R", &items).await;
     app.deploy_ok(&r, ADMIN, "production").await;
-    let (_, rb) = app.rollback_release(&r, ADMIN).await;
-    let rb = id(&rb);
+    let rb = app.rollback_release_id(&r, ADMIN).await;
     let pool = app.state.pool.clone();
     let writer_keys = keys.clone();
     let writer = std::thread::spawn(move || {
@@ -585,9 +573,7 @@ async fn e5_the_answer_carries_the_new_deployment_and_the_active_one() {
 async fn b1_concurrent_requests_give_the_user_one_rollback_release() {
     let app = spawn().await;
     app.env("production").await;
-    let a = app.item(1).await;
-    let r = app.release(ADMIN, "R", &[(&a, "publish", Some(1))]).await;
-    app.deploy_ok(&r, ADMIN, "production").await;
+    let (_, r) = app.deployed_release(ADMIN, "production").await;
     let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
     let threads: Vec<_> = (0..4)
         .map(|_| {
@@ -596,7 +582,7 @@ async fn b1_concurrent_requests_give_the_user_one_rollback_release() {
                 let mut conn = pool.get().unwrap();
                 let admin = rewind::service::tokens::authenticate(&mut conn, ADMIN).unwrap();
                 barrier.wait();
-                rewind::service::rollback::create(&mut conn, &admin, &r)
+                rewind::service::rollback::create(&mut conn, &admin, &rewind::domain::ids::ReleaseId::stored(r))
                     .map(|(v, created)| (v.row.id, created))
                     .unwrap()
             })

@@ -40,7 +40,15 @@ async fn s1_a_100000_item_deployment_streams_its_progress_in_order_at_most_ten_a
             .into_iter()
             .map(|item_id| NewReleaseItem { item_id, locale: "en".into(), action: Action::Publish, version: Some(2) })
             .collect();
-        releases::add_items(&mut conn, &caller, &release.row.id, items, false, N as i64).unwrap();
+        releases::add_items(
+            &mut conn,
+            &caller,
+            &rewind::domain::ids::ReleaseId::stored(release.row.id.clone()),
+            items,
+            false,
+            N as i64,
+        )
+        .unwrap();
         release.row.id
     };
     let (s, v) = app.post(&format!("/v1/releases/{release}/deploy"), ADMIN, json!({"environments": ["big"]})).await;

@@ -336,7 +336,8 @@ async fn t1_two_admins_deactivating_each_other_at_once_leave_one() {
                 std::thread::spawn(move || {
                     let mut conn = pool.get().unwrap();
                     barrier.wait();
-                    rewind::service::users::deactivate(&mut conn, &target).map_err(|e| e.code().as_str())
+                    rewind::service::users::deactivate(&mut conn, &rewind::domain::ids::UserId::stored(target.clone()))
+                        .map_err(|e| e.code().as_str())
                 })
             })
             .collect();

@@ -402,7 +402,8 @@ async fn w2_a_transaction_that_rolls_back_leaves_no_message() {
 
     // The same announcement, written in a transaction that then rolls back: no message.
     let mut conn = app.state.pool.get().unwrap();
-    let view = rewind::service::deployments::get(&mut conn, &id).unwrap();
+    let view =
+        rewind::service::deployments::get(&mut conn, &rewind::domain::ids::DeploymentId::stored(id.clone())).unwrap();
     let rolled_back: Result<(), AppError> = write_transaction(&mut conn, |c| {
         rewind::service::webhooks::announce(c, &view)?;
         Err(AppError::Rule(rewind::error::ProblemCode::ReleaseBusy, "rolled back".into()))

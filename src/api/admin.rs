@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::wire::{Data, List, Me, User};
 use super::{db, path_id, Auth, PageQuery};
+use crate::domain::ids::UserId;
 use crate::domain::Role;
 use crate::error::AppResult;
 use crate::service::users;
@@ -27,8 +28,9 @@ pub struct CreateUser {
 pub async fn me(state: web::Data<AppState>, Auth(caller): Auth) -> AppResult<HttpResponse> {
     let id = caller.id.clone();
     let grants = db(&state, move |c| users::grants_of(c, &id)).await?;
-    Ok(HttpResponse::Ok()
-        .json(Data { data: Me { id: caller.id, name: caller.name, role: caller.role.as_str().into(), grants } }))
+    Ok(HttpResponse::Ok().json(Data {
+        data: Me { id: caller.id.into_string(), name: caller.name, role: caller.role.as_str().into(), grants },
+    }))
 }
 
 /// Admin: creates a user.
@@ -63,7 +65,7 @@ pub async fn deactivate_user(
     Auth(caller): Auth,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let id = path_id(&id)?;
+    let id: UserId = path_id(&id)?;
     let user = id.clone();
     db(&state, move |c| users::deactivate_user(c, &caller, &user)).await?;
     state.tokens.forget_user(&id);

@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::wire::{Data, Item, ItemDiff, List, Version};
 use super::{db, path_id, Auth, PageQuery, PositionPageQuery};
+use crate::domain::ids::ItemId;
 use crate::domain::ItemKind;
 use crate::error::AppResult;
 use crate::service::items::{self, NewContent};
@@ -72,7 +73,7 @@ pub async fn list_items(state: web::Data<AppState>, _auth: Auth, q: web::Query<P
 /// An item with the latest version of each locale.
 #[utoipa::path(get, path = "/v1/items/{id}", operation_id = "getItem", tag = "items", params(("id" = uuid::Uuid, Path, description = "item id")), responses((status = 200, body = Data<Item>)))]
 pub async fn get_item(state: web::Data<AppState>, _auth: Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
-    let id = path_id(&id)?;
+    let id: ItemId = path_id(&id)?;
     let item = db(&state, move |c| items::get(c, &id)).await?;
     Ok(HttpResponse::Ok().json(Data { data: Item::from(item) }))
 }
@@ -99,7 +100,7 @@ pub async fn list_versions(
     id: web::Path<String>,
     q: web::Query<PositionPageQuery>,
 ) -> AppResult<HttpResponse> {
-    let id = path_id(&id)?;
+    let id: ItemId = path_id(&id)?;
     let page = q.params()?;
     let versions = db(&state, move |c| items::versions(c, &id, &page)).await?;
     Ok(HttpResponse::Ok().json(List::of(versions, Version::from)))
@@ -129,7 +130,7 @@ pub async fn diff(
     id: web::Path<String>,
     q: web::Query<DiffQuery>,
 ) -> AppResult<HttpResponse> {
-    let id = path_id(&id)?;
+    let id: ItemId = path_id(&id)?;
     let DiffQuery { locale, from, to } = q.into_inner();
     if from.is_some_and(|n| n < 1) || to < 1 {
         return Err(crate::error::AppError::invalid_field("to", "versions are numbered from 1"));
@@ -139,5 +140,5 @@ pub async fn diff(
         move |c| items::diff(c, &id, &locale, from, to)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(Data { data: ItemDiff::new(id, locale, from, to, d) }))
+    Ok(HttpResponse::Ok().json(Data { data: ItemDiff::new(id.into_string(), locale, from, to, d) }))
 }

@@ -7,6 +7,7 @@ use utoipa::IntoParams;
 
 use super::wire::{Data, Deployment, List, PlanItem};
 use super::{db, page_params, path_id, Auth, Cursor};
+use crate::domain::ids::{DeploymentId, ReleaseId};
 use crate::domain::{validate, DeploymentStatus, Outcome, Trigger};
 use crate::error::{AppError, AppResult};
 use crate::service::deployments;
@@ -29,7 +30,7 @@ pub struct ItemsQuery {
 /// L6: a deployment's status, progress and counts.
 #[utoipa::path(get, path = "/v1/deployments/{id}", operation_id = "getDeployment", tag = "deployments", params(("id" = uuid::Uuid, Path, description = "deployment id")), responses((status = 200, body = Data<Deployment>)))]
 pub async fn get(state: web::Data<AppState>, _auth: Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
-    let id = path_id(&id)?;
+    let id: DeploymentId = path_id(&id)?;
     let d = db(&state, move |c| deployments::get(c, &id)).await?;
     Ok(HttpResponse::Ok().json(Data { data: Deployment::from(d) }))
 }
@@ -42,7 +43,7 @@ pub async fn items(
     id: web::Path<String>,
     q: web::Query<ItemsQuery>,
 ) -> AppResult<HttpResponse> {
-    let id = path_id(&id)?;
+    let id: DeploymentId = path_id(&id)?;
     let q = q.into_inner();
     let page = page_params(q.limit, q.cursor, Cursor::Position)?;
     let list = db(&state, move |c| deployments::items(c, &id, q.outcome, &page)).await?;
@@ -52,7 +53,7 @@ pub async fn items(
 /// L7: cancels a scheduled or queued deployment.
 #[utoipa::path(post, path = "/v1/deployments/{id}/cancel", operation_id = "cancelDeployment", tag = "deployments", params(("id" = uuid::Uuid, Path, description = "deployment id")), responses((status = 200, body = Data<Deployment>)))]
 pub async fn cancel(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
-    let id = path_id(&id)?;
+    let id: DeploymentId = path_id(&id)?;
     let d = db(&state, move |c| deployments::cancel(c, &caller, &id)).await?;
     state.feed.publish(&d);
     Ok(HttpResponse::Ok().json(Data { data: Deployment::from(d) }))
@@ -104,7 +105,11 @@ pub fn repeated_query<T: serde::de::DeserializeOwned>(req: &HttpRequest) -> AppR
 pub async fn list(state: web::Data<AppState>, _auth: Auth, req: HttpRequest) -> AppResult<HttpResponse> {
     let q: ListQuery = repeated_query(&req)?;
     let page = page_params(q.limit, q.cursor.clone(), Cursor::Id)?;
-    let release_id = q.release_id.as_deref().map(|r| crate::service::parse_id("release_id", r)).transpose()?;
+    let release_id = q
+        .release_id
+        .as_deref()
+        .map(|r| crate::service::parse_id::<ReleaseId>("release_id", r).map(ReleaseId::into_string))
+        .transpose()?;
     let query = deployments::ScheduleQuery {
         statuses: q.status,
         environment: q.environment,

@@ -12,6 +12,7 @@ use super::wire::{
     List, PlanItem, PublishEvent, PublishState,
 };
 use super::{db, from_json, optional_json, page_params, Auth, Cursor, PageQuery};
+use crate::domain::ids::{DeploymentId, ItemId};
 use crate::domain::{validate, ConflictPolicy};
 use crate::error::{AppError, AppResult};
 use crate::service::{deployments, environments, publishing};
@@ -130,7 +131,7 @@ pub async fn get(state: web::Data<AppState>, _auth: Auth, env: web::Path<String>
 }
 
 fn item_filter(item_id: &Option<String>) -> AppResult<Option<String>> {
-    item_id.as_deref().map(|i| crate::service::parse_id("item_id", i)).transpose()
+    item_id.as_deref().map(|i| crate::service::parse_id::<ItemId>("item_id", i).map(ItemId::into_string)).transpose()
 }
 
 /// P1: publishes a version.
@@ -222,7 +223,7 @@ pub async fn rollback_preview(
     let target = q
         .into_inner()
         .target_deployment_id
-        .map(|t| crate::service::parse_id("target_deployment_id", &t))
+        .map(|t| crate::service::parse_id::<DeploymentId>("target_deployment_id", &t))
         .transpose()?;
     let env = env.into_inner();
     let (target, items) =
@@ -245,8 +246,11 @@ pub async fn rollback(
 ) -> AppResult<HttpResponse> {
     let value = optional_json(&body)?;
     let b: RollbackEnvironment = from_json(value.clone())?;
-    let target =
-        b.target_deployment_id.as_deref().map(|t| crate::service::parse_id("target_deployment_id", t)).transpose()?;
+    let target = b
+        .target_deployment_id
+        .as_deref()
+        .map(|t| crate::service::parse_id::<DeploymentId>("target_deployment_id", t))
+        .transpose()?;
     let wait = prefer_wait(&req);
     let env = env.into_inner();
     idempotent(&state, &req, &caller.clone(), &value, || async {

@@ -22,6 +22,7 @@ use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use serde::{Deserialize, Deserializer};
 
+use crate::domain::ids::Id;
 use crate::error::{AppError, AppResult};
 use crate::service::{tokens as token_service, Caller, PageParams};
 use crate::state::AppState;
@@ -140,7 +141,9 @@ pub fn page_params(limit: Option<i64>, cursor: Option<String>, kind: Cursor) -> 
         return Err(AppError::invalid_field("limit", "must be from 1 to 500"));
     }
     let cursor = match (cursor, kind) {
-        (Some(c), Cursor::Id) => Some(crate::service::parse_id("cursor", &c)?),
+        (Some(c), Cursor::Id) => {
+            Some(crate::domain::validate::id(&c).ok_or_else(|| AppError::invalid_field("cursor", "not a valid id"))?)
+        }
         (Some(c), Cursor::Position) if !digits(&c, 9) => {
             return Err(AppError::invalid_field("cursor", "must be the next_cursor of this list: 1 to 9 digits"))
         }
@@ -157,8 +160,8 @@ fn digits(s: &str, max: usize) -> bool {
     (1..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// A path id checked to be a UUID (400 otherwise).
-pub fn path_id(s: &str) -> AppResult<String> {
+/// A path id of the kind the route names, checked to be a UUID (400 otherwise).
+pub fn path_id<T: Id>(s: &str) -> AppResult<T> {
     crate::service::parse_id("id", s)
 }
 

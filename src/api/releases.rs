@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::idempotency::{idempotent, prefer_wait, wait_for};
 use super::wire::{AddedItems, Data, Deployment, KeyRef, List, PlanItem, Release, ReleaseItem};
 use super::{db, from_json, page_params, path_id, Auth, Cursor, PageQuery, PositionPageQuery};
+use crate::domain::ids::{ItemId, ReleaseId};
 use crate::domain::{Action, ConflictPolicy, ReleaseKind};
 use crate::error::AppResult;
 use crate::service::releases::{self, NewReleaseItem};
@@ -143,7 +144,7 @@ pub async fn list(
 /// A release.
 #[utoipa::path(get, path = "/v1/releases/{id}", operation_id = "getRelease", tag = "releases", params(("id" = uuid::Uuid, Path, description = "release id")), responses((status = 200, body = Data<Release>)))]
 pub async fn get(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
-    let id = path_id(&id)?;
+    let id: ReleaseId = path_id(&id)?;
     let r = db(&state, move |c| {
         let row = releases::visible(c, &caller, &id)?;
         releases::view(c, row)
@@ -160,7 +161,7 @@ pub async fn update(
     id: web::Path<String>,
     body: web::Json<super::Object<UpdateRelease>>,
 ) -> AppResult<HttpResponse> {
-    let id = path_id(&id)?;
+    let id: ReleaseId = path_id(&id)?;
     let b = body.into_inner().0;
     let r = db(&state, move |c| releases::update(c, &caller, &id, b.name, b.description)).await?;
     Ok(HttpResponse::Ok().json(Data { data: Release::from(r) }))
@@ -169,7 +170,7 @@ pub async fn update(
 /// L8: deletes (hides) a release.
 #[utoipa::path(delete, path = "/v1/releases/{id}", operation_id = "deleteRelease", tag = "releases", params(("id" = uuid::Uuid, Path, description = "release id")), responses((status = 204)))]
 pub async fn delete(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
-    let id = path_id(&id)?;
+    let id: ReleaseId = path_id(&id)?;
     db(&state, move |c| releases::delete(c, &caller, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -182,7 +183,7 @@ pub async fn list_items(
     id: web::Path<String>,
     q: web::Query<PositionPageQuery>,
 ) -> AppResult<HttpResponse> {
-    let id = path_id(&id)?;
+    let id: ReleaseId = path_id(&id)?;
     let page = q.params()?;
     let list = db(&state, move |c| releases::list_items(c, &caller, &id, &page)).await?;
     Ok(HttpResponse::Ok().json(List::of(list, ReleaseItem::from)))
@@ -196,12 +197,17 @@ pub async fn add_items(
     id: web::Path<String>,
     body: web::Json<super::Object<AddItems>>,
 ) -> AppResult<HttpResponse> {
-    let id = path_id(&id)?;
+    let id: ReleaseId = path_id(&id)?;
     let b = body.into_inner().0;
     let mut items = Vec::with_capacity(b.items.len());
     for (i, it) in b.items.into_iter().enumerate() {
-        let item_id = crate::service::parse_id(&format!("items[{i}].item_id"), &it.item_id)?;
-        items.push(NewReleaseItem { item_id, locale: it.locale, action: it.action, version: it.version });
+        let item_id = crate::service::parse_id::<ItemId>(&format!("items[{i}].item_id"), &it.item_id)?;
+        items.push(NewReleaseItem {
+            item_id: item_id.into_string(),
+            locale: it.locale,
+            action: it.action,
+            version: it.version,
+        });
     }
     let max = state.settings.max_release_items;
     let added = db(&state, move |c| releases::add_items(c, &caller, &id, items, b.include_references, max)).await?;
@@ -218,7 +224,7 @@ pub async fn remove_item(
     q: web::Query<LocaleQuery>,
 ) -> AppResult<HttpResponse> {
     let (id, item_id) = path.into_inner();
-    let (id, item_id) = (path_id(&id)?, crate::service::parse_id("item_id", &item_id)?);
+    let (id, item_id): (ReleaseId, ItemId) = (path_id(&id)?, crate::service::parse_id("item_id", &item_id)?);
     let locale = q.into_inner().locale;
     db(&state, move |c| releases::remove_item(c, &caller, &id, &item_id, &locale)).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -233,7 +239,7 @@ pub async fn deploy(
     id: web::Path<String>,
     body: web::Json<serde_json::Value>,
 ) -> AppResult<HttpResponse> {
-    let id = path_id(&id)?;
+    let id: ReleaseId = path_id(&id)?;
     let value = body.into_inner();
     let b: Deploy = from_json(value.clone())?;
     let wait = prefer_wait(&req);
@@ -257,7 +263,7 @@ pub async fn deployments(
     id: web::Path<String>,
     q: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
-    let id = path_id(&id)?;
+    let id: ReleaseId = path_id(&id)?;
     let page = q.params()?;
     let list = db(&state, move |c| deployments::list_for_release(c, &caller, &id, &page)).await?;
     Ok(HttpResponse::Ok().json(List::of(list, Deployment::from)))
@@ -271,7 +277,7 @@ pub async fn preview(
     id: web::Path<String>,
     q: web::Query<PreviewQuery>,
 ) -> AppResult<HttpResponse> {
-    let id = path_id(&id)?;
+    let id: ReleaseId = path_id(&id)?;
     let q = q.into_inner();
     let plan = db(&state, move |c| deployments::preview(c, &caller, &id, &q.environment, q.on_conflict)).await?;
     Ok(HttpResponse::Ok().json(Data { data: plan.into_iter().map(PlanItem::from).collect::<Vec<_>>() }))
@@ -285,7 +291,7 @@ pub async fn create_rollback(
     Auth(caller): Auth,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let id = path_id(&id)?;
+    let id: ReleaseId = path_id(&id)?;
     let value = serde_json::json!({});
     idempotent(&state, &req, &caller.clone(), &value, || async {
         let (r, created) = db(&state, move |c| rollback::create(c, &caller, &id)).await?;
@@ -303,7 +309,7 @@ pub async fn list_rollbacks(
     id: web::Path<String>,
     q: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
-    let id = path_id(&id)?;
+    let id: ReleaseId = path_id(&id)?;
     let page = q.params()?;
     let list = db(&state, move |c| rollback::list(c, &caller, &id, &page)).await?;
     Ok(HttpResponse::Ok().json(List::of(list, Release::from)))

@@ -19,6 +19,7 @@ use super::deployments::repeated_query;
 use super::{db, path_id, Auth};
 use crate::deployment_document::Deployment;
 use crate::deployment_feed::{is_final, rank, Change};
+use crate::domain::ids::DeploymentId;
 use crate::domain::DeploymentStatus;
 use crate::error::{AppError, AppResult};
 use crate::service::{console_sessions, deployments, environments, tokens};
@@ -123,7 +124,7 @@ impl Following {
                 Next::Change(Ok(_)) => continue,
                 // Fell behind: what it missed is read afresh.
                 Next::Change(Err(RecvError::Lagged(_))) => {
-                    let id = self.id.clone();
+                    let id = DeploymentId::stored(self.id.clone());
                     let Ok(view) = db(&self.state, move |c| deployments::get(c, &id)).await else { return None };
                     let status = view.row.status;
                     (serde_json::to_string(&Deployment::from(view)).unwrap_or_default(), status)
@@ -155,7 +156,7 @@ pub async fn deployment(
 
 /// S1's stream of the deployment `id`, for the API and the console's session alike; it ends
 /// when `credential` no longer authenticates.
-pub async fn follow(state: web::Data<AppState>, id: String, credential: Credential) -> AppResult<HttpResponse> {
+pub async fn follow(state: web::Data<AppState>, id: DeploymentId, credential: Credential) -> AppResult<HttpResponse> {
     // Subscribed before the read, so that no change after the read is missed.
     let rx = state.feed.subscribe();
     state.feed.poke();
@@ -167,8 +168,16 @@ pub async fn follow(state: web::Data<AppState>, id: String, credential: Credenti
     let status = view.row.status;
     let first = serde_json::to_string(&Deployment::from(view)).unwrap_or_default();
     let opening = event(&first);
-    let following =
-        Following { state: state.clone(), rx, id, credential, last: first, status, ended, beat: Instant::now() };
+    let following = Following {
+        state: state.clone(),
+        rx,
+        id: id.into_string(),
+        credential,
+        last: first,
+        status,
+        ended,
+        beat: Instant::now(),
+    };
     let rest = stream::unfold(following, |mut f| async move { f.advance().await.map(|b| (Ok(b), f)) });
     Ok(sse(stream::once(async move { Ok(opening) }).chain(rest)))
 }

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::wire::{Data, List, Token, TokenInfo};
 use super::{db, from_json, optional_json, path_id, Auth, PageQuery};
+use crate::domain::ids::UserId;
 use crate::error::AppResult;
 use crate::service::tokens::{self, NewToken};
 use crate::state::AppState;
@@ -31,7 +32,7 @@ pub async fn create_token(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let id = path_id(&id)?;
+    let id: UserId = path_id(&id)?;
     let new = optional_json(&body)
         .and_then(from_json::<CreateToken>)
         .map(|b| NewToken { label: b.label, expires_in_days: b.expires_in_days });
@@ -47,7 +48,7 @@ pub async fn list_tokens(
     id: web::Path<String>,
     q: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
-    let id = path_id(&id)?;
+    let id: UserId = path_id(&id)?;
     let page = q.params();
     let list = db(&state, move |c| tokens::list_tokens(c, &caller, &id, page)).await?;
     Ok(HttpResponse::Ok().json(List::of(list, TokenInfo::from)))
@@ -62,7 +63,7 @@ pub async fn revoke_token(
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let (id, token_id) = path.into_inner();
-    let id = path_id(&id)?;
+    let id: UserId = path_id(&id)?;
     let hash = db(&state, move |c| tokens::revoke_token(c, &caller, &id, &token_id)).await?;
     state.tokens.forget(&hash);
     Ok(HttpResponse::NoContent().finish())

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::views::{self, next_link, CursorQuery};
 use super::{html, page, see_other, Chrome, Form, Page, Session};
 use crate::api::{db, Cursor};
+use crate::domain::ids::UserId;
 use crate::domain::Role;
 use crate::service::tokens::{self, NewToken};
 use crate::service::{environments, users, PageParams};
@@ -96,7 +97,7 @@ struct UserPage {
 async fn user_page(
     state: &web::Data<AppState>,
     s: &Session,
-    id: String,
+    id: UserId,
     cursor: Option<String>,
     new_token: Option<String>,
 ) -> Page {
@@ -136,14 +137,14 @@ async fn user_page(
                 .collect(),
             next: next_link(&format!("/console/users/{id}?"), &list.next_cursor),
             new_token,
-            id,
+            id: id.into_string(),
         },
     ))
 }
 
 /// Admin: a user, their grants and their tokens.
 pub async fn user(state: web::Data<AppState>, s: Session, id: web::Path<String>, q: web::Query<CursorQuery>) -> Page {
-    let id = crate::api::path_id(&id)?;
+    let id: UserId = crate::api::path_id(&id)?;
     user_page(&state, &s, id, q.into_inner().cursor, None).await
 }
 
@@ -156,7 +157,7 @@ pub struct GrantForm {
 
 /// Admin: grants or revokes publishing in an environment.
 pub async fn set_grant(state: web::Data<AppState>, f: Form<GrantForm>, id: web::Path<String>) -> Page {
-    let id = crate::api::path_id(&id)?;
+    let id: UserId = crate::api::path_id(&id)?;
     let caller = f.session.caller().clone();
     let GrantForm { environment, grant } = f.form;
     let grant = grant == "grant";
@@ -177,7 +178,7 @@ pub struct TokenForm {
 
 /// Admin: makes a token for the user and shows it on this answer only.
 pub async fn create_token(state: web::Data<AppState>, f: Form<TokenForm>, id: web::Path<String>) -> Page {
-    let id = crate::api::path_id(&id)?;
+    let id: UserId = crate::api::path_id(&id)?;
     let caller = f.session.caller().clone();
     let TokenForm { label, expires_in_days } = f.form;
     let new = super::releases::number("expires_in_days", &expires_in_days)
@@ -198,7 +199,7 @@ pub struct RevokeForm {
 
 /// T1: revokes a token; its console sessions end with it.
 pub async fn revoke_token(state: web::Data<AppState>, f: Form<RevokeForm>, id: web::Path<String>) -> Page {
-    let id = crate::api::path_id(&id)?;
+    let id: UserId = crate::api::path_id(&id)?;
     let caller = f.session.caller().clone();
     let token_id = f.form.token_id;
     let hash = db(&state, {
@@ -216,7 +217,7 @@ pub struct DeactivateForm {}
 
 /// T1: deactivates a user; their tokens and console sessions stop working.
 pub async fn deactivate(state: web::Data<AppState>, f: Form<DeactivateForm>, id: web::Path<String>) -> Page {
-    let id = crate::api::path_id(&id)?;
+    let id: UserId = crate::api::path_id(&id)?;
     let caller = f.session.caller().clone();
     db(&state, {
         let id = id.clone();

@@ -9,6 +9,7 @@ use super::plan::PlanRow;
 use super::views::{self, DeploymentLine};
 use super::{page, see_other, Chrome, Form, Page, Session};
 use crate::api::{db, Cursor};
+use crate::domain::ids::DeploymentId;
 use crate::domain::Outcome;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -37,7 +38,7 @@ pub struct ShowQuery {
 
 /// U2: the deployment, live while it runs.
 pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>, q: web::Query<ShowQuery>) -> Page {
-    let id = crate::api::path_id(&id)?;
+    let id: DeploymentId = crate::api::path_id(&id)?;
     let q = q.into_inner();
     let p = views::page(&q.cursor, PAGE, Cursor::Position)?;
     let outcome = match q.outcome.as_deref().filter(|o| !o.is_empty()) {
@@ -84,7 +85,7 @@ pub async fn stream(
     s: Session,
     id: web::Path<String>,
 ) -> Result<HttpResponse, super::Problem> {
-    let id = crate::api::path_id(&id)?;
+    let id: DeploymentId = crate::api::path_id(&id)?;
     let credential = crate::api::streams::Credential::ConsoleSession(s.id().to_string());
     Ok(crate::api::streams::follow(state, id, credential).await?)
 }
@@ -95,7 +96,7 @@ pub struct CancelForm {}
 
 /// L7: cancels a scheduled or queued deployment (its deployer or an admin).
 pub async fn cancel(state: web::Data<AppState>, f: Form<CancelForm>, id: web::Path<String>) -> Page {
-    let id = crate::api::path_id(&id)?;
+    let id: DeploymentId = crate::api::path_id(&id)?;
     let caller = f.session.caller().clone();
     let d = db(&state, {
         let id = id.clone();

@@ -6,9 +6,11 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::plan::PlanRow;
-use super::views::{self, lines, next_link, DeploymentLine};
+use super::views::{self, filters, lines, next_link, DeploymentLine};
 use super::{page, see_other, Chrome, Form, Page, Session};
+use crate::api::wire::{PublishEvent, PublishState};
 use crate::api::{db, Cursor};
+use crate::domain::ids::{DeploymentId, ItemId};
 use crate::domain::{ConflictPolicy, Counts};
 use crate::error::AppError;
 use crate::service::{deployments, environments, publishing};
@@ -38,28 +40,6 @@ pub struct ShowQuery {
     cursor: Option<String>,
 }
 
-/// One publish state.
-pub struct StateLine {
-    pub item_id: String,
-    pub locale: String,
-    pub version: Option<i32>,
-    pub last_event_id: i64,
-    pub updated_at: String,
-}
-
-/// One publish event.
-pub struct EventLine {
-    pub id: i64,
-    pub item_id: String,
-    pub locale: String,
-    pub from_version: Option<i32>,
-    pub to_version: Option<i32>,
-    pub cause: String,
-    pub deployment_id: Option<String>,
-    pub actor: String,
-    pub at: String,
-}
-
 #[derive(Template)]
 #[template(path = "console/environment.html")]
 struct EnvironmentPage {
@@ -69,8 +49,8 @@ struct EnvironmentPage {
     active: Option<DeploymentLine>,
     tab: String,
     item_id: String,
-    states: Vec<StateLine>,
-    events: Vec<EventLine>,
+    states: Vec<PublishState>,
+    events: Vec<PublishEvent>,
     history: Vec<DeploymentLine>,
     next: Option<String>,
     can_roll_back: bool,
@@ -81,7 +61,7 @@ fn item_filter(item_id: &Option<String>) -> Result<Option<String>, AppError> {
         .as_deref()
         .map(str::trim)
         .filter(|i| !i.is_empty())
-        .map(|i| crate::service::parse_id("item_id", i))
+        .map(|i| crate::service::parse_id::<ItemId>("item_id", i).map(ItemId::into_string))
         .transpose()
 }
 
@@ -135,30 +115,8 @@ pub async fn show(state: web::Data<AppState>, s: Session, env: web::Path<String>
         name,
         tab: tab.into(),
         item_id,
-        states: states
-            .into_iter()
-            .map(|s| StateLine {
-                item_id: s.item_id,
-                locale: s.locale,
-                version: s.version,
-                last_event_id: s.last_event_id,
-                updated_at: views::time(s.updated_at),
-            })
-            .collect(),
-        events: events
-            .into_iter()
-            .map(|e| EventLine {
-                id: e.id,
-                item_id: e.item_id,
-                locale: e.locale,
-                from_version: e.from_version,
-                to_version: e.to_version,
-                cause: e.cause,
-                deployment_id: e.deployment_id,
-                actor: e.actor,
-                at: views::time(e.at),
-            })
-            .collect(),
+        states: states.into_iter().map(PublishState::from).collect(),
+        events: events.into_iter().map(PublishEvent::from).collect(),
         history: lines(&history),
         next: next_link(&base, &next_cursor),
         can_roll_back,
@@ -190,7 +148,7 @@ fn target_filter(t: &Option<String>) -> Result<Option<String>, AppError> {
     t.as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .map(|t| crate::service::parse_id("target_deployment_id", t))
+        .map(|t| crate::service::parse_id::<DeploymentId>("target_deployment_id", t).map(DeploymentId::into_string))
         .transpose()
 }
 

@@ -12,6 +12,7 @@ use super::releases::number;
 use super::views::{self, next_link, CursorQuery};
 use super::{page, see_other, Chrome, Form, Page, Session};
 use crate::api::{db, Cursor};
+use crate::domain::ids::ItemId;
 use crate::domain::{ItemKind, Role};
 use crate::error::AppError;
 use crate::service::items::{self, NewContent};
@@ -128,7 +129,7 @@ struct ItemPage {
 
 /// U2: an item's versions (newest first, paged), where each is published, and its forms.
 pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>, q: web::Query<CursorQuery>) -> Page {
-    let id = crate::api::path_id(&id)?;
+    let id: ItemId = crate::api::path_id(&id)?;
     let p = views::page(&q.cursor, PAGE, Cursor::Position)?;
     let caller = s.caller().clone();
     let (item, versions, published, publishable) = db(&state, {
@@ -180,7 +181,7 @@ pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>,
             .collect(),
         next: next_link(&base, &versions.next_cursor),
         publishable,
-        id,
+        id: id.into_string(),
     })
 }
 
@@ -194,7 +195,7 @@ pub struct VersionForm {
 
 /// Adds the next version of the item in a locale.
 pub async fn add_version(state: web::Data<AppState>, f: Form<VersionForm>, id: web::Path<String>) -> Page {
-    let id = crate::api::path_id(&id)?;
+    let id: ItemId = crate::api::path_id(&id)?;
     let caller = f.session.caller().clone();
     let form = f.form;
     let content = NewContent {
@@ -220,7 +221,7 @@ pub struct PublishForm {
 
 /// P1: publishes a version of the item by hand.
 pub async fn publish(state: web::Data<AppState>, f: Form<PublishForm>, id: web::Path<String>) -> Page {
-    let id = crate::api::path_id(&id)?;
+    let id: ItemId = crate::api::path_id(&id)?;
     let caller = f.session.caller().clone();
     let form = f.form;
     let version = number("version", &form.version)?.ok_or_else(|| AppError::invalid_field("version", "is required"))?;
@@ -234,7 +235,7 @@ pub async fn publish(state: web::Data<AppState>, f: Form<PublishForm>, id: web::
 
 /// P2: unpublishes the item's key in an environment.
 pub async fn unpublish(state: web::Data<AppState>, f: Form<PublishForm>, id: web::Path<String>) -> Page {
-    let id = crate::api::path_id(&id)?;
+    let id: ItemId = crate::api::path_id(&id)?;
     let caller = f.session.caller().clone();
     let form = f.form;
     db(&state, {
@@ -275,7 +276,7 @@ struct DiffPage {
 
 /// D1: the readable patch from one version to another (from nothing when `from` is empty).
 pub async fn diff(state: web::Data<AppState>, s: Session, id: web::Path<String>, q: web::Query<DiffQuery>) -> Page {
-    let id = crate::api::path_id(&id)?;
+    let id: ItemId = crate::api::path_id(&id)?;
     let q = q.into_inner();
     let from = number("from", &q.from)?;
     let to = number("to", &q.to)?.ok_or_else(|| AppError::invalid_field("to", "is required"))?;
@@ -302,5 +303,14 @@ pub async fn diff(state: web::Data<AppState>, s: Session, id: web::Path<String>,
             }
         })
         .collect();
-    page(&DiffPage { c: Chrome::from(&s), id, locale: q.locale, from, to, ops, added: d.added, removed: d.removed })
+    page(&DiffPage {
+        c: Chrome::from(&s),
+        id: id.into_string(),
+        locale: q.locale,
+        from,
+        to,
+        ops,
+        added: d.added,
+        removed: d.removed,
+    })
 }

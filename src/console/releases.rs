@@ -8,13 +8,15 @@ use chrono::{DateTime, NaiveDateTime};
 use serde::Deserialize;
 
 use super::plan::PlanRow;
-use super::views::{self, lines, next_link, CursorQuery, DeploymentLine};
+use super::views::{self, filters, lines, next_link, CursorQuery, DeploymentLine};
 use super::{page, see_other, Chrome, Form, Page, Session};
+use crate::api::wire::Release;
 use crate::api::{db, Cursor};
 use crate::db::DbConn;
+use crate::domain::ids::{ItemId, ReleaseId};
 use crate::domain::{Action, ConflictPolicy, Counts, DeploymentStatus, ReleaseKind, Role};
 use crate::error::{AppError, AppResult};
-use crate::service::releases::{self, NewReleaseItem, ReleaseView};
+use crate::service::releases::{self, NewReleaseItem};
 use crate::service::{deployments, environments, rollback, users, Caller, PageParams};
 use crate::state::AppState;
 
@@ -22,40 +24,11 @@ const PAGE: i64 = 50;
 /// How many environments a deploy form offers.
 const ENVIRONMENTS: i64 = 100;
 
-/// A release as the pages show it.
-pub struct ReleaseLine {
-    pub id: String,
-    pub name: String,
-    pub description: Option<String>,
-    pub kind: String,
-    pub rollback_of: Option<String>,
-    pub owner: String,
-    pub locked: bool,
-    pub item_count: i64,
-    pub created_at: String,
-}
-
-impl From<&ReleaseView> for ReleaseLine {
-    fn from(r: &ReleaseView) -> ReleaseLine {
-        ReleaseLine {
-            id: r.row.id.clone(),
-            name: r.row.name.clone(),
-            description: r.row.description.clone(),
-            kind: r.row.kind.to_string(),
-            rollback_of: r.row.rollback_of.clone(),
-            owner: r.row.owner.clone(),
-            locked: r.locked,
-            item_count: r.item_count,
-            created_at: views::time(r.row.created_at),
-        }
-    }
-}
-
 #[derive(Template)]
 #[template(path = "console/releases.html")]
 struct ReleasesPage {
     c: Chrome,
-    releases: Vec<ReleaseLine>,
+    releases: Vec<Release>,
     next: Option<String>,
     can_write: bool,
 }
@@ -68,7 +41,7 @@ pub async fn list(state: web::Data<AppState>, s: Session, q: web::Query<CursorQu
     page(&ReleasesPage {
         can_write: s.caller().role != Role::Viewer,
         c: Chrome::from(&s),
-        releases: list.data.iter().map(ReleaseLine::from).collect(),
+        releases: list.data.into_iter().map(Release::from).collect(),
         next: next_link("/console/releases?", &list.next_cursor),
     })
 }
@@ -101,7 +74,7 @@ pub struct ItemLine {
 #[template(path = "console/release.html")]
 struct ReleasePage {
     c: Chrome,
-    r: ReleaseLine,
+    r: Release,
     items: Vec<ItemLine>,
     items_next: Option<String>,
     deployments: Vec<DeploymentLine>,
@@ -136,7 +109,7 @@ fn deployable(c: &mut DbConn, caller: &Caller) -> AppResult<Vec<String>> {
 
 /// U2: a release with its items, its deployments and what the caller may do with it.
 pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>, q: web::Query<ShowQuery>) -> Page {
-    let id = crate::api::path_id(&id)?;
+    let id: ReleaseId = crate::api::path_id(&id)?;
     let items_page = views::page(&q.items, PAGE, Cursor::Position)?;
     let deployments_page = views::page(&q.deployments, PAGE, Cursor::Id)?;
     let caller = s.caller().clone();
@@ -161,7 +134,7 @@ pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>,
         can_roll_back: writer && !is_rollback && deployed_by_me,
         is_rollback,
         c: Chrome::from(&s),
-        r: ReleaseLine::from(&release),
+        r: Release::from(release.clone()),
         items: items
             .data
             .into_iter()
@@ -200,11 +173,11 @@ pub fn number(field: &str, s: &Option<String>) -> AppResult<Option<i32>> {
 
 /// L2: adds a key (and, when asked, what it references).
 pub async fn add_item(state: web::Data<AppState>, f: Form<AddForm>, id: web::Path<String>) -> Page {
-    let id = crate::api::path_id(&id)?;
+    let id: ReleaseId = crate::api::path_id(&id)?;
     let caller = f.session.caller().clone();
     let form = f.form;
     let item = NewReleaseItem {
-        item_id: crate::service::parse_id("item_id", form.item_id.trim())?,
+        item_id: crate::service::parse_id::<ItemId>("item_id", form.item_id.trim())?.into_string(),
         locale: form.locale.trim().to_string(),
         action: form.action,
         version: number("version", &form.version)?,
@@ -228,7 +201,7 @@ pub struct RemoveForm {
 
 /// Removes a key from a release (L3: not once deployed).
 pub async fn remove_item(state: web::Data<AppState>, f: Form<RemoveForm>, id: web::Path<String>) -> Page {
-    let id = crate::api::path_id(&id)?;
+    let id: ReleaseId = crate::api::path_id(&id)?;
     let caller = f.session.caller().clone();
     let RemoveForm { item_id, locale } = f.form;
     let item_id = crate::service::parse_id("item_id", &item_id)?;
@@ -250,7 +223,7 @@ pub struct PlanQuery {
 #[template(path = "console/release_plan.html")]
 struct PlanPage {
     c: Chrome,
-    r: ReleaseLine,
+    r: Release,
     environment: String,
     is_rollback: bool,
     rows: Vec<PlanRow>,
@@ -265,7 +238,7 @@ const PLAN_ROWS: usize = 500;
 /// B9, U3: what deploying the release to the environment now would do to each key, with the
 /// button that confirms it (and, for a rollback release, the conflict policy to choose).
 pub async fn plan(state: web::Data<AppState>, s: Session, id: web::Path<String>, q: web::Query<PlanQuery>) -> Page {
-    let id = crate::api::path_id(&id)?;
+    let id: ReleaseId = crate::api::path_id(&id)?;
     let environment = q.into_inner().environment;
     let caller = s.caller().clone();
     let (release, plan) = db(&state, {
@@ -281,7 +254,7 @@ pub async fn plan(state: web::Data<AppState>, s: Session, id: web::Path<String>,
     page(&PlanPage {
         c: Chrome::from(&s),
         is_rollback: release.row.kind == ReleaseKind::Rollback,
-        r: ReleaseLine::from(&release),
+        r: Release::from(release.clone()),
         environment,
         rows: plan.iter().take(PLAN_ROWS).map(PlanRow::from).collect(),
         tally: Counts::of(&plan),
@@ -313,7 +286,7 @@ fn schedule(s: &Option<String>) -> AppResult<Option<NaiveDateTime>> {
 
 /// L4, B6: deploys, now or at a time; one environment goes on to its deployment's page.
 pub async fn deploy(state: web::Data<AppState>, f: Form<DeployForm>, id: web::Path<String>) -> Page {
-    let id = crate::api::path_id(&id)?;
+    let id: ReleaseId = crate::api::path_id(&id)?;
     let caller = f.session.caller().clone();
     let form = f.form;
     let at = schedule(&form.scheduled_at)?;
@@ -336,7 +309,7 @@ pub struct RollbackForm {}
 /// B1–B4: the caller's rollback release of this release (made, or the one they have), opened
 /// so that its plan per environment can be looked at before it is deployed.
 pub async fn rollback(state: web::Data<AppState>, f: Form<RollbackForm>, id: web::Path<String>) -> Page {
-    let id = crate::api::path_id(&id)?;
+    let id: ReleaseId = crate::api::path_id(&id)?;
     let caller = f.session.caller().clone();
     let (r, _) = db(&state, move |c| rollback::create(c, &caller, &id)).await?;
     Ok(see_other(&format!("/console/releases/{}", r.row.id)))

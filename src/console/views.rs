@@ -15,6 +15,23 @@ pub fn time(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
+/// The templates' own filters: `{{ t|time }}` shows a wire type's time as [`time`] does.
+pub mod filters {
+    use std::borrow::Borrow;
+
+    use chrono::{DateTime, Utc};
+
+    /// A time of the API's wire types as the console shows it (UTC, to the second).
+    pub fn time(t: impl Borrow<DateTime<Utc>>, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(super::time(t.borrow().naive_utc()))
+    }
+
+    /// An optional time: the time, or nothing.
+    pub fn maybe_time(t: impl Borrow<Option<DateTime<Utc>>>, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(t.borrow().map(|t| super::time(t.naive_utc())).unwrap_or_default())
+    }
+}
+
 /// The first block of an id (UUID v7: its time), enough to tell deployments apart on a page.
 pub fn short(id: &str) -> String {
     id.chars().take(8).collect()

@@ -6,9 +6,11 @@ use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
-use super::views::{self, next_link, CursorQuery};
+use super::views::{self, filters, next_link, CursorQuery};
 use super::{html, page, see_other, Chrome, Form, Page, Session};
+use crate::api::webhooks::Delivery;
 use crate::api::{db, Cursor};
+use crate::domain::ids::EndpointId;
 use crate::domain::webhooks::WebhookEvent;
 use crate::service::webhooks;
 use crate::state::AppState;
@@ -101,25 +103,12 @@ pub async fn create_webhook(state: web::Data<AppState>, f: Form<WebhookForm>) ->
     webhooks_page(&state, &f.session, None, Some(secret)).await
 }
 
-/// A delivery in the list.
-pub struct DeliveryLine {
-    pub id: String,
-    pub event_type: String,
-    pub deployment_id: String,
-    pub status: String,
-    pub attempts: i32,
-    pub last_status_code: Option<i32>,
-    pub last_error: Option<String>,
-    pub next_attempt_at: String,
-    pub created_at: String,
-}
-
 #[derive(Template)]
 #[template(path = "console/webhook.html")]
 struct WebhookPage {
     c: Chrome,
     w: WebhookLine,
-    deliveries: Vec<DeliveryLine>,
+    deliveries: Vec<Delivery>,
     next: Option<String>,
 }
 
@@ -130,7 +119,7 @@ pub async fn webhook(
     id: web::Path<String>,
     q: web::Query<CursorQuery>,
 ) -> Page {
-    let id = crate::api::path_id(&id)?;
+    let id: EndpointId = crate::api::path_id(&id)?;
     let p = views::page(&q.cursor, PAGE, Cursor::EventId);
     let caller = s.caller().clone();
     let (w, list) = db(&state, {
@@ -141,21 +130,7 @@ pub async fn webhook(
     page(&WebhookPage {
         c: Chrome::from(&s),
         w: WebhookLine::from(w),
-        deliveries: list
-            .data
-            .into_iter()
-            .map(|d| DeliveryLine {
-                id: d.id,
-                event_type: d.event_type,
-                deployment_id: d.deployment_id,
-                status: d.status,
-                attempts: d.attempts,
-                last_status_code: d.last_status_code,
-                last_error: d.last_error,
-                next_attempt_at: views::time(d.next_attempt_at),
-                created_at: views::time(d.created_at),
-            })
-            .collect(),
+        deliveries: list.data.into_iter().map(Delivery::from).collect(),
         next: next_link(&format!("/console/webhooks/{id}?"), &list.next_cursor),
     })
 }
@@ -166,7 +141,7 @@ pub struct ButtonForm {}
 
 /// W1: deletes an endpoint (its pending deliveries stop).
 pub async fn delete_webhook(state: web::Data<AppState>, f: Form<ButtonForm>, id: web::Path<String>) -> Page {
-    let id = crate::api::path_id(&id)?;
+    let id: EndpointId = crate::api::path_id(&id)?;
     let caller = f.session.caller().clone();
     db(&state, move |c| webhooks::delete(c, &caller, &id)).await?;
     Ok(see_other("/console/webhooks"))
@@ -179,7 +154,7 @@ pub async fn retry_delivery(
     path: web::Path<(String, String)>,
 ) -> Page {
     let (id, delivery) = path.into_inner();
-    let id = crate::api::path_id(&id)?;
+    let id: EndpointId = crate::api::path_id(&id)?;
     let caller = f.session.caller().clone();
     db(&state, {
         let id = id.clone();

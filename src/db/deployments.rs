@@ -195,7 +195,8 @@ pub struct PlanTally {
     pub warned: i32,
 }
 
-/// Ends an `in_progress` deployment `succeeded` with its counts and E4's H (`high_event_id`).
+/// Ends an `in_progress` deployment `succeeded` with its counts and E4's H (`high_event_id`);
+/// answers the row as it now is.
 pub fn mark_succeeded(
     conn: &mut DbConn,
     id: &str,
@@ -203,7 +204,7 @@ pub fn mark_succeeded(
     tally: PlanTally,
     counts: &Counts,
     high_event_id: i64,
-) -> QueryResult<()> {
+) -> QueryResult<DeploymentRow> {
     diesel::update(deployments::table.find(id))
         .set((
             deployments::status.eq(DeploymentStatus::Succeeded),
@@ -216,19 +217,18 @@ pub fn mark_succeeded(
             deployments::high_event_id.eq(high_event_id),
             deployments::warned_items.eq(tally.warned),
         ))
-        .execute(conn)?;
-    Ok(())
+        .get_result(conn)
 }
 
 /// Ends an `in_progress` deployment `failed` with `error` and, when it got as far as a plan,
-/// that plan's tally; whether it was still `in_progress`.
+/// that plan's tally; the row as it now is, if it was still `in_progress`.
 pub fn mark_failed(
     conn: &mut DbConn,
     id: &str,
     at: NaiveDateTime,
     error: &str,
     tally: Option<PlanTally>,
-) -> QueryResult<bool> {
+) -> QueryResult<Option<DeploymentRow>> {
     let update =
         diesel::update(deployments::table.find(id)).filter(deployments::status.eq(DeploymentStatus::InProgress));
     let failed = (
@@ -236,13 +236,13 @@ pub fn mark_failed(
         deployments::finished_at.eq(at),
         deployments::error.eq(error),
     );
-    let n = match tally {
+    match tally {
         Some(t) => update
             .set((failed, deployments::progress_total.eq(t.total), deployments::warned_items.eq(t.warned)))
-            .execute(conn)?,
-        None => update.set(failed).execute(conn)?,
-    };
-    Ok(n > 0)
+            .get_result(conn)
+            .optional(),
+        None => update.set(failed).get_result(conn).optional(),
+    }
 }
 
 /// Queues an `in_progress` deployment again, to be claimed anew; how many rows changed (0 or 1).

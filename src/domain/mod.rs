@@ -4,6 +4,7 @@ pub mod addresses;
 pub mod conflict;
 pub mod diff;
 pub mod environment_rollback;
+pub mod ids;
 pub mod plan;
 pub mod release_items;
 pub mod rollback;

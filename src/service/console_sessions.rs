@@ -8,6 +8,7 @@ use crate::db::console_sessions as q;
 use crate::db::rows::ConsoleSessionRow;
 use crate::db::{now, tokens, write_transaction, DbConn};
 
+use crate::domain::ids::UserId;
 use crate::error::{AppError, AppResult};
 
 /// A live session: who it acts for, and the CSRF token every form of it carries.
@@ -37,7 +38,7 @@ pub fn sign_in(conn: &mut DbConn, token: &str, lifetime: TimeDelta) -> AppResult
         q::delete_expired(conn, at)?;
         q::insert(conn, &row)
     })?;
-    let caller = Caller { id: found.user.id, name: found.user.name, role };
+    let caller = Caller { id: UserId::stored(found.user.id), name: found.user.name, role };
     Ok((session_id, ConsoleSession { caller, csrf_token: row.csrf_token }))
 }
 
@@ -45,7 +46,10 @@ pub fn sign_in(conn: &mut DbConn, token: &str, lifetime: TimeDelta) -> AppResult
 pub fn by_id(conn: &mut DbConn, session_id: &str) -> AppResult<ConsoleSession> {
     let (session, user) = q::usable_by_hash(conn, &hash_token(session_id), now())?.ok_or(AppError::Unauthorized)?;
     let role = user.role;
-    Ok(ConsoleSession { caller: Caller { id: user.id, name: user.name, role }, csrf_token: session.csrf_token })
+    Ok(ConsoleSession {
+        caller: Caller { id: UserId::stored(user.id), name: user.name, role },
+        csrf_token: session.csrf_token,
+    })
 }
 
 /// Ends the session of a cookie's id.

@@ -9,6 +9,7 @@ use crate::db::items as q;
 use crate::db::rows::{ItemRow, NewItem, VersionRow};
 use crate::db::{new_id, now, references, write_transaction, DbConn};
 use crate::domain::diff::{self, VersionDiff};
+use crate::domain::ids::ItemId;
 use crate::domain::{validate, ItemKind};
 use crate::error::{AppError, AppResult, ProblemCode};
 
@@ -48,7 +49,7 @@ fn check_content(conn: &mut DbConn, c: &NewContent) -> AppResult<(String, Vec<St
     }
     let mut refs = Vec::with_capacity(c.references.len());
     for r in &c.references {
-        refs.push(super::parse_id("references", r)?);
+        refs.push(super::parse_id::<ItemId>("references", r)?.into_string());
     }
     refs.sort();
     refs.dedup();
@@ -107,13 +108,13 @@ pub fn create(
 /// checked before the path's item id).
 pub fn add_version(conn: &mut DbConn, caller: &Caller, item_id: &str, c: NewContent) -> AppResult<VersionRow> {
     caller.require_writer()?;
-    let item_id = &super::parse_id("id", item_id)?;
+    let item_id: &ItemId = &super::parse_id("id", item_id)?;
     write_transaction(conn, |conn| {
         get_row(conn, item_id)?;
         let (content, refs) = check_content(conn, &c)?;
         let latest = q::latest_version(conn, item_id, &c.locale)?;
         let v = VersionRow {
-            item_id: item_id.into(),
+            item_id: item_id.to_string(),
             locale: c.locale,
             version: latest.unwrap_or(0) + 1,
             content,
@@ -145,7 +146,7 @@ fn with_locales(conn: &mut DbConn, rows: Vec<ItemRow>) -> AppResult<Vec<ItemView
 }
 
 /// An item with its locales (404 when unknown).
-pub fn get(conn: &mut DbConn, item_id: &str) -> AppResult<ItemView> {
+pub fn get(conn: &mut DbConn, item_id: &ItemId) -> AppResult<ItemView> {
     let row = get_row(conn, item_id)?;
     Ok(with_locales(conn, vec![row])?.remove(0))
 }
@@ -157,7 +158,7 @@ pub fn list(conn: &mut DbConn, page: &PageParams) -> AppResult<Page<ItemView>> {
 }
 
 /// An item's versions, newest first; the cursor counts the versions already listed.
-pub fn versions(conn: &mut DbConn, item_id: &str, page: &PageParams) -> AppResult<Page<VersionRow>> {
+pub fn versions(conn: &mut DbConn, item_id: &ItemId, page: &PageParams) -> AppResult<Page<VersionRow>> {
     get_row(conn, item_id)?;
     let offset = numeric_cursor(&page.cursor)?.unwrap_or(0).max(0);
     let rows = q::versions(conn, item_id, offset, page.limit + 1)?;
@@ -168,7 +169,7 @@ pub fn versions(conn: &mut DbConn, item_id: &str, page: &PageParams) -> AppResul
 /// D1: the difference between two versions of an item in a locale, from the empty object
 /// when `from` is `None`. 404 for an unknown item, 422 `version_not_found` for a version it does
 /// not have in that locale.
-pub fn diff(conn: &mut DbConn, item_id: &str, locale: &str, from: Option<i32>, to: i32) -> AppResult<VersionDiff> {
+pub fn diff(conn: &mut DbConn, item_id: &ItemId, locale: &str, from: Option<i32>, to: i32) -> AppResult<VersionDiff> {
     if !validate::locale(locale) {
         return Err(AppError::invalid_field("locale", "must be a lowercase locale like en-us"));
     }

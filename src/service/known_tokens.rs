@@ -72,6 +72,6 @@ impl KnownTokens {
     /// Drops every token of a deactivated user (a scan: deactivations are rare).
     pub fn forget_user(&self, user_id: &str) {
         self.epoch.fetch_add(1, Ordering::SeqCst);
-        self.cache.retain(|_, k| k.caller.id != user_id);
+        self.cache.retain(|_, k| k.caller.id.as_str() != user_id);
     }
 }

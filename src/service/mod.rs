@@ -14,13 +14,14 @@ pub mod users;
 pub mod webhooks;
 
 pub use crate::db::page::{Page, PageParams};
+use crate::domain::ids::{Id, UserId};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 
 /// The authenticated user a request acts for.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub id: String,
+    pub id: UserId,
     pub name: String,
     pub role: Role,
 }
@@ -56,7 +57,7 @@ pub fn numeric_cursor(cursor: &Option<String>) -> AppResult<Option<i64>> {
         .transpose()
 }
 
-/// Parses an id (400 `invalid_request` when it is not a UUID).
-pub fn parse_id(field: &str, s: &str) -> AppResult<String> {
-    crate::domain::validate::id(s).ok_or_else(|| AppError::invalid_field(field, "not a valid id"))
+/// Parses an id of kind `T` (400 `invalid_request` naming `field` when it is not a UUID).
+pub fn parse_id<T: Id>(field: &str, s: &str) -> AppResult<T> {
+    T::parse(s).ok_or_else(|| AppError::invalid_field(field, "not a valid id"))
 }

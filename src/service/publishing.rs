@@ -8,6 +8,7 @@ use crate::db::publish::{current_state, lock_key, write_one};
 use crate::db::publish_state;
 use crate::db::rows::{EnvironmentRow, NewPublishEvent, PublishEventView, PublishStateView};
 use crate::db::{now, write_transaction, DbConn};
+use crate::domain::ids::ItemId;
 use crate::domain::validate;
 use crate::error::{AppError, AppResult, ProblemCode};
 
@@ -23,7 +24,7 @@ pub fn publish(
     version: i32,
 ) -> AppResult<PublishStateView> {
     caller.require_writer()?;
-    let item_id = &parse_id("item_id", item_id)?;
+    let item_id: &ItemId = &parse_id("item_id", item_id)?;
     let env = authorize(conn, caller, environment, locale)?;
     if version < 1 {
         return Err(AppError::invalid_field("version", "must be 1 or more"));
@@ -54,7 +55,7 @@ pub fn unpublish(
     locale: &str,
 ) -> AppResult<PublishStateView> {
     caller.require_writer()?;
-    let item_id = &parse_id("item_id", item_id)?;
+    let item_id: &ItemId = &parse_id("item_id", item_id)?;
     let env = authorize(conn, caller, environment, locale)?;
     write_transaction(conn, |conn| {
         let item = require_item(conn, item_id)?;

@@ -6,6 +6,7 @@ use super::{items, numeric_cursor, Caller, Page, PageParams};
 use crate::db::releases as q;
 use crate::db::rows::{ReleaseItemRow, ReleaseRow};
 use crate::db::{new_id, now, write_transaction, DbConn};
+use crate::domain::ids::{ItemId, ReleaseId};
 pub use crate::domain::release_items::NewReleaseItem;
 use crate::domain::release_items::{follow_references, Latest, Level, Referenced};
 use crate::domain::{validate, Action, Key, ReleaseKind};
@@ -33,7 +34,7 @@ pub fn row(conn: &mut DbConn, id: &str) -> AppResult<ReleaseRow> {
 
 /// A release the caller may see: not deleted; a rollback release only by its owner or an admin
 /// (B5). Anything else does not exist for the caller (404).
-pub fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<ReleaseRow> {
+pub fn visible(conn: &mut DbConn, caller: &Caller, id: &ReleaseId) -> AppResult<ReleaseRow> {
     let r = row(conn, id)?;
     let hidden =
         r.deleted_at.is_some() || (r.kind == ReleaseKind::Rollback && r.owner != caller.id && !caller.is_admin());
@@ -96,7 +97,7 @@ pub fn create(conn: &mut DbConn, caller: &Caller, name: &str, description: Optio
         description,
         kind: ReleaseKind::Standard,
         rollback_of: None,
-        owner: caller.id.clone(),
+        owner: caller.id.to_string(),
         created_at: now(),
         deleted_at: None,
         item_count: 0,
@@ -121,7 +122,7 @@ pub fn list(
 pub fn update(
     conn: &mut DbConn,
     caller: &Caller,
-    id: &str,
+    id: &ReleaseId,
     name: Option<String>,
     description: Option<Option<String>>,
 ) -> AppResult<ReleaseView> {
@@ -142,7 +143,7 @@ pub fn update(
 
 /// L8: hides a release and keeps its history; 409 `release_busy` while a deployment is pending.
 #[tracing::instrument(skip_all, fields(user = %caller.id))]
-pub fn delete(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<()> {
+pub fn delete(conn: &mut DbConn, caller: &Caller, id: &ReleaseId) -> AppResult<()> {
     caller.require_writer()?;
     write_transaction(conn, |conn| {
         lock(conn, id)?;
@@ -155,12 +156,17 @@ pub fn delete(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<()> {
 }
 
 /// A release's items in release order; the cursor is the position of the last one listed.
-pub fn list_items(conn: &mut DbConn, caller: &Caller, id: &str, page: &PageParams) -> AppResult<Page<ReleaseItemRow>> {
+pub fn list_items(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &ReleaseId,
+    page: &PageParams,
+) -> AppResult<Page<ReleaseItemRow>> {
     visible(conn, caller, id)?;
     Ok(q::items(conn, id, numeric_cursor(&page.cursor)?, page.limit)?)
 }
 
-fn writable(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<ReleaseRow> {
+fn writable(conn: &mut DbConn, caller: &Caller, id: &ReleaseId) -> AppResult<ReleaseRow> {
     caller.require_writer()?;
     lock(conn, id)?;
     let r = visible(conn, caller, id)?;
@@ -172,7 +178,13 @@ fn writable(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<ReleaseRo
 
 /// Removes one key from a release (404 when it is not in it).
 #[tracing::instrument(skip_all, fields(user = %caller.id))]
-pub fn remove_item(conn: &mut DbConn, caller: &Caller, id: &str, item_id: &str, locale: &str) -> AppResult<()> {
+pub fn remove_item(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &ReleaseId,
+    item_id: &ItemId,
+    locale: &str,
+) -> AppResult<()> {
     caller.require_writer()?;
     // A malformed request is 400 before any state is read, so before `release_locked`'s 409.
     if !validate::locale(locale) {
@@ -247,7 +259,7 @@ fn explicit_items(new_items: Vec<NewReleaseItem>, latest: &Latest) -> AppResult<
 pub fn add_items(
     conn: &mut DbConn,
     caller: &Caller,
-    id: &str,
+    id: &ReleaseId,
     new_items: Vec<NewReleaseItem>,
     include_references: bool,
     max_items: i64,

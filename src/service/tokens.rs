@@ -9,6 +9,7 @@ use super::{Caller, Page, PageParams};
 use crate::db::rows::TokenRow;
 use crate::db::tokens as q;
 use crate::db::{new_id, now, DbConn};
+use crate::domain::ids::{TokenId, UserId};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
 
@@ -52,7 +53,7 @@ pub struct IssuedToken {
 pub fn create_token(
     conn: &mut DbConn,
     caller: &Caller,
-    user_id: &str,
+    user_id: &UserId,
     new: AppResult<NewToken>,
 ) -> AppResult<IssuedToken> {
     require_self_or_admin(caller, user_id)?;
@@ -63,7 +64,12 @@ pub fn create_token(
 
 /// Creates a token for a user with no caller to check (the command line, the bootstrap); the
 /// token is not stored, only its hash.
-pub fn issue_token(conn: &mut DbConn, user_id: &str, new: NewToken, token: Option<String>) -> AppResult<IssuedToken> {
+pub fn issue_token(
+    conn: &mut DbConn,
+    user_id: &UserId,
+    new: NewToken,
+    token: Option<String>,
+) -> AppResult<IssuedToken> {
     if let Some(l) = &new.label {
         validate::free_text(l, validate::LABEL_MAX).map_err(|m| AppError::invalid_field("label", m))?;
     }
@@ -78,7 +84,7 @@ pub fn issue_token(conn: &mut DbConn, user_id: &str, new: NewToken, token: Optio
     let token = token.unwrap_or_else(generate_token);
     let row = TokenRow {
         id: new_id(),
-        user_id: user_id.into(),
+        user_id: user_id.to_string(),
         label: new.label,
         token_hash: hash_token(&token),
         created_at,
@@ -110,7 +116,7 @@ pub fn authenticate_hash(conn: &mut DbConn, token_hash: &str) -> AppResult<(Call
             tracing::warn!(error = %e, "last use of a token not recorded");
         }
     }
-    Ok((Caller { id: found.user.id, name: found.user.name, role }, found.expires_at))
+    Ok((Caller { id: UserId::stored(found.user.id), name: found.user.name, role }, found.expires_at))
 }
 
 /// A user's tokens, newest first, revoked ones left out (admin, or the user themself; the role
@@ -118,7 +124,7 @@ pub fn authenticate_hash(conn: &mut DbConn, token_hash: &str) -> AppResult<(Call
 pub fn list_tokens(
     conn: &mut DbConn,
     caller: &Caller,
-    user_id: &str,
+    user_id: &UserId,
     page: AppResult<PageParams>,
 ) -> AppResult<Page<TokenRow>> {
     require_self_or_admin(caller, user_id)?;
@@ -130,13 +136,13 @@ pub fn list_tokens(
 /// Revokes one of a user's tokens (admin, or the user themself) and answers its hash, for the
 /// caller to drop from the cache. 404 for an unknown user, or a token that is not theirs or
 /// revoked already.
-pub fn revoke_token(conn: &mut DbConn, caller: &Caller, user_id: &str, token_id: &str) -> AppResult<String> {
+pub fn revoke_token(conn: &mut DbConn, caller: &Caller, user_id: &UserId, token_id: &str) -> AppResult<String> {
     require_self_or_admin(caller, user_id)?;
-    let token_id = super::parse_id("token_id", token_id)?;
+    let token_id: TokenId = super::parse_id("token_id", token_id)?;
     crate::db::write_transaction(conn, |conn| {
         active_user(conn, user_id)?;
         match q::unrevoked_by_id(conn, &token_id)? {
-            Some(t) if t.user_id == user_id => revoke(conn, t),
+            Some(t) if t.user_id == user_id.as_str() => revoke(conn, t),
             _ => Err(AppError::NotFound("no such token".into())),
         }
     })
@@ -145,7 +151,7 @@ pub fn revoke_token(conn: &mut DbConn, caller: &Caller, user_id: &str, token_id:
 /// Revokes a token by id with no caller to check (the command line); 404 when unknown or
 /// revoked already.
 pub fn revoke_token_by_id(conn: &mut DbConn, token_id: &str) -> AppResult<()> {
-    let token_id = super::parse_id("token_id", token_id)?;
+    let token_id: TokenId = super::parse_id("token_id", token_id)?;
     crate::db::write_transaction(conn, |conn| {
         let token = q::unrevoked_by_id(conn, &token_id)?.ok_or_else(|| AppError::NotFound("no such token".into()))?;
         revoke(conn, token).map(|_| ())
@@ -161,7 +167,7 @@ fn revoke(conn: &mut DbConn, token: TokenRow) -> AppResult<String> {
 
 /// A user's own tokens are theirs to manage; anyone else's need an admin (403).
 fn require_self_or_admin(caller: &Caller, user_id: &str) -> AppResult<()> {
-    if user_id != caller.id {
+    if *user_id != *caller.id {
         caller.require_admin()?;
     }
     Ok(())

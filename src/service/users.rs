@@ -5,6 +5,7 @@ use super::{Caller, Page, PageParams};
 use crate::db::rows::UserRow;
 use crate::db::users as q;
 use crate::db::{new_id, now, DbConn};
+use crate::domain::ids::UserId;
 use crate::domain::{validate, Role};
 use crate::error::{AppError, AppResult, ProblemCode};
 
@@ -36,7 +37,7 @@ pub fn list_users(conn: &mut DbConn, caller: &Caller, page: AppResult<PageParams
 
 /// A user by id who is not deactivated (404 otherwise: to the API a deactivated user is gone,
 /// though their history stays and their name stays taken).
-pub fn active_user(conn: &mut DbConn, id: &str) -> AppResult<UserRow> {
+pub fn active_user(conn: &mut DbConn, id: &UserId) -> AppResult<UserRow> {
     q::active_by_id(conn, id)?.ok_or_else(|| AppError::NotFound("no such user".into()))
 }
 
@@ -51,7 +52,7 @@ pub fn user_by_name(conn: &mut DbConn, name: &str) -> AppResult<UserRow> {
 
 /// T1: an admin deactivates a user (404 when unknown or deactivated already; 409 `last_admin`
 /// for the last active admin). The caller drops the user's tokens from its cache.
-pub fn deactivate_user(conn: &mut DbConn, caller: &Caller, user_id: &str) -> AppResult<()> {
+pub fn deactivate_user(conn: &mut DbConn, caller: &Caller, user_id: &UserId) -> AppResult<()> {
     caller.require_admin()?;
     deactivate(conn, user_id)
 }
@@ -59,7 +60,7 @@ pub fn deactivate_user(conn: &mut DbConn, caller: &Caller, user_id: &str) -> App
 /// Deactivates a user with no caller to check (the command line), under the same rules: the
 /// check of the last admin and the write are one write transaction, so two deactivations at
 /// once cannot leave no admin.
-pub fn deactivate(conn: &mut DbConn, user_id: &str) -> AppResult<()> {
+pub fn deactivate(conn: &mut DbConn, user_id: &UserId) -> AppResult<()> {
     crate::db::write_transaction(conn, |conn| {
         // Locked before the target is read, so that it is read as the lock holders left it.
         let admins = q::lock_active_admins(conn)?;
@@ -72,7 +73,7 @@ pub fn deactivate(conn: &mut DbConn, user_id: &str) -> AppResult<()> {
 }
 
 /// The names of the environments a user may publish to by grant.
-pub fn grants_of(conn: &mut DbConn, user_id: &str) -> AppResult<Vec<String>> {
+pub fn grants_of(conn: &mut DbConn, user_id: &UserId) -> AppResult<Vec<String>> {
     Ok(q::granted_environment_names(conn, user_id)?)
 }
 
@@ -81,7 +82,7 @@ pub fn grants_of(conn: &mut DbConn, user_id: &str) -> AppResult<Vec<String>> {
 /// 422 `grant_not_applicable` rather than a grant that the 403 of P3 would then deny.
 pub fn set_grant(conn: &mut DbConn, caller: &Caller, user_id: &str, environment: &str, grant: bool) -> AppResult<()> {
     caller.require_admin()?;
-    let user_id = &super::parse_id("id", user_id)?;
+    let user_id: &UserId = &super::parse_id("id", user_id)?;
     let user = active_user(conn, user_id)?;
     let env = super::environments::by_name(conn, environment)?;
     if grant && user.role == Role::Viewer {
@@ -121,6 +122,6 @@ pub fn bootstrap_admin(conn: &mut DbConn, token: Option<String>) -> AppResult<Op
         }
         let admin = add_user(conn, "admin", Role::Admin)?;
         let new = NewToken { label: Some("bootstrap".into()), expires_in_days: None };
-        Ok(Some(issue_token(conn, &admin.id, new, token)?.token))
+        Ok(Some(issue_token(conn, &UserId::stored(admin.id), new, token)?.token))
     })
 }

@@ -12,6 +12,7 @@ use crate::db::webhooks::{self as q, DeliveryRow, EndpointRow};
 use crate::db::{new_id, now, write_transaction, DbConn};
 use crate::deployment_document::Deployment;
 use crate::domain::addresses::address_allowed;
+use crate::domain::ids::EndpointId;
 use crate::domain::validate;
 use crate::domain::webhooks::{delimited, new_secret, undelimited, WebhookEvent};
 use crate::error::{AppError, AppResult, ProblemCode};
@@ -182,7 +183,7 @@ fn endpoint(conn: &mut DbConn, id: &str) -> AppResult<EndpointRow> {
 }
 
 /// Checks that the caller is an admin, then parses the path's endpoint id (400 when not one).
-fn admin_and_id(caller: &Caller, id: &str) -> AppResult<String> {
+fn admin_and_id(caller: &Caller, id: &str) -> AppResult<EndpointId> {
     caller.require_admin()?;
     parse_id("id", id)
 }

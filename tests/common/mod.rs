@@ -343,6 +343,24 @@ where
         d
     }
 
+    /// The start of many rules' scenarios: an item with one version, and `token`'s release "R"
+    /// that publishes it, deployed to `env` (which must exist) and succeeded. Answers the item
+    /// and the release.
+    pub async fn deployed_release(&self, token: &str, env: &str) -> (String, String) {
+        let item = self.item(1).await;
+        let release = self.release(token, "R", &[(&item, "publish", Some(1))]).await;
+        self.deploy_ok(&release, token, env).await;
+        (item, release)
+    }
+
+    /// B1 as a step of a scenario: `token`'s rollback release of `release`, asserted created or
+    /// found; answers its id.
+    pub async fn rollback_release_id(&self, release: &str, token: &str) -> String {
+        let (s, v) = self.rollback_release(release, token).await;
+        assert!(s == StatusCode::CREATED || s == StatusCode::OK, "{s} {v}");
+        v["data"]["id"].as_str().unwrap().to_string()
+    }
+
     /// Polls a deployment until it has finished (or 30 s).
     pub async fn finished(&self, id: &str) -> Value {
         for _ in 0..1500 {

@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use rewind::db::{self, seed, DbConn, Pool};
+use rewind::domain::ids::{DeploymentId, ReleaseId};
 use rewind::domain::webhooks::WebhookEvent;
 use rewind::domain::{Action, DeploymentStatus};
 use rewind::service::deployments::{self, DeploymentView};
@@ -87,7 +88,7 @@ fn run_deployment(conn: &mut DbConn, id: &str) -> BenchResult<(DeploymentView, f
     if !ran {
         return Err("the worker found no deployment to run".into());
     }
-    let d = deployments::get(conn, id)?;
+    let d = deployments::get(conn, &DeploymentId::stored(id))?;
     if d.row.status != DeploymentStatus::Succeeded {
         return Err(format!("deployment {id} ended {}: {}", d.row.status, d.row.error.unwrap_or_default()).into());
     }
@@ -95,7 +96,7 @@ fn run_deployment(conn: &mut DbConn, id: &str) -> BenchResult<(DeploymentView, f
 }
 
 /// Queues a deployment of the release to the bench environment; answers its id.
-fn queue_deployment(conn: &mut DbConn, caller: &Caller, release_id: &str) -> BenchResult<String> {
+fn queue_deployment(conn: &mut DbConn, caller: &Caller, release_id: &ReleaseId) -> BenchResult<String> {
     let mut created =
         deployments::create_for_release(conn, caller, release_id, &[ENVIRONMENT.to_string()], None, None)?;
     Ok(created.pop().ok_or("no deployment was created")?.row.id)
@@ -130,30 +131,32 @@ fn run(pool: &Pool, postgres: bool, n: usize, history: usize, references: bool, 
         .map(|item_id| NewReleaseItem { item_id, locale: "en".into(), action: Action::Publish, version: Some(2) })
         .collect();
     let started = Instant::now();
-    releases::add_items(&mut conn, &caller, &release.row.id, new_items, false, n as i64)?;
+    let release_id = ReleaseId::stored(release.row.id.clone());
+    releases::add_items(&mut conn, &caller, &release_id, new_items, false, n as i64)?;
     let add_items_seconds = started.elapsed().as_secs_f64();
     eprintln!("added {n} items to the release in {add_items_seconds:.2}s");
     if postgres {
         seed::analyze(&mut conn)?;
     }
 
-    let id = queue_deployment(&mut conn, &caller, &release.row.id)?;
+    let id = queue_deployment(&mut conn, &caller, &release_id)?;
     let (d, deploy_seconds) = run_deployment(&mut conn, &id)?;
     if d.row.published as usize != n {
         return Err(format!("the deployment published {} of {n} items", d.row.published).into());
     }
     eprintln!("deployed {n} items in {deploy_seconds:.2}s");
 
-    let (rollback_release, _) = rollback::create(&mut conn, &caller, &release.row.id)?;
+    let (rollback_release, _) = rollback::create(&mut conn, &caller, &release_id)?;
     let started = Instant::now();
-    let plan = deployments::preview(&mut conn, &caller, &rollback_release.row.id, ENVIRONMENT, None)?;
+    let rollback_id = ReleaseId::stored(rollback_release.row.id.clone());
+    let plan = deployments::preview(&mut conn, &caller, &rollback_id, ENVIRONMENT, None)?;
     let preview_seconds = started.elapsed().as_secs_f64();
     if plan.len() != n {
         return Err(format!("the rollback preview planned {} of {n} items", plan.len()).into());
     }
     eprintln!("previewed the rollback of {n} items in {preview_seconds:.2}s");
 
-    let id = queue_deployment(&mut conn, &caller, &rollback_release.row.id)?;
+    let id = queue_deployment(&mut conn, &caller, &rollback_id)?;
     let (d, rollback_seconds) = run_deployment(&mut conn, &id)?;
     if (d.row.published + d.row.unpublished) as usize != n {
         return Err(format!(

@@ -3,17 +3,19 @@
 use chrono::NaiveDateTime;
 
 use super::super::{environments, users, webhooks, Caller};
+use super::plan::ReleaseWork;
 use super::views::{get, row, views, DeploymentView};
 use crate::db::deployments as rows;
 use crate::db::rows::{DeploymentRow, EnvironmentRow, ReleaseRow};
 use crate::db::{new_id, now, write_transaction, DbConn};
+use crate::domain::ids::{DeploymentId, ReleaseId};
 use crate::domain::{validate, ConflictPolicy, DeploymentStatus, ReleaseKind, Trigger};
 use crate::error::{AppError, AppResult, ProblemCode};
 use crate::telemetry;
 
 /// L7: cancels a scheduled or queued deployment, by its deployer or an admin.
 #[tracing::instrument(skip_all, fields(user = %caller.id))]
-pub fn cancel(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<DeploymentView> {
+pub fn cancel(conn: &mut DbConn, caller: &Caller, id: &DeploymentId) -> AppResult<DeploymentView> {
     let d = row(conn, id)?;
     if d.deployed_by != caller.id && !caller.is_admin() {
         return Err(AppError::Forbidden("only the deployer or an admin can cancel".into()));
@@ -30,28 +32,36 @@ pub fn cancel(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<Deploym
     Ok(cancelled)
 }
 
-/// L4, B6, P3: checks that `release` may be deployed to `env` by `caller` now; preview (B9)
-/// refuses exactly the same.
+/// L4, B6, P3: checks that `work`'s release may be deployed to `env` by `caller` now; preview
+/// (B9) refuses exactly the same.
 pub fn check_release_deployable(
     conn: &mut DbConn,
     caller: &Caller,
-    release: &ReleaseRow,
+    work: &ReleaseWork,
     env: &EnvironmentRow,
 ) -> AppResult<()> {
+    check_deployer(caller, &work.release)?;
+    users::require_grant(conn, caller, &env.id, &env.name)?;
+    check_target(work, env)
+}
+
+/// P3, B6: whether `caller` may deploy `release` at all: a writer, and for a rollback release its
+/// owner or an admin.
+fn check_deployer(caller: &Caller, release: &ReleaseRow) -> AppResult<()> {
     caller.require_writer()?;
-    let kind = release.kind;
-    if kind == ReleaseKind::Rollback && release.owner != caller.id && !caller.is_admin() {
+    if release.kind == ReleaseKind::Rollback && release.owner != caller.id && !caller.is_admin() {
         return Err(AppError::Forbidden("only the owner or an admin can deploy a rollback release".into()));
     }
-    users::require_grant(conn, caller, &env.id, &env.name)?;
-    if release.item_count == 0 {
+    Ok(())
+}
+
+/// L4, B6: whether the release has something to deploy to `env`: items, and for a rollback
+/// release its owner's succeeded deployment there.
+fn check_target(work: &ReleaseWork, env: &EnvironmentRow) -> AppResult<()> {
+    if work.release.item_count == 0 {
         return Err(AppError::Rule(ProblemCode::ReleaseEmpty, "the release has no items".into()));
     }
-    if kind == ReleaseKind::Rollback {
-        super::super::rollback::first_and_latest(conn, release, &env.id)?
-            .ok_or_else(|| super::plan::not_deployed_to(env))?;
-    }
-    Ok(())
+    work.first_and_latest(env).map(drop)
 }
 
 /// L4 and B6: creates one deployment of the release per environment, queued or scheduled.
@@ -59,7 +69,7 @@ pub fn check_release_deployable(
 pub fn create_for_release(
     conn: &mut DbConn,
     caller: &Caller,
-    release_id: &str,
+    release_id: &ReleaseId,
     environment_names: &[String],
     scheduled_at: Option<NaiveDateTime>,
     on_conflict: Option<ConflictPolicy>,
@@ -87,13 +97,17 @@ pub fn create_for_release(
                 envs.push(env);
             }
         }
-        // A missing grant on any environment is 403 whatever else is wrong and in whichever order.
+        // A missing grant on any environment is 403 whatever else is wrong and in whichever order;
+        // each grant is read once.
         for env in &envs {
             users::require_grant(conn, caller, &env.id, &env.name)?;
         }
+        check_deployer(caller, &release)?;
+        let work = ReleaseWork::of(conn, release)?;
         for env in &envs {
-            check_release_deployable(conn, caller, &release, env)?;
+            check_target(&work, env)?;
         }
+        let release = work.release;
         // After the role, grant and deployability checks, in the same order as a preview's.
         let on_conflict = conflict_policy(&release, on_conflict)?;
         let (status, trigger) = match scheduled_at {

@@ -6,6 +6,7 @@ use super::super::{environments, Page, PageParams};
 use super::views::{views, DeploymentView};
 use crate::db::deployment_list::{self as list, After, DeploymentFilter, ListOrder};
 use crate::db::DbConn;
+use crate::domain::ids::DeploymentId;
 use crate::domain::{DeploymentStatus, Trigger};
 use crate::error::{AppError, AppResult};
 
@@ -39,7 +40,7 @@ fn cursor_text(after: &After) -> String {
 /// Where the page after the deployment `id` starts: soonest first, after its `scheduled_at`
 /// (read on the primary key; 404 when there is no such deployment, or it was never scheduled).
 fn parse_cursor(conn: &mut DbConn, order: ListOrder, cursor: &str) -> AppResult<After> {
-    let id = super::super::parse_id("cursor", cursor)?;
+    let id = super::super::parse_id::<DeploymentId>("cursor", cursor)?.into_string();
     match order {
         ListOrder::Newest => Ok(After::Id(id)),
         ListOrder::Soonest => {

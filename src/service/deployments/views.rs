@@ -7,6 +7,7 @@ pub use crate::db::deployments::DeploymentView;
 use crate::db::deployments::{self as rows, DeploymentsOf};
 use crate::db::rows::{DeploymentItemRow, DeploymentRow};
 use crate::db::DbConn;
+use crate::domain::ids::{DeploymentId, ReleaseId};
 use crate::domain::Outcome;
 use crate::error::{AppError, AppResult};
 
@@ -32,7 +33,12 @@ pub(super) fn row(conn: &mut DbConn, id: &str) -> AppResult<DeploymentRow> {
 
 /// A deployment by id. Deployments stay visible to everyone, also those of rollback releases:
 /// they changed public publish state (B5).
-pub fn get(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
+pub fn get(conn: &mut DbConn, id: &DeploymentId) -> AppResult<DeploymentView> {
+    view(conn, id)
+}
+
+/// A deployment by the id a row holds.
+pub(super) fn view(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
     let r = row(conn, id)?;
     Ok(views(conn, vec![r])?.remove(0))
 }
@@ -64,7 +70,7 @@ pub fn list_for_environment(
 pub fn list_for_release(
     conn: &mut DbConn,
     caller: &Caller,
-    release_id: &str,
+    release_id: &ReleaseId,
     page: &PageParams,
 ) -> AppResult<Page<DeploymentView>> {
     let release = super::super::releases::visible(conn, caller, release_id)?;
@@ -74,7 +80,7 @@ pub fn list_for_release(
 /// A deployment's outcome per key, in release order, optionally only one outcome.
 pub fn items(
     conn: &mut DbConn,
-    id: &str,
+    id: &DeploymentId,
     outcome: Option<Outcome>,
     page: &PageParams,
 ) -> AppResult<Page<DeploymentItemRow>> {
