@@ -358,3 +358,26 @@ async fn u4_the_server_refuses_what_is_not_offered_with_the_rules_message() {
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(a.body.contains("The release has no items to deploy."), "{}", a.body);
 }
+
+#[actix_web::test]
+async fn u4_a_release_plan_opens_a_page_at_a_time_and_links_the_next() {
+    let app = spawn().await;
+    app.env("prod").await;
+    let items = [app.item(1).await, app.item(1).await, app.item(1).await];
+    let release =
+        app.release(ADMIN, "r", &items.iter().map(|i| (i.as_str(), "publish", Some(1))).collect::<Vec<_>>()).await;
+    let b = sign_in(&app, ADMIN).await;
+    let first = get(&app, &format!("/console/releases/{release}/plan?environment=prod&limit=2"), Some(&b)).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let shown = |body: &str| items.iter().map(|i| body.contains(&format!("data-item=\"{i}\""))).collect::<Vec<_>>();
+    assert_eq!(shown(&first.body), [true, true, false], "{}", first.body);
+    assert!(first.body.contains("This page's 2 of the release's 3 keys"), "{}", first.body);
+    let next = first.body.split("<a href=\"").find_map(|s| s.split_once("\" rel=\"next\"")).map(|(href, _)| href);
+    let next = next.unwrap_or_else(|| panic!("no link to the next page: {}", first.body)).replace("&#38;", "&");
+    let second = get(&app, &next, Some(&b)).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+    assert_eq!(shown(&second.body), [false, false, true], "{}", second.body);
+    assert!(!second.body.contains("rel=\"next\""), "the last page links no next: {}", second.body);
+    let bad = get(&app, &format!("/console/releases/{release}/plan?environment=prod&cursor=x"), Some(&b)).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}

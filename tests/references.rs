@@ -263,3 +263,88 @@ fn r1_the_migration_fills_version_references_from_the_versions_before_it() {
         vec![row("a", "en", 1, "b"), row("a", "en", 2, "a"), row("a", "en", 2, "b"), row("b", "de", 1, "a")]
     );
 }
+
+/// Walks a release's plan page by page, `limit` keys a page, as the console does.
+fn plan_by_pages(
+    conn: &mut rewind::db::DbConn,
+    caller: &rewind::service::Caller,
+    release: &str,
+    limit: i64,
+) -> Vec<rewind::domain::PlannedItem> {
+    let release = rewind::domain::ids::ReleaseId::stored(release);
+    let (mut all, mut after) = (Vec::new(), None);
+    loop {
+        let page = rewind::service::deployments::preview_page(conn, caller, &release, "production", after, limit)
+            .expect("a page of the plan");
+        assert!(page.items.len() as i64 <= limit);
+        all.extend(page.items);
+        match page.next_after {
+            Some(a) => after = Some(a),
+            None => return all,
+        }
+    }
+}
+
+/// R1 across pages: every page of a plan carries the warnings the whole plan gives its keys,
+/// also where the other end of a reference is on another page, for a standard release and for
+/// its rollback release.
+#[actix_web::test]
+async fn r1_b9_each_page_of_a_plan_warns_as_the_whole_plan_does() {
+    let app = app().await;
+    let b = item_referencing(&app, &[]).await;
+    let d = item_referencing(&app, &[]).await;
+    let e = item_referencing(&app, &[]).await;
+    let a = item_referencing(&app, &[&b]).await;
+    let c = item_referencing(&app, &[&d]).await;
+    let f = item_referencing(&app, &[&e]).await;
+    // g, outside the release, holds d: the rollback's unpublishing of d warns of it.
+    let g = item_referencing(&app, &[&d]).await;
+    for k in [&b, &e, &f, &g] {
+        assert_eq!(app.publish("production", ADMIN, k, 1).await.0, StatusCode::OK);
+    }
+    let release = app
+        .release(
+            ADMIN,
+            "R",
+            &[
+                (&a, "publish", Some(1)),
+                (&c, "publish", Some(1)),
+                (&b, "unpublish", None),
+                (&d, "publish", Some(1)),
+                (&e, "unpublish", None),
+            ],
+        )
+        .await;
+    let mut conn = app.state.pool.get().unwrap();
+    let admin = rewind::service::tokens::authenticate(&mut conn, ADMIN).unwrap();
+    let id = rewind::domain::ids::ReleaseId::stored(release.clone());
+    let whole = rewind::service::deployments::preview(&mut conn, &admin, &id, "production", None).unwrap();
+    // The plan's references cross pages of one key: a's target b, b's referrer a, c's target d.
+    let warned: Vec<(String, Vec<String>)> = whole
+        .iter()
+        .map(|p| (p.key.item_id.clone(), p.warnings.iter().map(|w| format!("{} {}", w.code, w.item_id)).collect()))
+        .collect();
+    assert_eq!(
+        warned,
+        vec![
+            (a.clone(), vec![format!("dangling_reference {b}")]),
+            (c.clone(), vec![]),
+            (b.clone(), vec![format!("still_referenced {a}")]),
+            (d.clone(), vec![]),
+            (e.clone(), vec![format!("still_referenced {f}")]),
+        ]
+    );
+    for limit in 1..=5 {
+        assert_eq!(plan_by_pages(&mut conn, &admin, &release, limit), whole, "pages of {limit}");
+    }
+
+    app.deploy_ok(&release, ADMIN, "production").await;
+    let rollback = app.rollback_release_id(&release, ADMIN).await;
+    let rb = rewind::domain::ids::ReleaseId::stored(rollback.clone());
+    let whole = rewind::service::deployments::preview(&mut conn, &admin, &rb, "production", None).unwrap();
+    let d_plan = whole.iter().find(|p| p.key.item_id == d).unwrap();
+    assert_eq!(d_plan.warnings.iter().map(|w| w.item_id.clone()).collect::<Vec<_>>(), vec![g.clone()], "{whole:?}");
+    for limit in 1..=5 {
+        assert_eq!(plan_by_pages(&mut conn, &admin, &rollback, limit), whole, "rollback pages of {limit}");
+    }
+}

@@ -217,6 +217,10 @@ pub async fn remove_item(state: web::Data<AppState>, f: Form<RemoveForm>, id: we
 #[derive(Deserialize)]
 pub struct PlanQuery {
     environment: String,
+    /// The cursor of the link that led here: the release position the page starts after.
+    cursor: Option<String>,
+    /// Keys a page, 1 to 500 (500 when not given).
+    limit: Option<i64>,
 }
 
 #[derive(Template)]
@@ -227,39 +231,51 @@ struct PlanPage {
     environment: String,
     is_rollback: bool,
     rows: Vec<PlanRow>,
+    /// The outcomes of this page's keys.
     tally: Counts,
-    shown: usize,
-    total: usize,
+    /// Whether the plan takes more than this page, and how many keys the release has.
+    paged: bool,
+    total: i64,
+    next: Option<String>,
 }
 
-/// How many rows of a plan the page shows; the tally counts them all.
-const PLAN_ROWS: usize = 500;
+/// How many keys of a plan a page shows.
+const PLAN_ROWS: i64 = 500;
 
-/// B9, U3: what deploying the release to the environment now would do to each key, with the
-/// button that confirms it (and, for a rollback release, the conflict policy to choose).
+/// B9, U3, U4: what deploying the release to the environment now would do to each key, a page
+/// at a time (so a 100,000-key release opens as fast as a small one), with the button that
+/// confirms it (and, for a rollback release, the conflict policy to choose).
 pub async fn plan(state: web::Data<AppState>, s: Session, id: web::Path<String>, q: web::Query<PlanQuery>) -> Page {
     let id: ReleaseId = crate::api::path_id(&id)?;
-    let environment = q.into_inner().environment;
+    let PlanQuery { environment, cursor, limit } = q.into_inner();
+    let p = views::page(&cursor, limit.unwrap_or(PLAN_ROWS), Cursor::Position)?;
+    let after = crate::service::numeric_cursor(&p.cursor)?;
     let caller = s.caller().clone();
     let (release, plan) = db(&state, {
         let environment = environment.clone();
         move |c| {
-            let plan = deployments::preview(c, &caller, &id, &environment, None)?;
+            let plan = deployments::preview_page(c, &caller, &id, &environment, after, p.limit)?;
             let row = releases::visible(c, &caller, &id)?;
             Ok((releases::view(c, row)?, plan))
         }
     })
     .await?;
-    let total = plan.len();
+    let base = format!(
+        "/console/releases/{}/plan?environment={}&limit={}&",
+        release.row.id,
+        views::url_component(&environment),
+        p.limit
+    );
     page(&PlanPage {
         c: Chrome::from(&s),
         is_rollback: release.row.kind == ReleaseKind::Rollback,
-        r: Release::from(release.clone()),
+        r: Release::from(release),
         environment,
-        rows: plan.iter().take(PLAN_ROWS).map(PlanRow::from).collect(),
-        tally: Counts::of(&plan),
-        shown: total.min(PLAN_ROWS),
-        total,
+        rows: plan.items.iter().map(PlanRow::from).collect(),
+        tally: Counts::of(&plan.items),
+        paged: after.is_some() || plan.next_after.is_some(),
+        total: plan.total,
+        next: next_link(&base, &plan.next_after.map(|a| a.to_string())),
     })
 }
 

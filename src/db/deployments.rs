@@ -118,26 +118,37 @@ pub fn items_page(
     in_written_order(conn, q, deployment_items::position, after, limit, |i: &DeploymentItemRow| i.position.to_string())
 }
 
-/// The version each key of a deployment replaced (B7's state before the first deployment).
-pub fn prior_versions(conn: &mut DbConn, deployment_id: &str) -> QueryResult<HashMap<Key, Option<i32>>> {
-    Ok(deployment_items::table
+/// The version each key of a deployment replaced (B7's state before the first deployment),
+/// of every item or only of those with these item keys.
+pub fn prior_versions(
+    conn: &mut DbConn,
+    deployment_id: &str,
+    only: Option<&[i64]>,
+) -> QueryResult<HashMap<Key, Option<i32>>> {
+    let mut q = deployment_items::table
         .inner_join(items::table.on(items::key.eq(deployment_items::item_key)))
         .filter(deployment_items::deployment_id.eq(deployment_id))
         .select((items::id, deployment_items::locale, deployment_items::prior_version))
-        .load::<(String, String, Option<i32>)>(conn)?
-        .into_iter()
-        .map(|(i, l, v)| (Key::new(i, l), v))
-        .collect())
+        .into_boxed();
+    if let Some(keys) = only {
+        q = q.filter(deployment_items::item_key.eq_any(keys));
+    }
+    Ok(q.load::<(String, String, Option<i32>)>(conn)?.into_iter().map(|(i, l, v)| (Key::new(i, l), v)).collect())
 }
 
-/// The event each applied key of a deployment wrote (B7: whether it is still the latest).
-pub fn event_ids(conn: &mut DbConn, deployment_id: &str) -> QueryResult<HashMap<Key, i64>> {
-    Ok(deployment_items::table
+/// The event each applied key of a deployment wrote (B7: whether it is still the latest), of
+/// every item or only of those with these item keys.
+pub fn event_ids(conn: &mut DbConn, deployment_id: &str, only: Option<&[i64]>) -> QueryResult<HashMap<Key, i64>> {
+    let mut q = deployment_items::table
         .inner_join(items::table.on(items::key.eq(deployment_items::item_key)))
         .filter(deployment_items::deployment_id.eq(deployment_id))
         .filter(deployment_items::event_id.is_not_null())
         .select((items::id, deployment_items::locale, deployment_items::event_id))
-        .load::<(String, String, Option<i64>)>(conn)?
+        .into_boxed();
+    if let Some(keys) = only {
+        q = q.filter(deployment_items::item_key.eq_any(keys));
+    }
+    Ok(q.load::<(String, String, Option<i64>)>(conn)?
         .into_iter()
         .filter_map(|(i, l, e)| Some((Key::new(i, l), e?)))
         .collect())

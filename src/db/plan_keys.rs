@@ -33,13 +33,31 @@ pub struct KeyState {
     pub current_event_id: Option<i64>,
     /// The item's integer key.
     pub item_key: i64,
+    /// The item's place in the release.
+    pub position: i64,
 }
 
-/// Every item of a release, in release order, with its key's state in the environment: the
-/// release's `release_items_position` range joined to `publish_states` by primary key, and to
-/// `items` by key for the item's id.
-pub fn release_keys(conn: &mut DbConn, release_id: &str, environment_key: i64) -> QueryResult<Vec<KeyState>> {
-    release_items::table
+/// Which of a release's items a read covers, always in release order.
+#[derive(Debug, Clone, Copy)]
+pub enum Window<'a> {
+    /// All of them.
+    All,
+    /// Up to `limit` after the position `after` (from the start when `None`).
+    Page { after: Option<i64>, limit: i64 },
+    /// Those of these items, in any locale.
+    Items(&'a [String]),
+}
+
+/// The items of a release in `window`, in release order, with their keys' state in the
+/// environment: the release's `release_items_position` range joined to `publish_states` by
+/// primary key, and to `items` by key for the item's id.
+pub fn release_keys(
+    conn: &mut DbConn,
+    release_id: &str,
+    environment_key: i64,
+    window: Window,
+) -> QueryResult<Vec<KeyState>> {
+    let q = release_items::table
         .inner_join(items::table.on(items::key.eq(release_items::item_key)))
         .left_join(
             publish_states::table.on(publish_states::environment_key
@@ -57,8 +75,16 @@ pub fn release_keys(conn: &mut DbConn, release_id: &str, environment_key: i64) -
             publish_states::version.nullable(),
             publish_states::last_event_id.nullable(),
             release_items::item_key,
+            release_items::position,
         ))
-        .load(conn)
+        .into_boxed();
+    match window {
+        Window::All => q.load(conn),
+        Window::Page { after, limit } => {
+            q.filter(release_items::position.gt(after.unwrap_or(-1))).limit(limit).load(conn)
+        }
+        Window::Items(ids) => q.filter(items::id.eq_any(ids)).load(conn),
+    }
 }
 
 /// A key of E4 as read, by position (see `environment_rollback_keys`).

@@ -137,6 +137,26 @@ pub fn facts(conn: &mut DbConn, environment_key: i64, plan: &[PlannedItem]) -> Q
     })
 }
 
+/// An item with a version that references a key.
+#[derive(QueryableByName)]
+struct ReferringRow {
+    #[diesel(sql_type = Text)]
+    item_id: String,
+}
+
+/// The items with any version, in the key's locale, that references one of `keys`: every item
+/// whose planned version could reference them, whatever the plan publishes.
+pub fn referring_items(conn: &mut DbConn, keys: &[&Key]) -> QueryResult<Vec<String>> {
+    let rows: Vec<ReferringRow> = over_keys(
+        conn,
+        0,
+        &KeyList::plain(keys),
+        "SELECT DISTINCT vr.item_id FROM {keys} \
+         JOIN version_references vr ON vr.referenced_item_id = k.item_id AND vr.locale = k.locale",
+    )?;
+    Ok(rows.into_iter().map(|r| r.item_id).collect())
+}
+
 /// The keys a statement runs over, column by column, with a version per key for some.
 struct KeyList<'a> {
     item_ids: Vec<&'a str>,

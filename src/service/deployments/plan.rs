@@ -4,7 +4,9 @@ use super::super::rollback::OwnerHistory;
 use super::super::{environments, releases, Caller};
 use super::create::{check_release_deployable, conflict_policy};
 use super::views::row;
-use crate::db::plan_keys::{environment_rollback_keys, release_keys, ItemKeys, KeyState};
+use std::collections::HashSet;
+
+use crate::db::plan_keys::{environment_rollback_keys, release_keys, ItemKeys, Window};
 use crate::db::rows::{DeploymentRow, EnvironmentRow, ReleaseRow};
 use crate::db::{deployments as rows, DbConn};
 use crate::domain::environment_rollback::environment_rollback_plan;
@@ -91,55 +93,142 @@ pub(super) fn not_deployed_to(env: &EnvironmentRow) -> AppError {
     )
 }
 
-/// A release's keys as read, with their item keys put aside.
-fn release_rows(conn: &mut DbConn, release_id: &str, env: &EnvironmentRow) -> AppResult<(Vec<KeyState>, ItemKeys)> {
-    let rows = release_keys(conn, release_id, env.key)?;
-    let keys = rows.iter().map(|k| (k.item_id.clone(), k.item_key)).collect();
-    Ok((rows, keys))
-}
-
 /// The outcome of each key of the plan (L5, B7, E4), before warnings.
 fn plan_keys(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<Plan> {
     match work {
-        Work::Release(w) => match w.first_and_latest(env)? {
-            Some((first, latest)) => {
-                let first_prior = rows::prior_versions(conn, first)?;
-                let latest_events = rows::event_ids(conn, latest)?;
-                let (rows, item_keys) = release_rows(conn, &w.release.id, env)?;
-                let keys = rows
-                    .into_iter()
-                    .map(|k| {
-                        let key = Key::new(k.item_id, k.locale);
-                        RollbackKey {
-                            first_prior: first_prior.get(&key).copied().flatten(),
-                            latest_event_id: latest_events.get(&key).copied(),
-                            current_version: k.current_version,
-                            current_event_id: k.current_event_id,
-                            key,
-                        }
-                    })
-                    .collect();
-                Ok(Plan { items: rollback_plan(keys), keys: item_keys })
-            }
-            None => {
-                let (rows, item_keys) = release_rows(conn, &w.release.id, env)?;
-                let entries = rows
-                    .into_iter()
-                    .map(|k| ReleaseEntry {
-                        key: Key::new(k.item_id, k.locale),
-                        action: k.action.unwrap_or(Action::Publish),
-                        version: k.version,
-                        current_version: k.current_version,
-                    })
-                    .collect();
-                Ok(Plan { items: release_plan(entries), keys: item_keys })
-            }
-        },
+        Work::Release(w) => Ok(release_plan_keys(conn, w, env, Window::All)?.0),
         Work::EnvironmentRollback { target } => {
             let (keys, item_keys) = environment_rollback_keys(conn, env.key, target.high_event_id.unwrap_or(0))?;
             Ok(Plan { items: environment_rollback_plan(keys), keys: item_keys })
         }
     }
+}
+
+/// The outcome of each key of the release in `window` (L5, B7), before warnings, and the
+/// position of the last one. A rollback release's F and L are read for the window's items
+/// only, unless it is the whole release.
+fn release_plan_keys(
+    conn: &mut DbConn,
+    w: &ReleaseWork,
+    env: &EnvironmentRow,
+    window: Window,
+) -> AppResult<(Plan, Option<i64>)> {
+    let rows = release_keys(conn, &w.release.id, env.key, window)?;
+    let last = rows.last().map(|k| k.position);
+    let item_keys: ItemKeys = rows.iter().map(|k| (k.item_id.clone(), k.item_key)).collect();
+    let items = match w.first_and_latest(env)? {
+        Some((first, latest)) => {
+            let only: Option<Vec<i64>> = match window {
+                Window::All => None,
+                _ => Some(item_keys.values().copied().collect()),
+            };
+            let first_prior = rows::prior_versions(conn, first, only.as_deref())?;
+            let latest_events = rows::event_ids(conn, latest, only.as_deref())?;
+            let keys = rows
+                .into_iter()
+                .map(|k| {
+                    let key = Key::new(k.item_id, k.locale);
+                    RollbackKey {
+                        first_prior: first_prior.get(&key).copied().flatten(),
+                        latest_event_id: latest_events.get(&key).copied(),
+                        current_version: k.current_version,
+                        current_event_id: k.current_event_id,
+                        key,
+                    }
+                })
+                .collect();
+            rollback_plan(keys)
+        }
+        None => release_plan(
+            rows.into_iter()
+                .map(|k| ReleaseEntry {
+                    key: Key::new(k.item_id, k.locale),
+                    action: k.action.unwrap_or(Action::Publish),
+                    version: k.version,
+                    current_version: k.current_version,
+                })
+                .collect(),
+        ),
+    };
+    Ok((Plan { items, keys: item_keys }, last))
+}
+
+/// One page of a release's plan (U3, U4): its keys' outcomes and R1's warnings exactly as the
+/// whole plan gives them, the position the next page starts after (`None` on the last page)
+/// and how many keys the release has.
+#[derive(Debug)]
+pub struct PlanPage {
+    pub items: Vec<PlannedItem>,
+    pub next_after: Option<i64>,
+    pub total: i64,
+}
+
+/// Past this many other items reached by a page's references, a page is cut from the whole
+/// plan instead (the reads of the reached keys would cost more than it).
+const MAX_REACHED: usize = 5_000;
+
+/// B9, one page at a time: the plan of `limit` keys of the release after the position `after`,
+/// refused exactly as [`preview`] refuses. R1 judges a reference by what the plan does to its
+/// other end, so the release's keys that the page's references reach (the items its published
+/// versions reference, and those with a version referencing one of its keys) are planned too and
+/// their warnings dropped: the page's warnings are the whole plan's. Reads grow with the page and
+/// what it reaches, not with the release.
+pub fn preview_page(
+    conn: &mut DbConn,
+    caller: &Caller,
+    release_id: &ReleaseId,
+    environment: &str,
+    after: Option<i64>,
+    limit: i64,
+) -> AppResult<PlanPage> {
+    let release = releases::visible(conn, caller, release_id)?;
+    let env = environments::named_in_body(conn, environment)?;
+    let work = ReleaseWork::of(conn, release)?;
+    check_release_deployable(conn, caller, &work, &env)?;
+    let total = work.release.item_count;
+    let (Plan { items: mut page, .. }, last) = release_plan_keys(conn, &work, &env, Window::Page { after, limit })?;
+    let shown = page.len();
+    let next_after = last.filter(|_| shown as i64 == limit);
+    let reached = reached_items(conn, env.key, &page)?;
+    if reached.len() > MAX_REACHED {
+        // The page's keys are a run of the whole plan, which is in release order too.
+        let mut whole = plan(conn, &Work::Release(work), &env)?.items;
+        let start = page.first().and_then(|f| whole.iter().position(|p| p.key == f.key)).unwrap_or(whole.len());
+        whole.drain(..start);
+        whole.truncate(shown);
+        return Ok(PlanPage { items: whole, next_after, total });
+    }
+    if !reached.is_empty() {
+        let in_page: HashSet<&Key> = page.iter().map(|p| &p.key).collect();
+        let extra: Vec<PlannedItem> = release_plan_keys(conn, &work, &env, Window::Items(&reached))?
+            .0
+            .items
+            .into_iter()
+            .filter(|p| !in_page.contains(&p.key))
+            .collect();
+        page.extend(extra);
+    }
+    let facts = crate::db::references::facts(conn, env.key, &page)?;
+    references::annotate(&mut page, &facts);
+    page.truncate(shown);
+    Ok(PlanPage { items: page, next_after, total })
+}
+
+/// The other items a page of a plan reaches by reference, either way (see [`preview_page`]).
+fn reached_items(conn: &mut DbConn, environment_key: i64, page: &[PlannedItem]) -> AppResult<Vec<String>> {
+    let facts = crate::db::references::facts(conn, environment_key, page)?;
+    let keys: Vec<&Key> = page.iter().map(|p| &p.key).collect();
+    let in_page: HashSet<&str> = keys.iter().map(|k| k.item_id.as_str()).collect();
+    let mut reached: Vec<String> = facts
+        .outgoing
+        .into_iter()
+        .map(|r| r.referenced_item_id)
+        .chain(crate::db::references::referring_items(conn, &keys)?)
+        .filter(|i| !in_page.contains(i.as_str()))
+        .collect();
+    reached.sort_unstable();
+    reached.dedup();
+    Ok(reached)
 }
 
 /// B9: the plan a deployment of the release to the environment started now would carry out.
