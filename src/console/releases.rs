@@ -255,8 +255,7 @@ pub async fn plan(state: web::Data<AppState>, s: Session, id: web::Path<String>,
         let environment = environment.clone();
         move |c| {
             let plan = deployments::preview_page(c, &caller, &id, &environment, after, p.limit)?;
-            let row = releases::visible(c, &caller, &id)?;
-            Ok((releases::view(c, row)?, plan))
+            Ok((releases::view(c, plan.release.clone())?, plan))
         }
     })
     .await?;

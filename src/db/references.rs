@@ -77,8 +77,7 @@ struct StateRow {
 /// statements for the whole plan: the references of every version it publishes (with the
 /// referenced keys' state now), and the published versions that reference a key it unpublishes.
 pub fn facts(conn: &mut DbConn, environment_key: i64, plan: &[PlannedItem]) -> QueryResult<ReferenceFacts> {
-    let published: Vec<(&Key, i32)> =
-        plan.iter().filter(|p| p.outcome == Outcome::Published).filter_map(|p| Some((&p.key, p.version?))).collect();
+    let published = published(plan);
     let outgoing: Vec<OutgoingRow> = over_keys(
         conn,
         environment_key,
@@ -137,24 +136,39 @@ pub fn facts(conn: &mut DbConn, environment_key: i64, plan: &[PlannedItem]) -> Q
     })
 }
 
-/// An item with a version that references a key.
+/// The keys a plan publishes, with the version each publishes.
+fn published(plan: &[PlannedItem]) -> Vec<(&Key, i32)> {
+    plan.iter().filter(|p| p.outcome == Outcome::Published).filter_map(|p| Some((&p.key, p.version?))).collect()
+}
+
+/// An item at the other end of a reference.
 #[derive(QueryableByName)]
-struct ReferringRow {
+struct ReachedRow {
     #[diesel(sql_type = Text)]
     item_id: String,
 }
 
-/// The items with any version, in the key's locale, that references one of `keys`: every item
-/// whose planned version could reference them, whatever the plan publishes.
-pub fn referring_items(conn: &mut DbConn, keys: &[&Key]) -> QueryResult<Vec<String>> {
-    let rows: Vec<ReferringRow> = over_keys(
+/// The items a plan's references reach, either way, in two statements: those the versions it
+/// publishes reference, and those with any version (in the key's locale) that references one of
+/// its keys, so every item whose planned version could reference them, whatever the plan
+/// publishes. Some may be in the plan; an item may come more than once.
+pub fn reached_items(conn: &mut DbConn, plan: &[PlannedItem]) -> QueryResult<Vec<String>> {
+    let referenced: Vec<ReachedRow> = over_keys(
         conn,
         0,
-        &KeyList::plain(keys),
+        &KeyList::versioned(&published(plan)),
+        "SELECT vr.referenced_item_id AS item_id FROM {keys} \
+         JOIN version_references vr ON vr.item_id = k.item_id AND vr.locale = k.locale AND vr.version = k.version",
+    )?;
+    let keys: Vec<&Key> = plan.iter().map(|p| &p.key).collect();
+    let referring: Vec<ReachedRow> = over_keys(
+        conn,
+        0,
+        &KeyList::plain(&keys),
         "SELECT DISTINCT vr.item_id FROM {keys} \
          JOIN version_references vr ON vr.referenced_item_id = k.item_id AND vr.locale = k.locale",
     )?;
-    Ok(rows.into_iter().map(|r| r.item_id).collect())
+    Ok(referenced.into_iter().chain(referring).map(|r| r.item_id).collect())
 }
 
 /// The keys a statement runs over, column by column, with a version per key for some.

@@ -158,6 +158,8 @@ fn release_plan_keys(
 /// and how many keys the release has.
 #[derive(Debug)]
 pub struct PlanPage {
+    /// The release, as the caller may see it.
+    pub release: ReleaseRow,
     pub items: Vec<PlannedItem>,
     pub next_after: Option<i64>,
     pub total: i64,
@@ -189,14 +191,15 @@ pub fn preview_page(
     let (Plan { items: mut page, .. }, last) = release_plan_keys(conn, &work, &env, Window::Page { after, limit })?;
     let shown = page.len();
     let next_after = last.filter(|_| shown as i64 == limit);
-    let reached = reached_items(conn, env.key, &page)?;
+    let reached = reached_items(conn, &page)?;
     if reached.len() > MAX_REACHED {
         // The page's keys are a run of the whole plan, which is in release order too.
+        let release = work.release.clone();
         let mut whole = plan(conn, &Work::Release(work), &env)?.items;
         let start = page.first().and_then(|f| whole.iter().position(|p| p.key == f.key)).unwrap_or(whole.len());
         whole.drain(..start);
         whole.truncate(shown);
-        return Ok(PlanPage { items: whole, next_after, total });
+        return Ok(PlanPage { release, items: whole, next_after, total });
     }
     if !reached.is_empty() {
         let in_page: HashSet<&Key> = page.iter().map(|p| &p.key).collect();
@@ -211,19 +214,14 @@ pub fn preview_page(
     let facts = crate::db::references::facts(conn, env.key, &page)?;
     references::annotate(&mut page, &facts);
     page.truncate(shown);
-    Ok(PlanPage { items: page, next_after, total })
+    Ok(PlanPage { release: work.release, items: page, next_after, total })
 }
 
 /// The other items a page of a plan reaches by reference, either way (see [`preview_page`]).
-fn reached_items(conn: &mut DbConn, environment_key: i64, page: &[PlannedItem]) -> AppResult<Vec<String>> {
-    let facts = crate::db::references::facts(conn, environment_key, page)?;
-    let keys: Vec<&Key> = page.iter().map(|p| &p.key).collect();
-    let in_page: HashSet<&str> = keys.iter().map(|k| k.item_id.as_str()).collect();
-    let mut reached: Vec<String> = facts
-        .outgoing
+fn reached_items(conn: &mut DbConn, page: &[PlannedItem]) -> AppResult<Vec<String>> {
+    let in_page: HashSet<&str> = page.iter().map(|p| p.key.item_id.as_str()).collect();
+    let mut reached: Vec<String> = crate::db::references::reached_items(conn, page)?
         .into_iter()
-        .map(|r| r.referenced_item_id)
-        .chain(crate::db::references::referring_items(conn, &keys)?)
         .filter(|i| !in_page.contains(i.as_str()))
         .collect();
     reached.sort_unstable();
