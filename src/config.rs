@@ -170,6 +170,11 @@ pub struct ServeArgs {
     /// Most items in one release.
     #[arg(long, env = "REWIND_MAX_RELEASE_ITEMS", default_value_t = state::MAX_RELEASE_ITEMS)]
     pub max_release_items: i64,
+    /// How many keys a deployment plans and writes at a time, in its one transaction: the
+    /// memory it holds grows with this, not with the release.
+    #[arg(long, env = "REWIND_DEPLOY_PAGE", default_value_t = state::DEPLOY_PAGE,
+          value_parser = clap::value_parser!(i64).range(1..=1_000_000))]
+    pub deploy_page: i64,
     /// The token of the `admin` user created on an empty database (random when unset).
     #[arg(long, env = "REWIND_BOOTSTRAP_TOKEN", hide_env_values = true)]
     pub bootstrap_token: Option<String>,

@@ -71,14 +71,14 @@ pub fn recover(conn: &mut DbConn) -> AppResult<usize> {
 /// until the statement it was running ends, which can be after the new process has started.
 const SWEEP_EVERY: Duration = Duration::from_secs(5);
 
-/// Claims and runs one deployment if one is due and `shutdown` has not begun; whether it ran one.
-/// Its start, progress and end go to `feed` (S1, S2).
-pub fn run_one(conn: &mut DbConn, shutdown: &Shutdown, feed: &DeploymentFeed) -> AppResult<bool> {
+/// Claims and runs one deployment if one is due and `shutdown` has not begun, `page` keys at a
+/// time; whether it ran one. Its start, progress and end go to `feed` (S1, S2).
+pub fn run_one(conn: &mut DbConn, shutdown: &Shutdown, feed: &DeploymentFeed, page: i64) -> AppResult<bool> {
     let Some(claimed) = claim_next(conn, shutdown)? else { return Ok(false) };
     feed.publish(&claimed);
     let id = claimed.row.id;
     let started = std::time::Instant::now();
-    let result = svc::run(conn, &id, &|done, total| feed.progress(&id, done, total));
+    let result = svc::run(conn, &id, page, &|done, total| feed.progress(&id, done, total));
     release(conn, &id)?;
     feed.publish(&result?);
     metrics::histogram!(crate::telemetry::DEPLOYMENT_DURATION).record(started.elapsed().as_secs_f64());
@@ -93,11 +93,12 @@ pub async fn run(state: web::Data<AppState>, poll: Duration, shutdown: Shutdown)
         let sweep = last_sweep.elapsed() > SWEEP_EVERY;
         let stopping = shutdown.clone();
         let feed = state.feed.clone();
+        let page = state.settings.deploy_page;
         let outcome = db(&state, move |conn| {
             if sweep && matches!(*conn, DbConn::Pg(_)) {
                 recover(conn)?;
             }
-            run_one(conn, &stopping, &feed)
+            run_one(conn, &stopping, &feed, page)
         })
         .await;
         if sweep {

@@ -134,6 +134,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> Result<(), Failure> {
         body_limit: args.body_limit,
         items_body_limit: args.items_body_limit,
         max_release_items: args.max_release_items,
+        deploy_page: args.deploy_page,
         cors_origins: args.cors_origins.into_iter().filter(|o| !o.is_empty()).collect(),
         webhooks: WebhookSettings {
             allow_private: args.webhook_allow_private,

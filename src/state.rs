@@ -19,6 +19,9 @@ pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 pub const ITEMS_BODY_LIMIT: usize = 32 * 1024 * 1024;
 /// Most items a release holds (L2).
 pub const MAX_RELEASE_ITEMS: i64 = 100_000;
+/// How many keys a deployment plans and writes at a time, unless configured otherwise: what it
+/// holds in memory is a page, whatever the size of the release.
+pub const DEPLOY_PAGE: i64 = 10_000;
 /// S1: an open stream sends a comment line this often.
 pub const STREAM_HEARTBEAT: Duration = Duration::from_secs(15);
 /// Seconds an endpoint has to answer a delivery attempt (W3).
@@ -33,6 +36,8 @@ pub struct Settings {
     pub items_body_limit: usize,
     /// Most items a release holds (L2).
     pub max_release_items: i64,
+    /// How many keys a deployment plans and writes at a time (`REWIND_DEPLOY_PAGE`).
+    pub deploy_page: i64,
     /// Origins allowed by CORS; none disables it.
     pub cors_origins: Vec<String>,
     /// How webhook endpoints are checked and their messages delivered (W1, W3).
@@ -88,6 +93,7 @@ impl Default for Settings {
             body_limit: BODY_LIMIT,
             items_body_limit: ITEMS_BODY_LIMIT,
             max_release_items: MAX_RELEASE_ITEMS,
+            deploy_page: DEPLOY_PAGE,
             cors_origins: vec![],
             webhooks: WebhookSettings::default(),
             stream_heartbeat: STREAM_HEARTBEAT,

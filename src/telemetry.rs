@@ -115,13 +115,11 @@ pub fn request_answered(method: &Method, route: Option<String>, status: StatusCo
 pub struct ItemTally(BTreeMap<(&'static str, &'static str), u64>);
 
 impl ItemTally {
-    /// Tallies a plan by outcome and skip reason (`none` when not skipped).
-    pub fn of(plan: &[PlannedItem]) -> ItemTally {
-        let mut tally = BTreeMap::new();
-        for p in plan {
-            *tally.entry((p.outcome.as_str(), p.skip_reason.map_or("none", SkipReason::as_str))).or_insert(0) += 1;
+    /// Adds a page of a plan, by outcome and skip reason (`none` when not skipped).
+    pub fn add(&mut self, page: &[PlannedItem]) {
+        for p in page {
+            *self.0.entry((p.outcome.as_str(), p.skip_reason.map_or("none", SkipReason::as_str))).or_insert(0) += 1;
         }
-        ItemTally(tally)
     }
 }
 
@@ -173,9 +171,9 @@ mod tests {
     use crate::domain::{Action, Key};
 
     #[test]
-    fn item_tally_counts_each_outcome_and_skip_reason_once_per_kind() {
+    fn item_tally_counts_each_outcome_and_skip_reason_once_per_kind_over_pages() {
         let key = |n: &str| Key::new(n, "en");
-        let plan = vec![
+        let plan = [
             PlannedItem::restore(key("a"), Some(2), Some(1)),
             PlannedItem::restore(key("b"), Some(3), None),
             PlannedItem::restore(key("c"), None, Some(1)),
@@ -188,6 +186,10 @@ mod tests {
             (("skipped", "unchanged"), 1),
             (("skipped", "already_unpublished"), 1),
         ]);
-        assert_eq!(ItemTally::of(&plan).0, want);
+        // Two pages add up to what the whole plan tallies.
+        let mut tally = ItemTally::default();
+        tally.add(&plan[..2]);
+        tally.add(&plan[2..]);
+        assert_eq!(tally.0, want);
     }
 }

@@ -6,7 +6,8 @@ mod common;
 use actix_web::body::BoxBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
-use common::{assert_problem, outcomes, spawn, TestApp, ADMIN};
+use common::{assert_problem, outcomes, spawn, spawn_with, TestApp, ADMIN};
+use rewind::state::Settings;
 use serde_json::{json, Value};
 
 /// Deploys the rollback release to `production` with `on_conflict: fail`; answers the finished deployment.
@@ -20,61 +21,72 @@ where
     app.finished(v["data"][0]["id"].as_str().unwrap()).await
 }
 
+/// With the default page and with pages of one key (the conflict on the second page): C1
+/// decides on the whole plan before any page is written.
+fn page_sizes() -> [Settings; 2] {
+    [Settings::default(), Settings { deploy_page: 1, ..Settings::default() }]
+}
+
 #[actix_web::test]
 async fn c1_fail_with_a_key_changed_after_deployment_writes_nothing_and_lists_the_conflict() {
-    let app = spawn().await;
-    app.env("production").await;
-    let (a, b) = (app.item(2).await, app.item(2).await);
-    app.publish("production", ADMIN, &a, 1).await;
-    app.publish("production", ADMIN, &b, 1).await;
-    let r = app.release(ADMIN, "R", &[(&a, "publish", Some(2)), (&b, "publish", Some(2))]).await;
-    app.deploy_ok(&r, ADMIN, "production").await;
-    app.publish("production", ADMIN, &b, 1).await; // by hand, after the deployment
-    let rb = app.rollback_release_id(&r, ADMIN).await;
+    for settings in page_sizes() {
+        let app = spawn_with(settings).await;
+        app.env("production").await;
+        let (a, b) = (app.item(2).await, app.item(2).await);
+        app.publish("production", ADMIN, &a, 1).await;
+        app.publish("production", ADMIN, &b, 1).await;
+        let r = app.release(ADMIN, "R", &[(&a, "publish", Some(2)), (&b, "publish", Some(2))]).await;
+        app.deploy_ok(&r, ADMIN, "production").await;
+        app.publish("production", ADMIN, &b, 1).await; // by hand, after the deployment
+        let rb = app.rollback_release_id(&r, ADMIN).await;
 
-    // The preview answers the same plan under either policy.
-    let (s, skip) = app.get(&format!("/v1/releases/{rb}/preview?environment=production"), ADMIN).await;
-    assert_eq!(s, StatusCode::OK, "{skip}");
-    let (s, fail) = app.get(&format!("/v1/releases/{rb}/preview?environment=production&on_conflict=fail"), ADMIN).await;
-    assert_eq!(s, StatusCode::OK, "{fail}");
-    assert_eq!(skip, fail);
+        // The preview answers the same plan under either policy.
+        let (s, skip) = app.get(&format!("/v1/releases/{rb}/preview?environment=production"), ADMIN).await;
+        assert_eq!(s, StatusCode::OK, "{skip}");
+        let (s, fail) =
+            app.get(&format!("/v1/releases/{rb}/preview?environment=production&on_conflict=fail"), ADMIN).await;
+        assert_eq!(s, StatusCode::OK, "{fail}");
+        assert_eq!(skip, fail);
 
-    let events_before = app.event_count("production").await;
-    let d = deploy_with_fail(&app, &rb).await;
-    assert_eq!(d["status"], "failed", "{d}");
-    assert!(d["error"].as_str().unwrap().starts_with("rollback_conflict: 1 "), "{d}");
-    assert_eq!(d["counts"], json!({"published": 0, "unpublished": 0, "skipped": 0}));
-    // Nothing was written: a is still at 2 although the plan would have put 1 back.
-    assert_eq!(app.state("production", &a).await, Some(2));
-    assert_eq!(app.state("production", &b).await, Some(1));
-    assert_eq!(app.event_count("production").await, events_before);
-    // The items are the plan, and the skipped ones are exactly the conflicts.
-    let id = d["id"].as_str().unwrap();
-    let items = app.deployment_items(id).await;
-    assert_eq!(outcomes(&items), outcomes(fail["data"].as_array().unwrap()));
-    assert!(items.iter().all(|i| i["event_id"].is_null()), "{items:?}");
-    let (s, skipped) = app.get(&format!("/v1/deployments/{id}/items?outcome=skipped"), ADMIN).await;
-    assert_eq!(s, StatusCode::OK);
-    assert_eq!(
-        outcomes(skipped["data"].as_array().unwrap()),
-        vec![(b.clone(), "skipped".to_string(), Some("changed_after_deployment".to_string()))]
-    );
+        let events_before = app.event_count("production").await;
+        let d = deploy_with_fail(&app, &rb).await;
+        assert_eq!(d["status"], "failed", "{d}");
+        assert!(d["error"].as_str().unwrap().starts_with("rollback_conflict: 1 "), "{d}");
+        assert_eq!(d["counts"], json!({"published": 0, "unpublished": 0, "skipped": 0}));
+        // Nothing was written: a is still at 2 although the plan would have put 1 back.
+        assert_eq!(app.state("production", &a).await, Some(2));
+        assert_eq!(app.state("production", &b).await, Some(1));
+        assert_eq!(app.event_count("production").await, events_before);
+        // The items are the plan, and the skipped ones are exactly the conflicts.
+        let id = d["id"].as_str().unwrap();
+        let items = app.deployment_items(id).await;
+        assert_eq!(outcomes(&items), outcomes(fail["data"].as_array().unwrap()));
+        assert!(items.iter().all(|i| i["event_id"].is_null()), "{items:?}");
+        let (s, skipped) = app.get(&format!("/v1/deployments/{id}/items?outcome=skipped"), ADMIN).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(
+            outcomes(skipped["data"].as_array().unwrap()),
+            vec![(b.clone(), "skipped".to_string(), Some("changed_after_deployment".to_string()))]
+        );
+    }
 }
 
 #[actix_web::test]
 async fn c1_fail_without_a_conflict_deploys_as_skip_would() {
-    let app = spawn().await;
-    app.env("production").await;
-    let (a, b) = (app.item(2).await, app.item(1).await);
-    app.publish("production", ADMIN, &a, 1).await;
-    let r = app.release(ADMIN, "R", &[(&a, "publish", Some(2)), (&b, "publish", Some(1))]).await;
-    app.deploy_ok(&r, ADMIN, "production").await;
-    let rb = app.rollback_release_id(&r, ADMIN).await;
-    let d = deploy_with_fail(&app, &rb).await;
-    assert_eq!(d["status"], "succeeded", "{d}");
-    assert_eq!(d["counts"], json!({"published": 1, "unpublished": 1, "skipped": 0}));
-    assert_eq!(app.state("production", &a).await, Some(1));
-    assert_eq!(app.state("production", &b).await, None);
+    for settings in page_sizes() {
+        let app = spawn_with(settings).await;
+        app.env("production").await;
+        let (a, b) = (app.item(2).await, app.item(1).await);
+        app.publish("production", ADMIN, &a, 1).await;
+        let r = app.release(ADMIN, "R", &[(&a, "publish", Some(2)), (&b, "publish", Some(1))]).await;
+        app.deploy_ok(&r, ADMIN, "production").await;
+        let rb = app.rollback_release_id(&r, ADMIN).await;
+        let d = deploy_with_fail(&app, &rb).await;
+        assert_eq!(d["status"], "succeeded", "{d}");
+        assert_eq!(d["counts"], json!({"published": 1, "unpublished": 1, "skipped": 0}));
+        assert_eq!(app.state("production", &a).await, Some(1));
+        assert_eq!(app.state("production", &b).await, None);
+    }
 }
 
 #[actix_web::test]

@@ -510,7 +510,10 @@ fn setup(conn: &mut DbConn, n: usize, releases: &[Vec<ReleaseItem>]) -> Result<W
 
 /// Runs every queued deployment, as the worker would.
 fn run_worker(conn: &mut DbConn) -> Result<(), TestCaseError> {
-    while ok(rewind::deployment_worker::run_one(conn, &Default::default(), &Default::default()), "worker")? {}
+    while ok(
+        rewind::deployment_worker::run_one(conn, &Default::default(), &Default::default(), rewind::state::DEPLOY_PAGE),
+        "worker",
+    )? {}
     Ok(())
 }
 

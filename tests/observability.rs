@@ -104,7 +104,13 @@ async fn metrics_after_traffic_carry_route_templates_deployment_outcomes_and_the
     assert!((7190.0..7210.0).contains(&q.oldest_queued_age_seconds), "{q:?}");
     assert!((3590.0..3610.0).contains(&q.scheduler_lag_seconds), "{q:?}");
 
-    assert!(rewind::deployment_worker::run_one(&mut conn, &Default::default(), &Default::default()).unwrap());
+    assert!(rewind::deployment_worker::run_one(
+        &mut conn,
+        &Default::default(),
+        &Default::default(),
+        rewind::state::DEPLOY_PAGE
+    )
+    .unwrap());
     drop(conn);
     let d = app.finished(&deployment).await;
     assert_eq!(d["status"], "succeeded", "{d}");

@@ -7,7 +7,8 @@ use actix_web::body::BoxBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
-use common::{spawn, TestApp, ADMIN};
+use common::{spawn, spawn_with, TestApp, ADMIN};
+use rewind::state::Settings;
 use serde_json::{json, Value};
 
 /// The test app's service, whatever its concrete type.
@@ -285,20 +286,30 @@ fn plan_by_pages(
     }
 }
 
-/// R1 across pages: every page of a plan carries the warnings the whole plan gives its keys,
-/// also where the other end of a reference is on another page, for a standard release and for
-/// its rollback release.
-#[actix_web::test]
-async fn r1_b9_each_page_of_a_plan_warns_as_the_whole_plan_does() {
-    let app = app().await;
-    let b = item_referencing(&app, &[]).await;
-    let d = item_referencing(&app, &[]).await;
-    let e = item_referencing(&app, &[]).await;
-    let a = item_referencing(&app, &[&b]).await;
-    let c = item_referencing(&app, &[&d]).await;
-    let f = item_referencing(&app, &[&e]).await;
+/// A release whose references cross any page boundary, and the items it is made of.
+struct Crossing {
+    release: String,
+    a: String,
+    b: String,
+    c: String,
+    d: String,
+    e: String,
+    f: String,
+    g: String,
+}
+
+/// Items a to g and the release of a, c, b, d, e in production, in that order: a references b
+/// (which the release unpublishes), c references d, and f and g (outside the release, published)
+/// reference e (unpublished by the release) and d.
+async fn crossing_release<S: Svc>(app: &TestApp<S>) -> Crossing {
+    let b = item_referencing(app, &[]).await;
+    let d = item_referencing(app, &[]).await;
+    let e = item_referencing(app, &[]).await;
+    let a = item_referencing(app, &[&b]).await;
+    let c = item_referencing(app, &[&d]).await;
+    let f = item_referencing(app, &[&e]).await;
     // g, outside the release, holds d: the rollback's unpublishing of d warns of it.
-    let g = item_referencing(&app, &[&d]).await;
+    let g = item_referencing(app, &[&d]).await;
     for k in [&b, &e, &f, &g] {
         assert_eq!(app.publish("production", ADMIN, k, 1).await.0, StatusCode::OK);
     }
@@ -315,6 +326,16 @@ async fn r1_b9_each_page_of_a_plan_warns_as_the_whole_plan_does() {
             ],
         )
         .await;
+    Crossing { release, a, b, c, d, e, f, g }
+}
+
+/// R1 across pages: every page of a plan carries the warnings the whole plan gives its keys,
+/// also where the other end of a reference is on another page, for a standard release and for
+/// its rollback release.
+#[actix_web::test]
+async fn r1_b9_each_page_of_a_plan_warns_as_the_whole_plan_does() {
+    let app = app().await;
+    let Crossing { release, a, b, c, d, e, f, g } = crossing_release(&app).await;
     let mut conn = app.state.pool.get().unwrap();
     let admin = rewind::service::tokens::authenticate(&mut conn, ADMIN).unwrap();
     let id = rewind::domain::ids::ReleaseId::stored(release.clone());
@@ -346,5 +367,42 @@ async fn r1_b9_each_page_of_a_plan_warns_as_the_whole_plan_does() {
     assert_eq!(d_plan.warnings.iter().map(|w| w.item_id.clone()).collect::<Vec<_>>(), vec![g.clone()], "{whole:?}");
     for limit in 1..=5 {
         assert_eq!(plan_by_pages(&mut conn, &admin, &rollback, limit), whole, "rollback pages of {limit}");
+    }
+}
+
+/// L5, R1: a deployment plans and writes its keys a page at a time in its one transaction
+/// (`REWIND_DEPLOY_PAGE`), each page planned after the pages before it were written, and carries
+/// out exactly the plan previewed before it started, warnings included, where the references
+/// cross pages: for a standard release and for its rollback release, in pages of one to three.
+#[actix_web::test]
+async fn l5_r1_a_deployment_written_a_page_at_a_time_carries_out_its_whole_preview() {
+    for page in 1..=3 {
+        let app = spawn_with(Settings { deploy_page: page, ..Settings::default() }).await;
+        app.env("production").await;
+        let Crossing { release, a, b, e, f, .. } = crossing_release(&app).await;
+        let (d, items) = deploy_as_previewed(&app, &release).await;
+        assert_eq!(d["status"], "succeeded", "pages of {page}: {d}");
+        assert_eq!(d["counts"], json!({"published": 3, "unpublished": 2, "skipped": 0}), "pages of {page}: {d}");
+        assert_eq!(d["progress"], json!({"done": 5, "total": 5}), "pages of {page}: {d}");
+        assert_eq!(d["warned_items"], 3, "pages of {page}: {d}");
+        let warned: Vec<_> = items.iter().map(warnings).collect();
+        assert_eq!(
+            warned,
+            vec![
+                vec![w("dangling_reference", &b)],
+                vec![],
+                vec![w("still_referenced", &a)],
+                vec![],
+                vec![w("still_referenced", &f)],
+            ],
+            "pages of {page}"
+        );
+        let rollback = app.rollback_release_id(&release, ADMIN).await;
+        let (d, _) = deploy_as_previewed(&app, &rollback).await;
+        assert_eq!(d["status"], "succeeded", "rollback in pages of {page}: {d}");
+        assert_eq!(d["counts"], json!({"published": 2, "unpublished": 3, "skipped": 0}), "pages of {page}: {d}");
+        for (item, version) in [(&a, None), (&b, Some(1)), (&e, Some(1))] {
+            assert_eq!(app.state("production", item).await, version, "rollback in pages of {page}");
+        }
     }
 }

@@ -198,7 +198,7 @@ pub fn cancel(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<boo
 }
 
 /// What a finished deployment records of its plan.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct PlanTally {
     /// How many keys the plan had.
     pub total: i32,

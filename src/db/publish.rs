@@ -190,7 +190,7 @@ pub struct DeploymentWrite<'a> {
     pub environment_id: &'a str,
     /// The integer key of `environment_id`, which the events and states carry.
     pub environment_key: i64,
-    /// The integer key of every item of the plan.
+    /// The integer key of every item of the page being written.
     pub item_keys: &'a ItemKeys,
     pub actor: &'a str,
     pub at: NaiveDateTime,
@@ -200,40 +200,46 @@ pub struct DeploymentWrite<'a> {
 /// after each chunk (S1), and no statement binds more than this many rows.
 pub const CHUNK: usize = 10_000;
 
-/// Records the deployment item of every planned key and applies the plan: one event and one
-/// state write per key that is not skipped, all set-based, `CHUNK` items at a time in the
-/// caller's one transaction; `done(n)` hears after each chunk how many items are written.
-/// Returns the environment's highest event id afterwards (E4's H for this deployment); the
-/// caller holds the environment's lock (`lock_environment`).
-pub fn apply_plan(
+/// Records the deployment item of every key of a page of a plan and applies them: one event and
+/// one state write per key that is not skipped, all set-based, `CHUNK` items a statement in the
+/// caller's one transaction. `first` is the page's first position in the whole plan; `done(n)`
+/// hears after each chunk how many of the page's items are written. Returns the page's highest
+/// event id, if it wrote any. The caller holds the environment's lock (`lock_environment`).
+pub fn apply_page(
     conn: &mut DbConn,
     w: &DeploymentWrite,
-    plan: &[PlannedItem],
+    page: &[PlannedItem],
+    first: usize,
     done: &mut dyn FnMut(usize),
-) -> QueryResult<i64> {
+) -> QueryResult<Option<i64>> {
     let mut high = None;
-    for (n, chunk) in plan.chunks(CHUNK).enumerate() {
-        let first = n * CHUNK;
+    for (n, chunk) in page.chunks(CHUNK).enumerate() {
+        let from = first + n * CHUNK;
         let chunk_high = match conn {
-            DbConn::Pg(pg) => record_items_pg(pg, w, chunk, first, true)?,
+            DbConn::Pg(pg) => record_items_pg(pg, w, chunk, from, true)?,
             DbConn::Sqlite(_) => {
-                let chunk_high = record_items_sqlite(conn, w, chunk, first, true)?;
+                let chunk_high = record_items_sqlite(conn, w, chunk, from, true)?;
                 if chunk_high.is_some() {
-                    apply_items_sqlite(conn, w, first, chunk.len())?;
+                    apply_items_sqlite(conn, w, from, chunk.len())?;
                 }
                 chunk_high
             }
         };
         high = chunk_high.or(high);
-        done(first + chunk.len());
+        done(n * CHUNK + chunk.len());
     }
     // Alone in the environment, the deployment's change of the count goes to one shard.
-    count_published(conn, w.environment_key, 0, published_delta(plan))?;
-    // Under the environment's exclusive lock its own events are the highest; with none, the
-    // highest that has committed.
+    count_published(conn, w.environment_key, 0, published_delta(page))?;
+    Ok(high)
+}
+
+/// E4's H for a deployment whose pages wrote events up to `high` (`None`: it wrote none). Under
+/// the environment's exclusive lock its own events are the highest; with none, the highest
+/// that has committed.
+pub fn high_after(conn: &mut DbConn, environment_key: i64, high: Option<i64>) -> QueryResult<i64> {
     match high {
         Some(high) => Ok(high),
-        None => highest_event(conn, w.environment_key),
+        None => highest_event(conn, environment_key),
     }
 }
 
@@ -276,13 +282,14 @@ fn apply_items_sqlite(conn: &mut DbConn, w: &DeploymentWrite, first: usize, len:
     Ok(())
 }
 
-/// Records the deployment item of every planned key without applying any (C1's refused
-/// rollback): no event, no state change, every `event_id` null.
-pub fn record_plan(conn: &mut DbConn, w: &DeploymentWrite, plan: &[PlannedItem]) -> QueryResult<()> {
-    for (n, chunk) in plan.chunks(CHUNK).enumerate() {
+/// Records the deployment item of every key of a page of a plan without applying any (C1's
+/// refused rollback): no event, no state change, every `event_id` null. `first` is the page's
+/// first position in the whole plan.
+pub fn record_page(conn: &mut DbConn, w: &DeploymentWrite, page: &[PlannedItem], first: usize) -> QueryResult<()> {
+    for (n, chunk) in page.chunks(CHUNK).enumerate() {
         match conn {
-            DbConn::Pg(pg) => record_items_pg(pg, w, chunk, n * CHUNK, false)?,
-            DbConn::Sqlite(_) => record_items_sqlite(conn, w, chunk, n * CHUNK, false)?,
+            DbConn::Pg(pg) => record_items_pg(pg, w, chunk, first + n * CHUNK, false)?,
+            DbConn::Sqlite(_) => record_items_sqlite(conn, w, chunk, first + n * CHUNK, false)?,
         };
     }
     Ok(())

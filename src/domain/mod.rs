@@ -198,13 +198,18 @@ impl Counts {
     /// Tallies the outcomes of a plan.
     pub fn of(plan: &[PlannedItem]) -> Counts {
         let mut c = Counts::default();
-        for p in plan {
+        c.add(plan);
+        c
+    }
+
+    /// Adds the outcomes of a page of a plan.
+    pub fn add(&mut self, page: &[PlannedItem]) {
+        for p in page {
             match p.outcome {
-                Outcome::Published => c.published += 1,
-                Outcome::Unpublished => c.unpublished += 1,
-                Outcome::Skipped => c.skipped += 1,
+                Outcome::Published => self.published += 1,
+                Outcome::Unpublished => self.unpublished += 1,
+                Outcome::Skipped => self.skipped += 1,
             }
         }
-        c
     }
 }

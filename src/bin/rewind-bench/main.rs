@@ -83,7 +83,8 @@ struct Timings {
 /// Claims and runs the one queued deployment on `conn`; answers it and the seconds it took.
 fn run_deployment(conn: &mut DbConn, id: &str) -> BenchResult<(DeploymentView, f64)> {
     let started = Instant::now();
-    let ran = rewind::deployment_worker::run_one(conn, &Default::default(), &Default::default())?;
+    let ran =
+        rewind::deployment_worker::run_one(conn, &Default::default(), &Default::default(), rewind::state::DEPLOY_PAGE)?;
     let seconds = started.elapsed().as_secs_f64();
     if !ran {
         return Err("the worker found no deployment to run".into());

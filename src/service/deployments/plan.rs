@@ -65,6 +65,14 @@ impl Work {
             (None, None) => Err(AppError::Internal),
         }
     }
+
+    /// How many keys the plan has, where that is known before planning: a release's count of items.
+    pub fn keys(&self) -> Option<i64> {
+        match self {
+            Work::Release(w) => Some(w.release.item_count),
+            Work::EnvironmentRollback { .. } => None,
+        }
+    }
 }
 
 /// A deployment's plan, and the integer key of each of its items for the writes that apply it.
@@ -153,6 +161,80 @@ fn release_plan_keys(
     Ok((Plan { items, keys: item_keys }, last))
 }
 
+/// A deployment's plan a page at a time, in plan order, inside the deployment's one transaction
+/// (L5 in flat memory): a release's keys `size` at a time by position; an environment rollback
+/// in one page. Each page is planned after the pages before it were written, and that gives the
+/// plan and the warnings the whole plan would give if planned before any write:
+/// - a key's outcome (L5, B7) depends only on its own state, the release and the owner's
+///   history; a release holds each key once, and a page writes only its own keys;
+/// - R1 judges a reference by the state after the plan. The page's references reach other keys
+///   ([`warn_page`]): one on a later page is planned from its untouched state, as the whole plan
+///   plans it; one on an earlier page is already in its state after the plan, so planned again it
+///   is skipped, and a skipped key counts as it stands; a key outside the release is never written.
+pub struct Pages<'a> {
+    work: &'a Work,
+    env: &'a EnvironmentRow,
+    size: i64,
+    after: Option<i64>,
+    done: bool,
+}
+
+impl<'a> Pages<'a> {
+    /// The pages of the plan of `work` in `env`, `size` keys each (at least one).
+    pub fn new(work: &'a Work, env: &'a EnvironmentRow, size: i64) -> Pages<'a> {
+        Pages { work, env, size: size.max(1), after: None, done: false }
+    }
+
+    /// The next page of the plan with R1's warnings, planned from the state as it is now; `None`
+    /// after the last.
+    pub fn next(&mut self, conn: &mut DbConn) -> AppResult<Option<Plan>> {
+        if self.done {
+            return Ok(None);
+        }
+        let Work::Release(w) = self.work else {
+            self.done = true;
+            return plan(conn, self.work, self.env).map(Some);
+        };
+        let (mut page, last) =
+            release_plan_keys(conn, w, self.env, Window::Page { after: self.after, limit: self.size })?;
+        self.after = last;
+        self.done = (page.items.len() as i64) < self.size;
+        if page.items.is_empty() {
+            return Ok(None);
+        }
+        let reached = reached_items(conn, &page.items)?;
+        warn_page(conn, w, self.env, &mut page.items, &reached)?;
+        Ok(Some(page))
+    }
+}
+
+/// R1 for a page of a release's plan: the release's keys that the page's references reach
+/// (`reached`, from [`reached_items`]) are planned too, R1 judges the page with them, and they are
+/// dropped again, so the page's warnings are the whole plan's.
+fn warn_page(
+    conn: &mut DbConn,
+    w: &ReleaseWork,
+    env: &EnvironmentRow,
+    page: &mut Vec<PlannedItem>,
+    reached: &[String],
+) -> AppResult<()> {
+    let shown = page.len();
+    if !reached.is_empty() {
+        let in_page: HashSet<&Key> = page.iter().map(|p| &p.key).collect();
+        let extra: Vec<PlannedItem> = release_plan_keys(conn, w, env, Window::Items(reached))?
+            .0
+            .items
+            .into_iter()
+            .filter(|p| !in_page.contains(&p.key))
+            .collect();
+        page.extend(extra);
+    }
+    let facts = crate::db::references::facts(conn, env.key, page)?;
+    references::annotate(page, &facts);
+    page.truncate(shown);
+    Ok(())
+}
+
 /// One page of a release's plan (U3, U4): its keys' outcomes and R1's warnings exactly as the
 /// whole plan gives them, the position the next page starts after (`None` on the last page)
 /// and how many keys the release has.
@@ -172,8 +254,8 @@ const MAX_REACHED: usize = 5_000;
 /// B9, one page at a time: the plan of `limit` keys of the release after the position `after`,
 /// refused exactly as [`preview`] refuses. R1 judges a reference by what the plan does to its
 /// other end, so the release's keys that the page's references reach (the items its published
-/// versions reference, and those with a version referencing one of its keys) are planned too and
-/// their warnings dropped: the page's warnings are the whole plan's. Reads grow with the page and
+/// versions reference, and those with a version referencing one of its keys) are planned too
+/// ([`warn_page`]): the page's warnings are the whole plan's. Reads grow with the page and
 /// what it reaches, not with the release.
 pub fn preview_page(
     conn: &mut DbConn,
@@ -201,19 +283,7 @@ pub fn preview_page(
         whole.truncate(shown);
         return Ok(PlanPage { release, items: whole, next_after, total });
     }
-    if !reached.is_empty() {
-        let in_page: HashSet<&Key> = page.iter().map(|p| &p.key).collect();
-        let extra: Vec<PlannedItem> = release_plan_keys(conn, &work, &env, Window::Items(&reached))?
-            .0
-            .items
-            .into_iter()
-            .filter(|p| !in_page.contains(&p.key))
-            .collect();
-        page.extend(extra);
-    }
-    let facts = crate::db::references::facts(conn, env.key, &page)?;
-    references::annotate(&mut page, &facts);
-    page.truncate(shown);
+    warn_page(conn, &work, &env, &mut page, &reached)?;
     Ok(PlanPage { release: work.release, items: page, next_after, total })
 }
 

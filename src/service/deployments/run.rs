@@ -2,15 +2,17 @@
 //! in one transaction, or none and end `failed`; and handing it back to the queue.
 
 use super::super::{releases, webhooks};
-use super::plan::{plan, Work};
+use super::plan::{Pages, Work};
 use super::views::{row, view, views, DeploymentView};
 use crate::db::deployments::{self as rows, PlanTally};
-use crate::db::publish::{apply_plan, lock_environment, record_plan, DeploymentWrite};
+use crate::db::plan_keys::ItemKeys;
+use crate::db::publish::{apply_page, high_after, lock_environment, record_page, DeploymentWrite};
 use crate::db::rows::{DeploymentRow, EnvironmentRow};
 use crate::db::{now, write_transaction, DbConn};
-use crate::domain::{conflict, references, Counts, DeploymentStatus, PlannedItem};
+use crate::domain::{conflict, references, ConflictPolicy, Counts, DeploymentStatus, PlannedItem};
 use crate::error::{AppError, AppResult};
 use crate::telemetry::{self, ItemTally};
+use chrono::NaiveDateTime;
 
 /// W2: writes the webhook messages of the deployment's status as it now stands; call it in the
 /// transaction that changed the status. Answers the deployment as announced.
@@ -35,10 +37,6 @@ enum Ran {
     NotRunning,
 }
 
-fn tally(plan: &[PlannedItem]) -> PlanTally {
-    PlanTally { total: plan.len() as i32, warned: references::warned_items(plan) as i32 }
-}
-
 /// W2: announces the deployment's new status, in the transaction that set it, from the row the
 /// status change answered (no read of it again).
 fn ended(conn: &mut DbConn, row: DeploymentRow, env: &EnvironmentRow) -> AppResult<DeploymentView> {
@@ -47,11 +45,46 @@ fn ended(conn: &mut DbConn, row: DeploymentRow, env: &EnvironmentRow) -> AppResu
     Ok(view)
 }
 
+/// What the deployment `d` writes for a page of its plan whose items have `keys`.
+fn write<'a>(
+    d: &'a DeploymentRow,
+    env: &'a EnvironmentRow,
+    keys: &'a ItemKeys,
+    at: NaiveDateTime,
+) -> DeploymentWrite<'a> {
+    DeploymentWrite {
+        deployment_id: &d.id,
+        environment_id: &env.id,
+        environment_key: env.key,
+        item_keys: keys,
+        actor: &d.deployed_by,
+        at,
+    }
+}
+
+/// What a deployment's pages add up to.
+#[derive(Default)]
+struct Totals {
+    tally: PlanTally,
+    counts: Counts,
+    items: ItemTally,
+}
+
+impl Totals {
+    fn add(&mut self, page: &[PlannedItem]) {
+        self.tally.total += page.len() as i32;
+        self.tally.warned += references::warned_items(page) as i32;
+        self.counts.add(page);
+        self.items.add(page);
+    }
+}
+
 /// Runs a claimed (`in_progress`) deployment: plans it under the environment's lock and applies
-/// every item in one transaction (L5). On any error nothing is applied and it ends `failed`.
-/// `progress(done, total)` hears how far the transaction has got (S1), before it commits. The
-/// deployment's row is read once, at the start; each status change answers the row it left.
-pub fn run(conn: &mut DbConn, id: &str, progress: &dyn Fn(i32, i32)) -> AppResult<DeploymentView> {
+/// every item in one transaction (L5), `page` keys at a time ([`Pages`]), so that what it holds
+/// in memory is a page. On any error nothing is applied and it ends `failed`. `progress(done,
+/// total)` hears how far the transaction has got (S1), before it commits. The deployment's row
+/// is read once, at the start; each status change answers the row it left.
+pub fn run(conn: &mut DbConn, id: &str, page: i64, progress: &dyn Fn(i32, i32)) -> AppResult<DeploymentView> {
     let span = tracing::info_span!("deployment", deployment_id = %id);
     let _enter = span.enter();
     let result = write_transaction(conn, |conn| -> AppResult<Ran> {
@@ -65,34 +98,46 @@ pub fn run(conn: &mut DbConn, id: &str, progress: &dyn Fn(i32, i32)) -> AppResul
         let env = crate::db::environments::by_id(conn, &d.environment_id)?;
         lock_environment(conn, &env.id)?;
         let work = Work::of(conn, &d)?;
-        let super::plan::Plan { items: plan, keys } = plan(conn, &work, &env)?;
         let at = now();
-        let write = DeploymentWrite {
-            deployment_id: &d.id,
-            environment_id: &env.id,
-            environment_key: env.key,
-            item_keys: &keys,
-            actor: &d.deployed_by,
-            at,
-        };
-        if let Some(n) = conflict::refused(d.on_conflict, &plan) {
-            // C1: nothing is applied; the items record the plan, so `?outcome=skipped` shows
-            // exactly which keys conflicted.
-            record_plan(conn, &write, &plan)?;
+        // C1 decides on the whole plan before anything is applied: with `fail`, a first pass counts.
+        let mut conflicts = 0;
+        if d.on_conflict == ConflictPolicy::Fail {
+            let mut pages = Pages::new(&work, &env, page);
+            while let Some(p) = pages.next(conn)? {
+                conflicts += conflict::conflicts(&p.items);
+            }
+        }
+        if let Some(n) = conflict::refused(d.on_conflict, conflicts) {
+            // Nothing is applied; the items record the plan, so `?outcome=skipped` shows exactly
+            // which keys conflicted.
+            let (mut pages, mut totals) = (Pages::new(&work, &env, page), Totals::default());
+            while let Some(p) = pages.next(conn)? {
+                record_page(conn, &write(&d, &env, &p.keys, at), &p.items, totals.tally.total as usize)?;
+                totals.add(&p.items);
+            }
             let error = format!("rollback_conflict: {n} keys were changed after the deployment being rolled back");
-            let Some(failed) = rows::mark_failed(conn, &d.id, at, &error, Some(tally(&plan)))? else {
+            let Some(failed) = rows::mark_failed(conn, &d.id, at, &error, Some(totals.tally))? else {
                 return Ok(Ran::NotRunning);
             };
             return Ok(Ran::Refused(n, ended(conn, failed, &env)?));
         }
-        let total = plan.len() as i32;
-        progress(0, total);
-        let high = apply_plan(conn, &write, &plan, &mut |done| progress(done as i32, total))?;
-        let counts = Counts::of(&plan);
-        let succeeded = rows::mark_succeeded(conn, &d.id, at, tally(&plan), &counts, high)?;
+        let (mut pages, mut totals, mut high) = (Pages::new(&work, &env, page), Totals::default(), None);
+        let mut total = work.keys();
+        while let Some(p) = pages.next(conn)? {
+            let first = totals.tally.total as usize;
+            let all = *total.get_or_insert(p.items.len() as i64) as i32;
+            if first == 0 {
+                progress(0, all);
+            }
+            let done = &mut |n: usize| progress((first + n) as i32, all);
+            high = apply_page(conn, &write(&d, &env, &p.keys, at), &p.items, first, done)?.or(high);
+            totals.add(&p.items);
+        }
+        let high = high_after(conn, env.key, high)?;
+        let succeeded = rows::mark_succeeded(conn, &d.id, at, totals.tally, &totals.counts, high)?;
         let view = ended(conn, succeeded, &env)?;
         crate::failpoint::hold("deployment_before_commit");
-        Ok(Ran::Applied(counts, ItemTally::of(&plan), view))
+        Ok(Ran::Applied(totals.counts, totals.items, view))
     });
     if matches!(result, Ok(Ran::Applied(..) | Ran::Refused(..))) {
         crate::failpoint::hold("deployment_after_commit");
