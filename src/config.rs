@@ -173,7 +173,7 @@ pub struct ServeArgs {
     /// How many keys a deployment plans and writes at a time, in its one transaction: the
     /// memory it holds grows with this, not with the release.
     #[arg(long, env = "REWIND_DEPLOY_PAGE", default_value_t = state::DEPLOY_PAGE,
-          value_parser = clap::value_parser!(i64).range(1..=1_000_000))]
+          value_parser = clap::value_parser!(i64).range(1..=10_000))]
     pub deploy_page: i64,
     /// The token of the `admin` user created on an empty database (random when unset).
     #[arg(long, env = "REWIND_BOOTSTRAP_TOKEN", hide_env_values = true)]

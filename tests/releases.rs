@@ -4,7 +4,7 @@ mod common;
 
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
-use common::{assert_problem, spawn, spawn_with, ADMIN};
+use common::{assert_problem, outcomes, spawn, spawn_with, ADMIN};
 use rewind::state::Settings;
 use serde_json::{json, Value};
 
@@ -461,6 +461,54 @@ async fn b9_preview_of_a_standard_release_plans_without_writing_and_refuses_like
         i.as_object_mut().unwrap().remove("event_id");
     }
     assert_eq!(items, plan);
+}
+
+/// B9 in pages: the preview is planned and sent a page of keys at a time (`REWIND_DEPLOY_PAGE`,
+/// here 2), and the client gets the whole plan in release order as one document, also when the
+/// last page is full; what the deployment then carries out is that plan.
+#[actix_web::test]
+async fn b9_a_preview_sent_a_page_at_a_time_is_the_whole_plan_in_release_order() {
+    let app = spawn_with(Settings { deploy_page: 2, ..Settings::default() }).await;
+    app.env("production").await;
+    let items = [app.item(2).await, app.item(1).await, app.item(1).await, app.item(1).await, app.item(1).await];
+    let [a, b, c, d, e] = &items;
+    for (k, v) in [(a, 1), (d, 1), (e, 1)] {
+        app.publish("production", ADMIN, k, v).await;
+    }
+    let r = app
+        .release(
+            ADMIN,
+            "R",
+            &[(a, "publish", Some(2)), (b, "unpublish", None), (c, "publish", Some(1)), (d, "publish", Some(1))],
+        )
+        .await;
+    let s = |x: &str| Some(x.to_string());
+    let (status, v) = app.get(&format!("/v1/releases/{r}/preview?environment=production"), ADMIN).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let four = vec![
+        (a.clone(), "published".to_string(), None),
+        (b.clone(), "skipped".to_string(), s("already_unpublished")),
+        (c.clone(), "published".to_string(), None),
+        (d.clone(), "published".to_string(), None),
+    ];
+    assert_eq!(outcomes(v["data"].as_array().unwrap()), four, "two full pages: {v}");
+    let (status, added) = app
+        .post(
+            &format!("/v1/releases/{r}/items"),
+            ADMIN,
+            json!({"items": [
+        {"item_id": e, "locale": "en", "action": "unpublish"}]}),
+        )
+        .await;
+    assert!(status.is_success(), "{added}");
+    let (status, v) = app.get(&format!("/v1/releases/{r}/preview?environment=production"), ADMIN).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let mut five = four;
+    five.push((e.clone(), "unpublished".to_string(), None));
+    assert_eq!(outcomes(v["data"].as_array().unwrap()), five, "pages of 2, 2 and 1: {v}");
+    let deployed = app.deploy_ok(&r, ADMIN, "production").await;
+    let items = app.deployment_items(deployed["id"].as_str().unwrap()).await;
+    assert_eq!(outcomes(&items), five);
 }
 
 fn keyed(path: &str, key: &str, body: Value) -> TestRequest {

@@ -6,6 +6,7 @@ pub mod deployments;
 pub mod docs;
 pub mod environments;
 pub mod idempotency;
+mod plan_stream;
 pub mod releases;
 pub mod streams;
 pub mod tokens;

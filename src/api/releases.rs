@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::idempotency::{idempotent, prefer_wait, wait_for};
 use super::wire::{AddedItems, Data, Deployment, KeyRef, List, PlanItem, Release, ReleaseItem};
-use super::{db, from_json, page_params, path_id, Auth, Cursor, PageQuery, PositionPageQuery};
+use super::{db, from_json, page_params, path_id, plan_stream, Auth, Cursor, PageQuery, PositionPageQuery};
 use crate::domain::ids::{ItemId, ReleaseId};
 use crate::domain::{Action, ConflictPolicy, ReleaseKind};
 use crate::error::AppResult;
@@ -269,7 +269,8 @@ pub async fn deployments(
     Ok(HttpResponse::Ok().json(List::of(list, Deployment::from)))
 }
 
-/// B9: what deploying the release to the environment now would do to each key.
+/// B9: what deploying the release to the environment now would do to each key, planned and
+/// sent a page at a time (`plan_stream`).
 #[utoipa::path(get, path = "/v1/releases/{id}/preview", operation_id = "previewRelease", tag = "deployments", params(("id" = uuid::Uuid, Path, description = "release id"), PreviewQuery), responses((status = 200, body = Data<Vec<PlanItem>>)))]
 pub async fn preview(
     state: web::Data<AppState>,
@@ -279,8 +280,18 @@ pub async fn preview(
 ) -> AppResult<HttpResponse> {
     let id: ReleaseId = path_id(&id)?;
     let q = q.into_inner();
-    let plan = db(&state, move |c| deployments::preview(c, &caller, &id, &q.environment, q.on_conflict)).await?;
-    Ok(HttpResponse::Ok().json(Data { data: plan.into_iter().map(PlanItem::from).collect::<Vec<_>>() }))
+    let size = state.settings.deploy_page;
+    let (mut pages, answer) = plan_stream::channel();
+    let work = async move {
+        db(&state, move |c| {
+            deployments::preview_in_pages(c, &caller, &id, &q.environment, q.on_conflict, size, &mut |p| {
+                pages.send(p)
+            })?;
+            pages.finish()
+        })
+        .await
+    };
+    plan_stream::respond(work, answer).await
 }
 
 /// B1–B4: the caller's rollback release of this release (201 new, 200 existing). No body.

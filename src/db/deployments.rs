@@ -118,40 +118,51 @@ pub fn items_page(
     in_written_order(conn, q, deployment_items::position, after, limit, |i: &DeploymentItemRow| i.position.to_string())
 }
 
-/// The version each key of a deployment replaced (B7's state before the first deployment),
-/// of every item or only of those with these item keys.
-pub fn prior_versions(
-    conn: &mut DbConn,
-    deployment_id: &str,
-    only: Option<&[i64]>,
-) -> QueryResult<HashMap<Key, Option<i32>>> {
-    let mut q = deployment_items::table
+/// The version each key of a deployment replaced (B7's state before the first deployment), of
+/// the items with these item keys.
+pub fn prior_versions(conn: &mut DbConn, deployment_id: &str, only: &[i64]) -> QueryResult<HashMap<Key, Option<i32>>> {
+    let rows: Vec<(String, String, Option<i32>)> = deployment_items::table
         .inner_join(items::table.on(items::key.eq(deployment_items::item_key)))
         .filter(deployment_items::deployment_id.eq(deployment_id))
+        .filter(deployment_items::item_key.eq_any(only))
         .select((items::id, deployment_items::locale, deployment_items::prior_version))
-        .into_boxed();
-    if let Some(keys) = only {
-        q = q.filter(deployment_items::item_key.eq_any(keys));
-    }
-    Ok(q.load::<(String, String, Option<i32>)>(conn)?.into_iter().map(|(i, l, v)| (Key::new(i, l), v)).collect())
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(i, l, v)| (Key::new(i, l), v)).collect())
 }
 
 /// The event each applied key of a deployment wrote (B7: whether it is still the latest), of
-/// every item or only of those with these item keys.
-pub fn event_ids(conn: &mut DbConn, deployment_id: &str, only: Option<&[i64]>) -> QueryResult<HashMap<Key, i64>> {
-    let mut q = deployment_items::table
+/// the items with these item keys.
+pub fn event_ids(conn: &mut DbConn, deployment_id: &str, only: &[i64]) -> QueryResult<HashMap<Key, i64>> {
+    let rows: Vec<(String, String, Option<i64>)> = deployment_items::table
         .inner_join(items::table.on(items::key.eq(deployment_items::item_key)))
         .filter(deployment_items::deployment_id.eq(deployment_id))
         .filter(deployment_items::event_id.is_not_null())
+        .filter(deployment_items::item_key.eq_any(only))
         .select((items::id, deployment_items::locale, deployment_items::event_id))
-        .into_boxed();
-    if let Some(keys) = only {
-        q = q.filter(deployment_items::item_key.eq_any(keys));
-    }
-    Ok(q.load::<(String, String, Option<i64>)>(conn)?
-        .into_iter()
-        .filter_map(|(i, l, e)| Some((Key::new(i, l), e?)))
-        .collect())
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(i, l, e)| Some((Key::new(i, l), e?))).collect())
+}
+
+/// A deployment's item as B7 reads it back for a whole rollback: its position, its key (by
+/// the item's integer key), the version it replaced and the event it wrote.
+pub type WrittenItem = (i32, i64, String, Option<i32>, Option<i64>);
+
+/// Up to `limit` items of a deployment after the position `after`, in position order: a range
+/// of its primary key, with no join.
+pub fn written_items(conn: &mut DbConn, deployment_id: &str, after: i32, limit: i64) -> QueryResult<Vec<WrittenItem>> {
+    deployment_items::table
+        .filter(deployment_items::deployment_id.eq(deployment_id))
+        .filter(deployment_items::position.gt(after))
+        .order(deployment_items::position)
+        .limit(limit)
+        .select((
+            deployment_items::position,
+            deployment_items::item_key,
+            deployment_items::locale,
+            deployment_items::prior_version,
+            deployment_items::event_id,
+        ))
+        .load(conn)
 }
 
 /// The smallest UUID v7 made at or after `at`: ids at or above it were created since.

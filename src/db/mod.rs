@@ -257,6 +257,34 @@ where
     }
 }
 
+/// Runs `f` in a read-only transaction over one snapshot of the database: on SQLite a deferred
+/// `BEGIN` (its first read fixes what it sees), on PostgreSQL `REPEATABLE READ`, so that reads
+/// made statement after statement (a plan a page at a time) see the same state. It takes no
+/// write lock and waits for no writer.
+pub fn read_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    type Tm = <DbConn as Connection>::TransactionManager;
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN DEFERRED")?,
+        DbConn::Pg(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?
+        }
+    }
+    match f(conn) {
+        Ok(value) => {
+            Tm::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            Tm::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
 /// The current time as stored: UTC, truncated to microseconds so that a read-back is equal.
 pub fn now() -> NaiveDateTime {
     let t = Utc::now().naive_utc();

@@ -19,6 +19,7 @@ use rewind::domain::{Action, DeploymentStatus};
 use rewind::service::deployments::{self, DeploymentView};
 use rewind::service::releases::{self, NewReleaseItem};
 use rewind::service::{environments, rollback, tokens, users, webhooks, Caller};
+use rewind::state::DEPLOY_PAGE;
 use serde::Serialize;
 
 mod floor;
@@ -78,6 +79,44 @@ struct Timings {
     preview_seconds: f64,
     rollback_seconds: f64,
     floor_seconds: f64,
+    deploy_rss: Rss,
+    preview_rss: Rss,
+    rollback_rss: Rss,
+}
+
+/// The resident set over one step: what it was when the step began, and its peak during it.
+#[derive(Clone, Copy, Serialize)]
+struct Rss {
+    start_mb: Option<f64>,
+    peak_mb: Option<f64>,
+}
+
+impl Rss {
+    /// The step that began with the resident set `start_mb` (from [`reset_peak_rss`]) and ends now.
+    fn since(start_mb: Option<f64>) -> Rss {
+        Rss { start_mb: start_mb.map(tenths), peak_mb: peak_rss_mb().map(tenths) }
+    }
+}
+
+/// Megabytes to a tenth.
+fn tenths(mb: f64) -> f64 {
+    (mb * 10.0).round() / 10.0
+}
+
+/// Sets the process's peak resident set back to what is resident now (`/proc/self/clear_refs`),
+/// after giving freed memory back to the system, so that the next step's peak is its own; the
+/// resident set now, in MB, if `/proc` tells it.
+fn reset_peak_rss() -> Option<f64> {
+    // SAFETY: `malloc_trim` only returns free heap pages to the system.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    unsafe {
+        libc::malloc_trim(0)
+    };
+    std::fs::write("/proc/self/clear_refs", "5").ok()?;
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }
 
 /// Claims and runs the one queued deployment on `conn`; answers it and the seconds it took.
@@ -141,7 +180,9 @@ fn run(pool: &Pool, postgres: bool, n: usize, history: usize, references: bool, 
     }
 
     let id = queue_deployment(&mut conn, &caller, &release_id)?;
+    let before = reset_peak_rss();
     let (d, deploy_seconds) = run_deployment(&mut conn, &id)?;
+    let deploy_rss = Rss::since(before);
     if d.row.published as usize != n {
         return Err(format!("the deployment published {} of {n} items", d.row.published).into());
     }
@@ -150,15 +191,24 @@ fn run(pool: &Pool, postgres: bool, n: usize, history: usize, references: bool, 
     let (rollback_release, _) = rollback::create(&mut conn, &caller, &release_id)?;
     let started = Instant::now();
     let rollback_id = ReleaseId::stored(rollback_release.row.id.clone());
-    let plan = deployments::preview(&mut conn, &caller, &rollback_id, ENVIRONMENT, None)?;
+    let before = reset_peak_rss();
+    let mut planned = 0;
+    let count = &mut |page: Vec<_>| {
+        planned += page.len();
+        Ok(())
+    };
+    deployments::preview_in_pages(&mut conn, &caller, &rollback_id, ENVIRONMENT, None, DEPLOY_PAGE, count)?;
     let preview_seconds = started.elapsed().as_secs_f64();
-    if plan.len() != n {
-        return Err(format!("the rollback preview planned {} of {n} items", plan.len()).into());
+    let preview_rss = Rss::since(before);
+    if planned != n {
+        return Err(format!("the rollback preview planned {planned} of {n} items").into());
     }
     eprintln!("previewed the rollback of {n} items in {preview_seconds:.2}s");
 
     let id = queue_deployment(&mut conn, &caller, &rollback_id)?;
+    let before = reset_peak_rss();
     let (d, rollback_seconds) = run_deployment(&mut conn, &id)?;
+    let rollback_rss = Rss::since(before);
     if (d.row.published + d.row.unpublished) as usize != n {
         return Err(format!(
             "the rollback published {} and unpublished {} of {n} items",
@@ -170,7 +220,16 @@ fn run(pool: &Pool, postgres: bool, n: usize, history: usize, references: bool, 
 
     let floor_seconds = floor(&mut conn, n)?;
     eprintln!("the floor: the same writes on plain integer tables in {floor_seconds:.2}s");
-    Ok(Timings { add_items_seconds, deploy_seconds, preview_seconds, rollback_seconds, floor_seconds })
+    Ok(Timings {
+        add_items_seconds,
+        deploy_seconds,
+        preview_seconds,
+        rollback_seconds,
+        floor_seconds,
+        deploy_rss,
+        preview_rss,
+        rollback_rss,
+    })
 }
 
 /// The floor under a deployment of `n` items: the writes it must make as set-based statements
@@ -212,6 +271,11 @@ struct Report {
     /// Deploy throughput as a share of the floor's (1.0 = as fast as the database itself).
     deploy_floor_ratio: f64,
     rollback_floor_ratio: f64,
+    /// The resident set at the start of each step and its peak during it: a step's own memory.
+    deploy_rss: Rss,
+    preview_rss: Rss,
+    rollback_rss: Rss,
+    /// The highest of the three steps' peaks (the seeding before them is not counted).
     peak_rss_mb: Option<f64>,
 }
 
@@ -263,7 +327,10 @@ fn main() -> BenchResult<()> {
         floor_items_per_s: rate(n, t.floor_seconds),
         deploy_floor_ratio: ratio(t.floor_seconds, t.deploy_seconds),
         rollback_floor_ratio: ratio(t.floor_seconds, t.rollback_seconds),
-        peak_rss_mb: peak_rss_mb().map(|mb| (mb * 10.0).round() / 10.0),
+        deploy_rss: t.deploy_rss,
+        preview_rss: t.preview_rss,
+        rollback_rss: t.rollback_rss,
+        peak_rss_mb: [t.deploy_rss, t.preview_rss, t.rollback_rss].iter().filter_map(|r| r.peak_mb).reduce(f64::max),
     };
     println!("{}", serde_json::to_string(&report)?);
     Ok(())

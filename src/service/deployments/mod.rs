@@ -11,7 +11,7 @@ mod views;
 
 pub use create::{cancel, create_for_release};
 pub use environment_rollback::{create_environment_rollback, preview_environment_rollback};
-pub use plan::{preview, preview_page, PlanPage};
+pub use plan::{preview, preview_in_pages, preview_page, PlanPage};
 pub use run::{announce, requeue, run};
 pub use schedule::{list, ScheduleQuery};
 pub use views::{get, get_many, items, list_for_environment, list_for_release, recently_changed, DeploymentView};

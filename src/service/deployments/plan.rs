@@ -4,11 +4,11 @@ use super::super::rollback::OwnerHistory;
 use super::super::{environments, releases, Caller};
 use super::create::{check_release_deployable, conflict_policy};
 use super::views::row;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::db::plan_keys::{environment_rollback_keys, release_keys, ItemKeys, Window};
 use crate::db::rows::{DeploymentRow, EnvironmentRow, ReleaseRow};
-use crate::db::{deployments as rows, DbConn};
+use crate::db::{deployments as rows, read_transaction, DbConn};
 use crate::domain::environment_rollback::environment_rollback_plan;
 use crate::domain::ids::ReleaseId;
 use crate::domain::plan::{release_plan, ReleaseEntry};
@@ -49,6 +49,15 @@ impl ReleaseWork {
         match &self.history {
             None => Ok(None),
             Some(h) => h.first_and_latest(&env.id).map(Some).ok_or_else(|| not_deployed_to(env)),
+        }
+    }
+
+    /// B7's F and L of a rollback release in `env`, read for the whole release ([`Undone`]);
+    /// `None` for a standard release.
+    fn undone(&self, conn: &mut DbConn, env: &EnvironmentRow) -> AppResult<Option<Undone>> {
+        match self.first_and_latest(env)? {
+            Some((first, latest)) => Ok(Some(Undone::of(conn, first, latest, self.release.item_count as usize)?)),
+            None => Ok(None),
         }
     }
 }
@@ -104,7 +113,10 @@ pub(super) fn not_deployed_to(env: &EnvironmentRow) -> AppError {
 /// The outcome of each key of the plan (L5, B7, E4), before warnings.
 fn plan_keys(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<Plan> {
     match work {
-        Work::Release(w) => Ok(release_plan_keys(conn, w, env, Window::All)?.0),
+        Work::Release(w) => {
+            let undone = w.undone(conn, env)?;
+            Ok(release_plan_keys(conn, w, env, Window::All, History::of(&undone))?.0)
+        }
         Work::EnvironmentRollback { target } => {
             let (keys, item_keys) = environment_rollback_keys(conn, env.key, target.high_event_id.unwrap_or(0))?;
             Ok(Plan { items: environment_rollback_plan(keys), keys: item_keys })
@@ -112,39 +124,131 @@ fn plan_keys(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<
     }
 }
 
+/// B7's reads of a rollback release's F and L for the whole release, read once and kept
+/// compact: sorted by each key's integer item key and a number for its locale, 24 bytes a key
+/// in each (a key's item id and locale as text in a map cost ten times that).
+struct Undone {
+    locales: HashMap<String, u32>,
+    /// F's prior version of each key it wrote (the state before the first deployment).
+    first_prior: Vec<((i64, u32), Option<i32>)>,
+    /// L's event of each key it applied.
+    latest_event: Vec<((i64, u32), i64)>,
+}
+
+/// How many of a deployment's items [`Undone::of`] reads a statement.
+const UNDONE_CHUNK: i64 = 50_000;
+
+impl Undone {
+    /// F's and L's items, read a range of their primary key at a time; `keys` is about how
+    /// many each has (the release's count of items).
+    fn of(conn: &mut DbConn, first: &str, latest: &str, keys: usize) -> AppResult<Undone> {
+        let mut undone = Undone {
+            locales: HashMap::new(),
+            first_prior: Vec::with_capacity(keys),
+            latest_event: Vec::with_capacity(keys),
+        };
+        for (deployment, is_first) in [(first, true), (latest, false)] {
+            let mut after = -1;
+            loop {
+                let chunk = rows::written_items(conn, deployment, after, UNDONE_CHUNK)?;
+                let Some(last) = chunk.last() else { break };
+                after = last.0;
+                let full = chunk.len() as i64 == UNDONE_CHUNK;
+                for (_, item_key, locale, prior, event) in chunk {
+                    let key = (item_key, undone.locale(locale));
+                    match (is_first, event) {
+                        (true, _) => undone.first_prior.push((key, prior)),
+                        (false, Some(event)) => undone.latest_event.push((key, event)),
+                        (false, None) => {}
+                    }
+                }
+                if !full {
+                    break;
+                }
+            }
+        }
+        undone.first_prior.sort_unstable_by_key(|(k, _)| *k);
+        undone.latest_event.sort_unstable_by_key(|(k, _)| *k);
+        Ok(undone)
+    }
+
+    /// The number of `locale`, given it one if it has none.
+    fn locale(&mut self, locale: String) -> u32 {
+        let next = self.locales.len() as u32;
+        *self.locales.entry(locale).or_insert(next)
+    }
+
+    /// F's prior version and L's event of `(item_key, locale)`, where they wrote it.
+    fn of_key(&self, item_key: i64, locale: &str) -> (Option<i32>, Option<i64>) {
+        let Some(&l) = self.locales.get(locale) else { return (None, None) };
+        let key = (item_key, l);
+        let prior = self.first_prior.binary_search_by_key(&key, |(k, _)| *k).ok().and_then(|i| self.first_prior[i].1);
+        let event = self.latest_event.binary_search_by_key(&key, |(k, _)| *k).ok().map(|i| self.latest_event[i].1);
+        (prior, event)
+    }
+}
+
+/// F's and L's state of the keys of a window of a rollback release: from [`Undone`] when the
+/// deployment reads the whole release, or read for the window's items only (a page of a preview).
+#[derive(Clone, Copy)]
+enum History<'a> {
+    Whole(&'a Undone),
+    Window,
+}
+
+impl History<'_> {
+    /// The whole release's, where they were read.
+    fn of(undone: &Option<Undone>) -> History<'_> {
+        undone.as_ref().map_or(History::Window, History::Whole)
+    }
+}
+
 /// The outcome of each key of the release in `window` (L5, B7), before warnings, and the
-/// position of the last one. A rollback release's F and L are read for the window's items
-/// only, unless it is the whole release.
+/// position of the last one. A rollback release's F and L come from `history`.
 fn release_plan_keys(
     conn: &mut DbConn,
     w: &ReleaseWork,
     env: &EnvironmentRow,
     window: Window,
+    history: History,
 ) -> AppResult<(Plan, Option<i64>)> {
     let rows = release_keys(conn, &w.release.id, env.key, window)?;
     let last = rows.last().map(|k| k.position);
     let item_keys: ItemKeys = rows.iter().map(|k| (k.item_id.clone(), k.item_key)).collect();
     let items = match w.first_and_latest(env)? {
         Some((first, latest)) => {
-            let only: Option<Vec<i64>> = match window {
-                Window::All => None,
-                _ => Some(item_keys.values().copied().collect()),
+            let keys = match history {
+                History::Whole(undone) => rows
+                    .into_iter()
+                    .map(|k| {
+                        let (first_prior, latest_event_id) = undone.of_key(k.item_key, &k.locale);
+                        RollbackKey {
+                            first_prior,
+                            latest_event_id,
+                            current_version: k.current_version,
+                            current_event_id: k.current_event_id,
+                            key: Key::new(k.item_id, k.locale),
+                        }
+                    })
+                    .collect(),
+                History::Window => {
+                    let only: Vec<i64> = item_keys.values().copied().collect();
+                    let first_prior = rows::prior_versions(conn, first, &only)?;
+                    let latest_events = rows::event_ids(conn, latest, &only)?;
+                    rows.into_iter()
+                        .map(|k| {
+                            let key = Key::new(k.item_id, k.locale);
+                            RollbackKey {
+                                first_prior: first_prior.get(&key).copied().flatten(),
+                                latest_event_id: latest_events.get(&key).copied(),
+                                current_version: k.current_version,
+                                current_event_id: k.current_event_id,
+                                key,
+                            }
+                        })
+                        .collect()
+                }
             };
-            let first_prior = rows::prior_versions(conn, first, only.as_deref())?;
-            let latest_events = rows::event_ids(conn, latest, only.as_deref())?;
-            let keys = rows
-                .into_iter()
-                .map(|k| {
-                    let key = Key::new(k.item_id, k.locale);
-                    RollbackKey {
-                        first_prior: first_prior.get(&key).copied().flatten(),
-                        latest_event_id: latest_events.get(&key).copied(),
-                        current_version: k.current_version,
-                        current_event_id: k.current_event_id,
-                        key,
-                    }
-                })
-                .collect();
             rollback_plan(keys)
         }
         None => release_plan(
@@ -177,12 +281,14 @@ pub struct Pages<'a> {
     size: i64,
     after: Option<i64>,
     done: bool,
+    /// A rollback release's F and L, read at the first page.
+    undone: Option<Undone>,
 }
 
 impl<'a> Pages<'a> {
     /// The pages of the plan of `work` in `env`, `size` keys each (at least one).
     pub fn new(work: &'a Work, env: &'a EnvironmentRow, size: i64) -> Pages<'a> {
-        Pages { work, env, size: size.max(1), after: None, done: false }
+        Pages { work, env, size: size.max(1), after: None, done: false, undone: None }
     }
 
     /// The next page of the plan with R1's warnings, planned from the state as it is now; `None`
@@ -195,15 +301,18 @@ impl<'a> Pages<'a> {
             self.done = true;
             return plan(conn, self.work, self.env).map(Some);
         };
-        let (mut page, last) =
-            release_plan_keys(conn, w, self.env, Window::Page { after: self.after, limit: self.size })?;
+        if self.after.is_none() {
+            self.undone = w.undone(conn, self.env)?;
+        }
+        let window = Window::Page { after: self.after, limit: self.size };
+        let (mut page, last) = release_plan_keys(conn, w, self.env, window, History::of(&self.undone))?;
         self.after = last;
         self.done = (page.items.len() as i64) < self.size;
         if page.items.is_empty() {
             return Ok(None);
         }
         let reached = reached_items(conn, &page.items)?;
-        warn_page(conn, w, self.env, &mut page.items, &reached)?;
+        warn_page(conn, w, self.env, &mut page.items, &reached, History::of(&self.undone))?;
         Ok(Some(page))
     }
 }
@@ -217,18 +326,17 @@ fn warn_page(
     env: &EnvironmentRow,
     page: &mut Vec<PlannedItem>,
     reached: &[String],
+    history: History,
 ) -> AppResult<()> {
     let shown = page.len();
-    if !reached.is_empty() {
-        let in_page: HashSet<&Key> = page.iter().map(|p| &p.key).collect();
-        let extra: Vec<PlannedItem> = release_plan_keys(conn, w, env, Window::Items(reached))?
-            .0
-            .items
-            .into_iter()
-            .filter(|p| !in_page.contains(&p.key))
-            .collect();
-        page.extend(extra);
+    let mut extra = Vec::new();
+    let in_page: HashSet<&Key> = page.iter().map(|p| &p.key).collect();
+    // A few thousand items a read, so that no statement binds too many of them.
+    for items in reached.chunks(MAX_REACHED) {
+        let planned = release_plan_keys(conn, w, env, Window::Items(items), history)?.0.items;
+        extra.extend(planned.into_iter().filter(|p| !in_page.contains(&p.key)));
     }
+    page.extend(extra);
     let facts = crate::db::references::facts(conn, env.key, page)?;
     references::annotate(page, &facts);
     page.truncate(shown);
@@ -270,7 +378,8 @@ pub fn preview_page(
     let work = ReleaseWork::of(conn, release)?;
     check_release_deployable(conn, caller, &work, &env)?;
     let total = work.release.item_count;
-    let (Plan { items: mut page, .. }, last) = release_plan_keys(conn, &work, &env, Window::Page { after, limit })?;
+    let window = Window::Page { after, limit };
+    let (Plan { items: mut page, .. }, last) = release_plan_keys(conn, &work, &env, window, History::Window)?;
     let shown = page.len();
     let next_after = last.filter(|_| shown as i64 == limit);
     let reached = reached_items(conn, &page)?;
@@ -283,7 +392,7 @@ pub fn preview_page(
         whole.truncate(shown);
         return Ok(PlanPage { release, items: whole, next_after, total });
     }
-    warn_page(conn, &work, &env, &mut page, &reached)?;
+    warn_page(conn, &work, &env, &mut page, &reached, History::Window)?;
     Ok(PlanPage { release: work.release, items: page, next_after, total })
 }
 
@@ -300,7 +409,6 @@ fn reached_items(conn: &mut DbConn, page: &[PlannedItem]) -> AppResult<Vec<Strin
 }
 
 /// B9: the plan a deployment of the release to the environment started now would carry out.
-#[tracing::instrument(skip_all, fields(user = %caller.id))]
 pub fn preview(
     conn: &mut DbConn,
     caller: &Caller,
@@ -308,11 +416,39 @@ pub fn preview(
     environment: &str,
     on_conflict: Option<ConflictPolicy>,
 ) -> AppResult<Vec<PlannedItem>> {
-    let release = releases::visible(conn, caller, release_id)?;
-    let env = environments::named_in_body(conn, environment)?;
-    let work = ReleaseWork::of(conn, release)?;
-    check_release_deployable(conn, caller, &work, &env)?;
-    // Either policy plans the same: `fail` only decides, when the deployment runs, whether to apply it.
-    conflict_policy(&work.release, on_conflict)?;
-    Ok(plan(conn, &Work::Release(work), &env)?.items)
+    let mut plan = Vec::new();
+    preview_in_pages(conn, caller, release_id, environment, on_conflict, crate::state::DEPLOY_PAGE, &mut |page| {
+        plan.extend(page);
+        Ok(())
+    })?;
+    Ok(plan)
+}
+
+/// B9 a page at a time: refuses what [`preview`] refuses, before any page, then hands `each`
+/// the plan's pages of `size` keys in order ([`Pages`], no write between them), all read in
+/// one snapshot, so that a preview of a million keys is held a page at a time.
+#[tracing::instrument(skip_all, fields(user = %caller.id))]
+pub fn preview_in_pages(
+    conn: &mut DbConn,
+    caller: &Caller,
+    release_id: &ReleaseId,
+    environment: &str,
+    on_conflict: Option<ConflictPolicy>,
+    size: i64,
+    each: &mut dyn FnMut(Vec<PlannedItem>) -> AppResult<()>,
+) -> AppResult<()> {
+    read_transaction(conn, |conn| {
+        let release = releases::visible(conn, caller, release_id)?;
+        let env = environments::named_in_body(conn, environment)?;
+        let work = ReleaseWork::of(conn, release)?;
+        check_release_deployable(conn, caller, &work, &env)?;
+        // Either policy plans the same: `fail` only decides, when the deployment runs, whether to apply it.
+        conflict_policy(&work.release, on_conflict)?;
+        let work = Work::Release(work);
+        let mut pages = Pages::new(&work, &env, size);
+        while let Some(page) = pages.next(conn)? {
+            each(page.items)?;
+        }
+        Ok(())
+    })
 }
