@@ -108,6 +108,14 @@ pub fn environment_rollback_keys(
     environment_key: i64,
     high: i64,
 ) -> QueryResult<(Vec<EnvKey>, ItemKeys)> {
+    // The keys above H are found from the environment's events above H (`publish_events_recent`,
+    // a range). Without statistics SQLite prefers the covering `publish_events_key` for the
+    // DISTINCT and reads every event of the environment instead: 50 ms for 100,000 keys where
+    // only a few changed since H.
+    let above_h = match conn {
+        DbConn::Sqlite(_) => "FROM publish_events INDEXED BY publish_events_recent",
+        DbConn::Pg(_) => "FROM publish_events",
+    };
     let keys = sql::<(BigInt, Text, Text, Nullable<Integer>, Nullable<Integer>, Text)>(
         "h.item_key, i.id, h.locale, eh.to_version, ps.version, le.cause \
          FROM (SELECT k.environment_key, k.item_key, k.locale, (SELECT max(e2.id) FROM publish_events e2 \
@@ -115,11 +123,9 @@ pub fn environment_rollback_keys(
            AND e2.id <= ",
     )
     .bind::<BigInt, _>(high)
-    .sql(
-        ") AS hid \
-           FROM (SELECT DISTINCT environment_key, item_key, locale FROM publish_events \
-             WHERE environment_key = ",
-    )
+    .sql(") AS hid FROM (SELECT DISTINCT environment_key, item_key, locale ")
+    .sql(above_h)
+    .sql(" WHERE environment_key = ")
     .bind::<BigInt, _>(environment_key)
     .sql(" AND id > ")
     .bind::<BigInt, _>(high)
