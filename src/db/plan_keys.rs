@@ -83,7 +83,13 @@ pub fn release_keys(
         Window::Page { after, limit } => {
             q.filter(release_items::position.gt(after.unwrap_or(-1))).limit(limit).load(conn)
         }
-        Window::Items(ids) => q.filter(items::id.eq_any(ids)).load(conn),
+        Window::Items(ids) => {
+            // By the items' integer keys, so that the release's primary key finds them: filtered
+            // by id through the join, PostgreSQL walked the whole release in position order
+            // (110 ms for one item of 100,000).
+            let keys: Vec<i64> = items::table.filter(items::id.eq_any(ids)).select(items::key).load(conn)?;
+            q.filter(release_items::item_key.eq_any(keys)).load(conn)
+        }
     }
 }
 

@@ -373,27 +373,30 @@ pub fn preview_page(
     after: Option<i64>,
     limit: i64,
 ) -> AppResult<PlanPage> {
-    let release = releases::visible(conn, caller, release_id)?;
-    let env = environments::named_in_body(conn, environment)?;
-    let work = ReleaseWork::of(conn, release)?;
-    check_release_deployable(conn, caller, &work, &env)?;
-    let total = work.release.item_count;
-    let window = Window::Page { after, limit };
-    let (Plan { items: mut page, .. }, last) = release_plan_keys(conn, &work, &env, window, History::Window)?;
-    let shown = page.len();
-    let next_after = last.filter(|_| shown as i64 == limit);
-    let reached = reached_items(conn, &page)?;
-    if reached.len() > MAX_REACHED {
-        // The page's keys are a run of the whole plan, which is in release order too.
-        let release = work.release.clone();
-        let mut whole = plan(conn, &Work::Release(work), &env)?.items;
-        let start = page.first().and_then(|f| whole.iter().position(|p| p.key == f.key)).unwrap_or(whole.len());
-        whole.drain(..start);
-        whole.truncate(shown);
-        return Ok(PlanPage { release, items: whole, next_after, total });
-    }
-    warn_page(conn, &work, &env, &mut page, &reached, History::Window)?;
-    Ok(PlanPage { release: work.release, items: page, next_after, total })
+    // One snapshot, as a preview's pages have (`preview_in_pages`).
+    read_transaction(conn, |conn| {
+        let release = releases::visible(conn, caller, release_id)?;
+        let env = environments::named_in_body(conn, environment)?;
+        let work = ReleaseWork::of(conn, release)?;
+        check_release_deployable(conn, caller, &work, &env)?;
+        let total = work.release.item_count;
+        let window = Window::Page { after, limit };
+        let (Plan { items: mut page, .. }, last) = release_plan_keys(conn, &work, &env, window, History::Window)?;
+        let shown = page.len();
+        let next_after = last.filter(|_| shown as i64 == limit);
+        let reached = reached_items(conn, &page)?;
+        if reached.len() > MAX_REACHED {
+            // The page's keys are a run of the whole plan, which is in release order too.
+            let release = work.release.clone();
+            let mut whole = plan(conn, &Work::Release(work), &env)?.items;
+            let start = page.first().and_then(|f| whole.iter().position(|p| p.key == f.key)).unwrap_or(whole.len());
+            whole.drain(..start);
+            whole.truncate(shown);
+            return Ok(PlanPage { release, items: whole, next_after, total });
+        }
+        warn_page(conn, &work, &env, &mut page, &reached, History::Window)?;
+        Ok(PlanPage { release: work.release, items: page, next_after, total })
+    })
 }
 
 /// The other items a page of a plan reaches by reference, either way (see [`preview_page`]).
