@@ -61,16 +61,36 @@ pub fn send_head(
 
 /// Reads the answer to a request sent on `stream`, up to the end of the connection.
 pub fn read_reply(mut stream: TcpStream) -> std::io::Result<Reply> {
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw)?;
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n");
+    let (head, body) = match split {
+        Some(at) => (String::from_utf8_lossy(&raw[..at]).into_owned(), &raw[at + 4..]),
+        None => (String::from_utf8_lossy(&raw).into_owned(), &raw[raw.len()..]),
+    };
     let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
+    let body = if chunked { dechunk(body) } else { body.to_vec() };
+    let body = String::from_utf8_lossy(&body);
     let body = if body.is_empty() {
         Value::Null
     } else {
-        serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_string()))
+        serde_json::from_str(&body).unwrap_or_else(|_| Value::String(body.to_string()))
     };
-    Ok(Reply { status, head: head.to_string(), body })
+    Ok(Reply { status, head, body })
+}
+
+/// A body sent in chunks (`transfer-encoding: chunked`, as a streamed answer such as a preview
+/// comes) put back together.
+fn dechunk(mut rest: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(end) = rest.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&rest[..end]).ok().and_then(|s| usize::from_str_radix(s.trim(), 16).ok());
+        let Some(size) = size.filter(|&n| n > 0 && end + 2 + n <= rest.len()) else { break };
+        out.extend_from_slice(&rest[end + 2..end + 2 + size]);
+        rest = rest.get(end + 4 + size..).unwrap_or_default();
+    }
+    out
 }
 
 /// One request as the admin; answers the status and the JSON body.
