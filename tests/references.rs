@@ -406,3 +406,49 @@ async fn l5_r1_a_deployment_written_a_page_at_a_time_carries_out_its_whole_previ
         }
     }
 }
+
+/// R1 across pages by key, not by item: a key a page's reference reaches is planned even when
+/// another locale of its item is on the page. A/de references X (in `de`); the release
+/// publishes A/de and X/en and unpublishes X/de, which falls on the next page of two: A/de warns
+/// `dangling_reference` in the whole preview, in the preview sent in pages and in the
+/// deployment written in pages.
+#[actix_web::test]
+async fn r1_a_reference_to_another_locale_of_an_item_on_the_page_warns_across_pages() {
+    let app = spawn_with(Settings { deploy_page: 2, ..Settings::default() }).await;
+    app.env("production").await;
+    let x = item_referencing(&app, &[]).await;
+    let (s, v) = app.post(&format!("/v1/items/{x}/versions"), ADMIN, json!({"locale": "de", "content": {}})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = app
+        .post(
+            "/v1/items",
+            ADMIN,
+            json!({"kind": "entry", "content_type": "page", "locale": "de", "content": {}, "references": [x]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let a = v["data"]["id"].as_str().unwrap().to_string();
+    let body = json!({"item_id": x, "locale": "de", "version": 1});
+    let (s, v) = app.post("/v1/environments/production/publish", ADMIN, body).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = app.post("/v1/releases", ADMIN, json!({"name": "locales"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let release = v["data"]["id"].as_str().unwrap().to_string();
+    let items = json!({"items": [
+        {"item_id": a, "locale": "de", "action": "publish", "version": 1},
+        {"item_id": x, "locale": "en", "action": "publish", "version": 1},
+        {"item_id": x, "locale": "de", "action": "unpublish"},
+    ]});
+    let (s, v) = app.post(&format!("/v1/releases/{release}/items"), ADMIN, items).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let dangling = vec![w("dangling_reference", &x)];
+    let mut conn = app.state.pool.get().unwrap();
+    let admin = rewind::service::tokens::authenticate(&mut conn, ADMIN).unwrap();
+    let id = rewind::domain::ids::ReleaseId::stored(release.clone());
+    let whole = rewind::service::deployments::preview(&mut conn, &admin, &id, "production", None).unwrap();
+    let whole_a: Vec<_> = whole[0].warnings.iter().map(|w| (w.code.to_string(), w.item_id.clone())).collect();
+    assert_eq!(whole_a, dangling, "the whole plan");
+    drop(conn);
+    let (_, items) = deploy_as_previewed(&app, &release).await;
+    assert_eq!(items[0]["warnings"], json!([{"code": "dangling_reference", "item_id": x, "locale": "de"}]), "in pages");
+}

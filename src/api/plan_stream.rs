@@ -2,13 +2,16 @@
 //! the pages are planned, so that the service holds a page (and the channel's two), not the
 //! plan, however many keys the release has. A refusal is known before the first page, and is
 //! answered as any other error; a failure after the first page breaks the response off (the
-//! client sees the connection end before the body does), and is logged.
+//! client sees the connection end before the body does), and is logged. So does a client that
+//! reads nothing for [`CLIENT_WAIT`]: the planning waits for it on a pool connection.
 
 use std::future::Future;
+use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
 use actix_web::HttpResponse;
 use futures_util::stream;
+use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 
 use super::wire::PlanItem;
@@ -24,11 +27,17 @@ enum Part {
     Last(Bytes),
 }
 
+/// How long a part waits for the client to take the ones before it: a client that stops
+/// reading loses its preview, instead of holding a pool connection and a snapshot open.
+const CLIENT_WAIT: Duration = Duration::from_secs(30);
+
 /// The writing end, used on the database thread: hands each page to the response.
 pub struct PageSender {
     tx: mpsc::Sender<Part>,
     /// Told once, when the document opens: the answer is a 200 from then on.
     opened: Option<oneshot::Sender<()>>,
+    /// How many planned items were sent.
+    sent: usize,
 }
 
 /// The reading end: what the handler answers with.
@@ -41,24 +50,24 @@ pub struct PageReceiver {
 pub fn channel() -> (PageSender, PageReceiver) {
     let (tx, rx) = mpsc::channel(AHEAD);
     let (opened_tx, opened) = oneshot::channel();
-    (PageSender { tx, opened: Some(opened_tx) }, PageReceiver { rx, opened })
+    (PageSender { tx, opened: Some(opened_tx), sent: 0 }, PageReceiver { rx, opened })
 }
 
 impl PageSender {
     /// Sends a page, after the document's opening if it is the first; waits while the client
-    /// is [`AHEAD`] pages behind. An error once the client has gone away.
+    /// is [`AHEAD`] pages behind, at most [`CLIENT_WAIT`]. An error once the client has gone
+    /// away or stopped reading.
     pub fn send(&mut self, page: Vec<PlannedItem>) -> AppResult<()> {
         let mut buf = Vec::with_capacity(page.len() * 256 + 16);
         if self.opened.is_some() {
             buf.extend_from_slice(b"{\"data\":[");
-        } else if !page.is_empty() {
-            buf.push(b',');
         }
-        for (n, p) in page.into_iter().enumerate() {
-            if n > 0 {
+        for p in page {
+            if self.sent > 0 {
                 buf.push(b',');
             }
             serde_json::to_writer(&mut buf, &PlanItem::from(p)).map_err(|_| AppError::Internal)?;
+            self.sent += 1;
         }
         self.put(Part::More, buf)
     }
@@ -77,7 +86,17 @@ impl PageSender {
         if let Some(opened) = self.opened.take() {
             opened.send(()).map_err(|_| AppError::Internal)?;
         }
-        self.tx.blocking_send(part(Bytes::from(buf))).map_err(|_| AppError::Internal)
+        let (mut part, deadline) = (part(Bytes::from(buf)), Instant::now() + CLIENT_WAIT);
+        loop {
+            match self.tx.try_send(part) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Full(p)) if Instant::now() < deadline => {
+                    part = p;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(_) => return Err(AppError::Internal),
+            }
+        }
     }
 }
 

@@ -1,5 +1,6 @@
-//! Version references (R1): written with each version, and read for a whole plan at once,
-//! over the plan's keys as arrays (PostgreSQL) or a JSON array through `json_each` (SQLite).
+//! Version references (R1): written with each version, and read for a plan (or a page of one)
+//! in a few statements, over its keys as arrays (PostgreSQL) or a JSON array through
+//! `json_each` (SQLite).
 
 use std::collections::{HashMap, HashSet};
 
@@ -74,7 +75,7 @@ struct StateRow {
 }
 
 /// What R1 needs to know of a plan in the environment of `environment_key`, read in three
-/// statements for the whole plan: the references of every version it publishes (with the
+/// statements for all of `plan`: the references of every version it publishes (with the
 /// referenced keys' state now), and the published versions that reference a key it unpublishes.
 pub fn facts(conn: &mut DbConn, environment_key: i64, plan: &[PlannedItem]) -> QueryResult<ReferenceFacts> {
     let published = published(plan);
@@ -141,23 +142,25 @@ fn published(plan: &[PlannedItem]) -> Vec<(&Key, i32)> {
     plan.iter().filter(|p| p.outcome == Outcome::Published).filter_map(|p| Some((&p.key, p.version?))).collect()
 }
 
-/// An item at the other end of a reference.
+/// A key at the other end of a reference (the same locale as the key at this end).
 #[derive(QueryableByName)]
 struct ReachedRow {
     #[diesel(sql_type = Text)]
     item_id: String,
+    #[diesel(sql_type = Text)]
+    locale: String,
 }
 
-/// The items a plan's references reach, either way, in two statements: those the versions it
+/// The keys a plan's references reach, either way, in two statements: those the versions it
 /// publishes reference, and those with any version (in the key's locale) that references one of
-/// its keys, so every item whose planned version could reference them, whatever the plan
-/// publishes. Some may be in the plan; an item may come more than once.
-pub fn reached_items(conn: &mut DbConn, plan: &[PlannedItem]) -> QueryResult<Vec<String>> {
+/// its keys, so every key whose planned version could reference them, whatever the plan
+/// publishes. Some may be in the plan; a key may come more than once.
+pub fn reached_keys(conn: &mut DbConn, plan: &[PlannedItem]) -> QueryResult<Vec<Key>> {
     let referenced: Vec<ReachedRow> = over_keys(
         conn,
         0,
         &KeyList::versioned(&published(plan)),
-        "SELECT vr.referenced_item_id AS item_id FROM {keys} \
+        "SELECT vr.referenced_item_id AS item_id, k.locale FROM {keys} \
          JOIN version_references vr ON vr.item_id = k.item_id AND vr.locale = k.locale AND vr.version = k.version",
     )?;
     let keys: Vec<&Key> = plan.iter().map(|p| &p.key).collect();
@@ -165,10 +168,10 @@ pub fn reached_items(conn: &mut DbConn, plan: &[PlannedItem]) -> QueryResult<Vec
         conn,
         0,
         &KeyList::plain(&keys),
-        "SELECT DISTINCT vr.item_id FROM {keys} \
+        "SELECT DISTINCT vr.item_id, k.locale FROM {keys} \
          JOIN version_references vr ON vr.referenced_item_id = k.item_id AND vr.locale = k.locale",
     )?;
-    Ok(referenced.into_iter().chain(referring).map(|r| r.item_id).collect())
+    Ok(referenced.into_iter().chain(referring).map(|r| Key::new(r.item_id, r.locale)).collect())
 }
 
 /// The keys a statement runs over, column by column, with a version per key for some.

@@ -40,7 +40,8 @@ pub struct IncomingReference {
     pub referrer_item_id: String,
 }
 
-/// What the warnings of a plan are computed from, loaded for the whole plan at once.
+/// What the warnings of a plan (or of a page of one, with the keys it reaches) are computed
+/// from, loaded for all of its keys at once.
 #[derive(Debug, Clone, Default)]
 pub struct ReferenceFacts {
     /// The references of every version the plan publishes.

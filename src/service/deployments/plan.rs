@@ -273,8 +273,11 @@ fn release_plan_keys(
 ///   history; a release holds each key once, and a page writes only its own keys;
 /// - R1 judges a reference by the state after the plan. The page's references reach other keys
 ///   ([`warn_page`]): one on a later page is planned from its untouched state, as the whole plan
-///   plans it; one on an earlier page is already in its state after the plan, so planned again it
-///   is skipped, and a skipped key counts as it stands; a key outside the release is never written.
+///   plans it; one on an earlier page is already in its state after the plan, and planned again
+///   from it ends there too (a standard release publishes the same version again; anything else
+///   is skipped, and a skipped key counts as it stands); a key outside the release is never
+///   written. Reached keys are matched by key, not by item: another locale of an item on the page
+///   may be on another page.
 pub struct Pages<'a> {
     work: &'a Work,
     env: &'a EnvironmentRow,
@@ -401,10 +404,12 @@ pub fn preview_page(
 
 /// The other items a page of a plan reaches by reference, either way (see [`preview_page`]).
 fn reached_items(conn: &mut DbConn, page: &[PlannedItem]) -> AppResult<Vec<String>> {
-    let in_page: HashSet<&str> = page.iter().map(|p| p.key.item_id.as_str()).collect();
-    let mut reached: Vec<String> = crate::db::references::reached_items(conn, page)?
+    // By key, not by item: another locale of an item on the page may be on another page.
+    let in_page: HashSet<&Key> = page.iter().map(|p| &p.key).collect();
+    let mut reached: Vec<String> = crate::db::references::reached_keys(conn, page)?
         .into_iter()
-        .filter(|i| !in_page.contains(i.as_str()))
+        .filter(|k| !in_page.contains(k))
+        .map(|k| k.item_id)
         .collect();
     reached.sort_unstable();
     reached.dedup();

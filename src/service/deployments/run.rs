@@ -1,5 +1,6 @@
-//! Running a claimed deployment (L5): plan under the environment's lock, then apply every item
-//! in one transaction, or none and end `failed`; and handing it back to the queue.
+//! Running a claimed deployment (L5): plan and apply it a page of keys at a time under the
+//! environment's lock, every item in one transaction, or none and end `failed`; and handing it
+//! back to the queue.
 
 use super::super::{releases, webhooks};
 use super::plan::{Pages, Work};
