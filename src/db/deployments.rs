@@ -1,8 +1,6 @@
 //! Deployment rows and their items: lookups, the lists (each read through an index in its own
 //! order), inserts and the status changes of a deployment's life.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::QueryResult;
@@ -12,7 +10,7 @@ use super::rows::{DeploymentItemRow, DeploymentRow};
 use super::schema::{deployment_items, deployments, items};
 use super::DbConn;
 use crate::domain::environment_rollback::Deployed;
-use crate::domain::{validate, Counts, DeploymentStatus, Key, Outcome};
+use crate::domain::{validate, Counts, DeploymentStatus, Outcome};
 
 impl Deployed for DeploymentRow {
     fn environment_id(&self) -> &str {
@@ -118,34 +116,25 @@ pub fn items_page(
     in_written_order(conn, q, deployment_items::position, after, limit, |i: &DeploymentItemRow| i.position.to_string())
 }
 
-/// The version each key of a deployment replaced (B7's state before the first deployment), of
-/// the items with these item keys.
-pub fn prior_versions(conn: &mut DbConn, deployment_id: &str, only: &[i64]) -> QueryResult<HashMap<Key, Option<i32>>> {
-    let rows: Vec<(String, String, Option<i32>)> = deployment_items::table
-        .inner_join(items::table.on(items::key.eq(deployment_items::item_key)))
-        .filter(deployment_items::deployment_id.eq(deployment_id))
-        .filter(deployment_items::item_key.eq_any(only))
-        .select((items::id, deployment_items::locale, deployment_items::prior_version))
-        .load(conn)?;
-    Ok(rows.into_iter().map(|(i, l, v)| (Key::new(i, l), v)).collect())
-}
-
-/// The event each applied key of a deployment wrote (B7: whether it is still the latest), of
-/// the items with these item keys.
-pub fn event_ids(conn: &mut DbConn, deployment_id: &str, only: &[i64]) -> QueryResult<HashMap<Key, i64>> {
-    let rows: Vec<(String, String, Option<i64>)> = deployment_items::table
-        .inner_join(items::table.on(items::key.eq(deployment_items::item_key)))
-        .filter(deployment_items::deployment_id.eq(deployment_id))
-        .filter(deployment_items::event_id.is_not_null())
-        .filter(deployment_items::item_key.eq_any(only))
-        .select((items::id, deployment_items::locale, deployment_items::event_id))
-        .load(conn)?;
-    Ok(rows.into_iter().filter_map(|(i, l, e)| Some((Key::new(i, l), e?))).collect())
-}
-
-/// A deployment's item as B7 reads it back for a whole rollback: its position, its key (by
-/// the item's integer key), the version it replaced and the event it wrote.
+/// A deployment's item as B7 reads it back: its position, its key (by the item's integer key),
+/// the version it replaced (the state before the first deployment) and the event it wrote
+/// (whether it is still the latest).
 pub type WrittenItem = (i32, i64, String, Option<i32>, Option<i64>);
+
+/// The columns of a [`WrittenItem`].
+const WRITTEN: (
+    deployment_items::position,
+    deployment_items::item_key,
+    deployment_items::locale,
+    deployment_items::prior_version,
+    deployment_items::event_id,
+) = (
+    deployment_items::position,
+    deployment_items::item_key,
+    deployment_items::locale,
+    deployment_items::prior_version,
+    deployment_items::event_id,
+);
 
 /// Up to `limit` items of a deployment after the position `after`, in position order: a range
 /// of its primary key, with no join.
@@ -155,13 +144,16 @@ pub fn written_items(conn: &mut DbConn, deployment_id: &str, after: i32, limit: 
         .filter(deployment_items::position.gt(after))
         .order(deployment_items::position)
         .limit(limit)
-        .select((
-            deployment_items::position,
-            deployment_items::item_key,
-            deployment_items::locale,
-            deployment_items::prior_version,
-            deployment_items::event_id,
-        ))
+        .select(WRITTEN)
+        .load(conn)
+}
+
+/// A deployment's items of these items (by integer key), in any locale.
+pub fn written_items_of(conn: &mut DbConn, deployment_id: &str, item_keys: &[i64]) -> QueryResult<Vec<WrittenItem>> {
+    deployment_items::table
+        .filter(deployment_items::deployment_id.eq(deployment_id))
+        .filter(deployment_items::item_key.eq_any(item_keys))
+        .select(WRITTEN)
         .load(conn)
 }
 

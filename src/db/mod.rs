@@ -245,16 +245,8 @@ where
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         DbConn::Pg(_) => Tm::begin_transaction(conn)?,
     }
-    match f(conn) {
-        Ok(value) => {
-            Tm::commit_transaction(conn)?;
-            Ok(value)
-        }
-        Err(e) => {
-            Tm::rollback_transaction(conn)?;
-            Err(e)
-        }
-    }
+    let result = f(conn);
+    end_transaction(conn, result)
 }
 
 /// Runs `f` in a read-only transaction over one snapshot of the database: on SQLite a deferred
@@ -266,14 +258,23 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    type Tm = <DbConn as Connection>::TransactionManager;
     match conn {
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN DEFERRED")?,
         DbConn::Pg(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?
         }
     }
-    match f(conn) {
+    let result = f(conn);
+    end_transaction(conn, result)
+}
+
+/// Commits the transaction begun on `conn` if `result` is a success, else rolls it back.
+fn end_transaction<T, E>(conn: &mut DbConn, result: Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    type Tm = <DbConn as Connection>::TransactionManager;
+    match result {
         Ok(value) => {
             Tm::commit_transaction(conn)?;
             Ok(value)

@@ -115,7 +115,7 @@ fn plan_keys(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<
     match work {
         Work::Release(w) => {
             let undone = w.undone(conn, env)?;
-            Ok(release_plan_keys(conn, w, env, Window::All, History::of(&undone))?.0)
+            Ok(release_plan_keys(conn, w, env, Window::All, undone.as_ref())?.0)
         }
         Work::EnvironmentRollback { target } => {
             let (keys, item_keys) = environment_rollback_keys(conn, env.key, target.high_event_id.unwrap_or(0))?;
@@ -139,14 +139,18 @@ struct Undone {
 const UNDONE_CHUNK: i64 = 50_000;
 
 impl Undone {
-    /// F's and L's items, read a range of their primary key at a time; `keys` is about how
-    /// many each has (the release's count of items).
-    fn of(conn: &mut DbConn, first: &str, latest: &str, keys: usize) -> AppResult<Undone> {
-        let mut undone = Undone {
+    fn with_capacity(keys: usize) -> Undone {
+        Undone {
             locales: HashMap::new(),
             first_prior: Vec::with_capacity(keys),
             latest_event: Vec::with_capacity(keys),
-        };
+        }
+    }
+
+    /// F's and L's items for the whole release, read a range of their primary key at a time;
+    /// `keys` is about how many each has (the release's count of items).
+    fn of(conn: &mut DbConn, first: &str, latest: &str, keys: usize) -> AppResult<Undone> {
+        let mut undone = Undone::with_capacity(keys);
         for (deployment, is_first) in [(first, true), (latest, false)] {
             let mut after = -1;
             loop {
@@ -154,22 +158,40 @@ impl Undone {
                 let Some(last) = chunk.last() else { break };
                 after = last.0;
                 let full = chunk.len() as i64 == UNDONE_CHUNK;
-                for (_, item_key, locale, prior, event) in chunk {
-                    let key = (item_key, undone.locale(locale));
-                    match (is_first, event) {
-                        (true, _) => undone.first_prior.push((key, prior)),
-                        (false, Some(event)) => undone.latest_event.push((key, event)),
-                        (false, None) => {}
-                    }
-                }
+                undone.add(is_first, chunk);
                 if !full {
                     break;
                 }
             }
         }
-        undone.first_prior.sort_unstable_by_key(|(k, _)| *k);
-        undone.latest_event.sort_unstable_by_key(|(k, _)| *k);
-        Ok(undone)
+        Ok(undone.sorted())
+    }
+
+    /// F's and L's items of these items only (a window of a preview).
+    fn of_items(conn: &mut DbConn, first: &str, latest: &str, item_keys: &[i64]) -> AppResult<Undone> {
+        let mut undone = Undone::with_capacity(item_keys.len());
+        undone.add(true, rows::written_items_of(conn, first, item_keys)?);
+        undone.add(false, rows::written_items_of(conn, latest, item_keys)?);
+        Ok(undone.sorted())
+    }
+
+    /// Keeps F's prior version (`is_first`) or L's event of each item.
+    fn add(&mut self, is_first: bool, items: Vec<rows::WrittenItem>) {
+        for (_, item_key, locale, prior, event) in items {
+            let key = (item_key, self.locale(locale));
+            match (is_first, event) {
+                (true, _) => self.first_prior.push((key, prior)),
+                (false, Some(event)) => self.latest_event.push((key, event)),
+                (false, None) => {}
+            }
+        }
+    }
+
+    /// Sorted by key, for [`Undone::of_key`].
+    fn sorted(mut self) -> Undone {
+        self.first_prior.sort_unstable_by_key(|(k, _)| *k);
+        self.latest_event.sort_unstable_by_key(|(k, _)| *k);
+        self
     }
 
     /// The number of `locale`, given it one if it has none.
@@ -188,67 +210,43 @@ impl Undone {
     }
 }
 
-/// F's and L's state of the keys of a window of a rollback release: from [`Undone`] when the
-/// deployment reads the whole release, or read for the window's items only (a page of a preview).
-#[derive(Clone, Copy)]
-enum History<'a> {
-    Whole(&'a Undone),
-    Window,
-}
-
-impl History<'_> {
-    /// The whole release's, where they were read.
-    fn of(undone: &Option<Undone>) -> History<'_> {
-        undone.as_ref().map_or(History::Window, History::Whole)
-    }
-}
-
 /// The outcome of each key of the release in `window` (L5, B7), before warnings, and the
-/// position of the last one. A rollback release's F and L come from `history`.
+/// position of the last one. A rollback release's F and L come from `undone` when the whole
+/// release's were read, else they are read for the window's items.
 fn release_plan_keys(
     conn: &mut DbConn,
     w: &ReleaseWork,
     env: &EnvironmentRow,
     window: Window,
-    history: History,
+    undone: Option<&Undone>,
 ) -> AppResult<(Plan, Option<i64>)> {
     let rows = release_keys(conn, &w.release.id, env.key, window)?;
     let last = rows.last().map(|k| k.position);
     let item_keys: ItemKeys = rows.iter().map(|k| (k.item_id.clone(), k.item_key)).collect();
     let items = match w.first_and_latest(env)? {
         Some((first, latest)) => {
-            let keys = match history {
-                History::Whole(undone) => rows
-                    .into_iter()
-                    .map(|k| {
-                        let (first_prior, latest_event_id) = undone.of_key(k.item_key, &k.locale);
-                        RollbackKey {
-                            first_prior,
-                            latest_event_id,
-                            current_version: k.current_version,
-                            current_event_id: k.current_event_id,
-                            key: Key::new(k.item_id, k.locale),
-                        }
-                    })
-                    .collect(),
-                History::Window => {
+            let read;
+            let undone = match undone {
+                Some(undone) => undone,
+                None => {
                     let only: Vec<i64> = item_keys.values().copied().collect();
-                    let first_prior = rows::prior_versions(conn, first, &only)?;
-                    let latest_events = rows::event_ids(conn, latest, &only)?;
-                    rows.into_iter()
-                        .map(|k| {
-                            let key = Key::new(k.item_id, k.locale);
-                            RollbackKey {
-                                first_prior: first_prior.get(&key).copied().flatten(),
-                                latest_event_id: latest_events.get(&key).copied(),
-                                current_version: k.current_version,
-                                current_event_id: k.current_event_id,
-                                key,
-                            }
-                        })
-                        .collect()
+                    read = Undone::of_items(conn, first, latest, &only)?;
+                    &read
                 }
             };
+            let keys = rows
+                .into_iter()
+                .map(|k| {
+                    let (first_prior, latest_event_id) = undone.of_key(k.item_key, &k.locale);
+                    RollbackKey {
+                        first_prior,
+                        latest_event_id,
+                        current_version: k.current_version,
+                        current_event_id: k.current_event_id,
+                        key: Key::new(k.item_id, k.locale),
+                    }
+                })
+                .collect();
             rollback_plan(keys)
         }
         None => release_plan(
@@ -308,14 +306,14 @@ impl<'a> Pages<'a> {
             self.undone = w.undone(conn, self.env)?;
         }
         let window = Window::Page { after: self.after, limit: self.size };
-        let (mut page, last) = release_plan_keys(conn, w, self.env, window, History::of(&self.undone))?;
+        let (mut page, last) = release_plan_keys(conn, w, self.env, window, self.undone.as_ref())?;
         self.after = last;
         self.done = (page.items.len() as i64) < self.size;
         if page.items.is_empty() {
             return Ok(None);
         }
         let reached = reached_items(conn, &page.items)?;
-        warn_page(conn, w, self.env, &mut page.items, &reached, History::of(&self.undone))?;
+        warn_page(conn, w, self.env, &mut page.items, &reached, self.undone.as_ref())?;
         Ok(Some(page))
     }
 }
@@ -329,14 +327,14 @@ fn warn_page(
     env: &EnvironmentRow,
     page: &mut Vec<PlannedItem>,
     reached: &[String],
-    history: History,
+    undone: Option<&Undone>,
 ) -> AppResult<()> {
     let shown = page.len();
     let mut extra = Vec::new();
     let in_page: HashSet<&Key> = page.iter().map(|p| &p.key).collect();
     // A few thousand items a read, so that no statement binds too many of them.
     for items in reached.chunks(MAX_REACHED) {
-        let planned = release_plan_keys(conn, w, env, Window::Items(items), history)?.0.items;
+        let planned = release_plan_keys(conn, w, env, Window::Items(items), undone)?.0.items;
         extra.extend(planned.into_iter().filter(|p| !in_page.contains(&p.key)));
     }
     page.extend(extra);
@@ -384,7 +382,7 @@ pub fn preview_page(
         check_release_deployable(conn, caller, &work, &env)?;
         let total = work.release.item_count;
         let window = Window::Page { after, limit };
-        let (Plan { items: mut page, .. }, last) = release_plan_keys(conn, &work, &env, window, History::Window)?;
+        let (Plan { items: mut page, .. }, last) = release_plan_keys(conn, &work, &env, window, None)?;
         let shown = page.len();
         let next_after = last.filter(|_| shown as i64 == limit);
         let reached = reached_items(conn, &page)?;
@@ -397,7 +395,7 @@ pub fn preview_page(
             whole.truncate(shown);
             return Ok(PlanPage { release, items: whole, next_after, total });
         }
-        warn_page(conn, &work, &env, &mut page, &reached, History::Window)?;
+        warn_page(conn, &work, &env, &mut page, &reached, None)?;
         Ok(PlanPage { release: work.release, items: page, next_after, total })
     })
 }
