@@ -12,7 +12,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::api::{self, admin, content, deployments, environments, releases, streams, tokens, webhooks};
 use crate::db;
 use crate::error::AppError;
-use crate::state::{self, AppState};
+use crate::runtime::{self, AppState};
 use crate::telemetry;
 
 async fn healthz() -> HttpResponse {
@@ -20,7 +20,7 @@ async fn healthz() -> HttpResponse {
 }
 
 async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    api::db(&state, |c| crate::db::ping(c).map_err(|_| AppError::Unavailable)).await?;
+    runtime::db(&state, |c| crate::db::ping(c).map_err(|_| AppError::Unavailable)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ready"})))
 }
 
@@ -30,7 +30,7 @@ const SCRAPE_DB_WAIT: Duration = Duration::from_secs(1);
 
 async fn metrics_text(state: web::Data<AppState>) -> HttpResponse {
     let stats =
-        state::db_waiting(&state, Some(SCRAPE_DB_WAIT), |conn| Ok(db::queue_stats::stats(conn, db::now())?)).await;
+        runtime::db_waiting(&state, Some(SCRAPE_DB_WAIT), |conn| Ok(db::queue_stats::stats(conn, db::now())?)).await;
     // Without the database the gauges keep their last values; the failure is logged where it arose.
     if let Ok(stats) = stats {
         telemetry::queue_observed(&stats);

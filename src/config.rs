@@ -5,7 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::client::args::ClientArgs;
 use crate::client::ClientCommand;
 use crate::domain::{webhooks, Role};
-use crate::state;
+use crate::settings;
 
 /// `rewind --help`: the commands in two groups, so that a newcomer sees at once which speak to a
 /// server and which open the database (K1). `k1_help_groups_every_command` checks that every
@@ -162,17 +162,17 @@ pub struct ServeArgs {
     #[arg(long, env = "REWIND_POLL_MS", default_value_t = 500)]
     pub poll_ms: u64,
     /// Largest JSON body, in bytes.
-    #[arg(long, env = "REWIND_BODY_LIMIT", default_value_t = state::BODY_LIMIT)]
+    #[arg(long, env = "REWIND_BODY_LIMIT", default_value_t = settings::BODY_LIMIT)]
     pub body_limit: usize,
     /// Largest body when adding release items, in bytes.
-    #[arg(long, env = "REWIND_ITEMS_BODY_LIMIT", default_value_t = state::ITEMS_BODY_LIMIT)]
+    #[arg(long, env = "REWIND_ITEMS_BODY_LIMIT", default_value_t = settings::ITEMS_BODY_LIMIT)]
     pub items_body_limit: usize,
     /// Most items in one release.
-    #[arg(long, env = "REWIND_MAX_RELEASE_ITEMS", default_value_t = state::MAX_RELEASE_ITEMS)]
+    #[arg(long, env = "REWIND_MAX_RELEASE_ITEMS", default_value_t = settings::MAX_RELEASE_ITEMS)]
     pub max_release_items: i64,
     /// How many keys a deployment plans and writes at a time, in its one transaction: the
     /// memory it holds grows with this, not with the release.
-    #[arg(long, env = "REWIND_DEPLOY_PAGE", default_value_t = state::DEPLOY_PAGE,
+    #[arg(long, env = "REWIND_DEPLOY_PAGE", default_value_t = settings::DEPLOY_PAGE,
           value_parser = clap::value_parser!(i64).range(1..=10_000))]
     pub deploy_page: i64,
     /// The token of the `admin` user created on an empty database (random when unset).
@@ -192,10 +192,10 @@ pub struct ServeArgs {
     #[arg(long, env = "REWIND_CONSOLE_SECURE_COOKIE")]
     pub console_secure_cookie: bool,
     /// U1: how many hours a console session lasts.
-    #[arg(long, env = "REWIND_CONSOLE_SESSION_HOURS", default_value_t = state::CONSOLE_SESSION_HOURS, value_parser = clap::value_parser!(i64).range(1..=720))]
+    #[arg(long, env = "REWIND_CONSOLE_SESSION_HOURS", default_value_t = settings::CONSOLE_SESSION_HOURS, value_parser = clap::value_parser!(i64).range(1..=720))]
     pub console_session_hours: i64,
     /// Seconds an endpoint has to answer a delivery attempt (W3).
-    #[arg(long, env = "REWIND_WEBHOOK_TIMEOUT_SECONDS", default_value_t = state::WEBHOOK_TIMEOUT_SECONDS)]
+    #[arg(long, env = "REWIND_WEBHOOK_TIMEOUT_SECONDS", default_value_t = settings::WEBHOOK_TIMEOUT_SECONDS)]
     pub webhook_timeout_seconds: f64,
     /// Comma-separated seconds to wait before each retry of a delivery; then it fails (W3).
     #[arg(long, env = "REWIND_WEBHOOK_RETRY_SECONDS", value_delimiter = ',', default_values_t = webhooks::RETRY_SECONDS.map(|s| s as f64))]

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::db::deployments::DeploymentView;
 pub use crate::domain::Counts;
+use crate::domain::{DeploymentStatus, Trigger};
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
@@ -26,8 +27,10 @@ pub struct Deployment {
     pub id: String,
     pub release_id: Option<String>,
     pub environment: String,
-    pub trigger: String,
-    pub status: String,
+    #[schema(value_type = String)]
+    pub trigger: Trigger,
+    #[schema(value_type = String)]
+    pub status: DeploymentStatus,
     pub deployed_by: String,
     pub reason: Option<String>,
     pub scheduled_at: Option<DateTime<Utc>>,
@@ -49,8 +52,8 @@ impl From<DeploymentView> for Deployment {
             id: r.id,
             release_id: r.release_id,
             environment: d.environment,
-            trigger: r.trigger.to_string(),
-            status: r.status.to_string(),
+            trigger: r.trigger,
+            status: r.status,
             deployed_by: r.deployed_by,
             reason: r.reason,
             scheduled_at: r.scheduled_at.map(utc),

@@ -11,11 +11,10 @@ use std::time::Duration;
 use actix_web::web;
 
 use crate::db::{claims, now, write_transaction, DbConn};
-use crate::deployment_feed::DeploymentFeed;
 use crate::error::AppResult;
+use crate::runtime::{db, AppState, Effects};
 use crate::service::deployments::{self as svc, DeploymentView};
 use crate::shutdown::Shutdown;
-use crate::state::{db, AppState};
 
 /// Claims the next queued or due deployment, marking it `in_progress`; nothing once `shutdown`
 /// has begun. On PostgreSQL the connection keeps the deployment's advisory lock until `release`.
@@ -72,15 +71,16 @@ pub fn recover(conn: &mut DbConn) -> AppResult<usize> {
 const SWEEP_EVERY: Duration = Duration::from_secs(5);
 
 /// Claims and runs one deployment if one is due and `shutdown` has not begun, `page` keys at a
-/// time; whether it ran one. Its start, progress and end go to `feed` (S1, S2).
-pub fn run_one(conn: &mut DbConn, shutdown: &Shutdown, feed: &DeploymentFeed, page: i64) -> AppResult<bool> {
+/// time; whether it ran one. Its start and end (each once committed) and its progress go to
+/// `effects` (S1, S2).
+pub fn run_one(conn: &mut DbConn, shutdown: &Shutdown, effects: &Effects, page: i64) -> AppResult<bool> {
     let Some(claimed) = claim_next(conn, shutdown)? else { return Ok(false) };
-    feed.publish(&claimed);
+    effects.deployment(&claimed);
     let id = claimed.row.id;
     let started = std::time::Instant::now();
-    let result = svc::run(conn, &id, page, &|done, total| feed.progress(&id, done, total));
+    let result = svc::run(conn, &id, page, &|done, total| effects.progress(&id, done, total));
     release(conn, &id)?;
-    feed.publish(&result?);
+    effects.deployment(&result?);
     metrics::histogram!(crate::telemetry::DEPLOYMENT_DURATION).record(started.elapsed().as_secs_f64());
     Ok(true)
 }
@@ -92,13 +92,13 @@ pub async fn run(state: web::Data<AppState>, poll: Duration, shutdown: Shutdown)
     while !shutdown.has_begun() {
         let sweep = last_sweep.elapsed() > SWEEP_EVERY;
         let stopping = shutdown.clone();
-        let feed = state.feed.clone();
+        let effects = state.effects.clone();
         let page = state.settings.deploy_page;
         let outcome = db(&state, move |conn| {
             if sweep && matches!(*conn, DbConn::Pg(_)) {
                 recover(conn)?;
             }
-            run_one(conn, &stopping, &feed, page)
+            run_one(conn, &stopping, &effects, page)
         })
         .await;
         if sweep {
@@ -110,7 +110,7 @@ pub async fn run(state: web::Data<AppState>, poll: Duration, shutdown: Shutdown)
             Err(e) => tracing::warn!(error = %e, "worker could not run a deployment"),
         }
         tokio::select! {
-            _ = state.wake.notified() => {}
+            _ = state.effects.queued() => {}
             _ = tokio::time::sleep(poll) => {}
             _ = shutdown.begun() => {}
         }

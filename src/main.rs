@@ -6,14 +6,16 @@ use std::time::Duration;
 use actix_web::{web, App, HttpServer};
 use clap::Parser;
 use rewind::app;
+use rewind::background::{self, Loops};
 use rewind::config::{Cli, Command, LocalCommand, ServeArgs, TokenCommand, UserCommand, WebhookCommand};
 use rewind::db::{self, DatabaseUrl};
 use rewind::domain::ids::UserId;
 use rewind::domain::webhooks::WebhookEvent;
+use rewind::runtime::AppState;
 use rewind::service::tokens::{self, NewToken};
-use rewind::service::{users, webhooks};
-use rewind::state::{AppState, ConsoleSettings, Settings, WebhookSettings};
-use rewind::{deployment_feed, deployment_worker, telemetry, webhook_delivery};
+use rewind::service::{bootstrap, users, webhooks};
+use rewind::settings::{ConsoleSettings, Settings, WebhookSettings};
+use rewind::{deployment_worker, telemetry};
 use tokio::signal::unix::{signal, SignalKind};
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
@@ -121,7 +123,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> Result<(), Failure> {
     let pool = db::build_pool(&url, args.pool_size.max(2))?;
     {
         let mut conn = pool.get()?;
-        if let Some(token) = users::bootstrap_admin(&mut conn, args.bootstrap_token.clone())? {
+        if let Some(token) = bootstrap::bootstrap_admin(&mut conn, args.bootstrap_token.clone())? {
             if args.bootstrap_token.is_none() {
                 println!("created user admin with token: {token}");
             } else {
@@ -141,7 +143,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> Result<(), Failure> {
             timeout: seconds(args.webhook_timeout_seconds)?,
             retry_schedule: args.webhook_retry_seconds.iter().map(|s| seconds(*s)).collect::<Result<_, _>>()?,
         },
-        stream_heartbeat: rewind::state::STREAM_HEARTBEAT,
+        stream_heartbeat: rewind::settings::STREAM_HEARTBEAT,
         console: ConsoleSettings {
             secure_cookie: args.console_secure_cookie,
             session_lifetime: chrono::TimeDelta::hours(args.console_session_hours),
@@ -152,23 +154,12 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> Result<(), Failure> {
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sigint = signal(SignalKind::interrupt())?;
     let shutdown = state.shutdown.clone();
-    actix_web::rt::spawn(deployment_feed::watch(state.clone()));
-    let workers: Vec<_> = (0..args.workers.max(1))
-        .map(|_| {
-            actix_web::rt::spawn(deployment_worker::run(
-                state.clone(),
-                Duration::from_millis(args.poll_ms),
-                shutdown.clone(),
-            ))
-        })
-        .chain((0..args.webhook_workers.max(1)).map(|_| {
-            actix_web::rt::spawn(webhook_delivery::run(
-                state.clone(),
-                Duration::from_millis(args.poll_ms),
-                shutdown.clone(),
-            ))
-        }))
-        .collect();
+    let loops = Loops {
+        workers: args.workers.max(1),
+        webhook_workers: args.webhook_workers.max(1),
+        poll: Duration::from_millis(args.poll_ms),
+    };
+    let workers = background::start(&state, loops);
     let server_state = state.clone();
     let server = HttpServer::new(move || App::new().configure(|c| app::configure(c, server_state.clone())))
         .bind(&args.bind)?

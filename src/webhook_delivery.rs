@@ -17,9 +17,9 @@ use crate::db::{new_id, now, write_transaction, DbConn};
 use crate::domain::addresses::address_allowed;
 use crate::domain::webhooks::{retry_after, signature};
 use crate::error::{AppError, AppResult};
+use crate::runtime::{db, AppState};
 use crate::service::webhooks::check_url;
 use crate::shutdown::Shutdown;
-use crate::state::{db, AppState};
 
 /// How much longer than the timeout a lease lasts: time to record the attempt.
 const LEASE_MARGIN: Duration = Duration::from_secs(30);
@@ -61,7 +61,7 @@ pub fn client(timeout: Duration, allow_private: bool) -> reqwest::Result<reqwest
 fn claim(conn: &mut DbConn, timeout: Duration) -> AppResult<Option<(Claimed, String)>> {
     let lease_id = new_id();
     let at = now();
-    let lease = chrono::Duration::from_std(timeout + LEASE_MARGIN).map_err(|_| AppError::Internal)?;
+    let lease = chrono::Duration::from_std(timeout + LEASE_MARGIN).map_err(AppError::internal)?;
     let claimed = write_transaction(conn, |conn| q::claim(conn, at, &lease_id, at + lease))?;
     Ok(claimed.map(|c| (c, lease_id)))
 }

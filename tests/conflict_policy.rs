@@ -7,7 +7,7 @@ use actix_web::body::BoxBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use common::{assert_problem, outcomes, spawn, spawn_with, TestApp, ADMIN};
-use rewind::state::Settings;
+use rewind::settings::Settings;
 use serde_json::{json, Value};
 
 /// Deploys the rollback release to `production` with `on_conflict: fail`; answers the finished deployment.

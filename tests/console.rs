@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use common::{spawn, spawn_with, ADMIN};
-use rewind::state::{ConsoleSettings, Settings};
+use rewind::settings::{ConsoleSettings, Settings};
 use serde_json::json;
 use signed_in::{get, post, sign_in, submit, ORIGIN};
 

@@ -9,7 +9,7 @@ mod signed_in;
 
 use actix_web::http::StatusCode;
 use common::{spawn_with, ADMIN};
-use rewind::state::{Settings, WebhookSettings};
+use rewind::settings::{Settings, WebhookSettings};
 use serde_json::json;
 use signed_in::{get, post, sign_in, submit, Browser};
 

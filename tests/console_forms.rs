@@ -9,8 +9,8 @@ mod signed_in;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use common::{spawn, spawn_with, ADMIN};
-use rewind::state::{Settings, WebhookSettings};
+use common::{spawn, spawn_delivering, ADMIN};
+use rewind::settings::{Settings, WebhookSettings};
 use serde_json::Value;
 use signed_in::{get, sign_in, submit};
 
@@ -96,16 +96,11 @@ async fn u2_t1_an_admin_grants_publishing_and_makes_and_revokes_a_token_from_the
 #[actix_web::test]
 async fn u2_w4_an_admin_registers_a_webhook_and_retries_a_failed_delivery_from_the_console() {
     // No retries and a closed port: the one delivery fails at once, and can be retried.
-    let app = spawn_with(Settings {
+    let app = spawn_delivering(Settings {
         webhooks: WebhookSettings { allow_private: true, timeout: Duration::from_millis(500), retry_schedule: vec![] },
         ..Settings::default()
     })
     .await;
-    actix_web::rt::spawn(rewind::webhook_delivery::run(
-        app.state.clone(),
-        Duration::from_millis(20),
-        rewind::shutdown::Shutdown::default(),
-    ));
     app.env("prod").await;
     let b = sign_in(&app, ADMIN).await;
 
@@ -129,7 +124,8 @@ async fn u2_w4_an_admin_registers_a_webhook_and_retries_a_failed_delivery_from_t
     app.deploy_ok(&release, ADMIN, "prod").await;
     let deliveries = format!("/v1/webhooks/{hook}/deliveries");
     let mut failed = Value::Null;
-    for _ in 0..500 {
+    let deadline = std::time::Instant::now() + common::SETTLE_WITHIN;
+    while std::time::Instant::now() < deadline {
         let (_, list) = app.get(&deliveries, ADMIN).await;
         if list["data"][0]["status"] == "failed" {
             failed = list["data"][0].clone();
@@ -146,7 +142,8 @@ async fn u2_w4_an_admin_registers_a_webhook_and_retries_a_failed_delivery_from_t
     let a = submit(&app, &retry, &b, &[]).await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
     let mut attempts = Value::Null;
-    for _ in 0..500 {
+    let deadline = std::time::Instant::now() + common::SETTLE_WITHIN;
+    while std::time::Instant::now() < deadline {
         let (_, list) = app.get(&deliveries, ADMIN).await;
         if list["data"][0]["attempts"] == 2 && list["data"][0]["status"] == "failed" {
             attempts = list["data"][0]["attempts"].clone();

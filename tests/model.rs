@@ -23,6 +23,7 @@ use rewind::db::DbConn;
 use rewind::domain::ids::{DeploymentId, ReleaseId, UserId};
 use rewind::domain::{Action, ItemKind, Role};
 use rewind::error::AppResult;
+use rewind::service::effects::Changed;
 use rewind::service::{self, Caller, PageParams};
 
 const ENVS: usize = 2;
@@ -511,7 +512,12 @@ fn setup(conn: &mut DbConn, n: usize, releases: &[Vec<ReleaseItem>]) -> Result<W
 /// Runs every queued deployment, as the worker would.
 fn run_worker(conn: &mut DbConn) -> Result<(), TestCaseError> {
     while ok(
-        rewind::deployment_worker::run_one(conn, &Default::default(), &Default::default(), rewind::state::DEPLOY_PAGE),
+        rewind::deployment_worker::run_one(
+            conn,
+            &Default::default(),
+            &Default::default(),
+            rewind::settings::DEPLOY_PAGE,
+        ),
         "worker",
     )? {}
     Ok(())
@@ -660,7 +666,8 @@ fn step(
                     &names,
                     None,
                     None,
-                ),
+                )
+                .map(Changed::into_value),
                 "deploy",
             )?;
             ensure_eq(created.len(), 1, "deployments created")?;
@@ -682,7 +689,8 @@ fn step(
                 &names,
                 at,
                 None,
-            );
+            )
+            .map(Changed::into_value);
             let created = ok(r, "schedule")?;
             ensure_eq(created.len(), 1, "deployments created")?;
             ensure_eq(created[0].row.status.as_str(), "scheduled", "status")?;
@@ -751,7 +759,8 @@ fn step(
                 &names,
                 None,
                 None,
-            );
+            )
+            .map(Changed::into_value);
             if !rb.live || !sees(owner, by) {
                 tally(t, "error: not_found (deploy rollback release)");
                 return fails(r, "not_found", "deploy a rollback release not visible");
@@ -770,7 +779,8 @@ fn step(
         }
         Step::EnvironmentRollback { env, by } => {
             let r =
-                service::deployments::create_environment_rollback(conn, user(by), &world.envs[env], None, None, None);
+                service::deployments::create_environment_rollback(conn, user(by), &world.envs[env], None, None, None)
+                    .map(Changed::into_value);
             let mut order: Vec<usize> = (0..ITEMS).collect();
             order.sort_by_key(|&i| &world.items[i]);
             match model.environment_rollback_plan(env, &order) {

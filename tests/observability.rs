@@ -16,7 +16,8 @@ use actix_web::{web, App};
 use common::{spawn, spawn_with, TestApp, TestDb, ADMIN};
 use rewind::app;
 use rewind::db;
-use rewind::state::{AppState, Settings};
+use rewind::runtime::AppState;
+use rewind::settings::Settings;
 use rewind::telemetry;
 use serde_json::{json, Value};
 
@@ -63,7 +64,7 @@ async fn spawn_without_worker() -> TestApp<
 > {
     let db = TestDb::new();
     let pool = db::build_pool(&db.url, 4).expect("pool");
-    rewind::service::users::bootstrap_admin(&mut pool.get().unwrap(), Some(ADMIN.into())).unwrap();
+    rewind::service::bootstrap::bootstrap_admin(&mut pool.get().unwrap(), Some(ADMIN.into())).unwrap();
     let state = web::Data::new(AppState::new(pool, Settings::default()));
     let st = state.clone();
     let svc = actix_web::test::init_service(App::new().configure(move |c| app::configure(c, st.clone()))).await;
@@ -108,7 +109,7 @@ async fn metrics_after_traffic_carry_route_templates_deployment_outcomes_and_the
         &mut conn,
         &Default::default(),
         &Default::default(),
-        rewind::state::DEPLOY_PAGE
+        rewind::settings::DEPLOY_PAGE
     )
     .unwrap());
     drop(conn);

@@ -50,7 +50,7 @@ fn insert_chunked(conn: &mut DbConn, head: &str, rows: &[String], timed: bool) -
 fn prepare(db: &TestDb) -> (DbConn, String) {
     let mut conn = db.connect();
     db::migrate(&mut conn).expect("migrate");
-    rewind::service::users::bootstrap_admin(&mut conn, Some(TOKEN.into())).expect("bootstrap admin");
+    rewind::service::bootstrap::bootstrap_admin(&mut conn, Some(TOKEN.into())).expect("bootstrap admin");
     let admin = rewind::db::schema::users::table
         .select(rewind::db::schema::users::id)
         .first::<String>(&mut conn)

@@ -8,7 +8,7 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use common::{spawn, spawn_with, TestApp, ADMIN};
-use rewind::state::Settings;
+use rewind::settings::Settings;
 use serde_json::{json, Value};
 
 /// The test app's service, whatever its concrete type.

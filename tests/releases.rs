@@ -5,7 +5,7 @@ mod common;
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use common::{assert_problem, outcomes, spawn, spawn_with, ADMIN};
-use rewind::state::Settings;
+use rewind::settings::Settings;
 use serde_json::{json, Value};
 
 fn ids(list: &Value) -> Vec<String> {

@@ -9,7 +9,7 @@ use common::{assert_problem, spawn, spawn_with, Sse, ADMIN};
 use rewind::domain::Action;
 use rewind::service::releases::{self, NewReleaseItem};
 use rewind::service::{environments, tokens};
-use rewind::state::Settings;
+use rewind::settings::Settings;
 use serde_json::{json, Value};
 
 const QUIET: Duration = Duration::from_secs(60);

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-use common::{assert_problem, spawn_with, ADMIN};
-use rewind::state::{Settings, WebhookSettings};
+use common::{assert_problem, spawn_delivering, spawn_with, ADMIN};
+use rewind::settings::{Settings, WebhookSettings};
 use serde_json::{json, Value};
 
 /// How the receiver answers the next requests.
@@ -138,9 +138,10 @@ fn quick(retries: usize) -> Settings {
     }
 }
 
-/// Waits (up to 20 s) until `done` holds.
+/// Waits until `done` holds (at most `SETTLE_WITHIN`).
 async fn until(what: &str, mut done: impl FnMut() -> bool) {
-    for _ in 0..1000 {
+    let deadline = std::time::Instant::now() + common::SETTLE_WITHIN;
+    while std::time::Instant::now() < deadline {
         if done() {
             return;
         }
@@ -151,13 +152,7 @@ async fn until(what: &str, mut done: impl FnMut() -> bool) {
 
 macro_rules! app_with_delivery {
     ($settings:expr) => {{
-        let app = spawn_with($settings).await;
-        actix_web::rt::spawn(rewind::webhook_delivery::run(
-            app.state.clone(),
-            Duration::from_millis(20),
-            rewind::shutdown::Shutdown::default(),
-        ));
-        app
+        spawn_delivering($settings).await
     }};
 }
 
@@ -181,11 +176,12 @@ macro_rules! deliveries {
     }};
 }
 
-/// Polls an endpoint's deliveries until `done` holds for them (up to 20 s); answers them.
+/// Polls an endpoint's deliveries until `done` holds for them (at most `SETTLE_WITHIN`); answers them.
 macro_rules! deliveries_until {
     ($app:expr, $id:expr, $what:expr, $done:expr) => {{
         let mut last = vec![];
-        for _ in 0..1000 {
+        let deadline = std::time::Instant::now() + common::SETTLE_WITHIN;
+        while std::time::Instant::now() < deadline {
             last = deliveries!($app, $id);
             if $done(&last) {
                 break;

@@ -5,12 +5,14 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::wire::{Data, List, Me, User};
-use super::{db, path_id, Auth, PageQuery};
+use super::Auth;
 use crate::domain::ids::UserId;
 use crate::domain::Role;
 use crate::error::AppResult;
+use crate::http::{path_id, PageQuery};
+use crate::runtime::AppState;
+use crate::runtime::{change, db};
 use crate::service::users;
-use crate::state::AppState;
 
 /// `POST /v1/users`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -66,9 +68,7 @@ pub async fn deactivate_user(
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id: UserId = path_id(&id)?;
-    let user = id.clone();
-    db(&state, move |c| users::deactivate_user(c, &caller, &user)).await?;
-    state.tokens.forget_user(&id);
+    change(&state, move |c| users::deactivate_user(c, &caller, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

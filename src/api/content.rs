@@ -5,12 +5,14 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::wire::{Data, Item, ItemDiff, List, Version};
-use super::{db, path_id, Auth, PageQuery, PositionPageQuery};
+use super::Auth;
 use crate::domain::ids::ItemId;
 use crate::domain::ItemKind;
 use crate::error::AppResult;
+use crate::http::{path_id, PageQuery, PositionPageQuery};
+use crate::runtime::db;
+use crate::runtime::AppState;
 use crate::service::items::{self, NewContent};
-use crate::state::AppState;
 
 /// `POST /v1/items`: the item and its version 1.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -6,12 +6,14 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::wire::{Data, Deployment, List, PlanItem};
-use super::{db, page_params, path_id, Auth, Cursor};
+use super::Auth;
 use crate::domain::ids::{DeploymentId, ReleaseId};
 use crate::domain::{validate, DeploymentStatus, Outcome, Trigger};
 use crate::error::{AppError, AppResult};
+use crate::http::{page_params, path_id, Cursor};
+use crate::runtime::AppState;
+use crate::runtime::{change, db};
 use crate::service::deployments;
-use crate::state::AppState;
 
 /// `GET /v1/deployments/{id}/items` filters.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -54,8 +56,7 @@ pub async fn items(
 #[utoipa::path(post, path = "/v1/deployments/{id}/cancel", operation_id = "cancelDeployment", tag = "deployments", params(("id" = uuid::Uuid, Path, description = "deployment id")), responses((status = 200, body = Data<Deployment>)))]
 pub async fn cancel(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
     let id: DeploymentId = path_id(&id)?;
-    let d = db(&state, move |c| deployments::cancel(c, &caller, &id)).await?;
-    state.feed.publish(&d);
+    let d = change(&state, move |c| deployments::cancel(c, &caller, &id)).await?;
     Ok(HttpResponse::Ok().json(Data { data: Deployment::from(d) }))
 }
 

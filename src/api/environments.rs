@@ -11,12 +11,14 @@ use super::wire::{
     Data, Deployment, Environment, EnvironmentRollback as RollbackAnswer, EnvironmentRollbackPlan as RollbackPlan,
     List, PlanItem, PublishEvent, PublishState,
 };
-use super::{db, from_json, optional_json, page_params, Auth, Cursor, PageQuery};
+use super::{from_json, optional_json, Auth};
 use crate::domain::ids::{DeploymentId, ItemId};
 use crate::domain::{validate, ConflictPolicy};
 use crate::error::{AppError, AppResult};
+use crate::http::{page_params, Cursor, PageQuery};
+use crate::runtime::AppState;
+use crate::runtime::{change, db};
 use crate::service::{deployments, environments, publishing};
-use crate::state::AppState;
 
 /// `POST /v1/environments`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -254,7 +256,7 @@ pub async fn rollback(
     let wait = prefer_wait(&req);
     let env = env.into_inner();
     idempotent(&state, &req, &caller.clone(), &value, || async {
-        let d = db(&state, move |c| {
+        let d = change(&state, move |c| {
             deployments::create_environment_rollback(c, &caller, &env, target.as_deref(), b.reason, b.on_conflict)
         })
         .await?;

@@ -7,12 +7,11 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
-use super::db;
 use crate::error::{AppError, AppResult};
+use crate::runtime::{db, AppState};
 use crate::service::deployments::{self, DeploymentView};
 use crate::service::idempotency::{self, Begin};
 use crate::service::Caller;
-use crate::state::AppState;
 
 /// The longest `Prefer: wait=N` honoured, in seconds.
 pub const MAX_WAIT_SECONDS: u64 = 60;
@@ -46,12 +45,12 @@ where
         db(state, move |c| idempotency::begin(c, &r)).await?
     };
     if let Begin::Replay { status, body } = begun {
-        let status = StatusCode::from_u16(status).map_err(|_| AppError::Internal)?;
+        let status = StatusCode::from_u16(status).map_err(AppError::internal)?;
         return Ok(HttpResponse::build(status).content_type("application/json").body(body));
     }
     let result = handle().await;
     let (status, stored) = match &result {
-        Ok((status, body)) => (status.as_u16(), Some(serde_json::to_string(body).map_err(|_| AppError::Internal)?)),
+        Ok((status, body)) => (status.as_u16(), Some(serde_json::to_string(body).map_err(AppError::internal)?)),
         Err(e) => (actix_web::ResponseError::status_code(e).as_u16(), None),
     };
     let stored_for_db = stored.clone();
@@ -72,14 +71,12 @@ pub fn prefer_wait(req: &HttpRequest) -> Option<Duration> {
 }
 
 /// L6: waits until the deployments have finished or `wait` has passed, and answers them as they
-/// stand then. Scheduled deployments are not waited for. The new deployments go to the feed (S2).
+/// stand then. Scheduled deployments are not waited for.
 pub async fn wait_for(
     state: &web::Data<AppState>,
     mut views: Vec<DeploymentView>,
     wait: Option<Duration>,
 ) -> AppResult<Vec<DeploymentView>> {
-    state.feed.publish_all(&views);
-    state.wake.notify_one();
     let Some(wait) = wait else { return Ok(views) };
     let deadline = Instant::now() + wait;
     loop {

@@ -23,12 +23,9 @@ use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use serde::{Deserialize, Deserializer};
 
-use crate::domain::ids::Id;
 use crate::error::{AppError, AppResult};
-use crate::service::{tokens as token_service, Caller, PageParams};
-use crate::state::AppState;
-
-pub(crate) use crate::state::db;
+use crate::runtime::{self, AppState};
+use crate::service::Caller;
 
 /// The authenticated caller, from `Authorization: Bearer <token>` (401 without a valid one), as
 /// `authenticate` resolved it before the handler's other extractors ran.
@@ -48,32 +45,16 @@ pub(crate) fn bearer_token(req: &HttpRequest) -> Option<String> {
 /// Middleware of `/v1`: looks the bearer token up before any extractor runs, so that a bad token
 /// answers 401 whatever else is wrong with the request (X2), not the 400 of a malformed body.
 /// Reads may take the caller from the per-process cache; writes always read the token and its
-/// user from the database, so that a token revoked or a user deactivated by any process (or a
-/// user row removed by hand) never writes, and never writes an actor that is gone (T1).
+/// user from the database (`runtime::authenticate`), so that a token revoked or a user
+/// deactivated by any process never writes, and never writes an actor that is gone (T1).
 pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
     if let (Some(token), Some(state)) = (bearer_token(req.request()), state) {
-        let hash = token_service::hash_token(&token);
         let reads = matches!(*req.method(), Method::GET | Method::HEAD);
-        let cached = if reads { state.tokens.get(&hash, crate::db::now()) } else { None };
-        let found = match cached {
-            Some(caller) => Ok(caller),
-            None => {
-                let epoch = state.tokens.epoch();
-                let found = db(&state, {
-                    let hash = hash.clone();
-                    move |c| token_service::authenticate_hash(c, &hash)
-                })
-                .await;
-                if let Ok((caller, expires_at)) = &found {
-                    state.tokens.remember(hash, caller.clone(), *expires_at, epoch);
-                }
-                found.map(|(caller, _)| caller)
-            }
-        };
+        let found = runtime::authenticate(&state, &token, reads).await;
         req.extensions_mut().insert(Authenticated(found));
     }
     next.call(req).await
@@ -87,83 +68,6 @@ impl FromRequest for Auth {
         let found = req.extensions_mut().remove::<Authenticated>();
         ready(found.map_or(Err(AppError::Unauthorized), |Authenticated(caller)| caller.map(Auth)))
     }
-}
-
-/// X4's `limit` and `cursor` of a list paged by id (newest first).
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct PageQuery {
-    /// 1 to 500; 50 when absent.
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    /// The `next_cursor` of the page before.
-    #[param(value_type = Option<uuid::Uuid>)]
-    pub cursor: Option<String>,
-}
-
-impl PageQuery {
-    /// Checks the limit (400 outside 1–500) and the cursor (400 when not an id).
-    pub fn params(&self) -> AppResult<PageParams> {
-        page_params(self.limit, self.cursor.clone(), Cursor::Id)
-    }
-}
-
-/// X4's `limit` and `cursor` of a list paged by position (release order, or a count).
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct PositionPageQuery {
-    /// 1 to 500; 50 when absent.
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    /// The `next_cursor` of the page before.
-    #[param(pattern = "^[0-9]{1,9}$")]
-    pub cursor: Option<String>,
-}
-
-impl PositionPageQuery {
-    /// Checks the limit (400 outside 1–500) and the cursor (400 when not a position).
-    pub fn params(&self) -> AppResult<PageParams> {
-        page_params(self.limit, self.cursor.clone(), Cursor::Position)
-    }
-}
-
-/// What the cursor of a list is: the id of the last row listed, or its position.
-#[derive(Debug, Clone, Copy)]
-pub enum Cursor {
-    Id,
-    /// A position in a list (release items, deployment items): at most 9 digits.
-    Position,
-    /// A publish event id (publish state, the log): at most 18 digits.
-    EventId,
-}
-
-/// X4: `limit` in 1–500 (default 50) and a `cursor` of the list's kind (400 otherwise).
-pub fn page_params(limit: Option<i64>, cursor: Option<String>, kind: Cursor) -> AppResult<PageParams> {
-    let limit = limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        return Err(AppError::invalid_field("limit", "must be from 1 to 500"));
-    }
-    let cursor = match (cursor, kind) {
-        (Some(c), Cursor::Id) => {
-            Some(crate::domain::validate::id(&c).ok_or_else(|| AppError::invalid_field("cursor", "not a valid id"))?)
-        }
-        (Some(c), Cursor::Position) if !digits(&c, 9) => {
-            return Err(AppError::invalid_field("cursor", "must be the next_cursor of this list: 1 to 9 digits"))
-        }
-        (Some(c), Cursor::EventId) if !digits(&c, 18) => {
-            return Err(AppError::invalid_field("cursor", "must be the next_cursor of this list: 1 to 18 digits"))
-        }
-        (c, _) => c,
-    };
-    Ok(PageParams { limit, cursor })
-}
-
-/// Whether `s` is 1 to `max` ASCII digits.
-fn digits(s: &str, max: usize) -> bool {
-    (1..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// A path id of the kind the route names, checked to be a UUID (400 otherwise).
-pub fn path_id<T: Id>(s: &str) -> AppResult<T> {
-    crate::service::parse_id("id", s)
 }
 
 /// JSON bodies: malformed, mistyped or unknown fields are 400, too large 413 (X2).

@@ -66,7 +66,7 @@ impl PageSender {
             if self.sent > 0 {
                 buf.push(b',');
             }
-            serde_json::to_writer(&mut buf, &PlanItem::from(p)).map_err(|_| AppError::Internal)?;
+            serde_json::to_writer(&mut buf, &PlanItem::from(p)).map_err(AppError::internal)?;
             self.sent += 1;
         }
         self.put(Part::More, buf)
@@ -84,7 +84,7 @@ impl PageSender {
 
     fn put(&mut self, part: fn(Bytes) -> Part, buf: Vec<u8>) -> AppResult<()> {
         if let Some(opened) = self.opened.take() {
-            opened.send(()).map_err(|_| AppError::Internal)?;
+            opened.send(()).map_err(|_| AppError::internal("a preview's answer was dropped before it opened"))?;
         }
         let (mut part, deadline) = (part(Bytes::from(buf)), Instant::now() + CLIENT_WAIT);
         loop {
@@ -94,7 +94,7 @@ impl PageSender {
                     part = p;
                     std::thread::sleep(Duration::from_millis(5));
                 }
-                Err(_) => return Err(AppError::Internal),
+                Err(e) => return Err(AppError::internal(format!("a preview's page was not sent: {e}"))),
             }
         }
     }
@@ -112,7 +112,8 @@ where
         // The sender is gone without opening the document: the work failed before any page.
         return match work.await {
             Ok(Err(e)) => Err(e),
-            _ => Err(AppError::Internal),
+            Ok(Ok(())) => Err(AppError::internal("a preview ended without opening its answer")),
+            Err(e) => Err(AppError::internal(e)),
         };
     }
     actix_web::rt::spawn(async move {

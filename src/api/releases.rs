@@ -8,13 +8,15 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::idempotency::{idempotent, prefer_wait, wait_for};
 use super::wire::{AddedItems, Data, Deployment, KeyRef, List, PlanItem, Release, ReleaseItem};
-use super::{db, from_json, page_params, path_id, plan_stream, Auth, Cursor, PageQuery, PositionPageQuery};
+use super::{from_json, plan_stream, Auth};
 use crate::domain::ids::{ItemId, ReleaseId};
 use crate::domain::{Action, ConflictPolicy, ReleaseKind};
 use crate::error::AppResult;
+use crate::http::{page_params, path_id, Cursor, PageQuery, PositionPageQuery};
+use crate::runtime::AppState;
+use crate::runtime::{change, db};
 use crate::service::releases::{self, NewReleaseItem};
 use crate::service::{deployments, rollback};
-use crate::state::AppState;
 
 /// `POST /v1/releases`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -245,7 +247,7 @@ pub async fn deploy(
     let wait = prefer_wait(&req);
     let scheduled_at = b.scheduled_at.map(|t| t.naive_utc());
     idempotent(&state, &req, &caller.clone(), &value, || async {
-        let created = db(&state, move |c| {
+        let created = change(&state, move |c| {
             deployments::create_for_release(c, &caller, &id, &b.environments, scheduled_at, b.on_conflict)
         })
         .await?;

@@ -5,11 +5,13 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::wire::{Data, List, Token, TokenInfo};
-use super::{db, from_json, optional_json, path_id, Auth, PageQuery};
+use super::{from_json, optional_json, Auth};
 use crate::domain::ids::UserId;
 use crate::error::AppResult;
+use crate::http::{path_id, PageQuery};
+use crate::runtime::AppState;
+use crate::runtime::{change, db};
 use crate::service::tokens::{self, NewToken};
-use crate::state::AppState;
 
 /// `POST /v1/users/{id}/tokens`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -64,7 +66,6 @@ pub async fn revoke_token(
 ) -> AppResult<HttpResponse> {
     let (id, token_id) = path.into_inner();
     let id: UserId = path_id(&id)?;
-    let hash = db(&state, move |c| tokens::revoke_token(c, &caller, &id, &token_id)).await?;
-    state.tokens.forget(&hash);
+    change(&state, move |c| tokens::revoke_token(c, &caller, &id, &token_id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

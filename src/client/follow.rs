@@ -9,17 +9,13 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use super::failure::{code, Failure};
 use super::http::Api;
 use crate::api::wire::Deployment;
+use crate::domain::DeploymentStatus;
 
 /// How long one stream request may stay open before it is opened again (also without a
 /// deadline, so that a connection that silently died is noticed).
 const STREAM_SPAN: Duration = Duration::from_secs(300);
 /// The pause before a stream that ended early is opened again.
 const REOPEN_PAUSE: Duration = Duration::from_millis(300);
-
-/// Whether a deployment's status is one it ends in (S1 ends after it).
-pub fn is_final(status: &str) -> bool {
-    matches!(status, "succeeded" | "failed" | "cancelled")
-}
 
 /// Follows every one of `deployments` until it ends or `timeout` runs out; answers them as
 /// they ended (or stand). Fails with exit 7 when time ran out, with exit 1 when one failed or
@@ -50,7 +46,7 @@ pub fn follow(
         }
         out.push(d);
     }
-    let still: Vec<&Deployment> = out.iter().filter(|d| !is_final(&d.status)).collect();
+    let still: Vec<&Deployment> = out.iter().filter(|d| !d.status.is_final()).collect();
     if failure.is_none() && !still.is_empty() {
         let ids: Vec<&str> = still.iter().map(|d| d.id.as_str()).collect();
         let waited = humantime::format_duration(timeout.unwrap_or_default());
@@ -64,8 +60,8 @@ pub fn follow(
         ));
     }
     if failure.is_none() {
-        if let Some(d) = out.iter().find(|d| d.status != "succeeded") {
-            let (c, what) = if d.status == "cancelled" {
+        if let Some(d) = out.iter().find(|d| d.status != DeploymentStatus::Succeeded) {
+            let (c, what) = if d.status == DeploymentStatus::Cancelled {
                 (code::DEPLOYMENT_CANCELLED, "was cancelled".to_string())
             } else {
                 (code::DEPLOYMENT_FAILED, format!("failed: {}", d.error.as_deref().unwrap_or("no error given")))
@@ -83,7 +79,7 @@ fn bar_for(d: &Deployment) -> ProgressBar {
         .progress_chars("=> ");
     bar.set_style(style);
     bar.set_prefix(format!("{} {}", d.environment, short(&d.id)));
-    bar.set_message(d.status.clone());
+    bar.set_message(d.status.to_string());
     bar
 }
 
@@ -97,7 +93,7 @@ fn show(d: &Deployment, bar: &Option<ProgressBar>, quiet: bool) {
         Some(bar) => {
             bar.set_length(d.progress.total.max(0) as u64);
             bar.set_position(d.progress.done.max(0) as u64);
-            bar.set_message(d.status.clone());
+            bar.set_message(d.status.to_string());
         }
         None if !quiet => {
             eprintln!("deployment {} in {}: {} {}/{}", d.id, d.environment, d.status, d.progress.done, d.progress.total)
@@ -116,7 +112,7 @@ fn follow_one(
     bar: Option<ProgressBar>,
     quiet: bool,
 ) -> (Deployment, Option<Failure>) {
-    let mut shown: Option<(String, i32, i32)> = None;
+    let mut shown: Option<(DeploymentStatus, i32, i32)> = None;
     loop {
         let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         if left == Some(Duration::ZERO) {
@@ -131,15 +127,15 @@ fn follow_one(
             Err(f) => return (last, Some(f)),
         };
         for d in events(stream) {
-            let now = (d.status.clone(), d.progress.done, d.progress.total);
+            let now = (d.status, d.progress.done, d.progress.total);
             if shown.as_ref() != Some(&now) {
                 show(&d, &bar, quiet);
                 shown = Some(now);
             }
             last = d;
-            if is_final(&last.status) {
+            if last.status.is_final() {
                 if let Some(bar) = &bar {
-                    bar.finish_with_message(last.status.clone());
+                    bar.finish_with_message(last.status.to_string());
                 }
                 return (last, None);
             }

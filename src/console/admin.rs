@@ -8,12 +8,13 @@ use serde::Deserialize;
 
 use super::views::{self, next_link, CursorQuery};
 use super::{html, page, see_other, Chrome, Form, Page, Session};
-use crate::api::{db, Cursor};
 use crate::domain::ids::UserId;
 use crate::domain::Role;
+use crate::http::Cursor;
+use crate::runtime::AppState;
+use crate::runtime::{change, db};
 use crate::service::tokens::{self, NewToken};
 use crate::service::{environments, users, PageParams};
-use crate::state::AppState;
 
 const PAGE: i64 = 50;
 
@@ -144,7 +145,7 @@ async fn user_page(
 
 /// Admin: a user, their grants and their tokens.
 pub async fn user(state: web::Data<AppState>, s: Session, id: web::Path<String>, q: web::Query<CursorQuery>) -> Page {
-    let id: UserId = crate::api::path_id(&id)?;
+    let id: UserId = crate::http::path_id(&id)?;
     user_page(&state, &s, id, q.into_inner().cursor, None).await
 }
 
@@ -157,7 +158,7 @@ pub struct GrantForm {
 
 /// Admin: grants or revokes publishing in an environment.
 pub async fn set_grant(state: web::Data<AppState>, f: Form<GrantForm>, id: web::Path<String>) -> Page {
-    let id: UserId = crate::api::path_id(&id)?;
+    let id: UserId = crate::http::path_id(&id)?;
     let caller = f.session.caller().clone();
     let GrantForm { environment, grant } = f.form;
     let grant = grant == "grant";
@@ -178,7 +179,7 @@ pub struct TokenForm {
 
 /// Admin: makes a token for the user and shows it on this answer only.
 pub async fn create_token(state: web::Data<AppState>, f: Form<TokenForm>, id: web::Path<String>) -> Page {
-    let id: UserId = crate::api::path_id(&id)?;
+    let id: UserId = crate::http::path_id(&id)?;
     let caller = f.session.caller().clone();
     let TokenForm { label, expires_in_days } = f.form;
     let new = super::releases::number("expires_in_days", &expires_in_days)
@@ -199,15 +200,14 @@ pub struct RevokeForm {
 
 /// T1: revokes a token; its console sessions end with it.
 pub async fn revoke_token(state: web::Data<AppState>, f: Form<RevokeForm>, id: web::Path<String>) -> Page {
-    let id: UserId = crate::api::path_id(&id)?;
+    let id: UserId = crate::http::path_id(&id)?;
     let caller = f.session.caller().clone();
     let token_id = f.form.token_id;
-    let hash = db(&state, {
+    change(&state, {
         let id = id.clone();
         move |c| tokens::revoke_token(c, &caller, &id, &token_id)
     })
     .await?;
-    state.tokens.forget(&hash);
     Ok(see_other(&format!("/console/users/{id}")))
 }
 
@@ -217,13 +217,8 @@ pub struct DeactivateForm {}
 
 /// T1: deactivates a user; their tokens and console sessions stop working.
 pub async fn deactivate(state: web::Data<AppState>, f: Form<DeactivateForm>, id: web::Path<String>) -> Page {
-    let id: UserId = crate::api::path_id(&id)?;
+    let id: UserId = crate::http::path_id(&id)?;
     let caller = f.session.caller().clone();
-    db(&state, {
-        let id = id.clone();
-        move |c| users::deactivate_user(c, &caller, &id)
-    })
-    .await?;
-    state.tokens.forget_user(&id);
+    change(&state, move |c| users::deactivate_user(c, &caller, &id)).await?;
     Ok(see_other("/console/users"))
 }

@@ -8,11 +8,13 @@ use serde::Deserialize;
 use super::plan::PlanRow;
 use super::views::{self, DeploymentLine};
 use super::{page, see_other, Chrome, Form, Page, Session};
-use crate::api::{db, Cursor};
 use crate::domain::ids::DeploymentId;
-use crate::domain::Outcome;
+use crate::domain::{DeploymentStatus, Outcome};
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::http::stream::{follow, Credential};
+use crate::http::Cursor;
+use crate::runtime::AppState;
+use crate::runtime::{change, db};
 
 const PAGE: i64 = 100;
 
@@ -38,7 +40,7 @@ pub struct ShowQuery {
 
 /// U2: the deployment, live while it runs.
 pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>, q: web::Query<ShowQuery>) -> Page {
-    let id: DeploymentId = crate::api::path_id(&id)?;
+    let id: DeploymentId = crate::http::path_id(&id)?;
     let q = q.into_inner();
     let p = views::page(&q.cursor, PAGE, Cursor::Position)?;
     let outcome = match q.outcome.as_deref().filter(|o| !o.is_empty()) {
@@ -57,8 +59,8 @@ pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>,
     .await?;
     let finished = d.is_finished();
     let line = DeploymentLine::from(&d);
-    let percent = match (line.total, &line.status[..]) {
-        (0, "succeeded") => 100,
+    let percent = match (line.total, line.status) {
+        (0, DeploymentStatus::Succeeded) => 100,
         (0, _) => 0,
         (t, _) => line.done * 100 / t,
     };
@@ -85,9 +87,9 @@ pub async fn stream(
     s: Session,
     id: web::Path<String>,
 ) -> Result<HttpResponse, super::Problem> {
-    let id: DeploymentId = crate::api::path_id(&id)?;
-    let credential = crate::api::streams::Credential::ConsoleSession(s.id().to_string());
-    Ok(crate::api::streams::follow(state, id, credential).await?)
+    let id: DeploymentId = crate::http::path_id(&id)?;
+    let credential = Credential::ConsoleSession(s.id().to_string());
+    Ok(follow(state, id, credential).await?)
 }
 
 /// What the cancel button posts: only its CSRF token.
@@ -96,13 +98,12 @@ pub struct CancelForm {}
 
 /// L7: cancels a scheduled or queued deployment (its deployer or an admin).
 pub async fn cancel(state: web::Data<AppState>, f: Form<CancelForm>, id: web::Path<String>) -> Page {
-    let id: DeploymentId = crate::api::path_id(&id)?;
+    let id: DeploymentId = crate::http::path_id(&id)?;
     let caller = f.session.caller().clone();
-    let d = db(&state, {
+    change(&state, {
         let id = id.clone();
         move |c| crate::service::deployments::cancel(c, &caller, &id)
     })
     .await?;
-    state.feed.publish(&d);
     Ok(see_other(&format!("/console/deployments/{id}")))
 }

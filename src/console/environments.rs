@@ -9,12 +9,13 @@ use super::plan::PlanRow;
 use super::views::{self, filters, lines, next_link, DeploymentLine};
 use super::{page, see_other, Chrome, Form, Page, Session};
 use crate::api::wire::{PublishEvent, PublishState};
-use crate::api::{db, Cursor};
 use crate::domain::ids::{DeploymentId, ItemId};
 use crate::domain::{ConflictPolicy, Counts};
 use crate::error::AppError;
+use crate::http::Cursor;
+use crate::runtime::AppState;
+use crate::runtime::{change, db};
 use crate::service::{deployments, environments, publishing};
-use crate::state::AppState;
 
 const PAGE: i64 = 50;
 
@@ -194,10 +195,9 @@ pub async fn rollback(state: web::Data<AppState>, f: Form<RollbackForm>, env: we
     let form = f.form;
     let target = target_filter(&form.target)?;
     let reason = form.reason.filter(|r| !r.trim().is_empty());
-    let d = db(&state, move |c| {
+    let d = change(&state, move |c| {
         deployments::create_environment_rollback(c, &caller, &env, target.as_deref(), reason, form.on_conflict)
     })
     .await?;
-    let d = crate::api::idempotency::wait_for(&state, vec![d], None).await?.remove(0);
     Ok(see_other(&format!("/console/deployments/{}", d.row.id)))
 }

@@ -11,13 +11,14 @@ use serde::Deserialize;
 use super::releases::number;
 use super::views::{self, next_link, CursorQuery};
 use super::{page, see_other, Chrome, Form, Page, Session};
-use crate::api::{db, Cursor};
 use crate::domain::ids::ItemId;
 use crate::domain::{ItemKind, Role};
-use crate::error::AppError;
+use crate::error::{stored_json, AppError};
+use crate::http::Cursor;
+use crate::runtime::db;
+use crate::runtime::AppState;
 use crate::service::items::{self, NewContent};
 use crate::service::{environments, publishing, users, PageParams};
-use crate::state::AppState;
 
 const PAGE: i64 = 50;
 /// How many environments the item page looks its keys up in.
@@ -129,7 +130,7 @@ struct ItemPage {
 
 /// U2: an item's versions (newest first, paged), where each is published, and its forms.
 pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>, q: web::Query<CursorQuery>) -> Page {
-    let id: ItemId = crate::api::path_id(&id)?;
+    let id: ItemId = crate::http::path_id(&id)?;
     let p = views::page(&q.cursor, PAGE, Cursor::Position)?;
     let caller = s.caller().clone();
     let (item, versions, published, publishable) = db(&state, {
@@ -171,7 +172,7 @@ pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>,
                     .unwrap_or(v.content);
                 VersionLine {
                     published_in: published.get(&(v.locale.clone(), v.version)).cloned().unwrap_or_default(),
-                    references: serde_json::from_str::<Vec<String>>(&v.refs).unwrap_or_default().join(", "),
+                    references: stored_json::<Vec<String>>(&v.refs, "version references").join(", "),
                     locale: v.locale,
                     version: v.version,
                     content,
@@ -195,7 +196,7 @@ pub struct VersionForm {
 
 /// Adds the next version of the item in a locale.
 pub async fn add_version(state: web::Data<AppState>, f: Form<VersionForm>, id: web::Path<String>) -> Page {
-    let id: ItemId = crate::api::path_id(&id)?;
+    let id: ItemId = crate::http::path_id(&id)?;
     let caller = f.session.caller().clone();
     let form = f.form;
     let content = NewContent {
@@ -221,7 +222,7 @@ pub struct PublishForm {
 
 /// P1: publishes a version of the item by hand.
 pub async fn publish(state: web::Data<AppState>, f: Form<PublishForm>, id: web::Path<String>) -> Page {
-    let id: ItemId = crate::api::path_id(&id)?;
+    let id: ItemId = crate::http::path_id(&id)?;
     let caller = f.session.caller().clone();
     let form = f.form;
     let version = number("version", &form.version)?.ok_or_else(|| AppError::invalid_field("version", "is required"))?;
@@ -235,7 +236,7 @@ pub async fn publish(state: web::Data<AppState>, f: Form<PublishForm>, id: web::
 
 /// P2: unpublishes the item's key in an environment.
 pub async fn unpublish(state: web::Data<AppState>, f: Form<PublishForm>, id: web::Path<String>) -> Page {
-    let id: ItemId = crate::api::path_id(&id)?;
+    let id: ItemId = crate::http::path_id(&id)?;
     let caller = f.session.caller().clone();
     let form = f.form;
     db(&state, {
@@ -276,7 +277,7 @@ struct DiffPage {
 
 /// D1: the readable patch from one version to another (from nothing when `from` is empty).
 pub async fn diff(state: web::Data<AppState>, s: Session, id: web::Path<String>, q: web::Query<DiffQuery>) -> Page {
-    let id: ItemId = crate::api::path_id(&id)?;
+    let id: ItemId = crate::http::path_id(&id)?;
     let q = q.into_inner();
     let from = number("from", &q.from)?;
     let to = number("to", &q.to)?.ok_or_else(|| AppError::invalid_field("to", "is required"))?;

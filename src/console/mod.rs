@@ -94,10 +94,8 @@ impl ResponseError for Problem {
     fn error_response(&self) -> HttpResponse {
         let code = match self {
             Problem::App(AppError::Unauthorized) => return see_other("/console/sign-in"),
-            Problem::App(AppError::Internal) => {
-                tracing::error!("console page failed");
-                ProblemCode::InternalError
-            }
+            // Its cause was logged where it arose (`AppError::internal`).
+            Problem::App(AppError::Internal) => ProblemCode::InternalError,
             Problem::App(e) => e.code(),
             Problem::CsrfFailed => ProblemCode::CsrfFailed,
         };

@@ -7,11 +7,12 @@ use serde::Deserialize;
 use super::timeline::{draw, Timeline};
 use super::views::{lines, next_link, page as page_of, DeploymentLine};
 use super::{page, Chrome, Page, Session};
-use crate::api::{db, Cursor};
 use crate::domain::DeploymentStatus;
+use crate::http::Cursor;
+use crate::runtime::db;
+use crate::runtime::AppState;
 use crate::service::deployments::{self, ScheduleQuery};
 use crate::service::environments;
-use crate::state::AppState;
 use actix_web::web;
 
 /// How many environments, recent deployments per lane and scheduled deployments a page shows.

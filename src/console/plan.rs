@@ -5,6 +5,7 @@
 use crate::db::rows::DeploymentItemRow;
 use crate::domain::references::Warning;
 use crate::domain::PlannedItem;
+use crate::error::stored_json;
 
 /// One row of a plan table.
 pub struct PlanRow {
@@ -53,7 +54,7 @@ impl From<&PlannedItem> for PlanRow {
 
 impl From<&DeploymentItemRow> for PlanRow {
     fn from(i: &DeploymentItemRow) -> PlanRow {
-        let warnings: Vec<Warning> = serde_json::from_str(&i.warnings).unwrap_or_default();
+        let warnings: Vec<Warning> = stored_json(&i.warnings, "deployment item warnings");
         PlanRow {
             diff: diff_link(&i.item_id, &i.locale, i.prior_version, i.version),
             item_id: i.item_id.clone(),

@@ -11,14 +11,15 @@ use super::plan::PlanRow;
 use super::views::{self, filters, lines, next_link, CursorQuery, DeploymentLine};
 use super::{page, see_other, Chrome, Form, Page, Session};
 use crate::api::wire::Release;
-use crate::api::{db, Cursor};
 use crate::db::DbConn;
 use crate::domain::ids::{ItemId, ReleaseId};
 use crate::domain::{Action, ConflictPolicy, Counts, DeploymentStatus, ReleaseKind, Role};
 use crate::error::{AppError, AppResult};
+use crate::http::Cursor;
+use crate::runtime::AppState;
+use crate::runtime::{change, db};
 use crate::service::releases::{self, NewReleaseItem};
 use crate::service::{deployments, environments, rollback, users, Caller, PageParams};
-use crate::state::AppState;
 
 const PAGE: i64 = 50;
 /// How many environments a deploy form offers.
@@ -109,7 +110,7 @@ fn deployable(c: &mut DbConn, caller: &Caller) -> AppResult<Vec<String>> {
 
 /// U2: a release with its items, its deployments and what the caller may do with it.
 pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>, q: web::Query<ShowQuery>) -> Page {
-    let id: ReleaseId = crate::api::path_id(&id)?;
+    let id: ReleaseId = crate::http::path_id(&id)?;
     let items_page = views::page(&q.items, PAGE, Cursor::Position)?;
     let deployments_page = views::page(&q.deployments, PAGE, Cursor::Id)?;
     let caller = s.caller().clone();
@@ -173,7 +174,7 @@ pub fn number(field: &str, s: &Option<String>) -> AppResult<Option<i32>> {
 
 /// L2: adds a key (and, when asked, what it references).
 pub async fn add_item(state: web::Data<AppState>, f: Form<AddForm>, id: web::Path<String>) -> Page {
-    let id: ReleaseId = crate::api::path_id(&id)?;
+    let id: ReleaseId = crate::http::path_id(&id)?;
     let caller = f.session.caller().clone();
     let form = f.form;
     let item = NewReleaseItem {
@@ -201,7 +202,7 @@ pub struct RemoveForm {
 
 /// Removes a key from a release (L3: not once deployed).
 pub async fn remove_item(state: web::Data<AppState>, f: Form<RemoveForm>, id: web::Path<String>) -> Page {
-    let id: ReleaseId = crate::api::path_id(&id)?;
+    let id: ReleaseId = crate::http::path_id(&id)?;
     let caller = f.session.caller().clone();
     let RemoveForm { item_id, locale } = f.form;
     let item_id = crate::service::parse_id("item_id", &item_id)?;
@@ -246,7 +247,7 @@ const PLAN_ROWS: i64 = 500;
 /// at a time (so a 100,000-key release opens as fast as a small one), with the button that
 /// confirms it (and, for a rollback release, the conflict policy to choose).
 pub async fn plan(state: web::Data<AppState>, s: Session, id: web::Path<String>, q: web::Query<PlanQuery>) -> Page {
-    let id: ReleaseId = crate::api::path_id(&id)?;
+    let id: ReleaseId = crate::http::path_id(&id)?;
     let PlanQuery { environment, cursor, limit } = q.into_inner();
     let p = views::page(&cursor, limit.unwrap_or(PLAN_ROWS), Cursor::Position)?;
     let after = crate::service::numeric_cursor(&p.cursor)?;
@@ -301,16 +302,15 @@ fn schedule(s: &Option<String>) -> AppResult<Option<NaiveDateTime>> {
 
 /// L4, B6: deploys, now or at a time; one environment goes on to its deployment's page.
 pub async fn deploy(state: web::Data<AppState>, f: Form<DeployForm>, id: web::Path<String>) -> Page {
-    let id: ReleaseId = crate::api::path_id(&id)?;
+    let id: ReleaseId = crate::http::path_id(&id)?;
     let caller = f.session.caller().clone();
     let form = f.form;
     let at = schedule(&form.scheduled_at)?;
-    let created = db(&state, {
+    let created = change(&state, {
         let id = id.clone();
         move |c| deployments::create_for_release(c, &caller, &id, &form.environments, at, form.on_conflict)
     })
     .await?;
-    let created = crate::api::idempotency::wait_for(&state, created, None).await?;
     match &created[..] {
         [one] => Ok(see_other(&format!("/console/deployments/{}", one.row.id))),
         _ => Ok(see_other(&format!("/console/releases/{id}"))),
@@ -324,7 +324,7 @@ pub struct RollbackForm {}
 /// B1–B4: the caller's rollback release of this release (made, or the one they have), opened
 /// so that its plan per environment can be looked at before it is deployed.
 pub async fn rollback(state: web::Data<AppState>, f: Form<RollbackForm>, id: web::Path<String>) -> Page {
-    let id: ReleaseId = crate::api::path_id(&id)?;
+    let id: ReleaseId = crate::http::path_id(&id)?;
     let caller = f.session.caller().clone();
     let (r, _) = db(&state, move |c| rollback::create(c, &caller, &id)).await?;
     Ok(see_other(&format!("/console/releases/{}", r.row.id)))

@@ -13,11 +13,11 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::{html, see_other, Page, Problem};
-use crate::api::db;
 use crate::error::AppError;
+use crate::runtime::db;
+use crate::runtime::AppState;
 use crate::service::console_sessions::{self, ConsoleSession};
 use crate::service::Caller;
-use crate::state::AppState;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "rewind_session";
@@ -46,7 +46,7 @@ impl Session {
 }
 
 fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, Problem> {
-    req.app_data::<web::Data<AppState>>().cloned().ok_or(Problem::App(AppError::Internal))
+    req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| Problem::App(AppError::internal("no app state")))
 }
 
 impl FromRequest for Session {
@@ -171,7 +171,7 @@ pub async fn sign_in(state: web::Data<AppState>, req: HttpRequest, form: web::Fo
         .max_age(time::Duration::seconds(lifetime.num_seconds()))
         .finish();
     let mut res = see_other("/console/");
-    res.add_cookie(&cookie).map_err(|_| Problem::App(AppError::Internal))?;
+    res.add_cookie(&cookie).map_err(|e| Problem::App(AppError::internal(e)))?;
     Ok(res)
 }
 
@@ -186,6 +186,6 @@ pub async fn sign_out(state: web::Data<AppState>, f: Form<SignOut>) -> Page {
     let mut gone = Cookie::build(COOKIE, "").path("/console").http_only(true).same_site(SameSite::Strict).finish();
     gone.make_removal();
     let mut res: HttpResponse = see_other("/console/sign-in");
-    res.add_cookie(&gone).map_err(|_| Problem::App(AppError::Internal))?;
+    res.add_cookie(&gone).map_err(|e| Problem::App(AppError::internal(e)))?;
     Ok(res)
 }

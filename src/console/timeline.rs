@@ -3,6 +3,7 @@
 //! server as inline SVG (no script), its text escaped by the template like any other.
 
 use super::views::{short, DeploymentLine};
+use crate::domain::DeploymentStatus;
 
 /// Left margin (the lane's name) and the room a mark takes.
 const LEFT: i32 = 150;
@@ -31,7 +32,7 @@ pub struct Lane {
 pub struct Mark {
     pub x: i32,
     pub id: String,
-    pub status: String,
+    pub status: DeploymentStatus,
     pub title: String,
 }
 
@@ -60,7 +61,7 @@ pub fn draw(envs: Vec<(String, Vec<DeploymentLine>)>) -> Timeline {
                 .map(|(n, d)| Mark {
                     x: x_of(n),
                     id: d.id.clone(),
-                    status: d.status.clone(),
+                    status: d.status,
                     title: format!("{} · {} · {} · {}", d.short, d.trigger, d.status, d.when),
                 })
                 .collect();

@@ -4,10 +4,10 @@
 use chrono::NaiveDateTime;
 use serde::Deserialize;
 
-use crate::api::Cursor;
 use crate::db::deployments::DeploymentView;
-use crate::domain::DeploymentStatus;
+use crate::domain::{DeploymentStatus, Trigger};
 use crate::error::AppResult;
+use crate::http::Cursor;
 use crate::service::PageParams;
 
 /// A time as the console shows it (UTC, to the second).
@@ -43,8 +43,8 @@ pub struct DeploymentLine {
     pub short: String,
     pub environment: String,
     pub release_id: Option<String>,
-    pub trigger: String,
-    pub status: String,
+    pub trigger: Trigger,
+    pub status: DeploymentStatus,
     pub deployed_by: String,
     /// When it was scheduled for, started or created, whichever says most.
     pub when: String,
@@ -71,8 +71,8 @@ impl From<&DeploymentView> for DeploymentLine {
             short: short(&r.id),
             environment: d.environment.clone(),
             release_id: r.release_id.clone(),
-            trigger: r.trigger.to_string(),
-            status: r.status.to_string(),
+            trigger: r.trigger,
+            status: r.status,
             deployed_by: r.deployed_by.clone(),
             when,
             done: r.progress_done,
@@ -82,7 +82,7 @@ impl From<&DeploymentView> for DeploymentLine {
             skipped: r.skipped,
             error: r.error.clone(),
             rolled_back_to: r.rolled_back_to_deployment_id.clone(),
-            cancellable: matches!(r.status, DeploymentStatus::Scheduled | DeploymentStatus::Queued),
+            cancellable: r.status.is_cancellable(),
         }
     }
 }
@@ -101,7 +101,7 @@ pub struct CursorQuery {
 /// One page of a console list: `limit` rows from the `cursor` of the link that led here,
 /// checked as the API checks it (400 when it is not a cursor of the list's kind).
 pub fn page(cursor: &Option<String>, limit: i64, kind: Cursor) -> AppResult<PageParams> {
-    crate::api::page_params(Some(limit), cursor.clone().filter(|c| !c.is_empty()), kind)
+    crate::http::page_params(Some(limit), cursor.clone().filter(|c| !c.is_empty()), kind)
 }
 
 /// The link to the next page of `base` (which ends in `?` or `&`), if there is one.

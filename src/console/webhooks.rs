@@ -8,12 +8,13 @@ use serde::Deserialize;
 
 use super::views::{self, filters, next_link, CursorQuery};
 use super::{html, page, see_other, Chrome, Form, Page, Session};
-use crate::api::webhooks::Delivery;
-use crate::api::{db, Cursor};
+use crate::api::wire::Delivery;
 use crate::domain::ids::EndpointId;
 use crate::domain::webhooks::WebhookEvent;
+use crate::http::Cursor;
+use crate::runtime::db;
+use crate::runtime::AppState;
 use crate::service::webhooks;
-use crate::state::AppState;
 
 const PAGE: i64 = 50;
 
@@ -119,7 +120,7 @@ pub async fn webhook(
     id: web::Path<String>,
     q: web::Query<CursorQuery>,
 ) -> Page {
-    let id: EndpointId = crate::api::path_id(&id)?;
+    let id: EndpointId = crate::http::path_id(&id)?;
     let p = views::page(&q.cursor, PAGE, Cursor::EventId);
     let caller = s.caller().clone();
     let (w, list) = db(&state, {
@@ -141,7 +142,7 @@ pub struct ButtonForm {}
 
 /// W1: deletes an endpoint (its pending deliveries stop).
 pub async fn delete_webhook(state: web::Data<AppState>, f: Form<ButtonForm>, id: web::Path<String>) -> Page {
-    let id: EndpointId = crate::api::path_id(&id)?;
+    let id: EndpointId = crate::http::path_id(&id)?;
     let caller = f.session.caller().clone();
     db(&state, move |c| webhooks::delete(c, &caller, &id)).await?;
     Ok(see_other("/console/webhooks"))
@@ -154,7 +155,7 @@ pub async fn retry_delivery(
     path: web::Path<(String, String)>,
 ) -> Page {
     let (id, delivery) = path.into_inner();
-    let id: EndpointId = crate::api::path_id(&id)?;
+    let id: EndpointId = crate::http::path_id(&id)?;
     let caller = f.session.caller().clone();
     db(&state, {
         let id = id.clone();

@@ -119,7 +119,7 @@ pub fn references_of(conn: &mut DbConn, wanted: &HashSet<VersionKey>) -> QueryRe
         for (i, l, v, refs) in rows {
             let k = (i, l, v);
             if wanted.contains(&k) {
-                out.insert(k, serde_json::from_str(&refs).unwrap_or_default());
+                out.insert(k, crate::error::stored_json(&refs, "version references"));
             }
         }
     }

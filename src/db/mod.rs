@@ -4,6 +4,7 @@
 pub mod claims;
 pub mod console_sessions;
 pub mod deployment_list;
+pub mod deployment_writes;
 pub mod deployments;
 pub mod environments;
 pub mod idempotency;
@@ -12,6 +13,7 @@ pub mod page;
 pub mod plan_keys;
 pub mod publish;
 pub mod publish_state;
+pub mod published_counts;
 pub mod queue_stats;
 pub mod references;
 pub mod releases;

@@ -87,6 +87,21 @@ impl DeploymentStatus {
     pub fn is_final(self) -> bool {
         matches!(self, DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Cancelled)
     }
+
+    /// L7: whether a deployment with this status may still be cancelled (scheduled or queued).
+    pub fn is_cancellable(self) -> bool {
+        matches!(self, DeploymentStatus::Scheduled | DeploymentStatus::Queued)
+    }
+
+    /// Where the status stands in a deployment's life: scheduled, queued, running, ended.
+    pub fn rank(self) -> u8 {
+        match self {
+            DeploymentStatus::Scheduled => 0,
+            DeploymentStatus::Queued => 1,
+            DeploymentStatus::InProgress => 2,
+            DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Cancelled => 3,
+        }
+    }
 }
 wire_enum!(
     /// C1: what a rollback deployment does with keys changed after the deployment it undoes.

@@ -40,9 +40,13 @@ pub enum AppError {
     /// A rule's refusal (`name_taken`, `release_locked`, `release_empty`, …): the status is the code's.
     #[error("{1}")]
     Rule(ProblemCode, String),
-    /// 503 `unavailable`: the database cannot be reached.
+    /// 503 `unavailable`: the database cannot be reached, or is busy.
     #[error("the database is unavailable")]
     Unavailable,
+    /// 503 `unavailable`: a query failed because the database went away; the runtime closes the
+    /// connection it failed on (see `db::connection_failed`).
+    #[error("the database is unavailable")]
+    ConnectionLost,
     /// 500 `internal_error`: a bug; the cause is logged, never answered.
     #[error("internal error")]
     Internal,
@@ -52,6 +56,12 @@ pub enum AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
+    /// A 500 `internal_error` (a bug): logs its cause, once, here, and answers without it.
+    pub fn internal(cause: impl std::fmt::Display) -> AppError {
+        tracing::error!(cause = %cause, "internal error");
+        AppError::Internal
+    }
+
     /// A 400 `invalid_request` about one field.
     pub fn invalid_field(field: &str, message: impl Into<String>) -> AppError {
         let message = message.into();
@@ -76,7 +86,7 @@ impl AppError {
             AppError::MethodNotAllowed(_) => ProblemCode::MethodNotAllowed,
             AppError::Rule(code, _) => *code,
             AppError::PayloadTooLarge(_) => ProblemCode::PayloadTooLarge,
-            AppError::Unavailable => ProblemCode::Unavailable,
+            AppError::Unavailable | AppError::ConnectionLost => ProblemCode::Unavailable,
             AppError::Internal => ProblemCode::InternalError,
         }
     }
@@ -151,20 +161,13 @@ impl From<DieselError> for AppError {
                 tracing::warn!(error = %info.message(), "concurrent write lost a unique key race");
                 AppError::Unavailable
             }
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
-                crate::db::connection_failed();
-                AppError::Unavailable
-            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => AppError::ConnectionLost,
             DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => AppError::Unavailable,
             DieselError::DatabaseError(_, ref info) if is_unavailable(info.message()) => {
                 tracing::warn!(error = %e, "database busy or unreachable");
-                crate::db::connection_failed();
-                AppError::Unavailable
+                AppError::ConnectionLost
             }
-            other => {
-                tracing::error!(error = %other, "database error");
-                AppError::Internal
-            }
+            other => AppError::internal(format!("database error: {other}")),
         }
     }
 }
@@ -189,7 +192,24 @@ impl From<r2d2::Error> for AppError {
 
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(e: actix_web::error::BlockingError) -> AppError {
-        tracing::error!(error = %e, "blocking task failed");
-        AppError::Internal
+        AppError::internal(format!("blocking task failed: {e}"))
     }
+}
+
+/// JSON that the service itself stored (content, references, warnings), read back. It was
+/// written valid, so a failure means a row changed by hand: it is logged, and read as the empty
+/// value rather than failing every answer that holds the row.
+pub fn stored_json<T: serde::de::DeserializeOwned + Default>(text: &str, what: &str) -> T {
+    serde_json::from_str(text).unwrap_or_else(|e| {
+        tracing::error!(error = %e, what, "stored JSON does not read back");
+        T::default()
+    })
+}
+
+/// A value as JSON text; a value that does not serialize (a bug) is logged and sent as `null`.
+pub fn json_text<T: Serialize>(value: &T, what: &str) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| {
+        tracing::error!(error = %e, what, "a value did not serialize");
+        "null".into()
+    })
 }

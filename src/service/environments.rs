@@ -3,7 +3,7 @@
 use super::{Caller, Page, PageParams};
 use crate::db::deployments::{self as deployment_rows, DeploymentView};
 use crate::db::environments as q;
-use crate::db::publish::published_keys;
+use crate::db::published_counts::published_keys;
 use crate::db::rows::{EnvironmentRow, NewEnvironment};
 use crate::db::{new_id, now, DbConn};
 use crate::domain::validate;

@@ -11,7 +11,7 @@ use crate::db::{new_id, now, references, write_transaction, DbConn};
 use crate::domain::diff::{self, VersionDiff};
 use crate::domain::ids::ItemId;
 use crate::domain::{validate, ItemKind};
-use crate::error::{AppError, AppResult, ProblemCode};
+use crate::error::{stored_json, AppError, AppResult, ProblemCode};
 
 /// The largest `content` of a version, serialized (SPEC §1).
 pub const MAX_CONTENT_BYTES: usize = 1024 * 1024;
@@ -180,7 +180,7 @@ pub fn diff(conn: &mut DbConn, item_id: &ItemId, locale: &str, from: Option<i32>
         let v = found.iter().find(|v| v.version == n).ok_or_else(|| {
             AppError::Rule(ProblemCode::VersionNotFound, format!("the item has no version {n} in '{locale}'"))
         })?;
-        Ok((serde_json::from_str(&v.content).unwrap_or_default(), serde_json::from_str(&v.refs).unwrap_or_default()))
+        Ok((stored_json(&v.content, "version content"), stored_json(&v.refs, "version references")))
     };
     let from = from.map(parsed).transpose()?;
     let to = parsed(to)?;

@@ -1,11 +1,12 @@
 //! One function per use case: open a transaction, load, let `domain` decide, persist.
 
+pub mod bootstrap;
 pub mod console_sessions;
 pub mod deployments;
+pub mod effects;
 pub mod environments;
 pub mod idempotency;
 pub mod items;
-pub mod known_tokens;
 pub mod publishing;
 pub mod releases;
 pub mod rollback;

@@ -25,7 +25,10 @@ pub struct OwnerHistory {
 impl OwnerHistory {
     /// The history behind the rollback release `rollback`.
     pub fn of(conn: &mut DbConn, rollback: &ReleaseRow) -> AppResult<OwnerHistory> {
-        let original = rollback.rollback_of.as_deref().ok_or(AppError::Internal)?;
+        let original = rollback
+            .rollback_of
+            .as_deref()
+            .ok_or_else(|| AppError::internal("a rollback release without rollback_of"))?;
         OwnerHistory::read(conn, original, &rollback.owner)
     }
 

@@ -4,6 +4,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use super::effects::{Changed, Effect};
 use super::users::active_user;
 use super::{Caller, Page, PageParams};
 use crate::db::rows::TokenRow;
@@ -133,10 +134,9 @@ pub fn list_tokens(
     Ok(q::list_of_user(conn, user_id, &page)?)
 }
 
-/// Revokes one of a user's tokens (admin, or the user themself) and answers its hash, for the
-/// caller to drop from the cache. 404 for an unknown user, or a token that is not theirs or
+/// Revokes one of a user's tokens (admin, or the user themself); the cache forgets it (T1). 404 for an unknown user, or a token that is not theirs or
 /// revoked already.
-pub fn revoke_token(conn: &mut DbConn, caller: &Caller, user_id: &UserId, token_id: &str) -> AppResult<String> {
+pub fn revoke_token(conn: &mut DbConn, caller: &Caller, user_id: &UserId, token_id: &str) -> AppResult<Changed<()>> {
     require_self_or_admin(caller, user_id)?;
     let token_id: TokenId = super::parse_id("token_id", token_id)?;
     crate::db::write_transaction(conn, |conn| {
@@ -146,6 +146,7 @@ pub fn revoke_token(conn: &mut DbConn, caller: &Caller, user_id: &UserId, token_
             _ => Err(AppError::NotFound("no such token".into())),
         }
     })
+    .map(|hash| Changed::new((), vec![Effect::TokenRevoked(hash)]))
 }
 
 /// Revokes a token by id with no caller to check (the command line); 404 when unknown or

@@ -1,6 +1,6 @@
 //! Users, their deactivation (T1) and their publishing grants.
 
-use super::tokens::{issue_token, NewToken};
+use super::effects::{Changed, Effect};
 use super::{Caller, Page, PageParams};
 use crate::db::rows::UserRow;
 use crate::db::users as q;
@@ -51,10 +51,11 @@ pub fn user_by_name(conn: &mut DbConn, name: &str) -> AppResult<UserRow> {
 }
 
 /// T1: an admin deactivates a user (404 when unknown or deactivated already; 409 `last_admin`
-/// for the last active admin). The caller drops the user's tokens from its cache.
-pub fn deactivate_user(conn: &mut DbConn, caller: &Caller, user_id: &UserId) -> AppResult<()> {
+/// for the last active admin). The cache forgets the user's tokens.
+pub fn deactivate_user(conn: &mut DbConn, caller: &Caller, user_id: &UserId) -> AppResult<Changed<()>> {
     caller.require_admin()?;
-    deactivate(conn, user_id)
+    deactivate(conn, user_id)?;
+    Ok(Changed::new((), vec![Effect::UserDeactivated(user_id.clone())]))
 }
 
 /// Deactivates a user with no caller to check (the command line), under the same rules: the
@@ -112,16 +113,4 @@ pub fn require_grant(conn: &mut DbConn, caller: &Caller, environment_id: &str, e
     } else {
         Err(AppError::Forbidden(format!("no grant to publish in '{environment}'")))
     }
-}
-
-/// On a database with no users, creates `admin` with `token` (or a random one, returned).
-pub fn bootstrap_admin(conn: &mut DbConn, token: Option<String>) -> AppResult<Option<String>> {
-    crate::db::write_transaction(conn, |conn| {
-        if q::count(conn)? > 0 {
-            return Ok(None);
-        }
-        let admin = add_user(conn, "admin", Role::Admin)?;
-        let new = NewToken { label: Some("bootstrap".into()), expires_in_days: None };
-        Ok(Some(issue_token(conn, &UserId::stored(admin.id), new, token)?.token))
-    })
 }

@@ -263,6 +263,7 @@ pub fn retry(conn: &mut DbConn, caller: &Caller, endpoint_id: &str, delivery: &s
         if q::requeue_failed(conn, d.seq, now())? == 0 {
             return Err(AppError::Rule(ProblemCode::NotRetryable, format!("the delivery is {}", d.status)));
         }
-        q::delivery(conn, endpoint_id, delivery_id)?.ok_or(AppError::Internal)
+        q::delivery(conn, endpoint_id, delivery_id)?
+            .ok_or_else(|| AppError::internal("a delivery retried was not read back"))
     })
 }

@@ -11,9 +11,11 @@ use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 use actix_web::{web, App};
 use rewind::app;
+use rewind::background::Loops;
 use rewind::db::{self, DatabaseUrl, DbConn};
 use rewind::domain::DeploymentStatus;
-use rewind::state::{AppState, Settings};
+use rewind::runtime::AppState;
+use rewind::settings::Settings;
 use serde_json::{json, Value};
 
 /// The backend this run of the suite uses: `REWIND_TEST_BACKEND=sqlite` (default) or `postgres`.
@@ -123,6 +125,10 @@ pub fn revert_through(conn: &mut DbConn, suffix: &str) {
     }
 }
 
+/// How long a test waits for a deployment to end: generous, for a debug build on a loaded
+/// machine; a deployment that has not ended by then is a failure, not a slow run.
+pub const SETTLE_WITHIN: Duration = Duration::from_secs(600);
+
 /// The bootstrap admin's token in every test app.
 pub const ADMIN: &str = "test-admin-token";
 
@@ -139,19 +145,34 @@ pub async fn spawn(
     spawn_with(Settings::default()).await
 }
 
-/// Starts the app with `settings`, the worker polling every 20 ms.
+/// Starts the app with `settings` and its background loops as `serve` starts them, polling
+/// every 20 ms, but no webhook delivery loop (no test sends a message it did not ask for).
 pub async fn spawn_with(
     settings: Settings,
+) -> TestApp<impl Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>> {
+    start(settings, 0).await
+}
+
+/// [`spawn_with`], and one webhook delivery loop (W3).
+pub async fn spawn_delivering(
+    settings: Settings,
+) -> TestApp<impl Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>> {
+    start(settings, 1).await
+}
+
+async fn start(
+    settings: Settings,
+    webhook_workers: usize,
 ) -> TestApp<impl Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>> {
     let db = TestDb::new();
     let pool = db::build_pool(&db.url, 6).expect("pool");
     {
         let mut conn = pool.get().unwrap();
-        rewind::service::users::bootstrap_admin(&mut conn, Some(ADMIN.into())).unwrap();
+        rewind::service::bootstrap::bootstrap_admin(&mut conn, Some(ADMIN.into())).unwrap();
     }
     let state = web::Data::new(AppState::new(pool, settings));
-    actix_web::rt::spawn(rewind::deployment_worker::run(state.clone(), Duration::from_millis(20), Default::default()));
-    actix_web::rt::spawn(rewind::deployment_feed::watch(state.clone()));
+    let loops = Loops { workers: 1, webhook_workers, poll: Duration::from_millis(20) };
+    rewind::background::start(&state, loops);
     let st = state.clone();
     let svc = actix_web::test::init_service(App::new().configure(move |c| app::configure(c, st.clone()))).await;
     TestApp { svc, state, db }
@@ -306,14 +327,23 @@ where
         id
     }
 
-    /// Deploys and waits for the deployments to finish; answers the status and body.
+    /// Deploys and waits for the deployments to finish, however long a loaded machine takes
+    /// (`Prefer: wait` answers after at most 30 s, and then each one still going is followed);
+    /// answers the status and the body, with each deployment as it ended.
     pub async fn deploy(&self, release: &str, token: &str, envs: &[&str]) -> (StatusCode, Value) {
         let r = TestRequest::post()
             .uri(&format!("/v1/releases/{release}/deploy"))
             .insert_header(("authorization", format!("Bearer {token}")))
             .insert_header(("prefer", "wait=30"))
             .set_json(json!({"environments": envs}));
-        let (s, _, v) = self.call(r).await;
+        let (s, _, mut v) = self.call(r).await;
+        if s == StatusCode::ACCEPTED {
+            for d in v["data"].as_array_mut().into_iter().flatten() {
+                if matches!(d["status"].as_str(), Some("queued" | "in_progress")) {
+                    *d = self.finished(d["id"].as_str().unwrap()).await;
+                }
+            }
+        }
         (s, v)
     }
 
@@ -363,7 +393,8 @@ where
 
     /// Polls a deployment until it has finished (or 30 s).
     pub async fn finished(&self, id: &str) -> Value {
-        for _ in 0..1500 {
+        let deadline = std::time::Instant::now() + SETTLE_WITHIN;
+        while std::time::Instant::now() < deadline {
             let (_, v) = self.get(&format!("/v1/deployments/{id}"), ADMIN).await;
             let status = v["data"]["status"].as_str().unwrap_or("").to_string();
             if DeploymentStatus::parse(&status).is_some_and(DeploymentStatus::is_final) {
@@ -371,7 +402,7 @@ where
             }
             actix_web::rt::time::sleep(Duration::from_millis(20)).await;
         }
-        panic!("deployment {id} did not finish");
+        panic!("deployment {id} did not finish within {SETTLE_WITHIN:?}");
     }
 
     /// The per-key items of a deployment.

@@ -18,8 +18,8 @@ use rewind::domain::webhooks::WebhookEvent;
 use rewind::domain::{Action, DeploymentStatus};
 use rewind::service::deployments::{self, DeploymentView};
 use rewind::service::releases::{self, NewReleaseItem};
-use rewind::service::{environments, rollback, tokens, users, webhooks, Caller};
-use rewind::state::DEPLOY_PAGE;
+use rewind::service::{bootstrap, environments, rollback, tokens, webhooks, Caller};
+use rewind::settings::DEPLOY_PAGE;
 use serde::Serialize;
 
 mod floor;
@@ -122,8 +122,12 @@ fn reset_peak_rss() -> Option<f64> {
 /// Claims and runs the one queued deployment on `conn`; answers it and the seconds it took.
 fn run_deployment(conn: &mut DbConn, id: &str) -> BenchResult<(DeploymentView, f64)> {
     let started = Instant::now();
-    let ran =
-        rewind::deployment_worker::run_one(conn, &Default::default(), &Default::default(), rewind::state::DEPLOY_PAGE)?;
+    let ran = rewind::deployment_worker::run_one(
+        conn,
+        &Default::default(),
+        &Default::default(),
+        rewind::settings::DEPLOY_PAGE,
+    )?;
     let seconds = started.elapsed().as_secs_f64();
     if !ran {
         return Err("the worker found no deployment to run".into());
@@ -137,15 +141,16 @@ fn run_deployment(conn: &mut DbConn, id: &str) -> BenchResult<(DeploymentView, f
 
 /// Queues a deployment of the release to the bench environment; answers its id.
 fn queue_deployment(conn: &mut DbConn, caller: &Caller, release_id: &ReleaseId) -> BenchResult<String> {
+    // The bench runs the worker itself (`run_one`): the creation's effects have nothing to wake.
     let mut created =
-        deployments::create_for_release(conn, caller, release_id, &[ENVIRONMENT.to_string()], None, None)?;
+        deployments::create_for_release(conn, caller, release_id, &[ENVIRONMENT.to_string()], None, None)?.into_value();
     Ok(created.pop().ok_or("no deployment was created")?.row.id)
 }
 
 /// Seeds the database behind `pool`, then runs and times the measured steps.
 fn run(pool: &Pool, postgres: bool, n: usize, history: usize, references: bool, webhook: bool) -> BenchResult<Timings> {
     let mut conn = pool.get()?;
-    let token = users::bootstrap_admin(&mut conn, None)?.ok_or("the scratch database already has users")?;
+    let token = bootstrap::bootstrap_admin(&mut conn, None)?.ok_or("the scratch database already has users")?;
     let caller = tokens::authenticate(&mut conn, &token)?;
     let env = environments::create(&mut conn, &caller, ENVIRONMENT)?;
 

@@ -2,11 +2,12 @@
 
 use chrono::NaiveDateTime;
 
+use super::super::effects::Changed;
 use super::super::{environments, users, webhooks, Caller};
-use super::plan::ReleaseWork;
+use super::deployable::{check_deployer, check_target, conflict_policy, ReleaseWork};
 use super::views::{get, row, views, DeploymentView};
 use crate::db::deployments as rows;
-use crate::db::rows::{DeploymentRow, EnvironmentRow, ReleaseRow};
+use crate::db::rows::{DeploymentRow, EnvironmentRow};
 use crate::db::{new_id, now, write_transaction, DbConn};
 use crate::domain::ids::{DeploymentId, ReleaseId};
 use crate::domain::{validate, ConflictPolicy, DeploymentStatus, ReleaseKind, Trigger};
@@ -15,7 +16,7 @@ use crate::telemetry;
 
 /// L7: cancels a scheduled or queued deployment, by its deployer or an admin.
 #[tracing::instrument(skip_all, fields(user = %caller.id))]
-pub fn cancel(conn: &mut DbConn, caller: &Caller, id: &DeploymentId) -> AppResult<DeploymentView> {
+pub fn cancel(conn: &mut DbConn, caller: &Caller, id: &DeploymentId) -> AppResult<Changed<DeploymentView>> {
     let d = row(conn, id)?;
     if d.deployed_by != caller.id && !caller.is_admin() {
         return Err(AppError::Forbidden("only the deployer or an admin can cancel".into()));
@@ -29,39 +30,7 @@ pub fn cancel(conn: &mut DbConn, caller: &Caller, id: &DeploymentId) -> AppResul
         Ok(cancelled)
     })?;
     telemetry::deployment_ended(&cancelled.row, None);
-    Ok(cancelled)
-}
-
-/// L4, B6, P3: checks that `work`'s release may be deployed to `env` by `caller` now; preview
-/// (B9) refuses exactly the same.
-pub fn check_release_deployable(
-    conn: &mut DbConn,
-    caller: &Caller,
-    work: &ReleaseWork,
-    env: &EnvironmentRow,
-) -> AppResult<()> {
-    check_deployer(caller, &work.release)?;
-    users::require_grant(conn, caller, &env.id, &env.name)?;
-    check_target(work, env)
-}
-
-/// P3, B6: whether `caller` may deploy `release` at all: a writer, and for a rollback release its
-/// owner or an admin.
-fn check_deployer(caller: &Caller, release: &ReleaseRow) -> AppResult<()> {
-    caller.require_writer()?;
-    if release.kind == ReleaseKind::Rollback && release.owner != caller.id && !caller.is_admin() {
-        return Err(AppError::Forbidden("only the owner or an admin can deploy a rollback release".into()));
-    }
-    Ok(())
-}
-
-/// L4, B6: whether the release has something to deploy to `env`: items, and for a rollback
-/// release its owner's succeeded deployment there.
-fn check_target(work: &ReleaseWork, env: &EnvironmentRow) -> AppResult<()> {
-    if work.release.item_count == 0 {
-        return Err(AppError::Rule(ProblemCode::ReleaseEmpty, "the release has no items".into()));
-    }
-    work.first_and_latest(env).map(drop)
+    Ok(Changed::deployments(cancelled.clone(), vec![cancelled]))
 }
 
 /// L4 and B6: creates one deployment of the release per environment, queued or scheduled.
@@ -73,7 +42,7 @@ pub fn create_for_release(
     environment_names: &[String],
     scheduled_at: Option<NaiveDateTime>,
     on_conflict: Option<ConflictPolicy>,
-) -> AppResult<Vec<DeploymentView>> {
+) -> AppResult<Changed<Vec<DeploymentView>>> {
     if environment_names.is_empty() {
         return Err(AppError::invalid_field("environments", "name at least one environment"));
     }
@@ -123,20 +92,9 @@ pub fn create_for_release(
             })
             .collect();
         rows::insert(conn, &new)?;
-        views(conn, new)
+        let created = views(conn, new)?;
+        Ok(Changed::deployments(created.clone(), created))
     })
-}
-
-/// C1: the policy a deployment or preview of `release` asked for; only a rollback release takes
-/// one (422 `on_conflict_not_applicable` on a standard release).
-pub(super) fn conflict_policy(release: &ReleaseRow, asked: Option<ConflictPolicy>) -> AppResult<ConflictPolicy> {
-    match asked {
-        Some(_) if release.kind != ReleaseKind::Rollback => Err(AppError::Rule(
-            ProblemCode::OnConflictNotApplicable,
-            "on_conflict applies to rollback releases and environment rollbacks only".into(),
-        )),
-        asked => Ok(asked.unwrap_or_default()),
-    }
 }
 
 /// A new deployment row, not yet started; the caller sets what else it carries.

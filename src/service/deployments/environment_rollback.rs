@@ -1,5 +1,6 @@
 //! Starting an environment rollback (E1–E3): check, choose the target, queue the deployment.
 
+use super::super::effects::Changed;
 use super::super::{environments, users, Caller};
 use super::create::new_row;
 use super::plan::{plan, Work};
@@ -20,7 +21,7 @@ pub fn create_environment_rollback(
     target_id: Option<&str>,
     reason: Option<String>,
     on_conflict: Option<ConflictPolicy>,
-) -> AppResult<DeploymentView> {
+) -> AppResult<Changed<DeploymentView>> {
     caller.require_writer()?;
     let env = environments::by_name(conn, environment)?;
     users::require_grant(conn, caller, &env.id, &env.name)?;
@@ -40,7 +41,8 @@ pub fn create_environment_rollback(
             ..new_row(None, &env.id, Trigger::Rollback, DeploymentStatus::Queued, &caller.id)
         };
         rows::insert(conn, std::slice::from_ref(&d))?;
-        Ok(views(conn, vec![d])?.remove(0))
+        let created = views(conn, vec![d])?.remove(0);
+        Ok(Changed::deployments(created.clone(), vec![created]))
     })
 }
 

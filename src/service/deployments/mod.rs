@@ -3,15 +3,22 @@
 //! transaction (L5).
 
 mod create;
+mod deployable;
 mod environment_rollback;
 mod plan;
+mod preview;
 mod run;
 mod schedule;
+mod undone;
 mod views;
 
 pub use create::{cancel, create_for_release};
 pub use environment_rollback::{create_environment_rollback, preview_environment_rollback};
-pub use plan::{preview, preview_in_pages, preview_page, PlanPage};
+pub use preview::{preview, preview_in_pages, preview_page, PlanPage};
 pub use run::{announce, requeue, run};
 pub use schedule::{list, ScheduleQuery};
+/// How many keys a deployment plans and writes at a time, unless configured otherwise: what it
+/// holds in memory is a page, whatever the size of the release.
+pub const DEPLOY_PAGE: i64 = 10_000;
+
 pub use views::{get, get_many, items, list_for_environment, list_for_release, recently_changed, DeploymentView};

@@ -5,9 +5,10 @@
 use super::super::{releases, webhooks};
 use super::plan::{Pages, Work};
 use super::views::{row, view, views, DeploymentView};
+use crate::db::deployment_writes::{apply_page, high_after, record_page, DeploymentWrite};
 use crate::db::deployments::{self as rows, PlanTally};
 use crate::db::plan_keys::ItemKeys;
-use crate::db::publish::{apply_page, high_after, lock_environment, record_page, DeploymentWrite};
+use crate::db::publish::lock_environment;
 use crate::db::rows::{DeploymentRow, EnvironmentRow};
 use crate::db::{now, write_transaction, DbConn};
 use crate::domain::{conflict, references, ConflictPolicy, Counts, DeploymentStatus, PlannedItem};
@@ -158,10 +159,10 @@ pub fn run(conn: &mut DbConn, id: &str, page: i64, progress: &dyn Fn(i32, i32)) 
             (view, Some(items))
         }
         Ok(Ran::NotRunning) => return view(conn, id),
-        Err(AppError::Unavailable) => {
+        Err(e @ (AppError::Unavailable | AppError::ConnectionLost)) => {
             // Nothing was applied and the database may answer again: queue it for another try.
             requeue(conn, id)?;
-            return Err(AppError::Unavailable);
+            return Err(e);
         }
         Err(e) => {
             tracing::warn!(error = %e, "deployment failed");

@@ -19,23 +19,20 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use actix_web::web;
 use tokio::sync::{broadcast, Notify};
 
-use crate::db::now;
 use crate::deployment_document::Deployment;
 use crate::domain::DeploymentStatus;
-use crate::error::AppResult;
-use crate::service::deployments::{self, DeploymentView};
-use crate::state::AppState;
+use crate::error::json_text;
+use crate::service::deployments::DeploymentView;
 
 /// How often the watcher looks at the database while a stream is open.
 pub const POLL: Duration = Duration::from_millis(100);
 /// How often it looks while none is, to keep what it remembers current.
-const IDLE_POLL: Duration = Duration::from_secs(1);
+pub(super) const IDLE_POLL: Duration = Duration::from_secs(1);
 /// How far back the watcher looks for deployments created or ended by another process: longer
 /// than any commit takes to become visible, and than the clocks of two processes disagree.
-const RECENT: Duration = Duration::from_secs(30);
+pub(super) const RECENT: Duration = Duration::from_secs(30);
 /// How long a deployment that is not running is remembered after its last change (so that
 /// finding it again sends nothing).
 const FORGET_AFTER: Duration = Duration::from_secs(120);
@@ -58,22 +55,7 @@ pub struct Change {
 impl Change {
     /// Whether the deployment has ended (its stream closes after this change).
     pub fn is_final(&self) -> bool {
-        is_final(self.status)
-    }
-}
-
-/// Whether a status is one a deployment never leaves.
-pub fn is_final(s: DeploymentStatus) -> bool {
-    matches!(s, DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Cancelled)
-}
-
-/// Where a status stands in a deployment's life: scheduled, queued, running, ended.
-pub fn rank(s: DeploymentStatus) -> u8 {
-    match s {
-        DeploymentStatus::Scheduled => 0,
-        DeploymentStatus::Queued => 1,
-        DeploymentStatus::InProgress => 2,
-        DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Cancelled => 3,
+        self.status.is_final()
     }
 }
 
@@ -102,7 +84,7 @@ struct Memory {
 pub struct DeploymentFeed {
     tx: broadcast::Sender<Arc<Change>>,
     memory: Mutex<Memory>,
-    wake: Notify,
+    pub(super) wake: Notify,
 }
 
 impl Default for DeploymentFeed {
@@ -147,7 +129,7 @@ impl DeploymentFeed {
     /// Sends `view` (with `progress` as its progress, if given) unless the stream has it or
     /// something later already: nothing after a final status, no progress going back, and
     /// nothing from a read that began (`read_at`) before the deployment's last change was sent.
-    fn send(&self, mut view: DeploymentView, progress: Option<(i32, i32)>, read_at: Option<Instant>) {
+    pub(super) fn send(&self, mut view: DeploymentView, progress: Option<(i32, i32)>, read_at: Option<Instant>) {
         let status = status_of(&view);
         if let Some((done, total)) = progress {
             view.row.progress_done = done;
@@ -162,16 +144,16 @@ impl DeploymentFeed {
             // A status earlier in a deployment's life than the one sent is stale, unless a read
             // that began after that send found it (a deployment queued again after its run was
             // cut short).
-            let back = rank(status) < rank(last.status) && read_at.is_none();
-            if is_final(last.status) || behind || no_further || back {
+            let back = status.rank() < last.status.rank() && read_at.is_none();
+            if last.status.is_final() || behind || no_further || back {
                 return;
             }
         }
         let status_changed = last.is_none_or(|l| l.status != status);
-        if is_final(status) {
+        if status.is_final() {
             memory.progress.remove(&view.row.id);
         }
-        let json: Arc<str> = serde_json::to_string(&Deployment::from(view.clone())).unwrap_or_default().into();
+        let json: Arc<str> = json_text(&Deployment::from(view.clone()), "deployment").into();
         let change = Arc::new(Change {
             id: view.row.id.clone(),
             environment: view.environment.clone(),
@@ -185,7 +167,7 @@ impl DeploymentFeed {
     }
 
     /// Sends the progress noted since the last round, at most once a round per deployment.
-    fn send_progress(&self) {
+    pub(super) fn send_progress(&self) {
         let pending: Vec<(String, (i32, i32))> =
             std::mem::take(&mut self.memory.lock().expect("feed memory").progress).into_iter().collect();
         for (id, progress) in pending {
@@ -198,14 +180,14 @@ impl DeploymentFeed {
 
     /// The deployments that were queued or running when last seen: the poll reads them again,
     /// so that it sees them leave that state however long their end took to commit.
-    fn active(&self) -> Vec<String> {
+    pub(super) fn active(&self) -> Vec<String> {
         let memory = self.memory.lock().expect("feed memory");
         memory.sent.iter().filter(|(_, s)| is_running(s.status)).map(|(id, _)| id.clone()).collect()
     }
 
     /// Forgets what was sent of deployments that are not running and did not change lately: a
     /// scheduled deployment may wait for years, and its next change is found as a new one.
-    fn forget_old(&self) {
+    pub(super) fn forget_old(&self) {
         let mut memory = self.memory.lock().expect("feed memory");
         memory.sent.retain(|_, s| is_running(s.status) || s.at.elapsed() < FORGET_AFTER);
     }
@@ -213,32 +195,5 @@ impl DeploymentFeed {
     /// Wakes the watcher for a round now (a stream opened).
     pub fn poke(&self) {
         self.wake.notify_one();
-    }
-}
-
-/// The watcher: every round, sends the progress noted and what the database shows changed,
-/// until the process shuts down.
-pub async fn watch(state: web::Data<AppState>) {
-    let feed = state.feed.clone();
-    while !state.shutdown.has_begun() {
-        let wait = if feed.listeners() > 0 { POLL } else { IDLE_POLL };
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = feed.wake.notified() => {}
-            _ = state.shutdown.begun() => break,
-        }
-        feed.send_progress();
-        let active = feed.active();
-        let since = now() - chrono::Duration::from_std(RECENT).unwrap_or_default();
-        let read_at = Instant::now();
-        let found = crate::api::db(&state, move |c| -> AppResult<Vec<DeploymentView>> {
-            deployments::recently_changed(c, &active, since)
-        })
-        .await;
-        match found {
-            Ok(views) => views.into_iter().for_each(|v| feed.send(v, None, Some(read_at))),
-            Err(e) => tracing::debug!(error = %e, "deployment feed could not read the database"),
-        }
-        feed.forget_old();
     }
 }

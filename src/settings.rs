@@ -1,17 +1,7 @@
-//! What every handler and the worker share: the pool, the settings of the API and webhooks, and
-//! the worker's wake-up. The defaults live here alone; the command line (`config`) takes them.
+//! The service's settings: limits and options of the HTTP API, the deployment engine, webhooks,
+//! streams and the console. The defaults live here alone; the command line (`config`) takes them.
 
-use std::sync::Arc;
 use std::time::Duration;
-
-use actix_web::web;
-use tokio::sync::Notify;
-
-use crate::db::{DbConn, Pool};
-use crate::deployment_feed::DeploymentFeed;
-use crate::error::AppResult;
-use crate::service::known_tokens::KnownTokens;
-use crate::shutdown::Shutdown;
 
 /// Largest JSON body (X2), in bytes.
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -19,9 +9,7 @@ pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 pub const ITEMS_BODY_LIMIT: usize = 32 * 1024 * 1024;
 /// Most items a release holds (L2).
 pub const MAX_RELEASE_ITEMS: i64 = 100_000;
-/// How many keys a deployment plans and writes at a time, unless configured otherwise: what it
-/// holds in memory is a page, whatever the size of the release.
-pub const DEPLOY_PAGE: i64 = 10_000;
+pub use crate::service::deployments::DEPLOY_PAGE;
 /// S1: an open stream sends a comment line this often.
 pub const STREAM_HEARTBEAT: Duration = Duration::from_secs(15);
 /// Seconds an endpoint has to answer a delivery attempt (W3).
@@ -100,59 +88,4 @@ impl Default for Settings {
             console: ConsoleSettings::default(),
         }
     }
-}
-
-/// What every handler and the worker share.
-pub struct AppState {
-    pub pool: Pool,
-    pub settings: Settings,
-    /// Wakes the worker when a deployment is queued.
-    pub wake: Arc<Notify>,
-    /// The callers of tokens seen lately (authentication without the database).
-    pub tokens: KnownTokens,
-    /// S1, S2: every change of a deployment, for the streams.
-    pub feed: Arc<DeploymentFeed>,
-    /// Begun on SIGTERM: workers stop claiming, streams end.
-    pub shutdown: Shutdown,
-}
-
-impl AppState {
-    /// The state of a service on `pool` with `settings`.
-    pub fn new(pool: Pool, settings: Settings) -> AppState {
-        AppState {
-            pool,
-            settings,
-            wake: Arc::new(Notify::new()),
-            tokens: KnownTokens::default(),
-            feed: Arc::default(),
-            shutdown: Shutdown::default(),
-        }
-    }
-}
-
-/// Runs blocking database work on actix's thread pool with a connection from the pool: the one
-/// way the handlers, the console, the worker and the webhook loop reach the database.
-pub async fn db<T, F>(state: &AppState, f: F) -> AppResult<T>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
-{
-    db_waiting(state, None, f).await
-}
-
-/// [`db`], waiting for a connection at most `wait` instead of the pool's own timeout.
-pub async fn db_waiting<T, F>(state: &AppState, wait: Option<Duration>, f: F) -> AppResult<T>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
-{
-    let pool = state.pool.clone();
-    web::block(move || {
-        let mut conn = match wait {
-            Some(wait) => pool.get_timeout(wait)?,
-            None => pool.get()?,
-        };
-        f(&mut conn)
-    })
-    .await?
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 
-use super::Caller;
+use crate::service::Caller;
 
 /// The callers of tokens seen lately, by token hash, so that most reads authenticate without
 /// the database. A revocation or deactivation on this process drops the entries it concerns at

@@ -1,0 +1,85 @@
+//! Environments, their publish state and their log on the wire.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::utc;
+use super::Deployment;
+use crate::db::rows::{PublishEventView, PublishStateView};
+use crate::service::environments::EnvironmentView;
+
+/// An environment and its active deployment.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Environment {
+    pub id: String,
+    pub name: String,
+    pub active_deployment: Option<Deployment>,
+    /// How many keys the environment publishes now.
+    pub published_keys: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<EnvironmentView> for Environment {
+    fn from(e: EnvironmentView) -> Environment {
+        Environment {
+            id: e.row.id,
+            name: e.row.name,
+            active_deployment: e.active_deployment.map(Deployment::from),
+            published_keys: e.published_keys,
+            created_at: utc(e.row.created_at),
+        }
+    }
+}
+
+/// The publish state of a key: its published version, or null.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PublishState {
+    pub item_id: String,
+    pub locale: String,
+    pub version: Option<i32>,
+    pub last_event_id: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<PublishStateView> for PublishState {
+    fn from(s: PublishStateView) -> PublishState {
+        PublishState {
+            item_id: s.item_id,
+            locale: s.locale,
+            version: s.version,
+            last_event_id: s.last_event_id,
+            updated_at: utc(s.updated_at),
+        }
+    }
+}
+
+/// One change of a publish state.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PublishEvent {
+    pub id: i64,
+    pub item_id: String,
+    pub locale: String,
+    pub from_version: Option<i32>,
+    pub to_version: Option<i32>,
+    pub cause: String,
+    pub deployment_id: Option<String>,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+}
+
+impl From<PublishEventView> for PublishEvent {
+    fn from(e: PublishEventView) -> PublishEvent {
+        PublishEvent {
+            id: e.id,
+            item_id: e.item_id,
+            locale: e.locale,
+            from_version: e.from_version,
+            to_version: e.to_version,
+            cause: e.cause,
+            deployment_id: e.deployment_id,
+            actor: e.actor,
+            at: utc(e.at),
+        }
+    }
+}
