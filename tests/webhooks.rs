@@ -1,130 +1,17 @@
-//! W1–W4: webhook endpoints, the outbox, signed delivery with retries, and the deliveries list.
-//! The receiver is a real HTTP server on 127.0.0.1 that checks every signature with the
-//! `standardwebhooks` crate, independently of rewind's own signing, and can answer 500 or hang.
+//! W1–W4: webhook endpoints, the outbox, signed delivery with retries, and the deliveries list,
+//! against a real receiver (`common::webhook_receiver`) that checks every signature.
 
 mod common;
 
-use std::collections::HashMap;
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use common::addresses::{url_of, ALLOWED, REFUSED};
+use common::webhook_receiver::{Mode, Receiver};
 use common::{assert_problem, spawn_delivering, spawn_with, ADMIN};
 use rewind::settings::{Settings, WebhookSettings};
 use serde_json::{json, Value};
-
-/// How the receiver answers the next requests.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Mode {
-    Ok,
-    Fail,
-    Hang,
-}
-
-/// One request the receiver got.
-#[derive(Debug, Clone)]
-struct Received {
-    path: String,
-    webhook_id: String,
-    body: Value,
-    /// Whether the signature verified with the path's secret.
-    verified: bool,
-    /// Whether the receiver answered 2xx.
-    accepted: bool,
-}
-
-#[derive(Default)]
-struct ReceiverState {
-    /// The secret of each path's endpoint.
-    secrets: HashMap<String, String>,
-    /// How to answer: the first entry is used (and removed, unless it is the last).
-    modes: Vec<Mode>,
-    got: Vec<Received>,
-}
-
-/// The test's webhook receiver.
-#[derive(Clone)]
-struct Receiver {
-    port: u16,
-    state: Arc<Mutex<ReceiverState>>,
-}
-
-async fn receive(req: HttpRequest, body: web::Bytes, state: web::Data<Mutex<ReceiverState>>) -> HttpResponse {
-    let mut headers = http::HeaderMap::new();
-    for (name, value) in req.headers() {
-        if let (Ok(n), Ok(v)) =
-            (http::HeaderName::from_bytes(name.as_str().as_bytes()), http::HeaderValue::from_bytes(value.as_bytes()))
-        {
-            headers.append(n, v);
-        }
-    }
-    let path = req.path().to_string();
-    let mode = {
-        let mut st = state.lock().unwrap();
-        let mode = if st.modes.len() > 1 { st.modes.remove(0) } else { st.modes.first().copied().unwrap_or(Mode::Ok) };
-        let verified = st
-            .secrets
-            .get(&path)
-            .map(|s| standardwebhooks::Webhook::new(s).unwrap().verify(&body, &headers).is_ok())
-            .unwrap_or(false)
-            && req.headers().get("content-type").is_some_and(|v| v == "application/json");
-        st.got.push(Received {
-            path,
-            webhook_id: req.headers().get("webhook-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_string(),
-            body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-            verified,
-            accepted: mode == Mode::Ok,
-        });
-        mode
-    };
-    match mode {
-        Mode::Ok => HttpResponse::NoContent().finish(),
-        Mode::Fail => HttpResponse::InternalServerError().finish(),
-        Mode::Hang => {
-            actix_web::rt::time::sleep(Duration::from_secs(5)).await;
-            HttpResponse::NoContent().finish()
-        }
-    }
-}
-
-impl Receiver {
-    /// Starts a receiver on `listener`, answering as `modes` say.
-    fn start_on(listener: TcpListener, modes: Vec<Mode>) -> Receiver {
-        let port = listener.local_addr().unwrap().port();
-        let state = Arc::new(Mutex::new(ReceiverState { modes, ..Default::default() }));
-        let data = web::Data::from(state.clone());
-        let server = HttpServer::new(move || App::new().app_data(data.clone()).default_service(web::to(receive)))
-            .workers(2)
-            .disable_signals()
-            .listen(listener)
-            .unwrap()
-            .run();
-        actix_web::rt::spawn(server);
-        Receiver { port, state }
-    }
-
-    fn start(modes: Vec<Mode>) -> Receiver {
-        Receiver::start_on(TcpListener::bind("127.0.0.1:0").unwrap(), modes)
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    fn expect_secret(&self, path: &str, secret: &str) {
-        self.state.lock().unwrap().secrets.insert(path.into(), secret.into());
-    }
-
-    fn set_modes(&self, modes: Vec<Mode>) {
-        self.state.lock().unwrap().modes = modes;
-    }
-
-    fn got(&self, path: &str) -> Vec<Received> {
-        self.state.lock().unwrap().got.iter().filter(|r| r.path == path).cloned().collect()
-    }
-}
 
 /// Settings for tests: private addresses allowed, a short timeout and a short schedule.
 fn quick(retries: usize) -> Settings {
@@ -535,79 +422,6 @@ async fn w3_w4_messages_arrive_in_commit_order_and_deliveries_page_newest_first(
     assert_eq!(listed, newest_first, "sent in commit order, listed newest first");
     let (s, v) = app.get(&format!("/v1/webhooks/{hook}/deliveries?limit=0"), ADMIN).await;
     assert_problem(s, &v, 400, "invalid_request");
-}
-
-/// W1: every address the hostile caller got past the guard, and the other special-purpose blocks.
-/// Refused: loopback, private, link-local, unspecified, shared, multicast, reserved,
-/// documentation, benchmarking, and each IPv6 form that carries or reaches one.
-const REFUSED: [&str; 44] = [
-    "127.0.0.1",
-    "10.1.2.3",
-    "172.16.0.1",
-    "192.168.1.1",
-    "169.254.169.254",
-    "0.0.0.0",
-    "100.64.0.1",
-    "224.0.0.1",
-    "240.0.0.1",
-    "255.255.255.255",
-    "198.18.0.1",
-    "192.0.0.1",
-    "192.0.2.1",
-    "198.51.100.1",
-    "203.0.113.1",
-    "192.88.99.1",
-    "::1",
-    "::",
-    "fe80::1",
-    "fd00::1",
-    "fec0::1",
-    "ff02::1",
-    "100::1",
-    "::ffff:127.0.0.1",
-    "::ffff:10.0.0.1",
-    "::127.0.0.1",
-    "::1.1.1.1",
-    "::ffff:0:127.0.0.1",
-    "64:ff9b::7f00:1",
-    "64:ff9b::a9fe:a9fe",
-    "64:ff9b::a00:1",
-    "64:ff9b:1::a9fe:a9fe",
-    "2002:7f00:1::",
-    "2002:a9fe:a9fe::",
-    "2002:a00:1::",
-    "2002:c0a8:101::1",
-    // Teredo: the RFC 4380 example (client 192.0.2.45), and a client at 127.0.0.1.
-    "2001:0:4136:e378:8000:63bf:3fff:fdd2",
-    "2001:0:4136:e378:8000:63bf:80ff:fffe",
-    // Teredo with a loopback server.
-    "2001:0:7f00:1:8000:63bf:fefe:fefe",
-    "2001:db8::1",
-    "2001:2::1",
-    "3fff::1",
-    "5f00::1",
-    "fc00::1",
-];
-
-/// Allowed: global unicast, and IPv6 forms that reach a global IPv4 address.
-const ALLOWED: [&str; 9] = [
-    "93.184.215.14",
-    "1.1.1.1",
-    "8.8.8.8",
-    "2606:4700:4700::1111",
-    "2a00:1450:4001:82b::200e",
-    "::ffff:1.1.1.1",
-    "64:ff9b::101:101",
-    "2002:101:101::1",
-    "2001:0:4136:e378:8000:63bf:fefe:fefe",
-];
-
-fn url_of(address: &str) -> String {
-    if address.contains(':') {
-        format!("http://[{address}]/hook")
-    } else {
-        format!("http://{address}/hook")
-    }
 }
 
 #[actix_web::test]
