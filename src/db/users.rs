@@ -88,3 +88,19 @@ pub fn delete_grant(conn: &mut DbConn, user_id: &str, environment_id: &str) -> Q
     diesel::delete(grants::table.find((user_id, environment_id))).execute(conn)?;
     Ok(())
 }
+
+/// L9: the deployer's rights as they stand now: the user (`None` when unknown) and whether they
+/// hold a grant in the environment. On PostgreSQL both rows are locked `FOR SHARE` until the
+/// transaction ends, so a deactivation or a revocation waits for a deployment that read them
+/// (SQLite's write transactions run one at a time already).
+pub fn lock_rights(conn: &mut DbConn, user_id: &str, environment_id: &str) -> QueryResult<Option<(UserRow, bool)>> {
+    if matches!(conn, DbConn::Pg(_)) {
+        super::sql(conn, "SELECT id FROM users WHERE id = $1 FOR SHARE").bind::<Text, _>(user_id).execute(conn)?;
+        super::sql(conn, "SELECT user_id FROM grants WHERE user_id = $1 AND environment_id = $2 FOR SHARE")
+            .bind::<Text, _>(user_id)
+            .bind::<Text, _>(environment_id)
+            .execute(conn)?;
+    }
+    let Some(user) = by_id(conn, user_id)? else { return Ok(None) };
+    Ok(Some((user, has_grant(conn, user_id, environment_id)?)))
+}

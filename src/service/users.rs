@@ -114,6 +114,27 @@ pub fn require_grant(conn: &mut DbConn, caller: &Caller, environment_id: &str, e
     }
 }
 
+/// L9: why the user may not deploy in the environment now, or `None` when they may: a
+/// deployment runs with its deployer's rights as they are when it starts. Read in the run's
+/// transaction, with the rows locked, so that a revocation cannot slip in before it commits.
+pub fn deployer_refusal(
+    conn: &mut DbConn,
+    user_id: &str,
+    environment_id: &str,
+    environment: &str,
+) -> AppResult<Option<String>> {
+    let refusal = match q::lock_rights(conn, user_id, environment_id)? {
+        None => Some("the deployer no longer exists".to_string()),
+        Some((user, _)) if user.deactivated_at.is_some() => {
+            Some(format!("the deployer '{}' is deactivated", user.name))
+        }
+        Some((user, _)) if user.role == Role::Admin => None,
+        Some((user, true)) if user.role == Role::Editor => None,
+        Some((user, _)) => Some(format!("the deployer '{}' has no grant to deploy in '{environment}'", user.name)),
+    };
+    Ok(refusal)
+}
+
 /// On a database with no users, creates `admin` with `token` (or a random one, returned).
 pub fn bootstrap_admin(conn: &mut DbConn, token: Option<String>) -> AppResult<Option<String>> {
     crate::db::write_transaction(conn, |conn| {
