@@ -33,7 +33,7 @@ pub struct CreateEnvironment {
 pub struct Publish {
     #[schema(value_type = uuid::Uuid)]
     pub item_id: String,
-    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$")]
+    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$", max_length = 35)]
     pub locale: String,
     #[serde(deserialize_with = "super::int32")]
     #[schema(minimum = 1)]
@@ -46,7 +46,7 @@ pub struct Publish {
 pub struct Unpublish {
     #[schema(value_type = uuid::Uuid)]
     pub item_id: String,
-    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$")]
+    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$", max_length = 35)]
     pub locale: String,
 }
 

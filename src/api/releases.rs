@@ -53,7 +53,7 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
 pub struct AddItem {
     #[schema(value_type = uuid::Uuid)]
     pub item_id: String,
-    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$")]
+    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$", max_length = 35)]
     pub locale: String,
     pub action: Action,
     /// Required for `publish`.
@@ -101,7 +101,7 @@ pub struct ReleaseQuery {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct LocaleQuery {
     /// The locale of the key.
-    #[param(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$")]
+    #[param(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$", max_length = 35)]
     pub locale: String,
 }
 

@@ -5,6 +5,7 @@ pub mod conflict;
 pub mod diff;
 pub mod environment_rollback;
 pub mod ids;
+pub mod locale;
 pub mod plan;
 pub mod release_items;
 pub mod rollback;

@@ -11,15 +11,6 @@ pub fn environment_name(s: &str) -> bool {
         && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
 }
 
-/// A locale: `^[a-z]{2,3}(-[a-z0-9]{2,8})*$`, like `en-us`.
-pub fn locale(s: &str) -> bool {
-    let mut parts = s.split('-');
-    let lang = parts.next().unwrap_or("");
-    (2..=3).contains(&lang.len())
-        && lang.bytes().all(|c| c.is_ascii_lowercase())
-        && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
-}
-
 /// Bidirectional controls: they can make a name read as another (`\u{202e}nimda`).
 fn bidi_control(c: char) -> bool {
     matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
@@ -241,16 +232,5 @@ mod tests {
             assert_eq!(id(other), None, "{other}");
             assert!(!pattern.is_match(other), "{other}");
         }
-    }
-
-    #[test]
-    fn x2_locales_follow_the_pattern() {
-        assert!(locale("en"));
-        assert!(locale("en-us"));
-        assert!(locale("zh-hant-tw"));
-        assert!(!locale("EN"));
-        assert!(!locale("e"));
-        assert!(!locale("en-"));
-        assert!(!locale("en-u"));
     }
 }

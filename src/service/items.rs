@@ -34,12 +34,7 @@ pub struct NewContent {
 /// Checks a new version's content and references; answers the content as JSON text and the
 /// referenced item ids, sorted and without repeats.
 fn check_content(conn: &mut DbConn, c: &NewContent) -> AppResult<(String, Vec<String>)> {
-    if !validate::locale(&c.locale) {
-        return Err(AppError::invalid_field(
-            "locale",
-            "must be a lowercase locale like en-us (^[a-z]{2,3}(-[a-z0-9]{2,8})*$)",
-        ));
-    }
+    super::parse_locale("locale", &c.locale)?;
     if !c.content.is_object() {
         return Err(AppError::invalid_field("content", "must be a JSON object"));
     }
@@ -170,9 +165,7 @@ pub fn versions(conn: &mut DbConn, item_id: &ItemId, page: &PageParams) -> AppRe
 /// when `from` is `None`. 404 for an unknown item, 422 `version_not_found` for a version it does
 /// not have in that locale.
 pub fn diff(conn: &mut DbConn, item_id: &ItemId, locale: &str, from: Option<i32>, to: i32) -> AppResult<VersionDiff> {
-    if !validate::locale(locale) {
-        return Err(AppError::invalid_field("locale", "must be a lowercase locale like en-us"));
-    }
+    super::parse_locale("locale", locale)?;
     get_row(conn, item_id)?;
     let numbers: Vec<i32> = from.into_iter().chain([to]).collect();
     let found = q::versions_numbered(conn, item_id, locale, &numbers)?;

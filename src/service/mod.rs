@@ -61,3 +61,8 @@ pub fn numeric_cursor(cursor: &Option<String>) -> AppResult<Option<i64>> {
 pub fn parse_id<T: Id>(field: &str, s: &str) -> AppResult<T> {
     T::parse(s).ok_or_else(|| AppError::invalid_field(field, "not a valid id"))
 }
+
+/// Parses a locale (400 `invalid_request` naming `field`, with the rule, when it is not one).
+pub fn parse_locale<'a>(field: &str, s: &'a str) -> AppResult<&'a str> {
+    crate::domain::locale::parse(s).map_err(|rule| AppError::invalid_field(field, rule))
+}
