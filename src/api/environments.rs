@@ -58,7 +58,7 @@ pub struct RollbackEnvironment {
     #[schema(value_type = Option<uuid::Uuid>)]
     pub target_deployment_id: Option<String>,
     /// At most 2,000 characters; no control characters but tab and line breaks.
-    #[schema(pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$", max_length = 2000)]
+    #[schema(max_length = 2000)]
     pub reason: Option<String>,
     /// C1: `skip` (the default) or `fail` when keys changed after the target.
     pub on_conflict: Option<ConflictPolicy>,

@@ -25,7 +25,7 @@ pub struct CreateRelease {
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// At most 2,000 characters; no control characters but tab and line breaks.
-    #[schema(pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$", max_length = 2000)]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
 }
 
@@ -39,7 +39,7 @@ pub struct UpdateRelease {
     pub name: Option<String>,
     /// At most 2,000 characters; no control characters but tab and line breaks. `null` clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$", max_length = 2000)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub description: Option<Option<String>>,
 }
 

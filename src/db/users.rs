@@ -50,9 +50,20 @@ pub fn deactivate(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResul
     Ok(())
 }
 
-/// A user by name.
-pub fn by_name(conn: &mut DbConn, name: &str) -> QueryResult<Option<UserRow>> {
-    users::table.filter(users::name.eq(name)).first(conn).optional()
+/// A user by the key of their name (X2: `domain::user_names::key`).
+pub fn by_name_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<UserRow>> {
+    users::table.filter(users::name_key.eq(key)).first(conn).optional()
+}
+
+/// The users whose name has no key yet (stored before names had keys, or refused), oldest first.
+pub fn without_name_key(conn: &mut DbConn) -> QueryResult<Vec<UserRow>> {
+    users::table.filter(users::name_key.is_null()).order(users::id).load(conn)
+}
+
+/// Gives a user's name its key (which no other user's name may hold).
+pub fn set_name_key(conn: &mut DbConn, id: &str, key: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(id)).set(users::name_key.eq(key)).execute(conn)?;
+    Ok(())
 }
 
 /// How many users there are (bootstrap creates the first).
