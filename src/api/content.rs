@@ -92,7 +92,9 @@ pub async fn create_version(
     Ok(HttpResponse::Created().json(Data { data: Version::from(v) }))
 }
 
-/// An item's versions, newest first.
+/// An item's versions, newest first. A page holds at most `limit` versions and at most 4 MiB of
+/// content (at least one version): a page that the byte budget ended is shorter than `limit` and
+/// has a `next_cursor`, which goes on from the first version it left out.
 #[utoipa::path(get, path = "/v1/items/{id}/versions", operation_id = "listVersions", tag = "items", params(("id" = uuid::Uuid, Path, description = "item id"), PositionPageQuery), responses((status = 200, body = List<Version>)))]
 pub async fn list_versions(
     state: web::Data<AppState>,

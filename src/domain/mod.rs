@@ -1,6 +1,7 @@
 //! The rules of `docs/api-guide.md` (its rule ids) as plain functions over plain data: no actix, no diesel.
 
 pub mod addresses;
+pub mod answer_size;
 pub mod conflict;
 pub mod diff;
 pub mod environment_rollback;
