@@ -45,3 +45,54 @@ async fn x2_a_locale_over_35_characters_is_400_everywhere_a_locale_is_taken() {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(app.event_count("prod").await, 0);
 }
+
+/// Sends `body` as it is written, as the admin; answers the status and the body as text.
+async fn send_raw<S>(app: &common::TestApp<S>, method: &str, path: &str, body: &str) -> (StatusCode, String)
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<actix_web::body::BoxBody>,
+        Error = actix_web::Error,
+    >,
+{
+    let req = actix_web::test::TestRequest::default()
+        .method(method.parse().unwrap())
+        .uri(path)
+        .insert_header(("authorization", format!("Bearer {ADMIN}")))
+        .insert_header(("content-type", "application/json"))
+        .set_payload(body.to_string());
+    let res = actix_web::test::call_service(&app.svc, req.to_request()).await;
+    let status = res.status();
+    (status, String::from_utf8(actix_web::test::read_body(res).await.to_vec()).unwrap())
+}
+
+#[actix_web::test]
+async fn x2_a_version_s_content_is_answered_as_sent_with_every_digit() {
+    let app = spawn().await;
+    let first = r#"{"id":12345678901234567890123,"price":0.1000000000000000055511151231257827,"small":1e-400}"#;
+    let (s, body) =
+        send_raw(&app, "POST", "/v1/items", &format!(r#"{{"kind":"asset","locale":"en","content":{first}}}"#)).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let item = serde_json::from_str::<serde_json::Value>(&body).unwrap()["data"]["id"].as_str().unwrap().to_string();
+    let (s, body) = send_raw(
+        &app,
+        "POST",
+        &format!("/v1/items/{item}/versions"),
+        r#"{"locale":"en","content":{"id":12345678901234567890124}}"#,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    let (s, body) = send_raw(&app, "GET", &format!("/v1/items/{item}/versions"), "").await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    for digits in
+        ["12345678901234567890124", "12345678901234567890123", "0.1000000000000000055511151231257827", "1e-400"]
+    {
+        assert!(body.contains(digits), "{digits} in {body}");
+    }
+    let (s, body) = send_raw(&app, "GET", &format!("/v1/items/{item}/diff?locale=en&from=1&to=2"), "").await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(body.contains(r#""value":12345678901234567890124"#), "{body}");
+    let (s, body) = send_raw(&app, "GET", &format!("/v1/items/{item}/diff?locale=en&to=1"), "").await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert!(body.contains("0.1000000000000000055511151231257827"), "{body}");
+}
