@@ -46,6 +46,41 @@ async fn x2_a_locale_over_35_characters_is_400_everywhere_a_locale_is_taken() {
     assert_eq!(app.event_count("prod").await, 0);
 }
 
+#[actix_web::test]
+async fn x2_a_leap_second_is_400_in_every_time_the_api_takes() {
+    let app = spawn().await;
+    app.env("prod").await;
+    let item = app.item(1).await;
+    let release = app.release(ADMIN, "R", &[(&item, "publish", Some(1))]).await;
+    let (s, v) = app
+        .post(
+            &format!("/v1/releases/{release}/deploy"),
+            ADMIN,
+            json!({"environments": ["prod"], "scheduled_at": "2030-12-10T00:00:60Z"}),
+        )
+        .await;
+    assert_problem(s, &v, 400, "invalid_request");
+    let (_, all) = app.get("/v1/deployments", ADMIN).await;
+    assert_eq!(all["data"], json!([]), "nothing was created: {all}");
+    for path in [
+        "/v1/environments/prod/publish-state?at=2026-06-30T23:59:60Z",
+        "/v1/deployments?status=scheduled&scheduled_before=2030-12-10T00:00:60Z",
+        "/v1/deployments?status=scheduled&scheduled_after=2030-12-10T00:00:60%2B01:00",
+    ] {
+        let (s, v) = app.get(path, ADMIN).await;
+        assert_problem(s, &v, 400, "invalid_request");
+    }
+    // The second before is a time.
+    let (s, v) = app
+        .post(
+            &format!("/v1/releases/{release}/deploy"),
+            ADMIN,
+            json!({"environments": ["prod"], "scheduled_at": "2030-12-10T00:00:59Z"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+}
+
 /// Sends `body` as it is written, as the admin; answers the status and the body as text.
 async fn send_raw<S>(app: &common::TestApp<S>, method: &str, path: &str, body: &str) -> (StatusCode, String)
 where

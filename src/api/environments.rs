@@ -2,7 +2,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::DateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -14,7 +13,7 @@ use super::wire::{
 use super::{db, from_json, optional_json, page_params, Auth, Cursor, PageQuery};
 use crate::domain::ids::{DeploymentId, ItemId};
 use crate::domain::{validate, ConflictPolicy};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::service::{deployments, environments, publishing};
 use crate::state::AppState;
 
@@ -173,11 +172,7 @@ pub async fn publish_state(
     let item = item_filter(&q.item_id)?;
     let at =
         q.at.as_deref()
-            .map(|s| {
-                DateTime::parse_from_rfc3339(s)
-                    .map(|t| t.naive_utc().min(validate::latest_storable_time()))
-                    .map_err(|_| AppError::invalid_field("at", "must be an RFC 3339 time"))
-            })
+            .map(|s| super::times::parse("at", s).map(|t| t.naive_utc().min(validate::latest_storable_time())))
             .transpose()?;
     let states = db(&state, move |c| publishing::states(c, &env, item.as_deref(), at, &page)).await?;
     Ok(HttpResponse::Ok().json(List::of(states, PublishState::from)))

@@ -9,6 +9,7 @@ pub mod idempotency;
 mod plan_stream;
 pub mod releases;
 pub mod streams;
+pub mod times;
 pub mod tokens;
 pub mod webhooks;
 pub mod wire;

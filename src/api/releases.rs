@@ -78,6 +78,7 @@ pub struct Deploy {
     /// One or more environment names.
     #[schema(min_items = 1)]
     pub environments: Vec<String>,
+    #[serde(default, deserialize_with = "super::times::opt_time")]
     pub scheduled_at: Option<DateTime<FixedOffset>>,
     /// C1, rollback releases only: `skip` (the default) or `fail` when keys changed after the deployment.
     pub on_conflict: Option<ConflictPolicy>,

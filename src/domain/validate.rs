@@ -1,6 +1,6 @@
 //! Shapes of names and values that SPEC §1 fixes.
 
-use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, Timelike};
 
 /// An environment name: `^[a-z][a-z0-9-]{0,62}$`.
 pub fn environment_name(s: &str) -> bool {
@@ -155,6 +155,16 @@ pub fn latest_storable_time() -> NaiveDateTime {
         .unwrap_or(NaiveDateTime::MAX)
 }
 
+/// X2: a time whose seconds field is not 60. A leap second is refused rather than normalised:
+/// PostgreSQL and SQLite would each store it differently. Answers the rule it breaks, if any.
+pub fn no_leap_second(t: &impl Timelike) -> Result<(), &'static str> {
+    if t.nanosecond() >= 1_000_000_000 {
+        Err("must not be a leap second (a seconds field of 60)")
+    } else {
+        Ok(())
+    }
+}
+
 /// The ids `id` admits, as the OpenAPI document states them.
 pub const ID_PATTERN: &str = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
 
@@ -261,6 +271,14 @@ mod tests {
         assert_eq!(schedule(year_10000, now), Err("scheduled_at is more than 10 years ahead"));
         assert!(!storable_time(year_10000));
         assert!(storable_time(latest_storable_time()));
+    }
+
+    #[test]
+    fn x2_a_leap_second_is_refused() {
+        let leap = chrono::DateTime::parse_from_rfc3339("2026-12-10T00:00:60Z").unwrap();
+        assert!(no_leap_second(&leap).is_err());
+        let plain = chrono::DateTime::parse_from_rfc3339("2026-12-10T00:00:59.999999Z").unwrap();
+        assert_eq!(no_leap_second(&plain), Ok(()));
     }
 
     #[test]
