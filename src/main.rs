@@ -153,6 +153,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> Result<(), Failure> {
         console: ConsoleSettings {
             secure_cookie: args.console_secure_cookie,
             session_lifetime: chrono::TimeDelta::hours(args.console_session_hours),
+            public_origin: args.public_url.map(|u| u.origin()),
         },
     };
     let state = web::Data::new(AppState::new(pool, settings));
