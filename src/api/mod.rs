@@ -176,7 +176,12 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
             }
             JsonPayloadError::ContentType => AppError::invalid("the body must be application/json"),
             JsonPayloadError::Deserialize(e) => AppError::invalid(format!("invalid JSON body: {e}")),
-            other => AppError::invalid(format!("invalid JSON body: {other}")),
+            // A body that could not be read (a bad chunk, a dropped connection): actix's own text
+            // names its internals, so it is logged, not answered.
+            other => {
+                tracing::info!(error = %other, "request body unreadable");
+                AppError::invalid("the request body could not be read")
+            }
         }
         .into()
     })
