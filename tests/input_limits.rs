@@ -131,3 +131,60 @@ async fn x2_a_version_s_content_is_answered_as_sent_with_every_digit() {
     assert_eq!(s, StatusCode::OK, "{body}");
     assert!(body.contains("0.1000000000000000055511151231257827"), "{body}");
 }
+
+#[actix_web::test]
+async fn x4_another_list_s_cursor_is_400() {
+    let app = spawn().await;
+    app.env("prod").await;
+    let release = app.release(ADMIN, "R", &[]).await;
+    let item = app.item(1).await;
+    for path in [
+        format!("/v1/users?cursor={release}"),
+        format!("/v1/releases?cursor={item}"),
+        format!("/v1/items?cursor={release}"),
+        format!("/v1/environments?cursor={release}"),
+        format!("/v1/deployments?cursor={release}"),
+        format!("/v1/environments/prod/deployments?cursor={release}"),
+        format!("/v1/webhooks?cursor={release}"),
+    ] {
+        let (s, v) = app.get(&path, ADMIN).await;
+        assert_problem(s, &v, 400, "invalid_request");
+        assert_eq!(v["errors"][0]["field"], "cursor", "{path}: {v}");
+    }
+    // A list's own cursor goes on, also from a row that has left the list since.
+    let (_, users) = app.get("/v1/users", ADMIN).await;
+    let admin = users["data"][0]["id"].as_str().unwrap().to_string();
+    let (s, v) = app.get(&format!("/v1/users?cursor={admin}"), ADMIN).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = app.get(&format!("/v1/releases?cursor={release}"), ADMIN).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+}
+
+#[actix_web::test]
+async fn x2_the_bearer_scheme_may_be_followed_by_spaces_or_tabs() {
+    let app = spawn().await;
+    for header in [format!("Bearer\t{ADMIN}"), format!("Bearer \t  {ADMIN}"), format!("bearer  {ADMIN}")] {
+        let req = actix_web::test::TestRequest::get().uri("/v1/me").insert_header(("authorization", header.clone()));
+        let (s, _, v) = app.call(req).await;
+        assert_eq!(s, StatusCode::OK, "{header:?}: {v}");
+    }
+    let req =
+        actix_web::test::TestRequest::get().uri("/v1/me").insert_header(("authorization", format!("Bearer{ADMIN}")));
+    let (s, _, v) = app.call(req).await;
+    assert_problem(s, &v, 401, "unauthorized");
+}
+
+#[actix_web::test]
+async fn w1_a_webhook_url_on_port_0_is_refused() {
+    let settings = rewind::state::Settings {
+        webhooks: rewind::state::WebhookSettings { allow_private: true, ..Default::default() },
+        ..Default::default()
+    };
+    let app = common::spawn_with(settings).await;
+    for url in ["http://127.0.0.1:0/hook", "https://hooks.example.com:0/x"] {
+        let (s, v) = app.post("/v1/webhooks", ADMIN, json!({"url": url, "events": ["deployment.failed"]})).await;
+        assert_problem(s, &v, 422, "webhook_url_not_allowed");
+    }
+    let (_, list) = app.get("/v1/webhooks", ADMIN).await;
+    assert_eq!(list["data"], json!([]));
+}

@@ -38,11 +38,12 @@ pub struct Auth(pub Caller);
 /// What `authenticate` found for the request's bearer token, kept for the `Auth` extractor.
 struct Authenticated(AppResult<Caller>);
 
-/// The token of `Authorization: Bearer <token>`; the scheme's name is case-insensitive (RFC 9110 §11.1).
+/// The token of `Authorization: Bearer <token>`; the scheme's name is case-insensitive and one or
+/// more spaces or tabs follow it (RFC 9110 §11.1, §11.4).
 pub(crate) fn bearer_token(req: &HttpRequest) -> Option<String> {
     let header = req.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = header.split_once(' ')?;
-    let token = token.trim();
+    let (scheme, token) = header.split_once([' ', '\t'])?;
+    let token = token.trim_matches([' ', '\t']);
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_string())
 }
 

@@ -148,6 +148,7 @@ pub fn get(conn: &mut DbConn, item_id: &ItemId) -> AppResult<ItemView> {
 
 /// Items, newest first.
 pub fn list(conn: &mut DbConn, page: &PageParams) -> AppResult<Page<ItemView>> {
+    super::own_cursor(conn, super::CursorTable::Items, page)?;
     let rows = q::list(conn, page.cursor.clone(), page.limit)?;
     Ok(Page { data: with_locales(conn, rows.data)?, next_cursor: rows.next_cursor })
 }

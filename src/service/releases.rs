@@ -113,6 +113,7 @@ pub fn list(
     kind: Option<ReleaseKind>,
     page: &PageParams,
 ) -> AppResult<Page<ReleaseView>> {
+    super::own_cursor(conn, super::CursorTable::Releases, page)?;
     let seen_by = (!caller.is_admin()).then_some(caller.id.as_str());
     let rows = q::list(conn, seen_by, kind, page.cursor.clone(), page.limit)?;
     Ok(Page { data: views(conn, rows.data)?, next_cursor: rows.next_cursor })

@@ -40,7 +40,9 @@ pub fn add_user(conn: &mut DbConn, name: &str, role: Role) -> AppResult<UserRow>
 /// included, and is checked after the role: a non-admin gets 403 whatever else is wrong.
 pub fn list_users(conn: &mut DbConn, caller: &Caller, page: AppResult<PageParams>) -> AppResult<Page<UserRow>> {
     caller.require_admin()?;
-    Ok(q::list(conn, &page?)?)
+    let page = page?;
+    super::own_cursor(conn, super::CursorTable::Users, &page)?;
+    Ok(q::list(conn, &page)?)
 }
 
 /// A user by id who is not deactivated (404 otherwise: to the API a deactivated user is gone,
