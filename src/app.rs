@@ -128,6 +128,22 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .default_service(web::to(api::no_route))
         // Inside the request span and the request metrics, so that preflights are counted and logged.
         .wrap(middleware::Condition::new(!settings.cors_origins.is_empty(), cors(&settings.cors_origins)))
+        // X1: what actix or CORS answered on its own is a problem too; the docs' pages carry the
+        // console's security headers.
+        .wrap(middleware::from_fn(crate::error::answers::as_problems))
+        .wrap_fn(|req, srv| {
+            let docs = req.path() == "/docs" || req.path().starts_with("/docs/");
+            let fut = srv.call(req);
+            async move {
+                let mut res = fut.await?;
+                if docs {
+                    for (name, value) in crate::console::PAGE_HEADERS {
+                        res.headers_mut().insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+                    }
+                }
+                Ok(res)
+            }
+        })
         .wrap_fn(|req, srv| {
             let started = Instant::now();
             let fut = srv.call(req);

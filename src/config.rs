@@ -191,6 +191,11 @@ pub struct ServeArgs {
     /// U1: mark the console's session cookie `Secure` (when it is served over HTTPS).
     #[arg(long, env = "REWIND_CONSOLE_SECURE_COOKIE")]
     pub console_secure_cookie: bool,
+    /// U1: the URL browsers reach this server at, when a proxy stands before it
+    /// (`https://cms.example.com`): the console accepts forms from its origin only. Unset, the
+    /// origin is the connection's own scheme and `Host` header (forwarded headers are not trusted).
+    #[arg(long, env = "REWIND_PUBLIC_URL", value_parser = public_url)]
+    pub public_url: Option<url::Url>,
     /// U1: how many hours a console session lasts.
     #[arg(long, env = "REWIND_CONSOLE_SESSION_HOURS", default_value_t = settings::CONSOLE_SESSION_HOURS, value_parser = clap::value_parser!(i64).range(1..=720))]
     pub console_session_hours: i64,
@@ -203,4 +208,13 @@ pub struct ServeArgs {
     /// Webhook delivery workers in this process.
     #[arg(long, env = "REWIND_WEBHOOK_WORKERS", default_value_t = 2)]
     pub webhook_workers: usize,
+}
+
+/// `REWIND_PUBLIC_URL`: an absolute `http` or `https` URL.
+fn public_url(s: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(s).map_err(|e| format!("not a URL: {e}"))?;
+    match url.scheme() {
+        "http" | "https" if url.has_host() => Ok(url),
+        _ => Err("must be an http or https URL with a host, like https://cms.example.com".into()),
+    }
 }

@@ -56,6 +56,10 @@ fn run(log_format: &str, database_url: &str, command: LocalCommand) -> Result<()
             let mut conn = db::connect(&url)?;
             db::migrate(&mut conn)?;
             println!("migrations are up to date");
+            // X2: stored user names the RFC 8265 profile refuses, or that look like another's.
+            for problem in users::key_stored_names(&mut conn)? {
+                eprintln!("warning: {problem}");
+            }
             Ok(())
         }
         LocalCommand::User(UserCommand::Create { name, role }) => {
@@ -131,6 +135,10 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> Result<(), Failure> {
             }
         }
         deployment_worker::recover(&mut conn)?;
+        match users::key_stored_names(&mut conn) {
+            Ok(problems) => problems.iter().for_each(|p| tracing::warn!(user = %p, "user name without a key")),
+            Err(e) => tracing::warn!(error = %e, "stored user names were not keyed"),
+        }
     }
     let settings = Settings {
         body_limit: args.body_limit,
@@ -147,6 +155,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> Result<(), Failure> {
         console: ConsoleSettings {
             secure_cookie: args.console_secure_cookie,
             session_lifetime: chrono::TimeDelta::hours(args.console_session_hours),
+            public_origin: args.public_url.map(|u| u.origin()),
         },
     };
     let state = web::Data::new(AppState::new(pool, settings));

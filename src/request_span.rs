@@ -11,49 +11,44 @@ use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder};
 /// What a redacted query value is replaced with.
 pub const REDACTED: &str = "redacted";
 
-/// Query parameter names whose values are never logged, compared without case.
-const SECRET_NAMES: [&str; 14] = [
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "token",
-    "api_key",
-    "apikey",
-    "key",
-    "secret",
-    "client_secret",
-    "password",
-    "passwd",
-    "signature",
-    "sig",
-    "authorization",
-];
+/// Words that make a query parameter's value secret when its name contains one of them,
+/// compared without case (`access_token`, `API-KEY`, `passphrase`, `auth`, `x-signature`).
+const SECRET_WORDS: [&str; 7] = ["token", "key", "secret", "pass", "auth", "signature", "session"];
 
-/// Whether a query parameter's value must not be logged: a known secret name, or any name that
-/// speaks of a token, secret or password (`x_auth_token`, `db_password`).
+/// Whether a query parameter's value must not be logged: its name contains a secret word, or it
+/// is `sig` (a signature's usual short name).
 fn secret_name(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    SECRET_NAMES.contains(&name.as_str()) || ["token", "secret", "password"].iter().any(|w| name.contains(w))
+    name == "sig" || SECRET_WORDS.iter().any(|w| name.contains(w))
 }
 
 /// A request target (path and query) as it may be logged: each secret parameter's value replaced
-/// by `redacted`; names are judged percent-decoded, so `access%5Ftoken` is caught too.
+/// by `redacted`. Parameters are separated by `&` or `;`, and names are judged percent-decoded,
+/// so `access%5Ftoken` and `a=1;token=…` are caught too.
 pub fn loggable_target(target: &str) -> String {
     let Some((path, query)) = target.split_once('?') else {
         return target.to_string();
     };
-    let pairs: Vec<String> = query
-        .split('&')
-        .map(|pair| {
-            let raw_name = pair.split_once('=').map_or(pair, |(n, _)| n);
-            let name = url::form_urlencoded::parse(raw_name.as_bytes()).next().map(|(n, _)| n.into_owned());
-            match name {
-                Some(n) if secret_name(&n) => format!("{raw_name}={REDACTED}"),
-                _ => pair.to_string(),
+    let mut logged = format!("{path}?");
+    let mut at = 0;
+    for pair in query.split(['&', ';']) {
+        if at > 0 {
+            // The separator that ended the pair before, as it was sent.
+            logged.push_str(&query[at - 1..at]);
+        }
+        at += pair.len() + 1;
+        let raw_name = pair.split_once('=').map_or(pair, |(n, _)| n);
+        let name = url::form_urlencoded::parse(raw_name.as_bytes()).next().map(|(n, _)| n.into_owned());
+        match name {
+            Some(n) if secret_name(&n) => {
+                logged.push_str(raw_name);
+                logged.push('=');
+                logged.push_str(REDACTED);
             }
-        })
-        .collect();
-    format!("{path}?{}", pairs.join("&"))
+            _ => logged.push_str(pair),
+        }
+    }
+    logged
 }
 
 /// The root span builder of rewind's `TracingLogger`.
@@ -103,5 +98,14 @@ mod tests {
             loggable_target("/v1/me?access_token=abc&limit=5&API_KEY=x&db_password=p&access%5Ftoken=q&key"),
             "/v1/me?access_token=redacted&limit=5&API_KEY=redacted&db_password=redacted&access%5Ftoken=redacted&key=redacted"
         );
+    }
+
+    #[test]
+    fn x2_redaction_judges_decoded_names_by_their_words_and_takes_semicolons_as_separators() {
+        assert_eq!(
+            loggable_target("/v1/me?api%2Dkey=k1&passphrase=p1&auth=a1&a=1;access_token=t1;limit=5&Session-Id=s1&sig=x"),
+            "/v1/me?api%2Dkey=redacted&passphrase=redacted&auth=redacted&a=1;access_token=redacted;limit=5&Session-Id=redacted&sig=redacted"
+        );
+        assert_eq!(loggable_target("/v1/items?limit=5;cursor=3"), "/v1/items?limit=5;cursor=3");
     }
 }

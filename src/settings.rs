@@ -43,6 +43,9 @@ pub struct ConsoleSettings {
     pub secure_cookie: bool,
     /// How long a session lasts after sign-in (`REWIND_CONSOLE_SESSION_HOURS`, default 12).
     pub session_lifetime: chrono::TimeDelta,
+    /// U1: the console's own origin as browsers see it, from `REWIND_PUBLIC_URL` (behind a proxy);
+    /// `None`: the connection's own scheme and its `Host` header.
+    pub public_origin: Option<url::Origin>,
 }
 
 /// U1: a console session lasts this many hours unless configured otherwise.
@@ -50,7 +53,11 @@ pub const CONSOLE_SESSION_HOURS: i64 = 12;
 
 impl Default for ConsoleSettings {
     fn default() -> ConsoleSettings {
-        ConsoleSettings { secure_cookie: false, session_lifetime: chrono::TimeDelta::hours(CONSOLE_SESSION_HOURS) }
+        ConsoleSettings {
+            secure_cookie: false,
+            session_lifetime: chrono::TimeDelta::hours(CONSOLE_SESSION_HOURS),
+            public_origin: None,
+        }
     }
 }
 

@@ -24,7 +24,7 @@ pub struct CreateItem {
     #[schema(min_length = 1, max_length = 200)]
     pub content_type: Option<String>,
     /// Lowercase, like `en-us`.
-    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$")]
+    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$", max_length = 35)]
     pub locale: String,
     /// A JSON object of at most 1 MiB (413 over it).
     #[schema(value_type = Object)]
@@ -40,7 +40,7 @@ pub struct CreateItem {
 #[serde(deny_unknown_fields)]
 pub struct CreateVersion {
     /// Lowercase, like `en-us`.
-    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$")]
+    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$", max_length = 35)]
     pub locale: String,
     /// A JSON object of at most 1 MiB (413 over it).
     #[schema(value_type = Object)]
@@ -94,7 +94,9 @@ pub async fn create_version(
     Ok(HttpResponse::Created().json(Data { data: Version::from(v) }))
 }
 
-/// An item's versions, newest first.
+/// An item's versions, newest first. A page holds at most `limit` versions and at most 4 MiB of
+/// content (at least one version): a page that the byte budget ended is shorter than `limit` and
+/// has a `next_cursor`, which goes on from the first version it left out.
 #[utoipa::path(get, path = "/v1/items/{id}/versions", operation_id = "listVersions", tag = "items", params(("id" = uuid::Uuid, Path, description = "item id"), PositionPageQuery), responses((status = 200, body = List<Version>)))]
 pub async fn list_versions(
     state: web::Data<AppState>,
@@ -113,7 +115,7 @@ pub async fn list_versions(
 #[serde(deny_unknown_fields)]
 pub struct DiffQuery {
     /// Lowercase, like `en-us`.
-    #[param(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$")]
+    #[param(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$", max_length = 35)]
     pub locale: String,
     /// The version to diff from; absent for the empty object (a first publish).
     #[param(minimum = 1, maximum = 2147483647)]

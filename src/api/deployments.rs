@@ -80,8 +80,10 @@ pub struct ListQuery {
     #[param(inline)]
     pub trigger: Option<Trigger>,
     /// Only deployments scheduled strictly before this time.
+    #[serde(default, deserialize_with = "super::times::opt_time")]
     pub scheduled_before: Option<DateTime<FixedOffset>>,
     /// Only deployments scheduled at or after this time.
+    #[serde(default, deserialize_with = "super::times::opt_time")]
     pub scheduled_after: Option<DateTime<FixedOffset>>,
     /// 1 to 500; 50 when absent.
     #[param(minimum = 1, maximum = 500)]

@@ -2,7 +2,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::DateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -14,7 +13,7 @@ use super::wire::{
 use super::{from_json, optional_json, Auth};
 use crate::domain::ids::{DeploymentId, ItemId};
 use crate::domain::{validate, ConflictPolicy};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::http::{page_params, Cursor, PageQuery};
 use crate::runtime::AppState;
 use crate::runtime::{change, db};
@@ -35,7 +34,7 @@ pub struct CreateEnvironment {
 pub struct Publish {
     #[schema(value_type = uuid::Uuid)]
     pub item_id: String,
-    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$")]
+    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$", max_length = 35)]
     pub locale: String,
     #[serde(deserialize_with = "super::int32")]
     #[schema(minimum = 1)]
@@ -48,7 +47,7 @@ pub struct Publish {
 pub struct Unpublish {
     #[schema(value_type = uuid::Uuid)]
     pub item_id: String,
-    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$")]
+    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$", max_length = 35)]
     pub locale: String,
 }
 
@@ -60,7 +59,7 @@ pub struct RollbackEnvironment {
     #[schema(value_type = Option<uuid::Uuid>)]
     pub target_deployment_id: Option<String>,
     /// At most 2,000 characters; no control characters but tab and line breaks.
-    #[schema(pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$", max_length = 2000)]
+    #[schema(max_length = 2000)]
     pub reason: Option<String>,
     /// C1: `skip` (the default) or `fail` when keys changed after the target.
     pub on_conflict: Option<ConflictPolicy>,
@@ -175,11 +174,7 @@ pub async fn publish_state(
     let item = item_filter(&q.item_id)?;
     let at =
         q.at.as_deref()
-            .map(|s| {
-                DateTime::parse_from_rfc3339(s)
-                    .map(|t| t.naive_utc().min(validate::latest_storable_time()))
-                    .map_err(|_| AppError::invalid_field("at", "must be an RFC 3339 time"))
-            })
+            .map(|s| super::times::parse("at", s).map(|t| t.naive_utc().min(validate::latest_storable_time())))
             .transpose()?;
     let states = db(&state, move |c| publishing::states(c, &env, item.as_deref(), at, &page)).await?;
     Ok(HttpResponse::Ok().json(List::of(states, PublishState::from)))

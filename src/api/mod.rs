@@ -9,6 +9,7 @@ pub mod idempotency;
 mod plan_stream;
 pub mod releases;
 pub mod streams;
+pub mod times;
 pub mod tokens;
 pub mod webhooks;
 pub mod wire;
@@ -34,11 +35,12 @@ pub struct Auth(pub Caller);
 /// What `authenticate` found for the request's bearer token, kept for the `Auth` extractor.
 struct Authenticated(AppResult<Caller>);
 
-/// The token of `Authorization: Bearer <token>`; the scheme's name is case-insensitive (RFC 9110 §11.1).
+/// The token of `Authorization: Bearer <token>`; the scheme's name is case-insensitive and one or
+/// more spaces or tabs follow it (RFC 9110 §11.1, §11.4).
 pub(crate) fn bearer_token(req: &HttpRequest) -> Option<String> {
     let header = req.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = header.split_once(' ')?;
-    let token = token.trim();
+    let (scheme, token) = header.split_once([' ', '\t'])?;
+    let token = token.trim_matches([' ', '\t']);
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_string())
 }
 
@@ -79,7 +81,12 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
             }
             JsonPayloadError::ContentType => AppError::invalid("the body must be application/json"),
             JsonPayloadError::Deserialize(e) => AppError::invalid(format!("invalid JSON body: {e}")),
-            other => AppError::invalid(format!("invalid JSON body: {other}")),
+            // A body that could not be read (a bad chunk, a dropped connection): actix's own text
+            // names its internals, so it is logged, not answered.
+            other => {
+                tracing::info!(error = %other, "request body unreadable");
+                AppError::invalid("the request body could not be read")
+            }
         }
         .into()
     })

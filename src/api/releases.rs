@@ -27,7 +27,7 @@ pub struct CreateRelease {
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// At most 2,000 characters; no control characters but tab and line breaks.
-    #[schema(pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$", max_length = 2000)]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
 }
 
@@ -41,7 +41,7 @@ pub struct UpdateRelease {
     pub name: Option<String>,
     /// At most 2,000 characters; no control characters but tab and line breaks. `null` clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$", max_length = 2000)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub description: Option<Option<String>>,
 }
 
@@ -55,7 +55,7 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
 pub struct AddItem {
     #[schema(value_type = uuid::Uuid)]
     pub item_id: String,
-    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$")]
+    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$", max_length = 35)]
     pub locale: String,
     pub action: Action,
     /// Required for `publish`.
@@ -80,6 +80,7 @@ pub struct Deploy {
     /// One or more environment names.
     #[schema(min_items = 1)]
     pub environments: Vec<String>,
+    #[serde(default, deserialize_with = "super::times::opt_time")]
     pub scheduled_at: Option<DateTime<FixedOffset>>,
     /// C1, rollback releases only: `skip` (the default) or `fail` when keys changed after the deployment.
     pub on_conflict: Option<ConflictPolicy>,
@@ -103,7 +104,7 @@ pub struct ReleaseQuery {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct LocaleQuery {
     /// The locale of the key.
-    #[param(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$")]
+    #[param(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$", max_length = 35)]
     pub locale: String,
 }
 

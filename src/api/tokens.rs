@@ -18,7 +18,7 @@ use crate::service::tokens::{self, NewToken};
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
     /// At most 200 characters; no control characters but tab and line breaks.
-    #[schema(pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$", max_length = 200)]
+    #[schema(max_length = 200)]
     pub label: Option<String>,
     /// Days until the token stops working, 1 to 3650; it never expires when absent.
     #[serde(default, deserialize_with = "super::opt_int32")]

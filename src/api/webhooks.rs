@@ -26,7 +26,7 @@ pub struct CreateWebhook {
     /// Environment names; absent means every environment.
     pub environments: Option<Vec<String>>,
     /// At most 2,000 characters; no control characters but tab and line breaks.
-    #[schema(pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$", max_length = 2000)]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
 }
 

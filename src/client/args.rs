@@ -65,6 +65,11 @@ fn policy(s: &str) -> Result<ConflictPolicy, String> {
     ConflictPolicy::parse(s).ok_or_else(|| "one of skip, fail".into())
 }
 
+/// A locale, refused here as the server would refuse it (a usage error, exit status 2).
+fn locale(s: &str) -> Result<String, &'static str> {
+    crate::domain::locale::parse(s).map(str::to_string)
+}
+
 /// `rewind env …`.
 #[derive(Debug, Subcommand)]
 pub enum EnvCommand {
@@ -129,7 +134,7 @@ pub enum ReleaseCommand {
         id: String,
         #[arg(long, conflicts_with = "from_file", requires = "locale")]
         item: Option<String>,
-        #[arg(long)]
+        #[arg(long, value_parser = locale)]
         locale: Option<String>,
         /// The version to publish.
         #[arg(long, conflicts_with = "unpublish", value_parser = clap::value_parser!(i32).range(1..))]
@@ -224,7 +229,7 @@ pub enum ItemCommand {
     Diff {
         /// The item's id.
         id: String,
-        #[arg(long)]
+        #[arg(long, value_parser = locale)]
         locale: String,
         /// The version diffed from (the empty object when absent).
         #[arg(long)]

@@ -9,7 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::releases::number;
-use super::views::{self, next_link, CursorQuery};
+use super::views::{self, next_link, url_component, CursorQuery};
 use super::{page, see_other, Chrome, Form, Page, Session};
 use crate::domain::ids::ItemId;
 use crate::domain::{ItemKind, Role};
@@ -103,11 +103,12 @@ pub async fn create(state: web::Data<AppState>, f: Form<CreateForm>) -> Page {
     Ok(see_other(&format!("/console/items/{}", item.row.id)))
 }
 
-/// One version, with the environments it is published in.
+/// One version, with the environments it is published in; its content is shown one at a time.
 pub struct VersionLine {
     pub locale: String,
     pub version: i32,
-    pub content: String,
+    /// The link that shows this version's content.
+    pub show: String,
     pub references: String,
     pub created_at: String,
     pub published_in: Vec<String>,
@@ -122,22 +123,39 @@ struct ItemPage {
     content_type: Option<String>,
     locales: Vec<(String, i32)>,
     versions: Vec<VersionLine>,
+    /// The one version whose content the page shows: `(locale, version, content)`.
+    shown: Option<(String, i32, String)>,
     next: Option<String>,
     /// U4: the environments where the caller may publish this item.
     publishable: Vec<String>,
     can_write: bool,
 }
 
-/// U2: an item's versions (newest first, paged), where each is published, and its forms.
-pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>, q: web::Query<CursorQuery>) -> Page {
+/// The item page's query: the page of versions, and the one version whose content is shown.
+#[derive(Deserialize)]
+pub struct ItemQuery {
+    cursor: Option<String>,
+    locale: Option<String>,
+    version: Option<i32>,
+}
+
+/// U2: an item's versions (newest first, paged), where each is published, and its forms. The
+/// page shows one version's content (the one asked for, else the newest on the page), so that
+/// it stays small however large the item's versions are (X4).
+pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>, q: web::Query<ItemQuery>) -> Page {
     let id: ItemId = crate::http::path_id(&id)?;
+    let q = q.into_inner();
     let p = views::page(&q.cursor, PAGE, Cursor::Position)?;
     let caller = s.caller().clone();
-    let (item, versions, published, publishable) = db(&state, {
+    let (item, versions, shown, published, publishable) = db(&state, {
         let id = id.clone();
         move |c| {
             let item = items::get(c, &id)?;
             let versions = items::versions(c, &id, &p)?;
+            let shown = match (&q.locale, q.version) {
+                (Some(locale), Some(n)) => Some(items::version(c, &id, locale, n)?),
+                _ => versions.data.first().cloned(),
+            };
             let envs = environments::list(c, &PageParams { limit: ENVIRONMENTS, cursor: None })?;
             let mut published: BTreeMap<(String, i32), Vec<String>> = BTreeMap::new();
             let mut publishable = vec![];
@@ -152,11 +170,12 @@ pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>,
                     publishable.push(e.row.name);
                 }
             }
-            Ok((item, versions, published, publishable))
+            Ok((item, versions, shown, published, publishable))
         }
     })
     .await?;
     let base = format!("/console/items/{id}?");
+    let here = q.cursor.as_ref().map(|c| format!("cursor={}&", url_component(c))).unwrap_or_default();
     page(&ItemPage {
         can_write: s.caller().role != Role::Viewer,
         c: Chrome::from(&s),
@@ -166,20 +185,21 @@ pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>,
         versions: versions
             .data
             .into_iter()
-            .map(|v| {
-                let content = serde_json::from_str::<serde_json::Value>(&v.content)
-                    .and_then(|j| serde_json::to_string_pretty(&j))
-                    .unwrap_or(v.content);
-                VersionLine {
-                    published_in: published.get(&(v.locale.clone(), v.version)).cloned().unwrap_or_default(),
-                    references: stored_json::<Vec<String>>(&v.refs, "version references").join(", "),
-                    locale: v.locale,
-                    version: v.version,
-                    content,
-                    created_at: views::time(v.created_at),
-                }
+            .map(|v| VersionLine {
+                published_in: published.get(&(v.locale.clone(), v.version)).cloned().unwrap_or_default(),
+                references: stored_json::<Vec<String>>(&v.refs, "version references").join(", "),
+                show: format!("{base}{here}locale={}&version={}#shown-version", url_component(&v.locale), v.version),
+                locale: v.locale,
+                version: v.version,
+                created_at: views::time(v.created_at),
             })
             .collect(),
+        shown: shown.map(|v| {
+            let content = serde_json::from_str::<serde_json::Value>(&v.content)
+                .and_then(|j| serde_json::to_string_pretty(&j))
+                .unwrap_or(v.content);
+            (v.locale, v.version, content)
+        }),
         next: next_link(&base, &versions.next_cursor),
         publishable,
         id: id.into_string(),

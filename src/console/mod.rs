@@ -199,17 +199,20 @@ async fn security_headers(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let mut res = next.call(req).await?;
     let h = res.headers_mut();
-    for (name, value) in [
-        ("content-security-policy", CONTENT_SECURITY_POLICY),
-        ("x-frame-options", "DENY"),
-        ("referrer-policy", "no-referrer"),
-        ("x-content-type-options", "nosniff"),
-        ("cache-control", "no-store"),
-    ] {
+    for (name, value) in PAGE_HEADERS {
         h.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
     }
     Ok(res)
 }
+
+/// U1: the security headers of every console answer, and of the API's `/docs` pages.
+pub const PAGE_HEADERS: [(&str, &str); 5] = [
+    ("content-security-policy", CONTENT_SECURITY_POLICY),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "no-referrer"),
+    ("x-content-type-options", "nosniff"),
+    ("cache-control", "no-store"),
+];
 
 /// Wires the console's routes, under `/console`.
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -292,12 +292,13 @@ pub struct DeployForm {
 /// A time typed in a form: `YYYY-MM-DDTHH:MM` (a `datetime-local` field, read as UTC) or RFC 3339.
 fn schedule(s: &Option<String>) -> AppResult<Option<NaiveDateTime>> {
     let Some(s) = s.as_deref().map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
-    DateTime::parse_from_rfc3339(s)
+    let t = DateTime::parse_from_rfc3339(s)
         .map(|t| t.naive_utc())
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
-        .map(Some)
-        .map_err(|_| AppError::invalid_field("scheduled_at", "must be a time like 2026-12-24T18:00 (UTC)"))
+        .map_err(|_| AppError::invalid_field("scheduled_at", "must be a time like 2026-12-24T18:00 (UTC)"))?;
+    crate::domain::validate::no_leap_second(&t).map_err(|rule| AppError::invalid_field("scheduled_at", rule))?;
+    Ok(Some(t))
 }
 
 /// L4, B6: deploys, now or at a time; one environment goes on to its deployment's page.

@@ -89,23 +89,39 @@ fn csrf_failed() -> Problem {
     Problem::CsrfFailed
 }
 
-/// Whether the request comes from a page of this server: its `Origin` names the host the request
-/// was sent to; or, where the browser sends `Origin: null` (it does for a form posted from a page
-/// with `Referrer-Policy: no-referrer`) or none, its Fetch Metadata says `same-origin`, or failing
-/// that its `Referer` names the host.
+/// Whether the request comes from a page of this server: its `Origin` (scheme, host and port) is
+/// the console's own origin; or, where the browser sends `Origin: null` (it does for a form posted
+/// from a page with `Referrer-Policy: no-referrer`) or none, its Fetch Metadata says
+/// `same-origin`, or failing that its `Referer` has the console's origin. The console's origin is
+/// `REWIND_PUBLIC_URL`'s when set, else the connection's own scheme and `Host` header: never a
+/// `Forwarded` or `X-Forwarded-*` header, which any client can send.
 pub fn same_origin(req: &HttpRequest) -> bool {
-    let host = req.connection_info().host().to_ascii_lowercase();
+    let Some(own) = own_origin(req) else { return false };
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-    let authority = |url: &str| {
-        url.split_once("://").map(|(_, rest)| rest.split('/').next().unwrap_or_default().to_ascii_lowercase())
-    };
+    let origin_of = |url: &str| url::Url::parse(url).ok().map(|u| u.origin());
     match header("origin").filter(|o| *o != "null") {
-        Some(origin) => authority(origin).is_some_and(|o| o == host),
+        Some(origin) => origin_of(origin).is_some_and(|o| o == own),
         None => match header("sec-fetch-site") {
             Some(site) => site == "same-origin",
-            None => header("origin").is_none() && header("referer").and_then(authority).is_some_and(|r| r == host),
+            None => header("origin").is_none() && header("referer").and_then(origin_of).is_some_and(|r| r == own),
         },
     }
+}
+
+/// The console's own origin (see [`same_origin`]); `None` without a `Host` to build it from.
+fn own_origin(req: &HttpRequest) -> Option<url::Origin> {
+    let configured = req.app_data::<web::Data<AppState>>().and_then(|s| s.settings.console.public_origin.clone());
+    if configured.is_some() {
+        return configured;
+    }
+    let scheme = if req.app_config().secure() { "https" } else { "http" };
+    let host = match req.headers().get(actix_web::http::header::HOST) {
+        Some(h) => h.to_str().ok()?.to_string(),
+        None => req.uri().authority()?.to_string(),
+    };
+    let url = url::Url::parse(&format!("{scheme}://{host}/")).ok()?;
+    // A Host with a path, user or query in it is no host.
+    (url.path() == "/" && url.username().is_empty() && url.query().is_none()).then(|| url.origin())
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {

@@ -96,6 +96,30 @@ pub fn versions(conn: &mut DbConn, item_id: &str, offset: i64, limit: i64) -> Qu
         .load(conn)
 }
 
+/// The size in bytes of the content of each of `versions(conn, item_id, offset, limit)`, in the
+/// same order, without reading the contents (X4's byte budget of a page of versions).
+pub fn version_sizes(conn: &mut DbConn, item_id: &str, offset: i64, limit: i64) -> QueryResult<Vec<i64>> {
+    #[derive(QueryableByName)]
+    struct Size {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        bytes: i64,
+    }
+    let bytes = match conn {
+        DbConn::Pg(_) => "octet_length(content)::bigint",
+        DbConn::Sqlite(_) => "length(CAST(content AS BLOB))",
+    };
+    let text = format!(
+        "SELECT {bytes} AS bytes FROM versions WHERE item_id = $1 \
+         ORDER BY created_at DESC, locale, version DESC LIMIT $2 OFFSET $3"
+    );
+    let sizes: Vec<Size> = super::sql(conn, &text)
+        .bind::<diesel::sql_types::Text, _>(item_id)
+        .bind::<diesel::sql_types::BigInt, _>(limit)
+        .bind::<diesel::sql_types::BigInt, _>(offset)
+        .load(conn)?;
+    Ok(sizes.into_iter().map(|s| s.bytes).collect())
+}
+
 /// The integer key of each of these item ids that exists.
 pub fn keys_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<HashMap<String, i64>> {
     let mut out = HashMap::with_capacity(ids.len());

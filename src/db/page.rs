@@ -89,3 +89,39 @@ where
     }
     Ok(Page::from_rows(q.limit(limit + 1).load(conn)?, limit, cursor_of))
 }
+
+/// The tables whose rows' ids are the cursors of lists (X4).
+#[derive(Debug, Clone, Copy)]
+pub enum CursorTable {
+    Users,
+    Tokens,
+    Environments,
+    Items,
+    Releases,
+    Deployments,
+    WebhookEndpoints,
+}
+
+/// X4: whether `id` is the id of a row of `table`, whatever the list's filters: a list goes on
+/// from a row of its own kind only, while a row that left the list since (deleted, or of
+/// another status now) is still a place to go on from.
+pub fn names_a_row(conn: &mut DbConn, table: CursorTable, id: &str) -> QueryResult<bool> {
+    #[derive(diesel::QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let table = match table {
+        CursorTable::Users => "users",
+        CursorTable::Tokens => "tokens",
+        CursorTable::Environments => "environments",
+        CursorTable::Items => "items",
+        CursorTable::Releases => "releases",
+        CursorTable::Deployments => "deployments",
+        CursorTable::WebhookEndpoints => "webhook_endpoints",
+    };
+    let query = format!("SELECT COUNT(*) AS n FROM {table} WHERE id = $1");
+    use diesel::RunQueryDsl;
+    let found: Found = super::sql(conn, &query).bind::<diesel::sql_types::Text, _>(id).get_result(conn)?;
+    Ok(found.n > 0)
+}

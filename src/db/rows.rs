@@ -19,6 +19,9 @@ pub struct UserRow {
     pub created_at: NaiveDateTime,
     /// T1: when an admin deactivated the user; their tokens stop working, their name stays taken.
     pub deactivated_at: Option<NaiveDateTime>,
+    /// X2: the key the name is compared by (`domain::user_names::key`); null for a stored name
+    /// the profile refuses or whose key another user's name holds (`rewind migrate` lists them).
+    pub name_key: Option<String>,
 }
 
 /// An API token as stored: only its SHA-256 hash.

@@ -172,6 +172,7 @@ diesel::table! {
         role -> Text,
         created_at -> Timestamp,
         deactivated_at -> Nullable<Timestamp>,
+        name_key -> Nullable<Text>,
     }
 }
 

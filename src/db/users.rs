@@ -50,9 +50,20 @@ pub fn deactivate(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResul
     Ok(())
 }
 
-/// A user by name.
-pub fn by_name(conn: &mut DbConn, name: &str) -> QueryResult<Option<UserRow>> {
-    users::table.filter(users::name.eq(name)).first(conn).optional()
+/// A user by the key of their name (X2: `domain::user_names::key`).
+pub fn by_name_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<UserRow>> {
+    users::table.filter(users::name_key.eq(key)).first(conn).optional()
+}
+
+/// The users whose name has no key yet (stored before names had keys, or refused), oldest first.
+pub fn without_name_key(conn: &mut DbConn) -> QueryResult<Vec<UserRow>> {
+    users::table.filter(users::name_key.is_null()).order(users::id).load(conn)
+}
+
+/// Gives a user's name its key (which no other user's name may hold).
+pub fn set_name_key(conn: &mut DbConn, id: &str, key: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(id)).set(users::name_key.eq(key)).execute(conn)?;
+    Ok(())
 }
 
 /// How many users there are (bootstrap creates the first).
@@ -87,4 +98,20 @@ pub fn insert_grant(conn: &mut DbConn, user_id: &str, environment_id: &str) -> Q
 pub fn delete_grant(conn: &mut DbConn, user_id: &str, environment_id: &str) -> QueryResult<()> {
     diesel::delete(grants::table.find((user_id, environment_id))).execute(conn)?;
     Ok(())
+}
+
+/// L9: the deployer's rights as they stand now: the user (`None` when unknown) and whether they
+/// hold a grant in the environment. On PostgreSQL both rows are locked `FOR SHARE` until the
+/// transaction ends, so a deactivation or a revocation waits for a deployment that read them
+/// (SQLite's write transactions run one at a time already).
+pub fn lock_rights(conn: &mut DbConn, user_id: &str, environment_id: &str) -> QueryResult<Option<(UserRow, bool)>> {
+    if matches!(conn, DbConn::Pg(_)) {
+        super::sql(conn, "SELECT id FROM users WHERE id = $1 FOR SHARE").bind::<Text, _>(user_id).execute(conn)?;
+        super::sql(conn, "SELECT user_id FROM grants WHERE user_id = $1 AND environment_id = $2 FOR SHARE")
+            .bind::<Text, _>(user_id)
+            .bind::<Text, _>(environment_id)
+            .execute(conn)?;
+    }
+    let Some(user) = by_id(conn, user_id)? else { return Ok(None) };
+    Ok(Some((user, has_grant(conn, user_id, environment_id)?)))
 }

@@ -1,13 +1,16 @@
 //! The rules of `docs/api-guide.md` (its rule ids) as plain functions over plain data: no actix, no diesel.
 
 pub mod addresses;
+pub mod answer_size;
 pub mod conflict;
 pub mod diff;
 pub mod environment_rollback;
 pub mod ids;
+pub mod locale;
 pub mod plan;
 pub mod release_items;
 pub mod rollback;
+pub mod user_names;
 pub mod validate;
 pub mod webhooks;
 

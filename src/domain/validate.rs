@@ -1,6 +1,6 @@
 //! Shapes of names and values that SPEC §1 fixes.
 
-use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, Timelike};
 
 /// An environment name: `^[a-z][a-z0-9-]{0,62}$`.
 pub fn environment_name(s: &str) -> bool {
@@ -11,33 +11,32 @@ pub fn environment_name(s: &str) -> bool {
         && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
 }
 
-/// A locale: `^[a-z]{2,3}(-[a-z0-9]{2,8})*$`, like `en-us`.
-pub fn locale(s: &str) -> bool {
-    let mut parts = s.split('-');
-    let lang = parts.next().unwrap_or("");
-    (2..=3).contains(&lang.len())
-        && lang.bytes().all(|c| c.is_ascii_lowercase())
-        && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
-}
-
 /// Bidirectional controls: they can make a name read as another (`\u{202e}nimda`).
 fn bidi_control(c: char) -> bool {
     matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Characters that draw nothing, so that `admin\u{200b}` would look like `admin`: format
-/// characters, fillers and blank glyphs. Joiners (U+200C, U+200D) and variation selectors are
-/// not among them: scripts and emoji need them.
+/// Characters that draw nothing, so that `admin\u{200b}` would look like `admin`: the
+/// default-ignorable code points and the format characters (Cf) of Unicode, tag characters and
+/// fillers and blank glyphs among them. Joiners (U+200C, U+200D) and the variation selectors
+/// U+FE00 to U+FE0F are not among them: scripts and emoji need them (user names refuse them too,
+/// by RFC 8265's profile, `user_names`).
 fn invisible(c: char) -> bool {
     matches!(
         c,
         '\u{00ad}'
             | '\u{034f}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{06dd}'
+            | '\u{070f}'
+            | '\u{0890}'
+            | '\u{0891}'
+            | '\u{08e2}'
             | '\u{115f}'
             | '\u{1160}'
             | '\u{17b4}'
             | '\u{17b5}'
-            | '\u{180e}'
+            | '\u{180b}'..='\u{180f}'
             | '\u{200b}'
             | '\u{2060}'..='\u{2065}'
             | '\u{206a}'..='\u{206f}'
@@ -45,8 +44,26 @@ fn invisible(c: char) -> bool {
             | '\u{3164}'
             | '\u{feff}'
             | '\u{ffa0}'
-            | '\u{fff0}'..='\u{fff8}'
+            | '\u{fff0}'..='\u{fffb}'
+            | '\u{110bd}'
+            | '\u{110cd}'
+            | '\u{13430}'..='\u{1343f}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0000}'..='\u{e0fff}'
     )
+}
+
+/// The characters `invisible` and `bidi_control` name, as a JSON Schema character class's body.
+macro_rules! unseen_class {
+    () => {
+        concat!(
+            "\\u00ad\\u034f\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890\\u0891\\u08e2\\u115f\\u1160\\u17b4\\u17b5",
+            "\\u180b-\\u180f\\u200b\\u200e\\u200f\\u202a-\\u202e\\u2060-\\u206f\\u2800\\u3164\\ufeff\\uffa0",
+            "\\ufff0-\\ufffb\\u{110bd}\\u{110cd}\\u{13430}-\\u{1343f}\\u{1bca0}-\\u{1bca3}\\u{1d173}-\\u{1d17a}",
+            "\\u{e0000}-\\u{e0fff}"
+        )
+    };
 }
 
 /// A user, release or content type name: 1 to 200 characters as sent, no control characters, no
@@ -61,7 +78,7 @@ pub fn display_name(s: &str) -> Result<String, &'static str> {
     } else if s.chars().any(bidi_control) {
         Err("must not contain bidirectional controls (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069)")
     } else if s.chars().any(invisible) {
-        Err("must not contain invisible characters (such as U+200B, U+2060, U+FEFF, U+3164, U+2800)")
+        Err("must not contain invisible, format or tag characters (such as U+200B, U+2060, U+FEFF, U+3164, U+2800, U+E0061)")
     } else if s.is_empty() || s.chars().count() > 200 {
         Err("must be 1 to 200 characters")
     } else if s.trim().is_empty() {
@@ -74,25 +91,34 @@ pub fn display_name(s: &str) -> Result<String, &'static str> {
 /// The JSON Schema `pattern` of `display_name`: no control, bidirectional or invisible character,
 /// and one that is not white space either (the white space of `char::is_whitespace`).
 pub const NAME_PATTERN: &str = concat!(
-    "^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180e\\u200b\\u200e\\u200f",
-    "\\u202a-\\u202e\\u2060-\\u206f\\u2800\\u3164\\ufeff\\uffa0\\ufff0-\\ufff8]*",
-    "[^\\u0000-\\u0020\\u007f-\\u00a0\\u00ad\\u034f\\u061c\\u115f\\u1160\\u1680\\u17b4\\u17b5\\u180e\\u2000-\\u200b",
-    "\\u200e\\u200f\\u2028-\\u202f\\u205f-\\u206f\\u2800\\u3000\\u3164\\ufeff\\uffa0\\ufff0-\\ufff8]",
-    "[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180e\\u200b\\u200e\\u200f",
-    "\\u202a-\\u202e\\u2060-\\u206f\\u2800\\u3164\\ufeff\\uffa0\\ufff0-\\ufff8]*$",
+    "^[^\\u0000-\\u001f\\u007f-\\u009f",
+    unseen_class!(),
+    "]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000",
+    unseen_class!(),
+    "][^\\u0000-\\u001f\\u007f-\\u009f",
+    unseen_class!(),
+    "]*$",
 );
+
+/// The JSON Schema `pattern` of `free_text`: no control character but tab and line breaks, and no
+/// bidirectional or invisible character.
+pub const TEXT_PATTERN: &str =
+    concat!("^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f", unseen_class!(), "]*$");
 
 /// The longest token label.
 pub const LABEL_MAX: usize = 200;
 /// The longest release description or rollback reason.
 pub const TEXT_MAX: usize = 2000;
 
-/// Free text (a token's label, a release's description, a rollback's reason): at most `max`
-/// characters, and no control characters but tab, line feed and carriage return (PostgreSQL
-/// cannot store a NUL). Answers the rule it breaks, if any.
+/// Free text (a token's label, a release's description, a rollback's reason, a webhook's
+/// description): at most `max` characters, no control characters but tab, line feed and carriage
+/// return (PostgreSQL cannot store a NUL), and no bidirectional or invisible characters (as
+/// `display_name`). Answers the rule it breaks, if any.
 pub fn free_text(s: &str, max: usize) -> Result<(), String> {
     if s.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
         Err("must not contain control characters other than tab and line breaks".into())
+    } else if s.chars().any(|c| bidi_control(c) || invisible(c)) {
+        Err("must not contain bidirectional controls or invisible, format or tag characters".into())
     } else if s.chars().count() > max {
         Err(format!("must be at most {max} characters"))
     } else {
@@ -127,6 +153,16 @@ pub fn latest_storable_time() -> NaiveDateTime {
     NaiveDate::from_ymd_opt(9999, 12, 31)
         .and_then(|d| d.and_hms_micro_opt(23, 59, 59, 999_999))
         .unwrap_or(NaiveDateTime::MAX)
+}
+
+/// X2: a time whose seconds field is not 60. A leap second is refused rather than normalised:
+/// PostgreSQL and SQLite would each store it differently. Answers the rule it breaks, if any.
+pub fn no_leap_second(t: &impl Timelike) -> Result<(), &'static str> {
+    if t.nanosecond() >= 1_000_000_000 {
+        Err("must not be a leap second (a seconds field of 60)")
+    } else {
+        Ok(())
+    }
 }
 
 /// The ids `id` admits, as the OpenAPI document states them.
@@ -197,7 +233,9 @@ mod tests {
     fn x2_the_name_pattern_admits_exactly_the_names_the_server_accepts() {
         let pattern = regex::Regex::new(NAME_PATTERN).unwrap();
         let bmp = (0u32..=0xffff).filter_map(char::from_u32);
-        for c in bmp.chain(['\u{e0041}', '\u{1f600}']) {
+        let astral =
+            ['\u{e0041}', '\u{e0001}', '\u{e0100}', '\u{1f600}', '\u{1bca0}', '\u{1d173}', '\u{13430}', '\u{110bd}'];
+        for c in bmp.chain(astral) {
             for name in [c.to_string(), format!("a{c}"), format!("{c}b{c}"), format!(" {c} ")] {
                 assert_eq!(
                     pattern.is_match(&name),
@@ -207,6 +245,16 @@ mod tests {
                     display_name(&name)
                 );
             }
+        }
+    }
+
+    #[test]
+    fn x2_the_text_pattern_admits_exactly_the_text_the_server_accepts() {
+        let pattern = regex::Regex::new(TEXT_PATTERN).unwrap();
+        let bmp = (0u32..=0xffff).filter_map(char::from_u32);
+        for c in bmp.chain(['\u{e0041}', '\u{e01ef}', '\u{1f600}', '\u{1d17a}']) {
+            let text = format!("a{c}b");
+            assert_eq!(pattern.is_match(&text), free_text(&text, 10).is_ok(), "U+{:04X}", c as u32);
         }
     }
 
@@ -226,6 +274,14 @@ mod tests {
     }
 
     #[test]
+    fn x2_a_leap_second_is_refused() {
+        let leap = chrono::DateTime::parse_from_rfc3339("2026-12-10T00:00:60Z").unwrap();
+        assert!(no_leap_second(&leap).is_err());
+        let plain = chrono::DateTime::parse_from_rfc3339("2026-12-10T00:00:59.999999Z").unwrap();
+        assert_eq!(no_leap_second(&plain), Ok(()));
+    }
+
+    #[test]
     fn x2_ids_are_canonical_uuids_only() {
         let canonical = "0190f5c1-6c3a-7c2e-9b1a-3f4e5d6c7b8a";
         let pattern = regex::Regex::new(ID_PATTERN).unwrap();
@@ -241,16 +297,5 @@ mod tests {
             assert_eq!(id(other), None, "{other}");
             assert!(!pattern.is_match(other), "{other}");
         }
-    }
-
-    #[test]
-    fn x2_locales_follow_the_pattern() {
-        assert!(locale("en"));
-        assert!(locale("en-us"));
-        assert!(locale("zh-hant-tw"));
-        assert!(!locale("EN"));
-        assert!(!locale("e"));
-        assert!(!locale("en-"));
-        assert!(!locale("en-u"));
     }
 }

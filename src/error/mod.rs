@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, ResponseError};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Serialize;
 
+pub mod answers;
 mod code;
 
 pub use code::{guide_table, ProblemCode};

@@ -62,6 +62,7 @@ pub fn get(conn: &mut DbConn, name: &str) -> AppResult<EnvironmentView> {
 
 /// Environments, newest first, each with its active deployment.
 pub fn list(conn: &mut DbConn, page: &PageParams) -> AppResult<Page<EnvironmentView>> {
+    super::own_cursor(conn, super::CursorTable::Environments, page)?;
     let rows = q::list(conn, page.cursor.clone(), page.limit)?;
     let keys: Vec<i64> = rows.data.iter().map(|r| r.key).collect();
     let counts = published_keys(conn, &keys)?;

@@ -10,7 +10,7 @@ use crate::db::rows::{ItemRow, NewItem, VersionRow};
 use crate::db::{new_id, now, references, write_transaction, DbConn};
 use crate::domain::diff::{self, VersionDiff};
 use crate::domain::ids::ItemId;
-use crate::domain::{validate, ItemKind};
+use crate::domain::{answer_size, validate, ItemKind};
 use crate::error::{stored_json, AppError, AppResult, ProblemCode};
 
 /// The largest `content` of a version, serialized (SPEC §1).
@@ -34,12 +34,7 @@ pub struct NewContent {
 /// Checks a new version's content and references; answers the content as JSON text and the
 /// referenced item ids, sorted and without repeats.
 fn check_content(conn: &mut DbConn, c: &NewContent) -> AppResult<(String, Vec<String>)> {
-    if !validate::locale(&c.locale) {
-        return Err(AppError::invalid_field(
-            "locale",
-            "must be a lowercase locale like en-us (^[a-z]{2,3}(-[a-z0-9]{2,8})*$)",
-        ));
-    }
+    super::parse_locale("locale", &c.locale)?;
     if !c.content.is_object() {
         return Err(AppError::invalid_field("content", "must be a JSON object"));
     }
@@ -153,26 +148,41 @@ pub fn get(conn: &mut DbConn, item_id: &ItemId) -> AppResult<ItemView> {
 
 /// Items, newest first.
 pub fn list(conn: &mut DbConn, page: &PageParams) -> AppResult<Page<ItemView>> {
+    super::own_cursor(conn, super::CursorTable::Items, page)?;
     let rows = q::list(conn, page.cursor.clone(), page.limit)?;
     Ok(Page { data: with_locales(conn, rows.data)?, next_cursor: rows.next_cursor })
 }
 
-/// An item's versions, newest first; the cursor counts the versions already listed.
+/// An item's versions, newest first; the cursor counts the versions already listed. A page ends
+/// at `limit` versions or at 4 MiB of content (`answer_size`), whichever comes first: its
+/// `next_cursor` then goes on from the first version it left out. The sizes are read first, so
+/// that no more content than the page carries is read.
 pub fn versions(conn: &mut DbConn, item_id: &ItemId, page: &PageParams) -> AppResult<Page<VersionRow>> {
     get_row(conn, item_id)?;
     let offset = numeric_cursor(&page.cursor)?.unwrap_or(0).max(0);
-    let rows = q::versions(conn, item_id, offset, page.limit + 1)?;
-    let next = offset + page.limit;
-    Ok(Page::from_rows(rows, page.limit, |_| next.to_string()))
+    let sizes = q::version_sizes(conn, item_id, offset, page.limit + 1)?;
+    let take =
+        answer_size::rows_within(&sizes[..sizes.len().min(page.limit as usize)], answer_size::VERSION_PAGE_BYTES);
+    let rows = q::versions(conn, item_id, offset, take as i64)?;
+    let next = (sizes.len() > take).then(|| (offset + rows.len() as i64).to_string());
+    Ok(Page { data: rows, next_cursor: next })
+}
+
+/// One version of an item in a locale: 404 for an unknown item, 422 `version_not_found` for a
+/// version it does not have in that locale.
+pub fn version(conn: &mut DbConn, item_id: &ItemId, locale: &str, number: i32) -> AppResult<VersionRow> {
+    super::parse_locale("locale", locale)?;
+    get_row(conn, item_id)?;
+    q::versions_numbered(conn, item_id, locale, &[number])?.pop().ok_or_else(|| {
+        AppError::Rule(ProblemCode::VersionNotFound, format!("the item has no version {number} in '{locale}'"))
+    })
 }
 
 /// D1: the difference between two versions of an item in a locale, from the empty object
 /// when `from` is `None`. 404 for an unknown item, 422 `version_not_found` for a version it does
 /// not have in that locale.
 pub fn diff(conn: &mut DbConn, item_id: &ItemId, locale: &str, from: Option<i32>, to: i32) -> AppResult<VersionDiff> {
-    if !validate::locale(locale) {
-        return Err(AppError::invalid_field("locale", "must be a lowercase locale like en-us"));
-    }
+    super::parse_locale("locale", locale)?;
     get_row(conn, item_id)?;
     let numbers: Vec<i32> = from.into_iter().chain([to]).collect();
     let found = q::versions_numbered(conn, item_id, locale, &numbers)?;

@@ -14,7 +14,7 @@ pub mod tokens;
 pub mod users;
 pub mod webhooks;
 
-pub use crate::db::page::{Page, PageParams};
+pub use crate::db::page::{CursorTable, Page, PageParams};
 use crate::domain::ids::{Id, UserId};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
@@ -61,4 +61,20 @@ pub fn numeric_cursor(cursor: &Option<String>) -> AppResult<Option<i64>> {
 /// Parses an id of kind `T` (400 `invalid_request` naming `field` when it is not a UUID).
 pub fn parse_id<T: Id>(field: &str, s: &str) -> AppResult<T> {
     T::parse(s).ok_or_else(|| AppError::invalid_field(field, "not a valid id"))
+}
+
+/// X4: a list's cursor must be one of its own: the id of a row of `table` (400 `invalid_request`
+/// otherwise, such as a release id given to the list of users).
+pub fn own_cursor(conn: &mut crate::db::DbConn, table: CursorTable, page: &PageParams) -> AppResult<()> {
+    match &page.cursor {
+        Some(c) if !crate::db::page::names_a_row(conn, table, c)? => {
+            Err(AppError::invalid_field("cursor", "not a cursor of this list: give the next_cursor of its last page"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Parses a locale (400 `invalid_request` naming `field`, with the rule, when it is not one).
+pub fn parse_locale<'a>(field: &str, s: &'a str) -> AppResult<&'a str> {
+    crate::domain::locale::parse(s).map_err(|rule| AppError::invalid_field(field, rule))
 }

@@ -9,7 +9,6 @@ use crate::db::publish_state;
 use crate::db::rows::{EnvironmentRow, NewPublishEvent, PublishEventView, PublishStateView};
 use crate::db::{now, write_transaction, DbConn};
 use crate::domain::ids::ItemId;
-use crate::domain::validate;
 use crate::error::{AppError, AppResult, ProblemCode};
 
 /// P1: publishes a version of `(item, locale)`; a republish of the published version is a change too.
@@ -71,12 +70,7 @@ pub fn unpublish(
 fn authorize(conn: &mut DbConn, caller: &Caller, environment: &str, locale: &str) -> AppResult<EnvironmentRow> {
     let env = environments::by_name(conn, environment)?;
     users::require_grant(conn, caller, &env.id, environment)?;
-    if !validate::locale(locale) {
-        return Err(AppError::invalid_field(
-            "locale",
-            "must be a lowercase locale like en-us (^[a-z]{2,3}(-[a-z0-9]{2,8})*$)",
-        ));
-    }
+    super::parse_locale("locale", locale)?;
     Ok(env)
 }
 

@@ -113,6 +113,7 @@ pub fn list(
     kind: Option<ReleaseKind>,
     page: &PageParams,
 ) -> AppResult<Page<ReleaseView>> {
+    super::own_cursor(conn, super::CursorTable::Releases, page)?;
     let seen_by = (!caller.is_admin()).then_some(caller.id.as_str());
     let rows = q::list(conn, seen_by, kind, page.cursor.clone(), page.limit)?;
     Ok(Page { data: views(conn, rows.data)?, next_cursor: rows.next_cursor })
@@ -187,12 +188,7 @@ pub fn remove_item(
 ) -> AppResult<()> {
     caller.require_writer()?;
     // A malformed request is 400 before any state is read, so before `release_locked`'s 409.
-    if !validate::locale(locale) {
-        return Err(AppError::invalid_field(
-            "locale",
-            "must be a lowercase locale like en-us (^[a-z]{2,3}(-[a-z0-9]{2,8})*$)",
-        ));
-    }
+    super::parse_locale("locale", locale)?;
     write_transaction(conn, |conn| {
         writable(conn, caller, id)?;
         if !q::delete_item(conn, id, item_id, locale)? {
@@ -205,12 +201,7 @@ pub fn remove_item(
 /// Checks the request's items before any is read: locales, and a version for each publish.
 fn check_items(new_items: &[NewReleaseItem]) -> AppResult<()> {
     for (i, it) in new_items.iter().enumerate() {
-        if !validate::locale(&it.locale) {
-            return Err(AppError::invalid_field(
-                &format!("items[{i}].locale"),
-                "must be a lowercase locale like en-us (^[a-z]{2,3}(-[a-z0-9]{2,8})*$)",
-            ));
-        }
+        super::parse_locale(&format!("items[{i}].locale"), &it.locale)?;
         if it.action == Action::Publish && it.version.is_none() {
             return Err(AppError::invalid_field(&format!("items[{i}].version"), "a publish item needs a version"));
         }

@@ -99,6 +99,7 @@ pub fn list(
     page: &PageParams,
 ) -> AppResult<Page<ReleaseView>> {
     let original = releases::visible(conn, caller, release_id)?;
+    super::own_cursor(conn, super::CursorTable::Releases, page)?;
     let owner = (!caller.is_admin()).then_some(caller.id.as_str());
     let rows = q::list_of(conn, &original.id, owner, page.cursor.clone(), page.limit)?;
     Ok(Page { data: releases::views(conn, rows.data)?, next_cursor: rows.next_cursor })

@@ -131,6 +131,7 @@ pub fn list_tokens(
     require_self_or_admin(caller, user_id)?;
     let page = page?;
     active_user(conn, user_id)?;
+    super::own_cursor(conn, super::CursorTable::Tokens, &page)?;
     Ok(q::list_of_user(conn, user_id, &page)?)
 }
 

@@ -6,7 +6,7 @@ use crate::db::rows::UserRow;
 use crate::db::users as q;
 use crate::db::{new_id, now, DbConn};
 use crate::domain::ids::UserId;
-use crate::domain::{validate, Role};
+use crate::domain::{user_names, validate, Role};
 use crate::error::{AppError, AppResult, ProblemCode};
 
 /// Creates a user for an admin; 409 `name_taken` when the name is in use.
@@ -19,9 +19,17 @@ pub fn create_user(conn: &mut DbConn, caller: &Caller, name: &str, role: Role) -
 /// with the operator's authority. 409 `name_taken` when the name, NFC-normalised and trimmed,
 /// is in use.
 pub fn add_user(conn: &mut DbConn, name: &str, role: Role) -> AppResult<UserRow> {
-    // Stored normalised, so that the unique index compares names as they look.
+    // Stored normalised and trimmed; the unique index compares the name's key (RFC 8265).
     let name = validate::display_name(name).map_err(|rule| AppError::invalid_field("name", rule))?;
-    let row = UserRow { id: new_id(), name: name.clone(), role, created_at: now(), deactivated_at: None };
+    let key = user_names::key(&name).map_err(|rule| AppError::invalid_field("name", rule))?;
+    let row = UserRow {
+        id: new_id(),
+        name: name.clone(),
+        role,
+        created_at: now(),
+        deactivated_at: None,
+        name_key: Some(key),
+    };
     if !q::insert(conn, &row)? {
         return Err(AppError::Rule(ProblemCode::NameTaken, format!("a user named '{name}' exists")));
     }
@@ -32,7 +40,9 @@ pub fn add_user(conn: &mut DbConn, name: &str, role: Role) -> AppResult<UserRow>
 /// included, and is checked after the role: a non-admin gets 403 whatever else is wrong.
 pub fn list_users(conn: &mut DbConn, caller: &Caller, page: AppResult<PageParams>) -> AppResult<Page<UserRow>> {
     caller.require_admin()?;
-    Ok(q::list(conn, &page?)?)
+    let page = page?;
+    super::own_cursor(conn, super::CursorTable::Users, &page)?;
+    Ok(q::list(conn, &page)?)
 }
 
 /// A user by id who is not deactivated (404 otherwise: to the API a deactivated user is gone,
@@ -41,11 +51,15 @@ pub fn active_user(conn: &mut DbConn, id: &UserId) -> AppResult<UserRow> {
     q::active_by_id(conn, id)?.ok_or_else(|| AppError::NotFound("no such user".into()))
 }
 
-/// An active user by name (404 when unknown or deactivated), looked up as stored: normalised
-/// like a new user's name.
+/// An active user by name (404 when unknown or deactivated), looked up by its key (X2), as a
+/// new user's name is compared.
 pub fn user_by_name(conn: &mut DbConn, name: &str) -> AppResult<UserRow> {
-    let name = validate::display_name(name).unwrap_or_else(|_| name.to_string());
-    q::by_name(conn, &name)?
+    let trimmed = validate::display_name(name).unwrap_or_else(|_| name.to_string());
+    let found = match user_names::key(&trimmed) {
+        Ok(key) => q::by_name_key(conn, &key)?,
+        Err(_) => None,
+    };
+    found
         .filter(|u| u.deactivated_at.is_none())
         .ok_or_else(|| AppError::NotFound(format!("no active user named '{name}'")))
 }
@@ -113,4 +127,51 @@ pub fn require_grant(conn: &mut DbConn, caller: &Caller, environment_id: &str, e
     } else {
         Err(AppError::Forbidden(format!("no grant to publish in '{environment}'")))
     }
+}
+
+/// L9: why the user may not deploy in the environment now, or `None` when they may: a
+/// deployment runs with its deployer's rights as they are when it starts. Read in the run's
+/// transaction, with the rows locked, so that a revocation cannot slip in before it commits.
+pub fn deployer_refusal(
+    conn: &mut DbConn,
+    user_id: &str,
+    environment_id: &str,
+    environment: &str,
+) -> AppResult<Option<String>> {
+    let refusal = match q::lock_rights(conn, user_id, environment_id)? {
+        None => Some("the deployer no longer exists".to_string()),
+        Some((user, _)) if user.deactivated_at.is_some() => {
+            Some(format!("the deployer '{}' is deactivated", user.name))
+        }
+        Some((user, _)) if user.role == Role::Admin => None,
+        Some((user, true)) if user.role == Role::Editor => None,
+        Some((user, _)) => Some(format!("the deployer '{}' has no grant to deploy in '{environment}'", user.name)),
+    };
+    Ok(refusal)
+}
+
+/// X2: gives a key to every stored user name that has none (names stored before names had
+/// keys); answers, one line each, the names it could not give one: refused by the profile, or
+/// looking like another user's name. Those rows are left as they are, for an admin to look at.
+pub fn key_stored_names(conn: &mut DbConn) -> AppResult<Vec<String>> {
+    crate::db::write_transaction(conn, |conn| {
+        let mut unkeyed = vec![];
+        for user in q::without_name_key(conn)? {
+            let problem = match user_names::key(&user.name) {
+                Err(rule) => Some(format!("user {} {:?}: the name {rule}", user.id, user.name)),
+                Ok(key) => match q::by_name_key(conn, &key)? {
+                    Some(other) => Some(format!(
+                        "user {} {:?}: the name looks like user {}'s {:?}",
+                        user.id, user.name, other.id, other.name
+                    )),
+                    None => {
+                        q::set_name_key(conn, &user.id, &key)?;
+                        None
+                    }
+                },
+            };
+            unkeyed.extend(problem);
+        }
+        Ok(unkeyed)
+    })
 }

@@ -69,10 +69,14 @@ pub fn check_url(raw: &str, allow_private: bool) -> AppResult<url::Url> {
         return Err(AppError::invalid_field("url", "must be an http or https URL"));
     }
     let host = url.host().ok_or_else(|| AppError::invalid_field("url", "must have a host"))?;
+    let refused = |detail: String| AppError::Rule(ProblemCode::WebhookUrlNotAllowed, detail);
+    if url.port() == Some(0) {
+        // Port 0 reaches no endpoint: on connecting, the system picks a port of its own.
+        return Err(refused("port 0 is not a port an endpoint listens on".into()));
+    }
     if allow_private {
         return Ok(url);
     }
-    let refused = |detail: String| AppError::Rule(ProblemCode::WebhookUrlNotAllowed, detail);
     let addresses: Vec<IpAddr> = match host {
         url::Host::Ipv4(ip) => vec![IpAddr::V4(ip)],
         url::Host::Ipv6(ip) => vec![IpAddr::V6(ip)],
@@ -174,6 +178,7 @@ pub fn register(conn: &mut DbConn, new: NewEndpoint, allow_private: bool) -> App
 pub fn list(conn: &mut DbConn, caller: &Caller, page: AppResult<PageParams>) -> AppResult<Page<EndpointView>> {
     caller.require_admin()?;
     let page = page?;
+    super::own_cursor(conn, super::CursorTable::WebhookEndpoints, &page)?;
     let rows = q::endpoints(conn, page.cursor.clone(), page.limit)?;
     Ok(Page { data: views(conn, rows.data)?, next_cursor: rows.next_cursor })
 }

@@ -127,6 +127,16 @@ fn rules_across_fields(schemas: &mut Value) {
     {
         schemas[schema]["properties"][field]["pattern"] = json!(crate::domain::validate::NAME_PATTERN);
     }
+    // Free text of `validate::free_text`, from the one pattern that a test holds to the rule.
+    for (schema, field) in [
+        ("RollbackEnvironment", "reason"),
+        ("CreateWebhook", "description"),
+        ("CreateToken", "label"),
+        ("CreateRelease", "description"),
+        ("UpdateRelease", "description"),
+    ] {
+        schemas[schema]["properties"][field]["pattern"] = json!(crate::domain::validate::TEXT_PATTERN);
+    }
     schemas["Deploy"]["properties"]["environments"]["items"]["pattern"] = json!("^[a-z][a-z0-9-]{0,62}$");
     schemas["CreateWebhook"]["properties"]["environments"]["items"]["pattern"] = json!("^[a-z][a-z0-9-]{0,62}$");
 }

@@ -2,7 +2,7 @@
 //! environment's lock, every item in one transaction, or none and end `failed`; and handing it
 //! back to the queue.
 
-use super::super::{releases, webhooks};
+use super::super::{releases, users, webhooks};
 use super::plan::{Pages, Work};
 use super::views::{row, view, views, DeploymentView};
 use crate::db::deployment_writes::{apply_page, high_after, record_page, DeploymentWrite};
@@ -35,6 +35,8 @@ enum Ran {
     Applied(Counts, ItemTally, DeploymentView),
     /// C1 refused the plan: how many keys conflicted, and the deployment as it ended.
     Refused(usize, DeploymentView),
+    /// L9: its deployer may no longer deploy there; it ended `failed` and wrote nothing.
+    Forbidden(DeploymentView),
     /// The deployment was not (or no longer) `in_progress`: nothing was done.
     NotRunning,
 }
@@ -99,6 +101,12 @@ pub fn run(conn: &mut DbConn, id: &str, page: i64, progress: &dyn Fn(i32, i32)) 
         }
         let env = crate::db::environments::by_id(conn, &d.environment_id)?;
         lock_environment(conn, &env.id)?;
+        if let Some(why) = users::deployer_refusal(conn, &d.deployed_by, &env.id, &env.name)? {
+            let Some(failed) = rows::mark_failed(conn, &d.id, now(), &format!("forbidden: {why}"), None)? else {
+                return Ok(Ran::NotRunning);
+            };
+            return Ok(Ran::Forbidden(ended(conn, failed, &env)?));
+        }
         let work = Work::of(conn, &d)?;
         let at = now();
         // C1 decides on the whole plan before anything is applied: with `fail`, a first pass counts.
@@ -147,6 +155,10 @@ pub fn run(conn: &mut DbConn, id: &str, page: i64, progress: &dyn Fn(i32, i32)) 
     let (view, items) = match result {
         Ok(Ran::Refused(conflicts, view)) => {
             tracing::info!(conflicts, "rollback refused: keys changed after the deployment (on_conflict: fail)");
+            (view, None)
+        }
+        Ok(Ran::Forbidden(view)) => {
+            tracing::warn!(error = view.row.error.as_deref(), "deployment refused: its deployer may no longer deploy");
             (view, None)
         }
         Ok(Ran::Applied(counts, items, view)) => {

@@ -42,7 +42,11 @@ fn cursor_text(after: &After) -> String {
 fn parse_cursor(conn: &mut DbConn, order: ListOrder, cursor: &str) -> AppResult<After> {
     let id = super::super::parse_id::<DeploymentId>("cursor", cursor)?.into_string();
     match order {
-        ListOrder::Newest => Ok(After::Id(id)),
+        ListOrder::Newest => {
+            let page = PageParams { limit: 1, cursor: Some(id.clone()) };
+            super::super::own_cursor(conn, super::super::CursorTable::Deployments, &page)?;
+            Ok(After::Id(id))
+        }
         ListOrder::Soonest => {
             let none = || AppError::NotFound("the cursor names no scheduled deployment".into());
             let at = crate::db::deployments::by_id(conn, &id)?.and_then(|row| row.scheduled_at);

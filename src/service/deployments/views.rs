@@ -52,6 +52,7 @@ pub fn get_many(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<DeploymentVi
 }
 
 fn page_of(conn: &mut DbConn, of: DeploymentsOf, page: &PageParams) -> AppResult<Page<DeploymentView>> {
+    crate::service::own_cursor(conn, crate::service::CursorTable::Deployments, page)?;
     let rows = rows::page(conn, of, page.cursor.clone(), page.limit)?;
     Ok(Page { data: views(conn, rows.data)?, next_cursor: rows.next_cursor })
 }
