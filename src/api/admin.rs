@@ -73,7 +73,7 @@ pub async fn deactivate_user(
 }
 
 /// Admin: grants publishing in an environment.
-#[utoipa::path(put, path = "/v1/users/{id}/grants/{env}", operation_id = "putGrant", tag = "users", params(("id" = uuid::Uuid, Path, description = "user id"), ("env" = String, Path, pattern = "^[a-z][a-z0-9-]{0,62}$", description = "environment name")), responses((status = 204)))]
+#[utoipa::path(put, path = "/v1/users/{id}/grants/{env}", operation_id = "putGrant", tag = "users", params(("id" = uuid::Uuid, Path, description = "user id"), ("env" = String, Path, description = "environment name")), responses((status = 204)))]
 pub async fn put_grant(
     state: web::Data<AppState>,
     Auth(caller): Auth,
@@ -83,7 +83,7 @@ pub async fn put_grant(
 }
 
 /// Admin: revokes publishing in an environment.
-#[utoipa::path(delete, path = "/v1/users/{id}/grants/{env}", operation_id = "deleteGrant", tag = "users", params(("id" = uuid::Uuid, Path, description = "user id"), ("env" = String, Path, pattern = "^[a-z][a-z0-9-]{0,62}$", description = "environment name")), responses((status = 204)))]
+#[utoipa::path(delete, path = "/v1/users/{id}/grants/{env}", operation_id = "deleteGrant", tag = "users", params(("id" = uuid::Uuid, Path, description = "user id"), ("env" = String, Path, description = "environment name")), responses((status = 204)))]
 pub async fn delete_grant(
     state: web::Data<AppState>,
     Auth(caller): Auth,

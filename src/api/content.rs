@@ -24,7 +24,6 @@ pub struct CreateItem {
     #[schema(min_length = 1, max_length = 200)]
     pub content_type: Option<String>,
     /// Lowercase, like `en-us`.
-    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$", max_length = 35)]
     pub locale: String,
     /// A JSON object of at most 1 MiB (413 over it).
     #[schema(value_type = Object)]
@@ -40,7 +39,6 @@ pub struct CreateItem {
 #[serde(deny_unknown_fields)]
 pub struct CreateVersion {
     /// Lowercase, like `en-us`.
-    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$", max_length = 35)]
     pub locale: String,
     /// A JSON object of at most 1 MiB (413 over it).
     #[schema(value_type = Object)]
@@ -115,7 +113,6 @@ pub async fn list_versions(
 #[serde(deny_unknown_fields)]
 pub struct DiffQuery {
     /// Lowercase, like `en-us`.
-    #[param(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$", max_length = 35)]
     pub locale: String,
     /// The version to diff from; absent for the empty object (a first publish).
     #[param(minimum = 1, maximum = 2147483647)]

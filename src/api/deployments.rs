@@ -71,7 +71,6 @@ pub struct ListQuery {
     #[param(inline, style = Form, explode, required = false)]
     pub status: Vec<DeploymentStatus>,
     /// Only this environment's deployments.
-    #[param(pattern = "^[a-z][a-z0-9-]{0,62}$")]
     pub environment: Option<String>,
     /// Only this release's deployments.
     #[param(value_type = Option<uuid::Uuid>)]

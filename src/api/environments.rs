@@ -24,7 +24,6 @@ use crate::service::{deployments, environments, publishing};
 #[serde(deny_unknown_fields)]
 pub struct CreateEnvironment {
     /// Unique.
-    #[schema(pattern = "^[a-z][a-z0-9-]{0,62}$")]
     pub name: String,
 }
 
@@ -34,7 +33,6 @@ pub struct CreateEnvironment {
 pub struct Publish {
     #[schema(value_type = uuid::Uuid)]
     pub item_id: String,
-    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$", max_length = 35)]
     pub locale: String,
     #[serde(deserialize_with = "super::int32")]
     #[schema(minimum = 1)]
@@ -47,7 +45,6 @@ pub struct Publish {
 pub struct Unpublish {
     #[schema(value_type = uuid::Uuid)]
     pub item_id: String,
-    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$", max_length = 35)]
     pub locale: String,
 }
 
@@ -125,7 +122,7 @@ pub async fn list(state: web::Data<AppState>, _auth: Auth, q: web::Query<PageQue
 }
 
 /// An environment with its active deployment.
-#[utoipa::path(get, path = "/v1/environments/{env}", operation_id = "getEnvironment", tag = "environments", params(("env" = String, Path, pattern = "^[a-z][a-z0-9-]{0,62}$", description = "environment name")), responses((status = 200, body = Data<Environment>)))]
+#[utoipa::path(get, path = "/v1/environments/{env}", operation_id = "getEnvironment", tag = "environments", params(("env" = String, Path, description = "environment name")), responses((status = 200, body = Data<Environment>)))]
 pub async fn get(state: web::Data<AppState>, _auth: Auth, env: web::Path<String>) -> AppResult<HttpResponse> {
     let env = db(&state, move |c| environments::get(c, &env)).await?;
     Ok(HttpResponse::Ok().json(Data { data: Environment::from(env) }))
@@ -136,7 +133,7 @@ fn item_filter(item_id: &Option<String>) -> AppResult<Option<String>> {
 }
 
 /// P1: publishes a version.
-#[utoipa::path(post, path = "/v1/environments/{env}/publish", operation_id = "publish", tag = "publishing", params(("env" = String, Path, pattern = "^[a-z][a-z0-9-]{0,62}$", description = "environment name")), request_body = Publish, responses((status = 200, body = Data<PublishState>)))]
+#[utoipa::path(post, path = "/v1/environments/{env}/publish", operation_id = "publish", tag = "publishing", params(("env" = String, Path, description = "environment name")), request_body = Publish, responses((status = 200, body = Data<PublishState>)))]
 pub async fn publish(
     state: web::Data<AppState>,
     Auth(caller): Auth,
@@ -149,7 +146,7 @@ pub async fn publish(
 }
 
 /// P2: unpublishes a key.
-#[utoipa::path(post, path = "/v1/environments/{env}/unpublish", operation_id = "unpublish", tag = "publishing", params(("env" = String, Path, pattern = "^[a-z][a-z0-9-]{0,62}$", description = "environment name")), request_body = Unpublish, responses((status = 200, body = Data<PublishState>)))]
+#[utoipa::path(post, path = "/v1/environments/{env}/unpublish", operation_id = "unpublish", tag = "publishing", params(("env" = String, Path, description = "environment name")), request_body = Unpublish, responses((status = 200, body = Data<PublishState>)))]
 pub async fn unpublish(
     state: web::Data<AppState>,
     Auth(caller): Auth,
@@ -162,7 +159,7 @@ pub async fn unpublish(
 }
 
 /// Publish states, most recently changed first; with `at`, as they stood then.
-#[utoipa::path(get, path = "/v1/environments/{env}/publish-state", operation_id = "getPublishState", tag = "publishing", params(("env" = String, Path, pattern = "^[a-z][a-z0-9-]{0,62}$", description = "environment name"), StateQuery), responses((status = 200, body = List<PublishState>)))]
+#[utoipa::path(get, path = "/v1/environments/{env}/publish-state", operation_id = "getPublishState", tag = "publishing", params(("env" = String, Path, description = "environment name"), StateQuery), responses((status = 200, body = List<PublishState>)))]
 pub async fn publish_state(
     state: web::Data<AppState>,
     _auth: Auth,
@@ -181,7 +178,7 @@ pub async fn publish_state(
 }
 
 /// The publish log, newest first.
-#[utoipa::path(get, path = "/v1/environments/{env}/events", operation_id = "listEvents", tag = "publishing", params(("env" = String, Path, pattern = "^[a-z][a-z0-9-]{0,62}$", description = "environment name"), EventsQuery), responses((status = 200, body = List<PublishEvent>)))]
+#[utoipa::path(get, path = "/v1/environments/{env}/events", operation_id = "listEvents", tag = "publishing", params(("env" = String, Path, description = "environment name"), EventsQuery), responses((status = 200, body = List<PublishEvent>)))]
 pub async fn events(
     state: web::Data<AppState>,
     _auth: Auth,
@@ -196,7 +193,7 @@ pub async fn events(
 }
 
 /// The environment's deployment history, newest first.
-#[utoipa::path(get, path = "/v1/environments/{env}/deployments", operation_id = "listEnvironmentDeployments", tag = "deployments", params(("env" = String, Path, pattern = "^[a-z][a-z0-9-]{0,62}$", description = "environment name"), PageQuery), responses((status = 200, body = List<Deployment>)))]
+#[utoipa::path(get, path = "/v1/environments/{env}/deployments", operation_id = "listEnvironmentDeployments", tag = "deployments", params(("env" = String, Path, description = "environment name"), PageQuery), responses((status = 200, body = List<Deployment>)))]
 pub async fn deployments(
     state: web::Data<AppState>,
     _auth: Auth,
@@ -210,7 +207,7 @@ pub async fn deployments(
 
 /// E3, E4 as B9 does for a release: what rolling the environment back now would do to each key,
 /// and to which deployment, without writing anything. It refuses exactly what the rollback would.
-#[utoipa::path(get, path = "/v1/environments/{env}/rollback/preview", operation_id = "previewEnvironmentRollback", tag = "deployments", params(("env" = String, Path, pattern = "^[a-z][a-z0-9-]{0,62}$", description = "environment name"), RollbackPreviewQuery), responses((status = 200, body = Data<RollbackPlan>)))]
+#[utoipa::path(get, path = "/v1/environments/{env}/rollback/preview", operation_id = "previewEnvironmentRollback", tag = "deployments", params(("env" = String, Path, description = "environment name"), RollbackPreviewQuery), responses((status = 200, body = Data<RollbackPlan>)))]
 pub async fn rollback_preview(
     state: web::Data<AppState>,
     Auth(caller): Auth,
@@ -233,7 +230,7 @@ pub async fn rollback_preview(
 }
 
 /// E1–E5: rolls the environment back to a target deployment, or to the last good state.
-#[utoipa::path(post, path = "/v1/environments/{env}/rollback", operation_id = "rollbackEnvironment", tag = "deployments", params(("env" = String, Path, pattern = "^[a-z][a-z0-9-]{0,62}$", description = "environment name"), ("Idempotency-Key" = Option<String>, Header, pattern = "^[\\x21-\\x7e]([\\x20-\\x7e]{0,253}[\\x21-\\x7e])?$", description = "X3: a repeat within 24 hours answers the first answer"), ("Prefer" = Option<String>, Header, description = "`wait=N`: answer when done or after N seconds (at most 60)")), request_body(content = Option<RollbackEnvironment>, description = "optional: no body is the same as `{}`"), responses((status = 202, body = Data<RollbackAnswer>)))]
+#[utoipa::path(post, path = "/v1/environments/{env}/rollback", operation_id = "rollbackEnvironment", tag = "deployments", params(("env" = String, Path, description = "environment name"), ("Idempotency-Key" = Option<String>, Header, pattern = "^[\\x21-\\x7e]([\\x20-\\x7e]{0,253}[\\x21-\\x7e])?$", description = "X3: a repeat within 24 hours answers the first answer"), ("Prefer" = Option<String>, Header, description = "`wait=N`: answer when done or after N seconds (at most 60)")), request_body(content = Option<RollbackEnvironment>, description = "optional: no body is the same as `{}`"), responses((status = 202, body = Data<RollbackAnswer>)))]
 pub async fn rollback(
     state: web::Data<AppState>,
     req: HttpRequest,

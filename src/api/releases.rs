@@ -55,7 +55,6 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
 pub struct AddItem {
     #[schema(value_type = uuid::Uuid)]
     pub item_id: String,
-    #[schema(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$", max_length = 35)]
     pub locale: String,
     pub action: Action,
     /// Required for `publish`.
@@ -104,7 +103,6 @@ pub struct ReleaseQuery {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct LocaleQuery {
     /// The locale of the key.
-    #[param(pattern = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$", max_length = 35)]
     pub locale: String,
 }
 
@@ -112,7 +110,6 @@ pub struct LocaleQuery {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PreviewQuery {
     /// The environment name.
-    #[param(pattern = "^[a-z][a-z0-9-]{0,62}$")]
     pub environment: String,
     /// C1, rollback releases only; the plan is the same under either policy.
     #[param(inline)]

@@ -35,7 +35,7 @@ pub async fn deployment(
 pub struct StreamQuery {
     /// Only deployments in these environments (repeatable); all when absent.
     #[serde(default)]
-    #[param(style = Form, explode, required = false, pattern = "^[a-z][a-z0-9-]{0,62}$")]
+    #[param(style = Form, explode, required = false)]
     pub environment: Vec<String>,
 }
 

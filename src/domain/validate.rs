@@ -2,7 +2,14 @@
 
 use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, Timelike};
 
-/// An environment name: `^[a-z][a-z0-9-]{0,62}$`.
+/// The pattern of an environment name (SPEC §1), as the OpenAPI document states it.
+pub const ENVIRONMENT_NAME_PATTERN: &str = "^[a-z][a-z0-9-]{0,62}$";
+
+/// The rule a refused environment name breaks, in words a client can show.
+pub const ENVIRONMENT_NAME_RULE: &str =
+    "must be 1 to 63 lowercase letters, digits or '-', starting with a letter (^[a-z][a-z0-9-]{0,62}$)";
+
+/// Whether `s` is an environment name ([`ENVIRONMENT_NAME_PATTERN`]).
 pub fn environment_name(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()

@@ -22,10 +22,7 @@ pub struct EnvironmentView {
 pub fn create(conn: &mut DbConn, caller: &Caller, name: &str) -> AppResult<EnvironmentView> {
     caller.require_admin()?;
     if !validate::environment_name(name) {
-        return Err(AppError::invalid_field(
-            "name",
-            "must be 1 to 63 lowercase letters, digits or '-', starting with a letter (^[a-z][a-z0-9-]{0,62}$)",
-        ));
+        return Err(AppError::invalid_field("name", validate::ENVIRONMENT_NAME_RULE));
     }
     let id = new_id();
     if !q::insert(conn, &NewEnvironment { id: &id, name, created_at: now() })? {

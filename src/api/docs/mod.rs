@@ -6,6 +6,7 @@ use utoipa::OpenApi;
 
 mod links;
 mod problems;
+mod shapes;
 
 pub use problems::PROBLEMS;
 
@@ -107,6 +108,7 @@ fn complete(doc: &mut Value) {
     }
     paths.extend(open_routes());
     rules_across_fields(&mut doc["components"]["schemas"]);
+    shapes::input_shapes(doc);
     uuid_patterns(doc);
     prune_unused_schemas(doc);
 }
@@ -137,8 +139,6 @@ fn rules_across_fields(schemas: &mut Value) {
     ] {
         schemas[schema]["properties"][field]["pattern"] = json!(crate::domain::validate::TEXT_PATTERN);
     }
-    schemas["Deploy"]["properties"]["environments"]["items"]["pattern"] = json!("^[a-z][a-z0-9-]{0,62}$");
-    schemas["CreateWebhook"]["properties"]["environments"]["items"]["pattern"] = json!("^[a-z][a-z0-9-]{0,62}$");
 }
 
 /// Every id is a UUID in its lowercase, hyphenated form (`validate::id`), which `format: uuid`

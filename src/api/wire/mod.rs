@@ -12,13 +12,13 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub use self::content::{Item, ItemDiff, ReferenceChanges, Version};
+pub use self::content::{Item, ItemDiff, Version};
 pub use self::people::{Me, Token, TokenInfo, User};
 pub use self::plans::{EnvironmentRollback, EnvironmentRollbackPlan, PlanItem};
 pub use self::publishing::{Environment, PublishEvent, PublishState};
 pub use self::releases::{AddedItems, KeyRef, Release, ReleaseItem};
 pub use self::webhooks::{CreatedWebhook, Delivery, Webhook};
-pub use crate::deployment_document::{Counts, Deployment, Progress};
+pub use crate::deployment_document::Deployment;
 use crate::service::Page;
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {

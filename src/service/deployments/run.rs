@@ -12,7 +12,7 @@ use crate::db::publish::lock_environment;
 use crate::db::rows::{DeploymentRow, EnvironmentRow};
 use crate::db::{now, write_transaction, DbConn};
 use crate::domain::{conflict, references, ConflictPolicy, Counts, DeploymentStatus, PlannedItem};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemCode};
 use crate::telemetry::{self, ItemTally};
 use chrono::NaiveDateTime;
 
@@ -102,7 +102,9 @@ pub fn run(conn: &mut DbConn, id: &str, page: i64, progress: &dyn Fn(i32, i32)) 
         let env = crate::db::environments::by_id(conn, &d.environment_id)?;
         lock_environment(conn, &env.id)?;
         if let Some(why) = users::deployer_refusal(conn, &d.deployed_by, &env.id, &env.name)? {
-            let Some(failed) = rows::mark_failed(conn, &d.id, now(), &format!("forbidden: {why}"), None)? else {
+            let Some(failed) =
+                rows::mark_failed(conn, &d.id, now(), &failure(ProblemCode::Forbidden.as_str(), &why), None)?
+            else {
                 return Ok(Ran::NotRunning);
             };
             return Ok(Ran::Forbidden(ended(conn, failed, &env)?));
@@ -125,7 +127,10 @@ pub fn run(conn: &mut DbConn, id: &str, page: i64, progress: &dyn Fn(i32, i32)) 
                 record_page(conn, &write(&d, &env, &p.keys, at), &p.items, totals.tally.total as usize)?;
                 totals.add(&p.items);
             }
-            let error = format!("rollback_conflict: {n} keys were changed after the deployment being rolled back");
+            let error = failure(
+                conflict::ROLLBACK_CONFLICT,
+                &format!("{n} keys were changed after the deployment being rolled back"),
+            );
             let Some(failed) = rows::mark_failed(conn, &d.id, at, &error, Some(totals.tally))? else {
                 return Ok(Ran::NotRunning);
             };
@@ -180,7 +185,7 @@ pub fn run(conn: &mut DbConn, id: &str, page: i64, progress: &dyn Fn(i32, i32)) 
             tracing::warn!(error = %e, "deployment failed");
             // The failure and its message (W2) commit together.
             let failed = write_transaction(conn, |conn| -> AppResult<Option<DeploymentView>> {
-                match rows::mark_failed(conn, id, now(), &e.to_string(), None)? {
+                match rows::mark_failed(conn, id, now(), &failure(e.code().as_str(), &e.to_string()), None)? {
                     Some(row) => {
                         let view = views(conn, vec![row])?.remove(0);
                         webhooks::announce(conn, &view)?;
@@ -197,4 +202,10 @@ pub fn run(conn: &mut DbConn, id: &str, page: i64, progress: &dyn Fn(i32, i32)) 
     };
     telemetry::deployment_ended(&view.row, items.as_ref());
     Ok(view)
+}
+
+/// A failed deployment's `error`: its code (a problem code, or C1's `rollback_conflict`), then
+/// what happened, so that a client can match on the code.
+fn failure(code: &str, detail: &str) -> String {
+    format!("{code}: {detail}")
 }
