@@ -12,10 +12,11 @@ use std::time::Duration;
 use actix_web::web;
 use reqwest::header::{HeaderValue, CONTENT_TYPE};
 
-use crate::db::webhooks::{self as q, Attempt, Claimed, DELIVERED, FAILED, PENDING};
+use crate::db::webhooks::{self as q, Attempt, Claimed};
 use crate::db::{new_id, now, write_transaction, DbConn};
 use crate::domain::addresses::address_allowed;
 use crate::domain::webhooks::{retry_after, signature};
+use crate::domain::DeliveryStatus;
 use crate::error::{AppError, AppResult};
 use crate::runtime::{db, AppState};
 use crate::service::webhooks::check_url;
@@ -115,16 +116,16 @@ fn with_causes(e: &dyn std::error::Error) -> String {
 fn outcome(schedule: &[Duration], attempts_before: i32, status_code: Option<i32>, error: Option<String>) -> Attempt {
     let at = now();
     if error.is_none() {
-        return Attempt { status_code, error, status: DELIVERED, at };
+        return Attempt { status_code, error, status: DeliveryStatus::Delivered, at };
     }
     match retry_after(schedule, attempts_before + 1, rand::random::<f64>()) {
         Some(wait) => Attempt {
             status_code,
             error,
-            status: PENDING,
+            status: DeliveryStatus::Pending,
             at: at + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX),
         },
-        None => Attempt { status_code, error, status: FAILED, at },
+        None => Attempt { status_code, error, status: DeliveryStatus::Failed, at },
     }
 }
 
@@ -137,7 +138,7 @@ pub async fn deliver_one(state: &web::Data<AppState>, client: &reqwest::Client) 
     let attempt = outcome(&state.settings.webhooks.retry_schedule, c.attempts, status_code, error);
     span.in_scope(|| match &attempt.error {
         None => tracing::info!(status_code, "webhook delivered"),
-        Some(e) => tracing::warn!(error = %e, status = attempt.status, "webhook attempt failed"),
+        Some(e) => tracing::warn!(error = %e, status = %attempt.status, "webhook attempt failed"),
     });
     let recorded = db(state, move |conn| Ok(q::record_attempt(conn, c.seq, &lease_id, &attempt)?)).await?;
     if recorded == 0 {

@@ -8,6 +8,7 @@ use diesel::QueryResult;
 use super::page::{newest_first, Page};
 use super::schema::{webhook_deliveries, webhook_endpoints};
 use super::DbConn;
+use crate::domain::DeliveryStatus;
 
 /// An endpoint as stored; `events` and `environments` (ids) are `,a,b,` lists.
 #[derive(Debug, Clone, Queryable, Insertable)]
@@ -32,7 +33,7 @@ pub struct DeliveryRow {
     pub event_type: String,
     pub deployment_id: String,
     pub payload: String,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub last_status_code: Option<i32>,
     pub last_error: Option<String>,
@@ -42,13 +43,6 @@ pub struct DeliveryRow {
     pub created_at: NaiveDateTime,
     pub delivered_at: Option<NaiveDateTime>,
 }
-
-/// A delivery's status (W4).
-pub const PENDING: &str = "pending";
-/// A delivery that an endpoint accepted with a 2xx.
-pub const DELIVERED: &str = "delivered";
-/// A delivery whose schedule is spent, or whose endpoint was deleted.
-pub const FAILED: &str = "failed";
 
 /// Stores a new endpoint.
 pub fn insert_endpoint(conn: &mut DbConn, row: &EndpointRow) -> QueryResult<()> {
@@ -75,9 +69,9 @@ pub fn delete_endpoint(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryR
         .execute(conn)?;
     diesel::update(webhook_deliveries::table)
         .filter(webhook_deliveries::endpoint_id.eq(id))
-        .filter(webhook_deliveries::status.eq(PENDING))
+        .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending))
         .set((
-            webhook_deliveries::status.eq(FAILED),
+            webhook_deliveries::status.eq(DeliveryStatus::Failed),
             webhook_deliveries::last_error.eq("the endpoint was deleted"),
             webhook_deliveries::lease_id.eq(None::<String>),
             webhook_deliveries::lease_until.eq(None::<NaiveDateTime>),
@@ -101,10 +95,11 @@ pub fn enqueue(
         DbConn::Pg(_) => "'msg_' || replace(gen_random_uuid()::text, '-', '')",
         DbConn::Sqlite(_) => "'msg_' || lower(hex(randomblob(16)))",
     };
+    let pending = DeliveryStatus::Pending;
     let text = format!(
         "INSERT INTO webhook_deliveries (id, endpoint_id, event_type, deployment_id, payload, status, attempts, \
          next_attempt_at, created_at) \
-         SELECT {message_id}, e.id, $1, $2, $3, '{PENDING}', 0, $4, $4 FROM webhook_endpoints e \
+         SELECT {message_id}, e.id, $1, $2, $3, '{pending}', 0, $4, $4 FROM webhook_endpoints e \
          WHERE e.deleted_at IS NULL AND e.events LIKE $5 AND (e.environments IS NULL OR e.environments LIKE $6) \
          ORDER BY e.id"
     );
@@ -145,13 +140,14 @@ pub fn claim(
     lease_id: &str,
     lease_until: NaiveDateTime,
 ) -> QueryResult<Option<Claimed>> {
+    let pending = DeliveryStatus::Pending;
     let mut text = format!(
         "SELECT d.seq, d.id, d.payload, d.attempts, e.url, e.secret FROM webhook_deliveries d \
          JOIN webhook_endpoints e ON e.id = d.endpoint_id \
-         WHERE d.status = '{PENDING}' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1) \
+         WHERE d.status = '{pending}' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1) \
          AND e.deleted_at IS NULL \
          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id \
-           AND p.status = '{PENDING}' AND p.seq < d.seq AND (p.attempts = 0 OR p.next_attempt_at <= $1)) \
+           AND p.status = '{pending}' AND p.seq < d.seq AND (p.attempts = 0 OR p.next_attempt_at <= $1)) \
          ORDER BY d.next_attempt_at, d.seq LIMIT 1"
     );
     if matches!(conn, DbConn::Pg(_)) {
@@ -174,7 +170,7 @@ pub struct Attempt {
     /// Why it was not delivered (None when delivered).
     pub error: Option<String>,
     /// The delivery's new status.
-    pub status: &'static str,
+    pub status: DeliveryStatus,
     /// When to try again (pending) or, once delivered or failed, when it ended.
     pub at: NaiveDateTime,
 }
@@ -182,10 +178,10 @@ pub struct Attempt {
 /// Records an attempt on a delivery still leased to `lease_id` and pending; rows changed (0 when
 /// the lease was lost or the endpoint deleted meanwhile).
 pub fn record_attempt(conn: &mut DbConn, seq: i64, lease_id: &str, attempt: &Attempt) -> QueryResult<usize> {
-    let delivered_at = (attempt.status == DELIVERED).then_some(attempt.at);
+    let delivered_at = (attempt.status == DeliveryStatus::Delivered).then_some(attempt.at);
     diesel::update(webhook_deliveries::table.find(seq))
         .filter(webhook_deliveries::lease_id.eq(lease_id))
-        .filter(webhook_deliveries::status.eq(PENDING))
+        .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending))
         .set((
             webhook_deliveries::status.eq(attempt.status),
             webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
@@ -222,7 +218,7 @@ pub fn delivery(conn: &mut DbConn, endpoint_id: &str, id: &str) -> QueryResult<O
 /// W4: queues a failed delivery again, due at `at`; rows changed (0 when it is not failed).
 pub fn requeue_failed(conn: &mut DbConn, seq: i64, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(webhook_deliveries::table.find(seq))
-        .filter(webhook_deliveries::status.eq(FAILED))
-        .set((webhook_deliveries::status.eq(PENDING), webhook_deliveries::next_attempt_at.eq(at)))
+        .filter(webhook_deliveries::status.eq(DeliveryStatus::Failed))
+        .set((webhook_deliveries::status.eq(DeliveryStatus::Pending), webhook_deliveries::next_attempt_at.eq(at)))
         .execute(conn)
 }

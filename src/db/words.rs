@@ -13,7 +13,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
 use crate::domain::{
-    Action, ConflictPolicy, DeploymentStatus, ItemKind, Outcome, ReleaseKind, Role, SkipReason, Trigger,
+    Action, ConflictPolicy, DeliveryStatus, DeploymentStatus, ItemKind, Outcome, ReleaseKind, Role, SkipReason, Trigger,
 };
 
 macro_rules! stored_as_text {
@@ -66,4 +66,15 @@ macro_rules! stored_as_text {
     )+};
 }
 
-stored_as_text!(Role, ItemKind, Action, Outcome, SkipReason, ReleaseKind, DeploymentStatus, ConflictPolicy, Trigger,);
+stored_as_text!(
+    Role,
+    ItemKind,
+    Action,
+    Outcome,
+    SkipReason,
+    ReleaseKind,
+    DeploymentStatus,
+    ConflictPolicy,
+    Trigger,
+    DeliveryStatus,
+);

@@ -107,6 +107,17 @@ impl DeploymentStatus {
     }
 }
 wire_enum!(
+    /// W4: where a webhook delivery stands: waiting for an attempt (or a retry), accepted by its
+    /// endpoint with a 2xx, or given up (its schedule spent, or its endpoint deleted).
+    DeliveryStatus { Pending => "pending", Delivered => "delivered", Failed => "failed" }
+);
+impl DeliveryStatus {
+    /// W4: whether the delivery may be queued again (`POST …/retry`): only a failed one.
+    pub fn is_retryable(self) -> bool {
+        self == DeliveryStatus::Failed
+    }
+}
+wire_enum!(
     /// C1: what a rollback deployment does with keys changed after the deployment it undoes.
     ConflictPolicy { Skip => "skip", Fail => "fail" }
 );

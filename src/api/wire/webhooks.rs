@@ -4,8 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::webhooks::{DeliveryRow, PENDING};
+use crate::db::webhooks::DeliveryRow;
 use crate::domain::webhooks::WebhookEvent;
+use crate::domain::DeliveryStatus;
 use crate::service::webhooks::EndpointView;
 
 /// A webhook endpoint; its secret is shown only when it is created.
@@ -51,7 +52,8 @@ pub struct Delivery {
     pub event_type: String,
     pub deployment_id: String,
     /// `pending`, `delivered` or `failed`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub last_status_code: Option<i32>,
     pub last_error: Option<String>,
@@ -64,7 +66,7 @@ pub struct Delivery {
 impl From<DeliveryRow> for Delivery {
     fn from(d: DeliveryRow) -> Delivery {
         Delivery {
-            next_attempt_at: (d.status == PENDING).then(|| d.next_attempt_at.and_utc()),
+            next_attempt_at: (d.status == DeliveryStatus::Pending).then(|| d.next_attempt_at.and_utc()),
             id: d.id,
             event_type: d.event_type,
             deployment_id: d.deployment_id,
