@@ -25,9 +25,10 @@ where
     let _turn = match conn {
         DbConn::Sqlite(_) => Some(SQLITE_WRITER.try_lock_for(SQLITE_WRITE_WAIT).ok_or_else(|| {
             use diesel::result::{DatabaseErrorKind, Error};
+            // Another writer held the turn too long: retried as a lost serialization race is.
             Error::DatabaseError(
-                DatabaseErrorKind::Unknown,
-                Box::new("database is locked: no turn to write".to_string()),
+                DatabaseErrorKind::SerializationFailure,
+                Box::new("no turn to write: the database is busy".to_string()),
             )
         })?),
         DbConn::Pg(_) => None,

@@ -151,20 +151,17 @@ impl From<DieselError> for AppError {
     fn from(e: DieselError) -> AppError {
         match e {
             DieselError::NotFound => AppError::NotFound("not found".into()),
-            // The database's own message names tables and constraints: it is logged, never answered.
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) if is_name(&*info) => {
-                tracing::warn!(error = %info.message(), "unique name violation");
-                AppError::Rule(ProblemCode::NameTaken, "the name is taken".into())
-            }
-            // Any other unique key is one that two concurrent writes raced for: like a
-            // serialization failure, the request can be sent again.
+            // A unique key that two concurrent writes raced for (a taken name is the use case's to
+            // word, through `db::inserted`): like a serialization failure, the request can be sent
+            // again. The database's own message names tables and constraints: it is logged, never
+            // answered.
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 tracing::warn!(error = %info.message(), "concurrent write lost a unique key race");
                 AppError::Unavailable
             }
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => AppError::ConnectionLost,
             DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => AppError::Unavailable,
-            DieselError::DatabaseError(_, ref info) if is_unavailable(info.message()) => {
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => AppError::ConnectionLost,
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, ref info) if gone_or_busy(info.message()) => {
                 tracing::warn!(error = %e, "database busy or unreachable");
                 AppError::ConnectionLost
             }
@@ -173,13 +170,10 @@ impl From<DieselError> for AppError {
     }
 }
 
-/// Whether a unique violation is of a `name` column (SQLite: `users.name`; PostgreSQL: `users_name_key`).
-fn is_name(info: &dyn diesel::result::DatabaseErrorInformation) -> bool {
-    info.constraint_name().is_some_and(|c| c.ends_with("_name_key")) || info.message().ends_with(".name")
-}
-
-/// SQLite reports a lock it waited too long for as a plain error; so does a dropped server.
-fn is_unavailable(message: &str) -> bool {
+/// The errors diesel gives no kind of their own (`Unknown`), told by the backend's words: SQLite's
+/// busy database (a lock waited for past `busy_timeout`), and a PostgreSQL session the server
+/// ended (`57P01`, shutting down) or lost, which diesel reports without its SQLSTATE.
+fn gone_or_busy(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
     m.contains("database is locked") || m.contains("connection") || m.contains("terminating")
 }
