@@ -152,6 +152,7 @@ pub fn readable(code: ProblemCode) -> &'static str {
         C::IdempotencyKeyInUse => "The same request is still being answered; try again in a moment.",
         C::IdempotencyKeyReused => "That request key was used for another request.",
         C::GrantNotApplicable => "A viewer cannot publish, so takes no grant.",
+        C::UserNameNotAllowed => "That user name could look like another's: use letters, digits and single spaces.",
         C::InternalError => "Something went wrong on the server; it has been logged.",
     }
 }

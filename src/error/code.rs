@@ -73,6 +73,7 @@ problem_codes! {
     OnConflictNotApplicable = (422, "on_conflict_not_applicable", "`on_conflict` on the deployment or preview of a standard release"),
     WebhookUrlNotAllowed = (422, "webhook_url_not_allowed", "a webhook URL whose host is or resolves to an address that is not globally routable unicast, or that carries a user name or password"),
     GrantNotApplicable = (422, "grant_not_applicable", "a grant to a viewer, who cannot publish (only editors take grants; admins need none)"),
+    UserNameNotAllowed = (422, "user_name_not_allowed", "a user name that RFC 8265's UsernameCaseMapped profile refuses (a symbol it does not allow, a joiner, a variation selector, a space other than one between words): such a name could look like another user's"),
     IdempotencyKeyReused = (422, "idempotency_key_reused", "the same `Idempotency-Key` with another method, path or body"),
     InternalError = (500, "internal_error", "a bug: its cause is logged with the request's id, never answered"),
     Unavailable = (503, "unavailable", "the database cannot be reached; retry later"),

@@ -63,12 +63,14 @@ pub fn parse_id<T: Id>(field: &str, s: &str) -> AppResult<T> {
     T::parse(s).ok_or_else(|| AppError::invalid_field(field, "not a valid id"))
 }
 
-/// X4: a list's cursor must be one of its own: the id of a row of `table` (400 `invalid_request`
-/// otherwise, such as a release id given to the list of users).
+/// X4: a list's cursor must be one of its own: the id of a row of `table`. A well-formed id of no
+/// such row (a release id given to the list of users) is 404 `not_found`, as a page after an
+/// unknown row is; a malformed one was refused (400) when the page was parsed.
 pub fn own_cursor(conn: &mut crate::db::DbConn, table: CursorTable, page: &PageParams) -> AppResult<()> {
     match &page.cursor {
+        // Well formed, but no row of this list: as a page after an unknown row, 404.
         Some(c) if !crate::db::page::names_a_row(conn, table, c)? => {
-            Err(AppError::invalid_field("cursor", "not a cursor of this list: give the next_cursor of its last page"))
+            Err(AppError::NotFound("cursor: not a cursor of this list: give the next_cursor of its last page".into()))
         }
         _ => Ok(()),
     }

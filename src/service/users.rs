@@ -21,7 +21,9 @@ pub fn create_user(conn: &mut DbConn, caller: &Caller, name: &str, role: Role) -
 pub fn add_user(conn: &mut DbConn, name: &str, role: Role) -> AppResult<UserRow> {
     // Stored normalised and trimmed; the unique index compares the name's key (RFC 8265).
     let name = validate::display_name(name).map_err(|rule| AppError::invalid_field("name", rule))?;
-    let key = user_names::key(&name).map_err(|rule| AppError::invalid_field("name", rule))?;
+    // Well-formed text that the user-name profile refuses is a rule's refusal, not a malformed body.
+    let key = user_names::key(&name)
+        .map_err(|rule| AppError::Rule(ProblemCode::UserNameNotAllowed, format!("name: {rule}")))?;
     let row = UserRow {
         id: new_id(),
         name: name.clone(),
