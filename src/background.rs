@@ -21,14 +21,14 @@ pub struct Loops {
     pub poll: Duration,
 }
 
-/// Starts the watcher, the deployment workers and the webhook loops; answers the workers, which
-/// a stopping process waits for (a running deployment finishes within the grace).
+/// Starts the watcher, the deployment workers and the webhook loops; answers the workers and the
+/// loops, which a stopping process waits for (a running deployment, and an attempt under way,
+/// finish within the grace).
 pub fn start(state: &web::Data<AppState>, loops: Loops) -> Vec<JoinHandle<()>> {
     actix_web::rt::spawn(watcher::watch(state.clone()));
-    for _ in 0..loops.webhook_workers {
-        actix_web::rt::spawn(webhook_delivery::run(state.clone(), loops.poll, state.shutdown.clone()));
-    }
-    (0..loops.workers)
-        .map(|_| actix_web::rt::spawn(deployment_worker::run(state.clone(), loops.poll, state.shutdown.clone())))
-        .collect()
+    let deliveries = (0..loops.webhook_workers)
+        .map(|_| actix_web::rt::spawn(webhook_delivery::run(state.clone(), loops.poll, state.shutdown.clone())));
+    let workers = (0..loops.workers)
+        .map(|_| actix_web::rt::spawn(deployment_worker::run(state.clone(), loops.poll, state.shutdown.clone())));
+    workers.chain(deliveries).collect()
 }

@@ -44,6 +44,19 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// The pool of a one-shot local command, with every stored user name keyed (X2), as `serve` and
+/// `migrate` key them: a name stored before names had keys is found by name, and one that cannot
+/// be keyed is reported.
+fn local_pool(url: &DatabaseUrl) -> Result<db::Pool, Failure> {
+    let pool = db::build_pool(url, 1)?;
+    let mut conn = pool.get()?;
+    for problem in users::key_stored_names(&mut conn)? {
+        eprintln!("warning: {problem}");
+    }
+    drop(conn);
+    Ok(pool)
+}
+
 fn run(log_format: &str, database_url: &str, command: LocalCommand) -> Result<(), Failure> {
     telemetry::init_tracing(log_format);
     // Test builds only: reads `FAILPOINTS`, kept for the life of the process.
@@ -63,7 +76,7 @@ fn run(log_format: &str, database_url: &str, command: LocalCommand) -> Result<()
             Ok(())
         }
         LocalCommand::User(UserCommand::Create { name, role }) => {
-            let pool = db::build_pool(&url, 1)?;
+            let pool = local_pool(&url)?;
             let mut conn = pool.get()?;
             let user = users::add_user(&mut conn, &name, role)?;
             let new = NewToken { label: Some("cli".into()), expires_in_days: None };
@@ -71,7 +84,7 @@ fn run(log_format: &str, database_url: &str, command: LocalCommand) -> Result<()
             Ok(())
         }
         LocalCommand::User(UserCommand::Deactivate { name }) => {
-            let pool = db::build_pool(&url, 1)?;
+            let pool = local_pool(&url)?;
             let mut conn = pool.get()?;
             let user = users::user_by_name(&mut conn, &name)?;
             users::deactivate(&mut conn, &UserId::stored(user.id))?;
@@ -79,7 +92,7 @@ fn run(log_format: &str, database_url: &str, command: LocalCommand) -> Result<()
             Ok(())
         }
         LocalCommand::Token(TokenCommand::Create { name, label, expires_in_days }) => {
-            let pool = db::build_pool(&url, 1)?;
+            let pool = local_pool(&url)?;
             let mut conn = pool.get()?;
             let user = users::user_by_name(&mut conn, &name)?;
             println!(
@@ -90,7 +103,7 @@ fn run(log_format: &str, database_url: &str, command: LocalCommand) -> Result<()
             Ok(())
         }
         LocalCommand::Token(TokenCommand::Revoke { token_id }) => {
-            let pool = db::build_pool(&url, 1)?;
+            let pool = local_pool(&url)?;
             let mut conn = pool.get()?;
             tokens::revoke_token_by_id(&mut conn, &token_id)?;
             println!("revoked token {token_id}");
@@ -107,7 +120,7 @@ fn run(log_format: &str, database_url: &str, command: LocalCommand) -> Result<()
                 .iter()
                 .map(|e| WebhookEvent::parse(e.trim()).ok_or_else(|| format!("unknown event '{e}'")))
                 .collect::<Result<Vec<_>, _>>()?;
-            let pool = db::build_pool(&url, 1)?;
+            let pool = local_pool(&url)?;
             let mut conn = pool.get()?;
             let new = webhooks::NewEndpoint { url: endpoint, events, environments, description };
             let (view, secret) = webhooks::register(&mut conn, new, allow_private)?;

@@ -30,7 +30,9 @@ async fn u1_sign_in_sets_a_session_cookie_with_its_flags() {
 async fn u1_the_cookie_is_secure_when_configured() {
     let console = ConsoleSettings { secure_cookie: true, ..ConsoleSettings::default() };
     let app = spawn_with(Settings { console, ..Settings::default() }).await;
-    let a = post(&app, "/console/sign-in", None, Some(ORIGIN), &[("token", ADMIN)]).await;
+    // A `Secure` cookie means the console is reached over HTTPS: its origin is https.
+    let https = ORIGIN.replacen("http://", "https://", 1);
+    let a = post(&app, "/console/sign-in", None, Some(&https), &[("token", ADMIN)]).await;
     let cookie = a.headers.get("set-cookie").unwrap().to_str().unwrap().to_string();
     assert!(cookie.contains("; Secure"), "{cookie}");
 }

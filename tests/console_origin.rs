@@ -56,3 +56,16 @@ async fn u1_behind_a_proxy_the_console_s_origin_is_rewind_public_url() {
     let a = signed_in::post(&app, "/console/sign-in", None, Some("http://cms.example.com"), &[("token", ADMIN)]).await;
     assert_eq!(a.status, StatusCode::FORBIDDEN, "another scheme: {}", a.body);
 }
+
+#[actix_web::test]
+async fn u1_with_a_secure_cookie_and_no_public_url_the_console_s_origin_is_https() {
+    // Behind a proxy that ends TLS the connection is plain HTTP; a `Secure` cookie says browsers
+    // reach the console over HTTPS, at the `Host` they asked for.
+    let console = ConsoleSettings { secure_cookie: true, ..ConsoleSettings::default() };
+    let app = spawn_with(Settings { console, ..Settings::default() }).await;
+    let https = ORIGIN.replacen("http://", "https://", 1);
+    let a = signed_in::post(&app, "/console/sign-in", None, Some(&https), &[("token", ADMIN)]).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let a = signed_in::post(&app, "/console/sign-in", None, Some(ORIGIN), &[("token", ADMIN)]).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "plain HTTP is another origin: {}", a.body);
+}

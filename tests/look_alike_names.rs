@@ -118,3 +118,31 @@ fn x2_migrate_lists_stored_user_names_that_are_refused_or_look_alike_and_changes
     let grace = rewind::service::users::user_by_name(&mut conn, "GRACE").unwrap();
     assert_eq!(grace.name, "Grace");
 }
+
+#[test]
+fn x2_a_local_command_finds_a_user_whose_name_was_stored_before_names_had_keys() {
+    let db = TestDb::new();
+    let mut conn = db.connect();
+    rewind::db::migrate(&mut conn).unwrap();
+    let row = UserRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        name: "Grace".into(),
+        role: Role::Editor,
+        created_at: chrono::Utc::now().naive_utc(),
+        deactivated_at: None,
+        name_key: None,
+    };
+    assert!(rewind::db::users::insert(&mut conn, &row).unwrap());
+    // As `serve` and `migrate` do, a local command keys the stored names first.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rewind"))
+        .args(["token", "create", "GRACE"])
+        .env("DATABASE_URL", db.url_string())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run rewind");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!stdout.trim().is_empty(), "a token is printed");
+    let grace = rewind::service::users::user_by_name(&mut conn, "grace").unwrap();
+    assert_eq!(grace.id, row.id);
+}

@@ -114,7 +114,10 @@ fn own_origin(req: &HttpRequest) -> Option<url::Origin> {
     if configured.is_some() {
         return configured;
     }
-    let scheme = if req.app_config().secure() { "https" } else { "http" };
+    // Behind a proxy that ends TLS the connection is plain HTTP, but a `Secure` cookie says the
+    // console is served over HTTPS.
+    let secure_cookie = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.settings.console.secure_cookie);
+    let scheme = if req.app_config().secure() || secure_cookie { "https" } else { "http" };
     let host = match req.headers().get(actix_web::http::header::HOST) {
         Some(h) => h.to_str().ok()?.to_string(),
         None => req.uri().authority()?.to_string(),

@@ -34,10 +34,12 @@ pub fn active_by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<UserRow>>
 
 /// How many admins are active. Run it in a write transaction: on PostgreSQL it locks their rows
 /// until the transaction ends, so that two deactivations of two admins cannot both see the
-/// other one still active (SQLite's write transactions run one at a time already).
+/// other one still active (SQLite's write transactions run one at a time already). `NO KEY
+/// UPDATE`: foreign keys to those rows (a new release, token or session of an admin) are not held
+/// up while a deactivation waits, as it may, for a running deployment's hold on its deployer (L9).
 pub fn lock_active_admins(conn: &mut DbConn) -> QueryResult<i64> {
     if matches!(conn, DbConn::Pg(_)) {
-        super::sql(conn, "SELECT id FROM users WHERE role = $1 AND deactivated_at IS NULL FOR UPDATE")
+        super::sql(conn, "SELECT id FROM users WHERE role = $1 AND deactivated_at IS NULL FOR NO KEY UPDATE")
             .bind::<Text, _>("admin")
             .execute(conn)?;
     }

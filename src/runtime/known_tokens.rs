@@ -12,7 +12,7 @@ use crate::service::Caller;
 /// the database. A revocation or deactivation on this process drops the entries it concerns at
 /// once; one made by another process (or by hand in the database) takes effect here within
 /// `KNOWN_FOR`, when the entry expires. Writes never take their caller from here (see
-/// `api::authenticate`). Only tokens that were found are kept, at most `KNOWN_TOKENS` of them.
+/// `runtime::authenticate`). Only tokens that were found are kept, at most `KNOWN_TOKENS` of them.
 pub struct KnownTokens {
     cache: quick_cache::sync::Cache<String, Known>,
     /// Bumped by every invalidation, so that a lookup that read the database before it and

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::{numeric_cursor, Caller, Page, PageParams};
 use crate::db::items as q;
 use crate::db::rows::{ItemRow, NewItem, VersionRow};
-use crate::db::{new_id, now, references, write_transaction, DbConn};
+use crate::db::{new_id, now, read_transaction, references, write_transaction, DbConn};
 use crate::domain::diff::{self, VersionDiff};
 use crate::domain::ids::ItemId;
 use crate::domain::{answer_size, validate, ItemKind};
@@ -156,16 +156,18 @@ pub fn list(conn: &mut DbConn, page: &PageParams) -> AppResult<Page<ItemView>> {
 /// An item's versions, newest first; the cursor counts the versions already listed. A page ends
 /// at `limit` versions or at 4 MiB of content (`answer_size`), whichever comes first: its
 /// `next_cursor` then goes on from the first version it left out. The sizes are read first, so
-/// that no more content than the page carries is read.
+/// that no more content than the page carries is read; both reads see one snapshot.
 pub fn versions(conn: &mut DbConn, item_id: &ItemId, page: &PageParams) -> AppResult<Page<VersionRow>> {
-    get_row(conn, item_id)?;
     let offset = numeric_cursor(&page.cursor)?.unwrap_or(0).max(0);
-    let sizes = q::version_sizes(conn, item_id, offset, page.limit + 1)?;
-    let take =
-        answer_size::rows_within(&sizes[..sizes.len().min(page.limit as usize)], answer_size::VERSION_PAGE_BYTES);
-    let rows = q::versions(conn, item_id, offset, take as i64)?;
-    let next = (sizes.len() > take).then(|| (offset + rows.len() as i64).to_string());
-    Ok(Page { data: rows, next_cursor: next })
+    read_transaction(conn, |conn| {
+        get_row(conn, item_id)?;
+        let sizes = q::version_sizes(conn, item_id, offset, page.limit + 1)?;
+        let within = &sizes[..sizes.len().min(page.limit as usize)];
+        let take = answer_size::rows_within(within, answer_size::VERSION_PAGE_BYTES);
+        let rows = q::versions(conn, item_id, offset, take as i64)?;
+        let next = (sizes.len() > take).then(|| (offset + rows.len() as i64).to_string());
+        Ok(Page { data: rows, next_cursor: next })
+    })
 }
 
 /// One version of an item in a locale: 404 for an unknown item, 422 `version_not_found` for a
