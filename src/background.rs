@@ -26,9 +26,8 @@ pub struct Loops {
 /// finish within the grace).
 pub fn start(state: &web::Data<AppState>, loops: Loops) -> Vec<JoinHandle<()>> {
     actix_web::rt::spawn(watcher::watch(state.clone()));
-    let deliveries = (0..loops.webhook_workers)
-        .map(|_| actix_web::rt::spawn(webhook_delivery::run(state.clone(), loops.poll, state.shutdown.clone())));
-    let workers = (0..loops.workers)
-        .map(|_| actix_web::rt::spawn(deployment_worker::run(state.clone(), loops.poll, state.shutdown.clone())));
+    let deliveries =
+        (0..loops.webhook_workers).map(|_| actix_web::rt::spawn(webhook_delivery::run(state.clone(), loops.poll)));
+    let workers = (0..loops.workers).map(|_| actix_web::rt::spawn(deployment_worker::run(state.clone(), loops.poll)));
     workers.chain(deliveries).collect()
 }

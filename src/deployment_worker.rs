@@ -85,9 +85,10 @@ pub fn run_one(conn: &mut DbConn, shutdown: &Shutdown, effects: &Effects, page: 
     Ok(true)
 }
 
-/// Runs the worker loop until `shutdown` begins: run what is due, else sleep until woken or
+/// Runs the worker loop until the state's shutdown begins: run what is due, else sleep until woken or
 /// `poll` has passed. With PostgreSQL it also looks for orphans of dead processes (`SWEEP_EVERY`).
-pub async fn run(state: web::Data<AppState>, poll: Duration, shutdown: Shutdown) {
+pub async fn run(state: web::Data<AppState>, poll: Duration) {
+    let shutdown = state.shutdown.clone();
     let mut last_sweep = std::time::Instant::now();
     while !shutdown.has_begun() {
         let sweep = last_sweep.elapsed() > SWEEP_EVERY;

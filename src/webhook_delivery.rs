@@ -20,7 +20,6 @@ use crate::domain::DeliveryStatus;
 use crate::error::{AppError, AppResult};
 use crate::runtime::{db, AppState};
 use crate::service::webhooks::check_url;
-use crate::shutdown::Shutdown;
 
 /// How much longer than the timeout a lease lasts: time to record the attempt.
 const LEASE_MARGIN: Duration = Duration::from_secs(30);
@@ -147,9 +146,10 @@ pub async fn deliver_one(state: &web::Data<AppState>, client: &reqwest::Client) 
     Ok(true)
 }
 
-/// Runs the delivery loop until `shutdown` begins: deliver what is due, else sleep `poll`. An
+/// Runs the delivery loop until the state's shutdown begins: deliver what is due, else sleep `poll`. An
 /// attempt under way when it begins is finished and recorded.
-pub async fn run(state: web::Data<AppState>, poll: Duration, shutdown: Shutdown) {
+pub async fn run(state: web::Data<AppState>, poll: Duration) {
+    let shutdown = state.shutdown.clone();
     let client = match client(state.settings.webhooks.timeout, state.settings.webhooks.allow_private) {
         Ok(c) => c,
         Err(e) => {
