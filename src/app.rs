@@ -9,7 +9,7 @@ use actix_web::{middleware, web, HttpMessage, HttpResponse};
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api::{self, admin, content, deployments, environments, releases, streams, tokens, webhooks};
+use crate::api::{self, admin, content, deployments, environments, holds, releases, streams, tokens, webhooks};
 use crate::db;
 use crate::error::AppError;
 use crate::runtime::{self, AppState};
@@ -64,6 +64,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .route("/environments", web::post().to(environments::create))
         .route("/environments", web::get().to(environments::list))
         .route("/environments/{env}", web::get().to(environments::get))
+        .route("/environments/{env}", web::patch().to(holds::update))
+        .route("/environments/{env}/hold", web::post().to(holds::place))
+        .route("/environments/{env}/hold", web::delete().to(holds::lift))
+        .route("/environments/{env}/holds", web::get().to(holds::history))
+        .route("/environments/{env}/freezes", web::post().to(holds::create_freeze))
+        .route("/environments/{env}/freezes", web::get().to(holds::freezes))
+        .route("/environments/{env}/freezes/{id}", web::delete().to(holds::delete_freeze))
         .route("/environments/{env}/publish", web::post().to(environments::publish))
         .route("/environments/{env}/unpublish", web::post().to(environments::unpublish))
         .route("/environments/{env}/publish-state", web::get().to(environments::publish_state))

@@ -42,6 +42,10 @@ pub struct Deployment {
     pub rolled_back_to_deployment_id: Option<String>,
     /// R1: how many of its items carry at least one warning.
     pub warned_items: i32,
+    /// H3: a standard release's scheduled or queued deployment that waits because its environment
+    /// is held or in an open freeze window; false on every other deployment.
+    #[serde(default)]
+    pub held: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -64,6 +68,7 @@ impl From<DeploymentView> for Deployment {
             error: r.error,
             rolled_back_to_deployment_id: r.rolled_back_to_deployment_id,
             warned_items: r.warned_items,
+            held: d.held,
             created_at: utc(r.created_at),
         }
     }

@@ -34,6 +34,9 @@ pub mod telemetry;
 pub(crate) mod api;
 pub(crate) mod deployment_document;
 pub(crate) mod failpoint;
+/// The hold document: a hold as the API answers it and as an `environment.held` or
+/// `environment.released` message carries it (H1, H5).
+pub(crate) mod hold_document;
 pub(crate) mod http;
 pub(crate) mod request_span;
 pub(crate) mod shutdown;

@@ -118,6 +118,12 @@ enum Fresh {
     CallerToken,
     /// A token the admin made for `{subject}`, to revoke (T1).
     SubjectToken,
+    /// `prod` not held: the admin lifts its hold first if it has one (H1).
+    Unheld,
+    /// `prod` held: the admin places a hold first if it has none (H1).
+    Held,
+    /// A freeze window of `prod` far ahead, to remove (H4).
+    Freeze,
 }
 
 /// One row: a route, what the call targets and carries, and the answer to each caller.
@@ -236,7 +242,20 @@ const MATRIX: &[Row] = &[
     fresh("DELETE", "/v1/webhooks/{fresh}", Fresh::Webhook, admin_only(NO_CONTENT)),
     row("GET", "/v1/webhooks/{webhook}/deliveries", None, admin_only(OK)),
     row("POST", "/v1/webhooks/{webhook}/deliveries/{delivery}/retry", None, admin_only(NOT_RETRYABLE)),
+    // H1–H4: holds are placed and lifted as publishing is (a grant, or admin); the setting and
+    // freeze windows are the admin's. Last, so that a hold left on `prod` stops no other row.
+    row("PATCH", "/v1/environments/{env}", Some(r#"{"hold_after_rollback": false}"#), admin_only(OK)),
+    row("GET", "/v1/environments/{env}/holds", None, READ),
+    row("GET", "/v1/environments/{env}/freezes", None, READ),
+    row("POST", "/v1/environments/{env}/freezes", Some(FREEZE), admin_only(CREATED)),
+    fresh("DELETE", "/v1/environments/{env}/freezes/{fresh}", Fresh::Freeze, admin_only(NO_CONTENT)),
+    Row { body: Some(r#"{"reason": "hold {n}"}"#), ..fresh("POST", "/v1/environments/{env}/hold", Fresh::Unheld, granted(CREATED)) },
+    fresh("DELETE", "/v1/environments/{env}/hold", Fresh::Held, granted(OK)),
 ];
+
+/// A freeze window of a day, years ahead (H4).
+const FREEZE: &str =
+    r#"{"starts_at": "2099-01-01T00:00:00Z", "ends_at": "2099-01-02T00:00:00Z", "reason": "freeze {n}"}"#;
 
 /// A webhook endpoint on a public address (W1 checks it without sending anything).
 const WEBHOOK: &str = r#"{"url": "https://93.184.215.14/hook-{n}", "events": ["deployment.succeeded"]}"#;
@@ -375,6 +394,20 @@ async fn prepare<S: Svc>(app: &TestApp<S>, w: &World, fresh: Fresh, who: Who, n:
         }
         Fresh::CallerToken => token_of(app, &w.caller(who).1).await,
         Fresh::SubjectToken => token_of(app, w.get("subject")).await,
+        Fresh::Unheld => {
+            app.req("DELETE", "/v1/environments/prod/hold", ADMIN, None).await;
+            String::new()
+        }
+        Fresh::Held => {
+            app.post("/v1/environments/prod/hold", ADMIN, json!({"reason": "held for the row"})).await;
+            String::new()
+        }
+        Fresh::Freeze => {
+            let body: Value = serde_json::from_str(&FREEZE.replace("{n}", &n.to_string())).unwrap();
+            let (s, v) = app.post("/v1/environments/prod/freezes", ADMIN, body).await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            data_id(&v)
+        }
     }
 }
 
@@ -450,7 +483,7 @@ fn route_key(method: &str, path: &str) -> String {
 }
 
 #[actix_web::test]
-async fn p3_l4_l7_b5_b6_x2_authorization_matrix_every_route_for_every_caller() {
+async fn p3_l4_l7_b5_b6_h1_h2_h4_x2_authorization_matrix_every_route_for_every_caller() {
     let app = spawn().await;
     let world = build_world(&app).await;
     let mut wrong = Vec::new();

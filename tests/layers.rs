@@ -10,7 +10,7 @@ const LAYERS: &[&[&str]] = &[
     &["domain", "failpoint", "shutdown", "request_span"],
     &["error"],
     &["db"],
-    &["telemetry", "deployment_document"],
+    &["telemetry", "deployment_document", "hold_document"],
     &["service"],
     &["settings"],
     &["runtime"],

@@ -339,7 +339,8 @@ async fn r1_b9_each_page_of_a_plan_warns_as_the_whole_plan_does() {
     let mut conn = app.state.pool.get().unwrap();
     let admin = rewind::service::tokens::authenticate(&mut conn, ADMIN).unwrap();
     let id = rewind::domain::ids::ReleaseId::stored(release.clone());
-    let whole = rewind::service::deployments::preview(&mut conn, &admin, &id, "production", None).unwrap();
+    let whole =
+        rewind::service::deployments::preview(&mut conn, &admin, &id, "production", &Default::default()).unwrap();
     // The plan's references cross pages of one key: a's target b, b's referrer a, c's target d.
     let warned: Vec<(String, Vec<String>)> = whole
         .iter()
@@ -362,7 +363,8 @@ async fn r1_b9_each_page_of_a_plan_warns_as_the_whole_plan_does() {
     app.deploy_ok(&release, ADMIN, "production").await;
     let rollback = app.rollback_release_id(&release, ADMIN).await;
     let rb = rewind::domain::ids::ReleaseId::stored(rollback.clone());
-    let whole = rewind::service::deployments::preview(&mut conn, &admin, &rb, "production", None).unwrap();
+    let whole =
+        rewind::service::deployments::preview(&mut conn, &admin, &rb, "production", &Default::default()).unwrap();
     let d_plan = whole.iter().find(|p| p.key.item_id == d).unwrap();
     assert_eq!(d_plan.warnings.iter().map(|w| w.item_id.clone()).collect::<Vec<_>>(), vec![g.clone()], "{whole:?}");
     for limit in 1..=5 {
@@ -445,7 +447,8 @@ async fn r1_a_reference_to_another_locale_of_an_item_on_the_page_warns_across_pa
     let mut conn = app.state.pool.get().unwrap();
     let admin = rewind::service::tokens::authenticate(&mut conn, ADMIN).unwrap();
     let id = rewind::domain::ids::ReleaseId::stored(release.clone());
-    let whole = rewind::service::deployments::preview(&mut conn, &admin, &id, "production", None).unwrap();
+    let whole =
+        rewind::service::deployments::preview(&mut conn, &admin, &id, "production", &Default::default()).unwrap();
     let whole_a: Vec<_> = whole[0].warnings.iter().map(|w| (w.code.to_string(), w.item_id.clone())).collect();
     assert_eq!(whole_a, dangling, "the whole plan");
     drop(conn);

@@ -8,15 +8,16 @@ use utoipa::{IntoParams, ToSchema};
 use super::idempotency::{idempotent, prefer_wait, wait_for};
 use super::wire::{
     Data, Deployment, Environment, EnvironmentRollback as RollbackAnswer, EnvironmentRollbackPlan as RollbackPlan,
-    List, PlanItem, PublishEvent, PublishState,
+    List, PlanItem, PublishEvent, PublishState, SelectedKey,
 };
 use super::{from_json, optional_json, Auth};
 use crate::domain::ids::{DeploymentId, ItemId};
 use crate::domain::{validate, ConflictPolicy};
 use crate::error::AppResult;
-use crate::http::{page_params, Cursor, PageQuery};
+use crate::http::{keys_in_query, page_params, Cursor, PageQuery};
 use crate::runtime::AppState;
 use crate::runtime::{change, db};
+use crate::service::deployments::RollbackOptions;
 use crate::service::{deployments, environments, publishing};
 
 /// `POST /v1/environments`.
@@ -60,6 +61,12 @@ pub struct RollbackEnvironment {
     pub reason: Option<String>,
     /// C1: `skip` (the default) or `fail` when keys changed after the target.
     pub on_conflict: Option<ConflictPolicy>,
+    /// H2: hold the environment when the rollback succeeds (`true`), or not even where it is set
+    /// to (`false`); as the environment is set when absent.
+    pub hold: Option<bool>,
+    /// B10: roll back only these keys among those E4 would change (1 to 10,000, each once).
+    #[schema(min_items = 1, max_items = 10000)]
+    pub keys: Option<Vec<SelectedKey>>,
 }
 
 /// `GET /v1/environments/{env}/rollback/preview?target_deployment_id=`.
@@ -207,9 +214,10 @@ pub async fn deployments(
 
 /// E3, E4 as B9 does for a release: what rolling the environment back now would do to each key,
 /// and to which deployment, without writing anything. It refuses exactly what the rollback would.
-#[utoipa::path(get, path = "/v1/environments/{env}/rollback/preview", operation_id = "previewEnvironmentRollback", tag = "deployments", params(("env" = String, Path, description = "environment name"), RollbackPreviewQuery), responses((status = 200, body = Data<RollbackPlan>)))]
+#[utoipa::path(get, path = "/v1/environments/{env}/rollback/preview", operation_id = "previewEnvironmentRollback", tag = "deployments", params(("env" = String, Path, description = "environment name"), RollbackPreviewQuery, ("key" = Option<Vec<String>>, Query, explode, pattern = "^[0-9a-f-]{36}:.+$", description = "B10: `<item_id>:<locale>`, repeated, 1 to 10,000: the plan holds only these keys among those E4 would change")), responses((status = 200, body = Data<RollbackPlan>)))]
 pub async fn rollback_preview(
     state: web::Data<AppState>,
+    req: HttpRequest,
     Auth(caller): Auth,
     env: web::Path<String>,
     q: web::Query<RollbackPreviewQuery>,
@@ -220,8 +228,11 @@ pub async fn rollback_preview(
         .map(|t| crate::service::parse_id::<DeploymentId>("target_deployment_id", &t))
         .transpose()?;
     let env = env.into_inner();
-    let (target, items) =
-        db(&state, move |c| deployments::preview_environment_rollback(c, &caller, &env, target.as_deref())).await?;
+    let keys = keys_in_query(req.query_string())?;
+    let (target, items) = db(&state, move |c| {
+        deployments::preview_environment_rollback(c, &caller, &env, target.as_deref(), keys.as_deref())
+    })
+    .await?;
     let plan = RollbackPlan {
         target_deployment: Deployment::from(target),
         items: items.into_iter().map(PlanItem::from).collect(),
@@ -247,9 +258,10 @@ pub async fn rollback(
         .transpose()?;
     let wait = prefer_wait(&req);
     let env = env.into_inner();
+    let options = RollbackOptions { on_conflict: b.on_conflict, hold: b.hold, keys: SelectedKey::keys(b.keys)? };
     idempotent(&state, &req, &caller.clone(), &value, || async {
         let d = change(&state, move |c| {
-            deployments::create_environment_rollback(c, &caller, &env, target.as_deref(), b.reason, b.on_conflict)
+            deployments::create_environment_rollback(c, &caller, &env, target.as_deref(), b.reason, &options)
         })
         .await?;
         let d = wait_for(&state, vec![d], wait).await?.remove(0);

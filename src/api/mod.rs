@@ -5,6 +5,7 @@ pub mod content;
 pub mod deployments;
 pub mod docs;
 pub mod environments;
+pub mod holds;
 pub mod idempotency;
 mod plan_stream;
 pub mod releases;

@@ -7,14 +7,15 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::idempotency::{idempotent, prefer_wait, wait_for};
-use super::wire::{AddedItems, Data, Deployment, KeyRef, List, PlanItem, Release, ReleaseItem};
+use super::wire::{AddedItems, Data, Deployment, KeyRef, List, PlanItem, Release, ReleaseItem, SelectedKey};
 use super::{from_json, plan_stream, Auth};
 use crate::domain::ids::{ItemId, ReleaseId};
 use crate::domain::{Action, ConflictPolicy, ReleaseKind};
 use crate::error::AppResult;
-use crate::http::{page_params, path_id, Cursor, PageQuery, PositionPageQuery};
+use crate::http::{keys_in_query, page_params, path_id, Cursor, PageQuery, PositionPageQuery};
 use crate::runtime::AppState;
 use crate::runtime::{change, db};
+use crate::service::deployments::RollbackOptions;
 use crate::service::releases::{self, NewReleaseItem};
 use crate::service::{deployments, rollback};
 
@@ -83,6 +84,13 @@ pub struct Deploy {
     pub scheduled_at: Option<DateTime<FixedOffset>>,
     /// C1, rollback releases only: `skip` (the default) or `fail` when keys changed after the deployment.
     pub on_conflict: Option<ConflictPolicy>,
+    /// H2, rollback releases only: hold the environment when the rollback succeeds (`true`), or
+    /// not even where it is set to (`false`); as the environment is set when absent.
+    pub hold: Option<bool>,
+    /// B10, rollback releases only: roll back only these keys (1 to 10,000, each once; a key
+    /// that is not an item of the rollback release is 422 `key_not_in_release`).
+    #[schema(min_items = 1, max_items = 10000)]
+    pub keys: Option<Vec<SelectedKey>>,
 }
 
 /// `GET /v1/releases` filters.
@@ -244,9 +252,10 @@ pub async fn deploy(
     let b: Deploy = from_json(value.clone())?;
     let wait = prefer_wait(&req);
     let scheduled_at = b.scheduled_at.map(|t| t.naive_utc());
+    let options = RollbackOptions { on_conflict: b.on_conflict, hold: b.hold, keys: SelectedKey::keys(b.keys)? };
     idempotent(&state, &req, &caller.clone(), &value, || async {
         let created = change(&state, move |c| {
-            deployments::create_for_release(c, &caller, &id, &b.environments, scheduled_at, b.on_conflict)
+            deployments::create_for_release(c, &caller, &id, &b.environments, scheduled_at, &options)
         })
         .await?;
         let views = wait_for(&state, created, wait).await?;
@@ -271,22 +280,23 @@ pub async fn deployments(
 
 /// B9: what deploying the release to the environment now would do to each key, planned and
 /// sent a page at a time (`plan_stream`).
-#[utoipa::path(get, path = "/v1/releases/{id}/preview", operation_id = "previewRelease", tag = "deployments", params(("id" = uuid::Uuid, Path, description = "release id"), PreviewQuery), responses((status = 200, body = Data<Vec<PlanItem>>)))]
+#[utoipa::path(get, path = "/v1/releases/{id}/preview", operation_id = "previewRelease", tag = "deployments", params(("id" = uuid::Uuid, Path, description = "release id"), PreviewQuery, ("key" = Option<Vec<String>>, Query, explode, pattern = "^[0-9a-f-]{36}:.+$", description = "B10, rollback releases only: `<item_id>:<locale>`, repeated, 1 to 10,000: only these keys are rolled back, the others are skipped `not_selected`")), responses((status = 200, body = Data<Vec<PlanItem>>)))]
 pub async fn preview(
     state: web::Data<AppState>,
+    req: HttpRequest,
     Auth(caller): Auth,
     id: web::Path<String>,
     q: web::Query<PreviewQuery>,
 ) -> AppResult<HttpResponse> {
     let id: ReleaseId = path_id(&id)?;
     let q = q.into_inner();
+    let options =
+        RollbackOptions { keys: keys_in_query(req.query_string())?, ..RollbackOptions::on_conflict(q.on_conflict) };
     let size = state.settings.deploy_page;
     let (mut pages, answer) = plan_stream::channel();
     let work = async move {
         db(&state, move |c| {
-            deployments::preview_in_pages(c, &caller, &id, &q.environment, q.on_conflict, size, &mut |p| {
-                pages.send(p)
-            })?;
+            deployments::preview_in_pages(c, &caller, &id, &q.environment, &options, size, &mut |p| pages.send(p))?;
             pages.finish()
         })
         .await

@@ -43,7 +43,7 @@ pub(super) fn run(ctx: &Context, command: EnvCommand) -> Result<(), Failure> {
                 let target = &plan.target_deployment.id;
                 confirm(&format!("Roll {env} back: its active deployment is {active}; back to {target}."), yes)?;
             }
-            let body = RollbackEnvironment { target_deployment_id: to, reason, on_conflict };
+            let body = RollbackEnvironment { target_deployment_id: to, reason, on_conflict, hold: None, keys: None };
             let key = idempotency_key(&run.idempotency_key);
             let mut answer: EnvironmentRollback =
                 api.post(&["v1", "environments", &env, "rollback"], Some(&body), Some(&key))?;

@@ -152,7 +152,7 @@ fn deploy(
         return print_plans(ctx, &plans);
     }
     let key = key.unwrap_or_else(|| idempotency_key(&run.idempotency_key));
-    let body = Deploy { environments, scheduled_at, on_conflict };
+    let body = Deploy { environments, scheduled_at, on_conflict, hold: None, keys: None };
     let deployments: Vec<Deployment> = ctx.api.post(&["v1", "releases", id, "deploy"], Some(&body), Some(&key))?;
     if !run.wait {
         return ctx.out.list(&deployments);

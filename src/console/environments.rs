@@ -15,6 +15,7 @@ use crate::error::AppError;
 use crate::http::Cursor;
 use crate::runtime::AppState;
 use crate::runtime::{change, db};
+use crate::service::deployments::RollbackOptions;
 use crate::service::{deployments, environments, publishing};
 
 const PAGE: i64 = 50;
@@ -166,7 +167,7 @@ pub async fn rollback_plan(
     let caller = s.caller().clone();
     let (target, plan) = db(&state, {
         let name = name.clone();
-        move |c| deployments::preview_environment_rollback(c, &caller, &name, target.as_deref())
+        move |c| deployments::preview_environment_rollback(c, &caller, &name, target.as_deref(), None)
     })
     .await?;
     let total = plan.len();
@@ -196,7 +197,14 @@ pub async fn rollback(state: web::Data<AppState>, f: Form<RollbackForm>, env: we
     let target = target_filter(&form.target)?;
     let reason = form.reason.filter(|r| !r.trim().is_empty());
     let d = change(&state, move |c| {
-        deployments::create_environment_rollback(c, &caller, &env, target.as_deref(), reason, form.on_conflict)
+        deployments::create_environment_rollback(
+            c,
+            &caller,
+            &env,
+            target.as_deref(),
+            reason,
+            &RollbackOptions::on_conflict(form.on_conflict),
+        )
     })
     .await?;
     Ok(see_other(&format!("/console/deployments/{}", d.row.id)))

@@ -18,6 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::Cursor;
 use crate::runtime::AppState;
 use crate::runtime::{change, db};
+use crate::service::deployments::RollbackOptions;
 use crate::service::releases::{self, NewReleaseItem};
 use crate::service::{deployments, environments, rollback, users, Caller, PageParams};
 
@@ -309,7 +310,16 @@ pub async fn deploy(state: web::Data<AppState>, f: Form<DeployForm>, id: web::Pa
     let at = schedule(&form.scheduled_at)?;
     let created = change(&state, {
         let id = id.clone();
-        move |c| deployments::create_for_release(c, &caller, &id, &form.environments, at, form.on_conflict)
+        move |c| {
+            deployments::create_for_release(
+                c,
+                &caller,
+                &id,
+                &form.environments,
+                at,
+                &RollbackOptions::on_conflict(form.on_conflict),
+            )
+        }
     })
     .await?;
     match &created[..] {

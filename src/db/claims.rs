@@ -6,12 +6,12 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Text, Timestamp};
 use diesel::QueryResult;
 
 use super::schema::deployments;
 use super::DbConn;
-use crate::domain::DeploymentStatus;
+use crate::domain::{DeploymentStatus, ReleaseKind};
 
 diesel::define_sql_function! {
     /// PostgreSQL: takes a session advisory lock if it is free; whether it did.
@@ -28,21 +28,40 @@ fn lock_key(id: &str) -> i64 {
     uuid::Uuid::parse_str(id).map(|u| u.as_u128() as u64 as i64).unwrap_or(0)
 }
 
-/// The oldest deployment that is queued, or scheduled for `at` or before; on PostgreSQL the
-/// row stays locked for the transaction, and rows other claims hold are passed over.
+/// The oldest deployment that is queued, or scheduled for `at` or before, that no hold keeps
+/// back (H3: a standard release's deployment waits while its environment is held or in an open
+/// freeze window, read in this same statement, so that a hold placed by any process counts from
+/// the next claim); on PostgreSQL the row stays locked for the transaction, and rows other claims
+/// hold are passed over.
 pub fn next_due(conn: &mut DbConn, at: NaiveDateTime) -> QueryResult<Option<String>> {
-    let due = deployments::table
-        .filter(
-            deployments::status
-                .eq(DeploymentStatus::Queued)
-                .or(deployments::status.eq(DeploymentStatus::Scheduled).and(deployments::scheduled_at.le(at))),
-        )
-        .order((deployments::created_at, deployments::id))
-        .select(deployments::id);
-    Ok(match conn {
-        DbConn::Pg(pg) => due.for_update().skip_locked().first(pg).optional()?,
-        DbConn::Sqlite(lite) => due.first(lite).optional()?,
-    })
+    #[derive(QueryableByName)]
+    struct Due {
+        #[diesel(sql_type = Text)]
+        id: String,
+    }
+    let lock = match conn {
+        DbConn::Pg(_) => " FOR UPDATE OF d SKIP LOCKED",
+        DbConn::Sqlite(_) => "",
+    };
+    let (queued, scheduled, standard) = (DeploymentStatus::Queued, DeploymentStatus::Scheduled, ReleaseKind::Standard);
+    let text = format!(
+        "SELECT d.id FROM deployments d \
+         WHERE (d.status = '{queued}' OR (d.status = '{scheduled}' AND d.scheduled_at <= $1)) \
+         AND NOT (d.release_id IS NOT NULL \
+           AND EXISTS (SELECT 1 FROM releases r WHERE r.id = d.release_id AND r.kind = '{standard}') \
+           AND (EXISTS (SELECT 1 FROM holds h WHERE h.environment_id = d.environment_id AND h.lifted_at IS NULL) \
+             OR EXISTS (SELECT 1 FROM freezes f WHERE f.environment_id = d.environment_id \
+               AND f.starts_at <= $2 AND f.ends_at > $3))) \
+         ORDER BY d.created_at, d.id LIMIT 1{lock}"
+    );
+    // SQLite's placeholders are positional: the time is bound once for each.
+    let due: Option<Due> = super::sql(conn, &text)
+        .bind::<Timestamp, _>(at)
+        .bind::<Timestamp, _>(at)
+        .bind::<Timestamp, _>(at)
+        .get_result(conn)
+        .optional()?;
+    Ok(due.map(|d| d.id))
 }
 
 /// Takes the deployment's advisory lock for this session if nobody holds it; whether it did

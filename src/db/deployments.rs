@@ -26,6 +26,9 @@ impl Deployed for DeploymentRow {
 pub struct DeploymentView {
     pub row: DeploymentRow,
     pub environment: String,
+    /// H3: a standard release's scheduled or queued deployment to an environment that is held
+    /// or in an open freeze window now.
+    pub held: bool,
 }
 
 impl DeploymentView {
@@ -120,6 +123,16 @@ pub fn items_page(
 /// the version it replaced (the state before the first deployment) and the event it wrote
 /// (whether it is still the latest).
 pub type WrittenItem = (i32, i64, String, Option<i32>, Option<i64>);
+
+/// B11: the succeeded deployments of a release to an environment, by id.
+pub fn succeeded_of_release(conn: &mut DbConn, release_id: &str, environment_id: &str) -> QueryResult<Vec<String>> {
+    deployments::table
+        .filter(deployments::release_id.eq(release_id))
+        .filter(deployments::environment_id.eq(environment_id))
+        .filter(deployments::status.eq(DeploymentStatus::Succeeded))
+        .select(deployments::id)
+        .load(conn)
+}
 
 /// The columns of a [`WrittenItem`].
 const WRITTEN: (

@@ -3,10 +3,12 @@
 
 pub mod claims;
 pub mod console_sessions;
+pub mod deployment_keys;
 pub mod deployment_list;
 pub mod deployment_writes;
 pub mod deployments;
 pub mod environments;
+pub mod holds;
 pub mod idempotency;
 pub mod items;
 pub mod page;

@@ -100,6 +100,7 @@ pub enum CursorTable {
     Releases,
     Deployments,
     WebhookEndpoints,
+    Holds,
 }
 
 /// X4: whether `id` is the id of a row of `table`, whatever the list's filters: a list goes on
@@ -119,6 +120,7 @@ pub fn names_a_row(conn: &mut DbConn, table: CursorTable, id: &str) -> QueryResu
         CursorTable::Releases => "releases",
         CursorTable::Deployments => "deployments",
         CursorTable::WebhookEndpoints => "webhook_endpoints",
+        CursorTable::Holds => "holds",
     };
     let query = format!("SELECT COUNT(*) AS n FROM {table} WHERE id = $1");
     use diesel::RunQueryDsl;

@@ -62,6 +62,8 @@ pub struct EnvironmentRow {
     pub created_at: NaiveDateTime,
     /// The integer key (issue 8) that stays inside the database; the API answers `id`.
     pub key: i64,
+    /// H2: a rollback that succeeds here holds the environment.
+    pub hold_after_rollback: bool,
 }
 
 /// An environment to insert.
@@ -229,6 +231,9 @@ pub struct DeploymentRow {
     pub on_conflict: ConflictPolicy,
     /// R1: how many of its items carry a warning.
     pub warned_items: i32,
+    /// H2: a rollback's own choice to hold the environment when it succeeds (`None`: the
+    /// environment's `hold_after_rollback` decides).
+    pub hold: Option<bool>,
 }
 
 /// The outcome of a deployment for one key as the API shows it: its item by id, joined on the key.

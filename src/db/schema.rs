@@ -50,6 +50,15 @@ diesel::table! {
         created_at -> Timestamp,
         on_conflict -> Text,
         warned_items -> Int4,
+        hold -> Nullable<Bool>,
+    }
+}
+
+diesel::table! {
+    deployment_keys (deployment_id, item_key, locale) {
+        deployment_id -> Text,
+        item_key -> Int8,
+        locale -> Text,
     }
 }
 
@@ -59,6 +68,19 @@ diesel::table! {
         name -> Text,
         created_at -> Timestamp,
         key -> Int8,
+        hold_after_rollback -> Bool,
+    }
+}
+
+diesel::table! {
+    freezes (id) {
+        id -> Text,
+        environment_id -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        reason -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -67,6 +89,20 @@ diesel::table! {
         user_id -> Text,
         environment_id -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    holds (id) {
+        id -> Text,
+        environment_id -> Text,
+        cause -> Text,
+        reason -> Text,
+        held_by -> Text,
+        held_at -> Timestamp,
+        deployment_id -> Nullable<Text>,
+        lifted_by -> Nullable<Text>,
+        lifted_at -> Nullable<Timestamp>,
     }
 }
 
@@ -202,7 +238,7 @@ diesel::table! {
         id -> Text,
         endpoint_id -> Text,
         event_type -> Text,
-        deployment_id -> Text,
+        deployment_id -> Nullable<Text>,
         payload -> Text,
         status -> Text,
         attempts -> Int4,
@@ -232,10 +268,13 @@ diesel::table! {
 diesel::joinable!(console_sessions -> tokens (token_id));
 diesel::joinable!(console_sessions -> users (user_id));
 diesel::joinable!(deployment_items -> deployments (deployment_id));
+diesel::joinable!(deployment_keys -> deployments (deployment_id));
 diesel::joinable!(deployments -> environments (environment_id));
 diesel::joinable!(deployments -> releases (release_id));
 diesel::joinable!(deployments -> users (deployed_by));
+diesel::joinable!(freezes -> environments (environment_id));
 diesel::joinable!(grants -> environments (environment_id));
+diesel::joinable!(holds -> environments (environment_id));
 diesel::joinable!(grants -> users (user_id));
 diesel::joinable!(idempotency_keys -> users (user_id));
 diesel::joinable!(release_items -> releases (release_id));
@@ -245,6 +284,9 @@ diesel::joinable!(versions -> items (item_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    deployment_keys,
+    freezes,
+    holds,
     console_sessions,
     deployment_items,
     deployments,

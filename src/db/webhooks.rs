@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 use diesel::QueryResult;
 
 use super::page::{newest_first, Page};
@@ -31,7 +31,8 @@ pub struct DeliveryRow {
     pub id: String,
     pub endpoint_id: String,
     pub event_type: String,
-    pub deployment_id: String,
+    /// The deployment the message is about; none for an environment's (H5).
+    pub deployment_id: Option<String>,
     pub payload: String,
     pub status: DeliveryStatus,
     pub attempts: i32,
@@ -86,7 +87,7 @@ pub fn delete_endpoint(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryR
 pub fn enqueue(
     conn: &mut DbConn,
     event_type: &str,
-    deployment_id: &str,
+    deployment_id: Option<&str>,
     environment_id: &str,
     payload: &str,
     at: NaiveDateTime,
@@ -105,7 +106,7 @@ pub fn enqueue(
     );
     super::sql(conn, &text)
         .bind::<Text, _>(event_type)
-        .bind::<Text, _>(deployment_id)
+        .bind::<Nullable<Text>, _>(deployment_id)
         .bind::<Text, _>(payload)
         .bind::<Timestamp, _>(at)
         .bind::<Text, _>(format!("%,{event_type},%"))

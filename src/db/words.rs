@@ -13,7 +13,8 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
 use crate::domain::{
-    Action, ConflictPolicy, DeliveryStatus, DeploymentStatus, ItemKind, Outcome, ReleaseKind, Role, SkipReason, Trigger,
+    Action, ConflictPolicy, DeliveryStatus, DeploymentStatus, HoldCause, ItemKind, Outcome, ReleaseKind, Role,
+    SkipReason, Trigger,
 };
 
 macro_rules! stored_as_text {
@@ -67,6 +68,7 @@ macro_rules! stored_as_text {
 }
 
 stored_as_text!(
+    HoldCause,
     Role,
     ItemKind,
     Action,

@@ -84,6 +84,8 @@ id_type!(
     EndpointId,
     /// An API token's id.
     TokenId,
+    /// A freeze window's id (H4).
+    FreezeId,
 );
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ pub mod answer_size;
 pub mod conflict;
 pub mod diff;
 pub mod environment_rollback;
+pub mod holds;
 pub mod ids;
 pub mod locale;
 pub mod plan;
@@ -67,7 +68,13 @@ wire_enum!(
         NotDeployed => "not_deployed",
         ChangedAfterDeployment => "changed_after_deployment",
         Unchanged => "unchanged",
+        NotSelected => "not_selected",
+        AlreadyRolledBack => "already_rolled_back",
     }
+);
+wire_enum!(
+    /// H1, H2: why an environment is held: by a person, or by a rollback that succeeded.
+    HoldCause { Manual => "manual", Rollback => "rollback" }
 );
 wire_enum!(
     /// A release to deploy, or a user's rollback release of one.

@@ -61,23 +61,27 @@ pub struct RollbackKey {
     /// The key's state now: version and `last_event_id`, if it has ever been written.
     pub current_version: Option<i32>,
     pub current_event_id: Option<i64>,
+    /// B11: the key's latest event was written by an earlier deployment of this rollback release.
+    pub rolled_back_already: bool,
 }
 
 /// B7: skip keys L did not write (`not_deployed`) and keys written by anyone since
-/// (`changed_after_deployment`, found by event id); put the rest back to F's prior version.
+/// (`changed_after_deployment`, found by event id; B11: `already_rolled_back` when that write was
+/// an earlier deployment of this rollback release); put the rest back to F's prior version.
 pub fn rollback_plan(keys: Vec<RollbackKey>) -> Vec<PlannedItem> {
     keys.into_iter()
         .map(|k| {
             let action = if k.first_prior.is_some() { Action::Publish } else { Action::Unpublish };
             match k.latest_event_id {
                 None => PlannedItem::skip(k.key, action, k.first_prior, k.current_version, SkipReason::NotDeployed),
-                Some(l) if k.current_event_id != Some(l) => PlannedItem::skip(
-                    k.key,
-                    action,
-                    k.first_prior,
-                    k.current_version,
-                    SkipReason::ChangedAfterDeployment,
-                ),
+                Some(l) if k.current_event_id != Some(l) => {
+                    let reason = if k.rolled_back_already {
+                        SkipReason::AlreadyRolledBack
+                    } else {
+                        SkipReason::ChangedAfterDeployment
+                    };
+                    PlannedItem::skip(k.key, action, k.first_prior, k.current_version, reason)
+                }
                 Some(_) => PlannedItem::restore(k.key, k.first_prior, k.current_version),
             }
         })
@@ -105,6 +109,7 @@ mod tests {
             latest_event_id: latest,
             current_version: current.and_then(|c| c.0),
             current_event_id: current.map(|c| c.1),
+            rolled_back_already: false,
         }
     }
 
@@ -138,5 +143,14 @@ mod tests {
         assert_eq!((plan[2].outcome, plan[2].version), (Outcome::Published, Some(1)));
         assert_eq!(plan[3].outcome, Outcome::Unpublished);
         assert_eq!(plan[4].skip_reason, Some(SkipReason::AlreadyUnpublished));
+    }
+
+    #[test]
+    fn b11_a_key_this_rollback_release_wrote_is_already_rolled_back_not_a_conflict() {
+        let again = RollbackKey { rolled_back_already: true, ..key(Some(1), Some(10), Some((Some(1), 12))) };
+        let plan = rollback_plan(vec![again, key(Some(1), Some(10), Some((Some(3), 12)))]);
+        assert_eq!(plan[0].skip_reason, Some(SkipReason::AlreadyRolledBack));
+        assert_eq!(plan[1].skip_reason, Some(SkipReason::ChangedAfterDeployment));
+        assert_eq!(crate::domain::conflict::conflicts(&plan), 1);
     }
 }

@@ -22,12 +22,24 @@ pub enum WebhookEvent {
     Failed,
     #[serde(rename = "deployment.cancelled")]
     Cancelled,
+    /// H5: a hold was placed on the environment.
+    #[serde(rename = "environment.held")]
+    Held,
+    /// H5: the environment's hold was lifted.
+    #[serde(rename = "environment.released")]
+    Released,
 }
 
 impl WebhookEvent {
-    /// Every event, in the order of the deployment's life.
-    pub const ALL: [WebhookEvent; 4] =
-        [WebhookEvent::Started, WebhookEvent::Succeeded, WebhookEvent::Failed, WebhookEvent::Cancelled];
+    /// Every event: a deployment's in the order of its life, then an environment's.
+    pub const ALL: [WebhookEvent; 6] = [
+        WebhookEvent::Started,
+        WebhookEvent::Succeeded,
+        WebhookEvent::Failed,
+        WebhookEvent::Cancelled,
+        WebhookEvent::Held,
+        WebhookEvent::Released,
+    ];
 
     /// The event's name, as stored and as the message's `type`.
     pub fn as_str(self) -> &'static str {
@@ -36,6 +48,8 @@ impl WebhookEvent {
             WebhookEvent::Succeeded => "deployment.succeeded",
             WebhookEvent::Failed => "deployment.failed",
             WebhookEvent::Cancelled => "deployment.cancelled",
+            WebhookEvent::Held => "environment.held",
+            WebhookEvent::Released => "environment.released",
         }
     }
 
@@ -46,6 +60,8 @@ impl WebhookEvent {
             "deployment.succeeded" => Some(WebhookEvent::Succeeded),
             "deployment.failed" => Some(WebhookEvent::Failed),
             "deployment.cancelled" => Some(WebhookEvent::Cancelled),
+            "environment.held" => Some(WebhookEvent::Held),
+            "environment.released" => Some(WebhookEvent::Released),
             _ => None,
         }
     }

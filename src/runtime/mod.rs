@@ -70,6 +70,12 @@ impl Effects {
                         self.wake.notify_one();
                     }
                 }
+                Effect::Released(views) => {
+                    self.feed.publish_all(&views);
+                    if !views.is_empty() {
+                        self.wake.notify_one();
+                    }
+                }
                 Effect::TokenRevoked(hash) => self.tokens.forget(&hash),
                 Effect::UserDeactivated(user) => self.tokens.forget_user(&user),
             }

@@ -12,6 +12,9 @@ pub enum Effect {
     /// Deployments created or whose status changed: the feed sends them, and a queued one wakes
     /// the worker.
     Deployments(Vec<DeploymentView>),
+    /// H1: deployments a lifted hold let go (due now, their status unchanged): the feed sends
+    /// them, and the worker wakes to run them.
+    Released(Vec<DeploymentView>),
     /// A token was revoked (its hash): the cache forgets it.
     TokenRevoked(String),
     /// A user was deactivated: the cache forgets every token of theirs.

@@ -3,11 +3,13 @@
 use super::{Caller, Page, PageParams};
 use crate::db::deployments::{self as deployment_rows, DeploymentView};
 use crate::db::environments as q;
+use crate::db::holds::{self, FreezeRow};
 use crate::db::published_counts::published_keys;
 use crate::db::rows::{EnvironmentRow, NewEnvironment};
 use crate::db::{new_id, now, DbConn};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult, ProblemCode};
+use crate::hold_document::Hold;
 
 /// An environment with its active deployment (its latest succeeded one) and how many keys it
 /// publishes (kept as writes change it, never counted here).
@@ -16,6 +18,24 @@ pub struct EnvironmentView {
     pub row: EnvironmentRow,
     pub active_deployment: Option<DeploymentView>,
     pub published_keys: i64,
+    /// H1: its open hold, if any.
+    pub hold: Option<Hold>,
+    /// H4: its open freeze window, if any.
+    pub freeze: Option<FreezeView>,
+}
+
+/// A freeze window with its environment's name (H4).
+#[derive(Debug, Clone)]
+pub struct FreezeView {
+    pub row: FreezeRow,
+    pub environment: String,
+}
+
+/// H1, H4: the environment's open hold and open freeze window, for its object.
+fn standing(conn: &mut DbConn, env: &EnvironmentRow) -> AppResult<(Option<Hold>, Option<FreezeView>)> {
+    let hold = holds::open(conn, &env.id)?.map(|h| Hold::of(h, env.name.clone()));
+    let freeze = holds::open_freeze(conn, &env.id, now())?.map(|row| FreezeView { row, environment: env.name.clone() });
+    Ok((hold, freeze))
 }
 
 /// Creates an environment (admins only); 409 `name_taken` when the name is in use.
@@ -28,7 +48,13 @@ pub fn create(conn: &mut DbConn, caller: &Caller, name: &str) -> AppResult<Envir
     if !q::insert(conn, &NewEnvironment { id: &id, name, created_at: now() })? {
         return Err(AppError::Rule(ProblemCode::NameTaken, format!("an environment named '{name}' exists")));
     }
-    Ok(EnvironmentView { row: by_name(conn, name)?, active_deployment: None, published_keys: 0 })
+    Ok(EnvironmentView {
+        row: by_name(conn, name)?,
+        active_deployment: None,
+        published_keys: 0,
+        hold: None,
+        freeze: None,
+    })
 }
 
 /// An environment by name (404 when unknown).
@@ -44,9 +70,11 @@ pub fn named_in_body(conn: &mut DbConn, name: &str) -> AppResult<EnvironmentRow>
 
 /// The environment's active deployment: its latest succeeded one.
 fn active(conn: &mut DbConn, env: &EnvironmentRow) -> AppResult<Option<DeploymentView>> {
-    Ok(deployment_rows::succeeded_in(conn, &env.id, 1)?
-        .pop()
-        .map(|row| DeploymentView { row, environment: env.name.clone() }))
+    Ok(deployment_rows::succeeded_in(conn, &env.id, 1)?.pop().map(|row| DeploymentView {
+        row,
+        environment: env.name.clone(),
+        held: false,
+    }))
 }
 
 /// An environment with its active deployment.
@@ -54,7 +82,8 @@ pub fn get(conn: &mut DbConn, name: &str) -> AppResult<EnvironmentView> {
     let row = by_name(conn, name)?;
     let active_deployment = active(conn, &row)?;
     let published_keys = published_keys(conn, &[row.key])?.get(&row.key).copied().unwrap_or(0);
-    Ok(EnvironmentView { row, active_deployment, published_keys })
+    let (hold, freeze) = standing(conn, &row)?;
+    Ok(EnvironmentView { row, active_deployment, published_keys, hold, freeze })
 }
 
 /// Environments, newest first, each with its active deployment.
@@ -67,7 +96,8 @@ pub fn list(conn: &mut DbConn, page: &PageParams) -> AppResult<Page<EnvironmentV
     for row in rows.data {
         let active_deployment = active(conn, &row)?;
         let published_keys = counts.get(&row.key).copied().unwrap_or(0);
-        views.push(EnvironmentView { row, active_deployment, published_keys });
+        let (hold, freeze) = standing(conn, &row)?;
+        views.push(EnvironmentView { row, active_deployment, published_keys, hold, freeze });
     }
     Ok(Page { data: views, next_cursor: rows.next_cursor })
 }

@@ -5,6 +5,7 @@ pub mod console_sessions;
 pub mod deployments;
 pub mod effects;
 pub mod environments;
+pub mod holds;
 pub mod idempotency;
 pub mod items;
 pub mod publishing;

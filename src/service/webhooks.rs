@@ -16,6 +16,7 @@ use crate::domain::ids::EndpointId;
 use crate::domain::validate;
 use crate::domain::webhooks::{delimited, new_secret, undelimited, WebhookEvent};
 use crate::error::{AppError, AppResult, ProblemCode};
+use crate::hold_document::Hold;
 
 /// What registering an endpoint takes (W1), already parsed.
 #[derive(Debug, Clone)]
@@ -225,11 +226,30 @@ pub fn announce(conn: &mut DbConn, deployment: &DeploymentView) -> AppResult<()>
         "timestamp": at.and_utc().to_rfc3339_opts(SecondsFormat::Millis, true),
         "data": {"deployment": Deployment::from(deployment.clone())},
     });
-    let n =
-        q::enqueue(conn, event.as_str(), &deployment.row.id, &deployment.row.environment_id, &payload.to_string(), at)?;
+    let n = q::enqueue(
+        conn,
+        event.as_str(),
+        Some(&deployment.row.id),
+        &deployment.row.environment_id,
+        &payload.to_string(),
+        at,
+    )?;
     if n > 0 {
         tracing::debug!(messages = n, event = event.as_str(), "webhook messages written");
     }
+    Ok(())
+}
+
+/// H5: writes the message of a hold placed (`environment.held`) or lifted
+/// (`environment.released`), one per subscribed endpoint, in the transaction that did it.
+pub fn announce_hold(conn: &mut DbConn, event: WebhookEvent, hold: &Hold, environment_id: &str) -> AppResult<()> {
+    let at = now();
+    let payload = serde_json::json!({
+        "type": event.as_str(),
+        "timestamp": at.and_utc().to_rfc3339_opts(SecondsFormat::Millis, true),
+        "data": {"environment": hold.environment, "hold": hold},
+    });
+    q::enqueue(conn, event.as_str(), None, environment_id, &payload.to_string(), at)?;
     Ok(())
 }
 

@@ -13,6 +13,8 @@ pub(crate) struct Event {
     pub(crate) item: usize,
     pub(crate) to: Option<i32>,
     pub(crate) manual: bool,
+    /// The deployment that wrote it (none: a manual write).
+    pub(crate) deployment: Option<String>,
 }
 
 /// One environment: its publish log and its succeeded deployments in the order they succeeded,
@@ -96,6 +98,9 @@ pub(crate) struct Model {
     pub(crate) deployments: Vec<ReleaseDeployment>,
     /// Keyed by (owner, release).
     pub(crate) rollbacks: HashMap<(usize, usize), RollbackModel>,
+    /// B11: the rollback release each succeeded deployment of a rollback release deployed, by
+    /// deployment id.
+    pub(crate) rollback_deployments: HashMap<String, String>,
 }
 
 impl Model {
@@ -107,6 +112,7 @@ impl Model {
             releases,
             deployments: Vec::new(),
             rollbacks: HashMap::new(),
+            rollback_deployments: HashMap::new(),
         }
     }
 
@@ -145,10 +151,11 @@ impl Model {
     }
 
     /// Appends one event (P1, P2, L5: every write is one event with the next id).
-    pub(crate) fn write(&mut self, env: usize, item: usize, to: Option<i32>, manual: bool) -> i64 {
+    pub(crate) fn write(&mut self, env: usize, item: usize, to: Option<i32>, deployment: Option<&str>) -> i64 {
         let id = self.next_event;
         self.next_event += 1;
-        self.envs[env].events.push(Event { id, item, to, manual });
+        let (manual, deployment) = (deployment.is_none(), deployment.map(str::to_string));
+        self.envs[env].events.push(Event { id, item, to, manual, deployment });
         id
     }
 
@@ -157,8 +164,8 @@ impl Model {
         let events = plan
             .iter()
             .map(|p| match p.outcome {
-                "published" => Some(self.write(env, p.item, p.version, false)),
-                "unpublished" => Some(self.write(env, p.item, None, false)),
+                "published" => Some(self.write(env, p.item, p.version, Some(deployment_id))),
+                "unpublished" => Some(self.write(env, p.item, None, Some(deployment_id))),
                 _ => None,
             })
             .collect();
@@ -205,6 +212,12 @@ impl Model {
             return Err("release_not_deployed_to_environment");
         };
         let e = &self.envs[env];
+        let this = self.rollbacks.get(&(owner, release)).and_then(|r| r.id.as_ref());
+        // B11: the key's last write was an earlier deployment of this same rollback release.
+        let again = |item: usize| {
+            let by = e.last(item).and_then(|ev| ev.deployment.as_ref());
+            by.and_then(|d| self.rollback_deployments.get(d)).is_some_and(|r| Some(r) == this)
+        };
         Ok(self.releases[release]
             .iter()
             .map(|&(item, _)| {
@@ -212,7 +225,8 @@ impl Model {
                 match latest.keys[&item].1 {
                     None => Planned::skip(item, "not_deployed", current),
                     Some(l) if e.last(item).map(|ev| ev.id) != Some(l) => {
-                        Planned::skip(item, "changed_after_deployment", current)
+                        let reason = if again(item) { "already_rolled_back" } else { "changed_after_deployment" };
+                        Planned::skip(item, reason, current)
                     }
                     Some(_) => Planned::restore(item, first.keys[&item].0, current),
                 }

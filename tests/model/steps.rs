@@ -51,7 +51,7 @@ fn publish(run: Run, env: usize, item: usize, version: i32, by: usize) -> Result
     let user = |u: usize| &world.users[u];
     let r = service::publishing::publish(conn, user(by), &world.envs[env], &world.items[item], LOCALE, version);
     let s = ok(r, "publish")?;
-    let id = model.write(env, item, Some(version), true);
+    let id = model.write(env, item, Some(version), None);
     ensure_eq(s.version, Some(version), "published version")?;
     ids.record(id, s.last_event_id)?;
     Ok(())
@@ -67,7 +67,7 @@ fn unpublish(run: Run, env: usize, item: usize, by: usize) -> Result<(), TestCas
         fails(r, "not_published", "unpublish")?;
     } else {
         let s = ok(r, "unpublish")?;
-        let id = model.write(env, item, None, true);
+        let id = model.write(env, item, None, None);
         ensure_eq(s.version, None, "unpublished version")?;
         ids.record(id, s.last_event_id)?;
     }
@@ -86,7 +86,7 @@ fn deploy(run: Run, release: usize, env: usize, by: usize) -> Result<(), TestCas
             &ReleaseId::stored(world.releases[release].0.clone()),
             &names,
             None,
-            None,
+            &Default::default(),
         )
         .map(Changed::into_value),
         "deploy",
@@ -114,7 +114,7 @@ fn schedule(run: Run, release: usize, env: usize, by: usize) -> Result<(), TestC
         &ReleaseId::stored(world.releases[release].0.clone()),
         &names,
         at,
-        None,
+        &Default::default(),
     )
     .map(Changed::into_value);
     let created = ok(r, "schedule")?;
@@ -197,9 +197,15 @@ fn deploy_rollback(run: Run, release: usize, owner: usize, env: usize, by: usize
     let Some(rb) = model.rollbacks.get(&(owner, release)) else { return Ok(()) };
     let names = [world.envs[env].clone()];
     let id = rb.id.clone().unwrap_or_default();
-    let r =
-        service::deployments::create_for_release(conn, user(by), &ReleaseId::stored(id.clone()), &names, None, None)
-            .map(Changed::into_value);
+    let r = service::deployments::create_for_release(
+        conn,
+        user(by),
+        &ReleaseId::stored(id.clone()),
+        &names,
+        None,
+        &Default::default(),
+    )
+    .map(Changed::into_value);
     if !rb.live || !sees(owner, by) {
         tally(t, "error: not_found (deploy rollback release)");
         return fails(r, "not_found", "deploy a rollback release not visible");
@@ -213,6 +219,7 @@ fn deploy_rollback(run: Run, release: usize, owner: usize, env: usize, by: usize
             let created = ok(r, "deploy rollback release")?;
             ensure_eq(created.len(), 1, "deployments created")?;
             run_and_check(conn, world, model, ids, t, "rollback release", env, &created[0].row.id, &plan)?;
+            model.rollback_deployments.insert(created[0].row.id.clone(), id);
         }
     }
     Ok(())
@@ -222,8 +229,15 @@ fn deploy_rollback(run: Run, release: usize, owner: usize, env: usize, by: usize
 fn environment_rollback(run: Run, env: usize, by: usize) -> Result<(), TestCaseError> {
     let Run { conn, world, model, ids, t } = run;
     let user = |u: usize| &world.users[u];
-    let r = service::deployments::create_environment_rollback(conn, user(by), &world.envs[env], None, None, None)
-        .map(Changed::into_value);
+    let r = service::deployments::create_environment_rollback(
+        conn,
+        user(by),
+        &world.envs[env],
+        None,
+        None,
+        &Default::default(),
+    )
+    .map(Changed::into_value);
     let mut order: Vec<usize> = (0..ITEMS).collect();
     order.sort_by_key(|&i| &world.items[i]);
     match model.environment_rollback_plan(env, &order) {

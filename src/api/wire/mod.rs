@@ -14,11 +14,12 @@ use utoipa::ToSchema;
 
 pub use self::content::{Item, ItemDiff, Version};
 pub use self::people::{Me, Token, TokenInfo, User};
-pub use self::plans::{EnvironmentRollback, EnvironmentRollbackPlan, PlanItem};
-pub use self::publishing::{Environment, PublishEvent, PublishState};
+pub use self::plans::{EnvironmentRollback, EnvironmentRollbackPlan, PlanItem, SelectedKey};
+pub use self::publishing::{Environment, Freeze, LiftedHold, PublishEvent, PublishState};
 pub use self::releases::{AddedItems, KeyRef, Release, ReleaseItem};
 pub use self::webhooks::{CreatedWebhook, Delivery, Webhook};
 pub use crate::deployment_document::Deployment;
+pub use crate::hold_document::Hold;
 use crate::service::Page;
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {

@@ -6,8 +6,32 @@ use utoipa::ToSchema;
 use super::Deployment;
 use crate::db::rows::DeploymentItemRow;
 use crate::domain::references::Warning;
-use crate::domain::{Action, Outcome, PlannedItem, SkipReason};
+use crate::domain::{Action, Key, Outcome, PlannedItem, SkipReason};
 use crate::error::stored_json;
+
+/// B10: one key a partial rollback selects.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SelectedKey {
+    #[schema(value_type = uuid::Uuid)]
+    pub item_id: String,
+    pub locale: String,
+}
+
+impl SelectedKey {
+    /// The keys of a request's `keys`, their item ids checked (400 naming `keys`).
+    pub fn keys(keys: Option<Vec<SelectedKey>>) -> crate::error::AppResult<Option<Vec<Key>>> {
+        keys.map(|keys| {
+            keys.into_iter()
+                .map(|k| {
+                    crate::service::parse_id::<crate::domain::ids::ItemId>("keys", &k.item_id)?;
+                    Ok(Key::new(k.item_id, k.locale))
+                })
+                .collect()
+        })
+        .transpose()
+    }
+}
 
 /// What a deployment did (or, in a preview, would do) to one key.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

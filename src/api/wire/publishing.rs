@@ -7,7 +7,9 @@ use utoipa::ToSchema;
 use super::utc;
 use super::Deployment;
 use crate::db::rows::{PublishEventView, PublishStateView};
-use crate::service::environments::EnvironmentView;
+use crate::hold_document::Hold;
+use crate::service::environments::{EnvironmentView, FreezeView};
+use crate::service::holds::Lifted;
 
 /// An environment and its active deployment.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -17,7 +19,54 @@ pub struct Environment {
     pub active_deployment: Option<Deployment>,
     /// How many keys the environment publishes now.
     pub published_keys: i64,
+    /// H2: a rollback that succeeds here holds the environment.
+    pub hold_after_rollback: bool,
+    /// H1: its open hold, or null.
+    pub hold: Option<Hold>,
+    /// H4: its open freeze window, or null.
+    pub freeze: Option<Freeze>,
     pub created_at: DateTime<Utc>,
+}
+
+/// A freeze window (H4): while it is open, the environment holds back standard deployments.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Freeze {
+    #[schema(value_type = uuid::Uuid)]
+    pub id: String,
+    pub environment: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub reason: String,
+    #[schema(value_type = uuid::Uuid)]
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<FreezeView> for Freeze {
+    fn from(f: FreezeView) -> Freeze {
+        Freeze {
+            id: f.row.id,
+            environment: f.environment,
+            starts_at: utc(f.row.starts_at),
+            ends_at: utc(f.row.ends_at),
+            reason: f.row.reason,
+            created_by: f.row.created_by,
+            created_at: utc(f.row.created_at),
+        }
+    }
+}
+
+/// What lifting a hold answers (H1): the hold, lifted, and the deployments that now run.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LiftedHold {
+    pub hold: Hold,
+    pub released: Vec<Deployment>,
+}
+
+impl From<Lifted> for LiftedHold {
+    fn from(l: Lifted) -> LiftedHold {
+        LiftedHold { hold: l.hold, released: l.released.into_iter().map(Deployment::from).collect() }
+    }
 }
 
 impl From<EnvironmentView> for Environment {
@@ -27,6 +76,9 @@ impl From<EnvironmentView> for Environment {
             name: e.row.name,
             active_deployment: e.active_deployment.map(Deployment::from),
             published_keys: e.published_keys,
+            hold_after_rollback: e.row.hold_after_rollback,
+            hold: e.hold,
+            freeze: e.freeze.map(Freeze::from),
             created_at: utc(e.row.created_at),
         }
     }

@@ -50,7 +50,9 @@ pub struct Delivery {
     /// The `webhook-id` of every attempt.
     pub id: String,
     pub event_type: String,
-    pub deployment_id: String,
+    /// The deployment the message is about; null for an environment's hold (H5).
+    #[schema(value_type = Option<uuid::Uuid>)]
+    pub deployment_id: Option<String>,
     /// `pending`, `delivered` or `failed`.
     #[schema(value_type = String)]
     pub status: DeliveryStatus,

@@ -142,8 +142,15 @@ fn run_deployment(conn: &mut DbConn, id: &str) -> BenchResult<(DeploymentView, f
 /// Queues a deployment of the release to the bench environment; answers its id.
 fn queue_deployment(conn: &mut DbConn, caller: &Caller, release_id: &ReleaseId) -> BenchResult<String> {
     // The bench runs the worker itself (`run_one`): the creation's effects have nothing to wake.
-    let mut created =
-        deployments::create_for_release(conn, caller, release_id, &[ENVIRONMENT.to_string()], None, None)?.into_value();
+    let mut created = deployments::create_for_release(
+        conn,
+        caller,
+        release_id,
+        &[ENVIRONMENT.to_string()],
+        None,
+        &Default::default(),
+    )?
+    .into_value();
     Ok(created.pop().ok_or("no deployment was created")?.row.id)
 }
 
@@ -202,7 +209,15 @@ fn run(pool: &Pool, postgres: bool, n: usize, history: usize, references: bool, 
         planned += page.len();
         Ok(())
     };
-    deployments::preview_in_pages(&mut conn, &caller, &rollback_id, ENVIRONMENT, None, DEPLOY_PAGE, count)?;
+    deployments::preview_in_pages(
+        &mut conn,
+        &caller,
+        &rollback_id,
+        ENVIRONMENT,
+        &Default::default(),
+        DEPLOY_PAGE,
+        count,
+    )?;
     let preview_seconds = started.elapsed().as_secs_f64();
     let preview_rss = Rss::since(before);
     if planned != n {

@@ -3,11 +3,12 @@
 use chrono::NaiveDateTime;
 
 use super::super::effects::Changed;
-use super::super::{environments, users, webhooks, Caller};
-use super::deployable::{check_deployer, check_target, conflict_policy, ReleaseWork};
+use super::super::{environments, holds, users, webhooks, Caller};
+use super::deployable::{check_deployer, check_target, conflict_policy, select, ReleaseWork};
+use super::selection::RollbackOptions;
 use super::views::{get, row, views, DeploymentView};
-use crate::db::deployments as rows;
 use crate::db::rows::{DeploymentRow, EnvironmentRow};
+use crate::db::{deployment_keys, deployments as rows};
 use crate::db::{new_id, now, write_transaction, DbConn};
 use crate::domain::ids::{DeploymentId, ReleaseId};
 use crate::domain::{validate, ConflictPolicy, DeploymentStatus, ReleaseKind, Trigger};
@@ -41,7 +42,7 @@ pub fn create_for_release(
     release_id: &ReleaseId,
     environment_names: &[String],
     scheduled_at: Option<NaiveDateTime>,
-    on_conflict: Option<ConflictPolicy>,
+    options: &RollbackOptions,
 ) -> AppResult<Changed<Vec<DeploymentView>>> {
     if environment_names.is_empty() {
         return Err(AppError::invalid_field("environments", "name at least one environment"));
@@ -76,9 +77,16 @@ pub fn create_for_release(
         for env in &envs {
             check_target(&work, env)?;
         }
-        let release = work.release;
         // After the role, grant and deployability checks, in the same order as a preview's.
-        let on_conflict = conflict_policy(&release, on_conflict)?;
+        let on_conflict = conflict_policy(&work.release, options)?;
+        let (work, selection) = select(conn, work, options)?;
+        let release = work.release;
+        // H3: a standard release goes to no environment that is held or frozen, for any of them.
+        if release.kind == ReleaseKind::Standard {
+            for env in &envs {
+                holds::refuse_if_holding(conn, env)?;
+            }
+        }
         let (status, trigger) = match scheduled_at {
             Some(_) => (DeploymentStatus::Scheduled, Trigger::Scheduled),
             None => (DeploymentStatus::Queued, Trigger::Manual),
@@ -88,10 +96,16 @@ pub fn create_for_release(
             .map(|env| DeploymentRow {
                 on_conflict,
                 scheduled_at,
+                hold: options.hold,
                 ..new_row(Some(release.id.clone()), &env.id, trigger, status, &caller.id)
             })
             .collect();
         rows::insert(conn, &new)?;
+        if let Some(selection) = &selection {
+            for d in &new {
+                deployment_keys::insert(conn, &d.id, &selection.stored)?;
+            }
+        }
         let created = views(conn, new)?;
         Ok(Changed::deployments(created.clone(), created))
     })
@@ -127,5 +141,6 @@ pub(super) fn new_row(
         created_at: now(),
         warned_items: 0,
         on_conflict: ConflictPolicy::default(),
+        hold: None,
     }
 }

@@ -1,12 +1,15 @@
 //! Whether a release may be deployed (L4, B6, P3, C1), the same checks in the same order for a
 //! deployment and its preview (B9), and the release as its deployments carry it out.
 
+use std::collections::HashSet;
+
 use super::super::rollback::OwnerHistory;
 use super::super::{environments, releases, users, Caller};
+use super::selection::{in_release, RollbackOptions, Selection};
 use crate::db::rows::{EnvironmentRow, ReleaseRow};
 use crate::db::DbConn;
 use crate::domain::ids::ReleaseId;
-use crate::domain::{ConflictPolicy, ReleaseKind};
+use crate::domain::{ConflictPolicy, Key, ReleaseKind};
 use crate::error::{AppError, AppResult, ProblemCode};
 
 /// A release as its deployments carry it out, read once however many environments it goes to:
@@ -16,6 +19,8 @@ pub struct ReleaseWork {
     pub release: ReleaseRow,
     /// A rollback release's owner's deployments of the original release (`None`: a standard release).
     pub(super) history: Option<OwnerHistory>,
+    /// B10: the keys a partial rollback rolls back (`None`: all of them).
+    pub(super) selected: Option<HashSet<Key>>,
 }
 
 impl ReleaseWork {
@@ -25,7 +30,7 @@ impl ReleaseWork {
             ReleaseKind::Rollback => Some(OwnerHistory::of(conn, &release)?),
             ReleaseKind::Standard => None,
         };
-        Ok(ReleaseWork { release, history })
+        Ok(ReleaseWork { release, history, selected: None })
     }
 
     /// B6, B7: a rollback release's F and L in `env`, refused where its owner has no succeeded
@@ -81,15 +86,30 @@ pub(super) fn check_target(work: &ReleaseWork, env: &EnvironmentRow) -> AppResul
 }
 
 /// C1: the policy a deployment or preview of `release` asked for; only a rollback release takes
-/// one (422 `on_conflict_not_applicable` on a standard release).
-pub(super) fn conflict_policy(release: &ReleaseRow, asked: Option<ConflictPolicy>) -> AppResult<ConflictPolicy> {
-    match asked {
+/// one (422 `on_conflict_not_applicable` on a standard release), and only it takes H2's `hold`
+/// and B10's `keys` (400).
+pub(super) fn conflict_policy(release: &ReleaseRow, asked: &RollbackOptions) -> AppResult<ConflictPolicy> {
+    match asked.on_conflict {
         Some(_) if release.kind != ReleaseKind::Rollback => Err(AppError::Rule(
             ProblemCode::OnConflictNotApplicable,
             "on_conflict applies to rollback releases and environment rollbacks only".into(),
         )),
-        asked => Ok(asked.unwrap_or_default()),
+        _ if release.kind != ReleaseKind::Rollback => asked.rollback_only().map(|()| ConflictPolicy::default()),
+        policy => Ok(policy.unwrap_or_default()),
     }
+}
+
+/// B10: `work` with the keys `asked` selects, checked against its rollback release; the
+/// selection as its deployment stores it.
+pub(super) fn select(
+    conn: &mut DbConn,
+    mut work: ReleaseWork,
+    asked: &RollbackOptions,
+) -> AppResult<(ReleaseWork, Option<Selection>)> {
+    let Some(keys) = &asked.keys else { return Ok((work, None)) };
+    let selection = in_release(conn, &work.release.id, keys)?;
+    work.selected = Some(selection.keys.clone());
+    Ok((work, Some(selection)))
 }
 
 /// B9's preamble: the release (as `caller` may see it) and the environment, refused exactly as

@@ -4,12 +4,13 @@ use super::super::effects::Changed;
 use super::super::{environments, users, Caller};
 use super::create::new_row;
 use super::plan::{plan, Work};
+use super::selection::{of_items, RollbackOptions};
 use super::views::{row, views, DeploymentView};
-use crate::db::deployments as rows;
 use crate::db::rows::DeploymentRow;
+use crate::db::{deployment_keys, deployments as rows};
 use crate::db::{write_transaction, DbConn};
 use crate::domain::environment_rollback::{choose_target, TargetRefusal};
-use crate::domain::{validate, ConflictPolicy, DeploymentStatus, PlannedItem, Trigger};
+use crate::domain::{validate, DeploymentStatus, Key, PlannedItem, Trigger};
 use crate::error::{AppError, AppResult, ProblemCode};
 
 /// E1–E3: starts an environment rollback to `target` (or the last good state before the active one).
@@ -20,7 +21,7 @@ pub fn create_environment_rollback(
     environment: &str,
     target_id: Option<&str>,
     reason: Option<String>,
-    on_conflict: Option<ConflictPolicy>,
+    options: &RollbackOptions,
 ) -> AppResult<Changed<DeploymentView>> {
     caller.require_writer()?;
     let env = environments::by_name(conn, environment)?;
@@ -34,13 +35,18 @@ pub fn create_environment_rollback(
             None => (None, rows::succeeded_in(conn, &env.id, 2)?),
         };
         let target = choose_target(&env.id, asked, recent).map_err(refusal)?;
+        let selection = options.keys.as_deref().map(|keys| of_items(conn, keys)).transpose()?;
         let d = DeploymentRow {
-            on_conflict: on_conflict.unwrap_or_default(),
+            on_conflict: options.on_conflict.unwrap_or_default(),
             reason,
+            hold: options.hold,
             rolled_back_to_deployment_id: Some(target.id),
             ..new_row(None, &env.id, Trigger::Rollback, DeploymentStatus::Queued, &caller.id)
         };
         rows::insert(conn, std::slice::from_ref(&d))?;
+        if let Some(selection) = &selection {
+            deployment_keys::insert(conn, &d.id, &selection.stored)?;
+        }
         let created = views(conn, vec![d])?.remove(0);
         Ok(Changed::deployments(created.clone(), vec![created]))
     })
@@ -55,6 +61,7 @@ pub fn preview_environment_rollback(
     caller: &Caller,
     environment: &str,
     target_id: Option<&str>,
+    keys: Option<&[Key]>,
 ) -> AppResult<(DeploymentView, Vec<PlannedItem>)> {
     caller.require_writer()?;
     let env = environments::by_name(conn, environment)?;
@@ -64,7 +71,8 @@ pub fn preview_environment_rollback(
         None => (None, rows::succeeded_in(conn, &env.id, 2)?),
     };
     let target = choose_target(&env.id, asked, recent).map_err(refusal)?;
-    let items = plan(conn, &Work::EnvironmentRollback { target: target.clone() }, &env)?.items;
+    let selected = keys.map(|keys| of_items(conn, keys)).transpose()?.map(|s| s.keys);
+    let items = plan(conn, &Work::EnvironmentRollback { target: target.clone(), selected }, &env)?.items;
     Ok((views(conn, vec![target])?.remove(0), items))
 }
 

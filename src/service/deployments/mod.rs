@@ -9,6 +9,7 @@ mod plan;
 mod preview;
 mod run;
 mod schedule;
+mod selection;
 mod undone;
 mod views;
 
@@ -17,6 +18,7 @@ pub use environment_rollback::{create_environment_rollback, preview_environment_
 pub use preview::{preview, preview_in_pages, preview_page, PlanPage};
 pub use run::{announce, requeue, run};
 pub use schedule::{list, ScheduleQuery};
+pub use selection::RollbackOptions;
 /// How many keys a deployment plans and writes at a time, unless configured otherwise: what it
 /// holds in memory is a page, whatever the size of the release.
 pub const DEPLOY_PAGE: i64 = 10_000;

@@ -14,26 +14,41 @@ use crate::domain::environment_rollback::environment_rollback_plan;
 use crate::domain::plan::{release_plan, ReleaseEntry};
 use crate::domain::references;
 use crate::domain::rollback::{rollback_plan, RollbackKey};
-use crate::domain::{Action, Key, PlannedItem};
+use crate::domain::{Action, Key, Outcome, PlannedItem, SkipReason};
 use crate::error::{AppError, AppResult};
 
 /// What a deployment carries out: a release (standard or rollback) or an environment rollback.
 #[derive(Debug, Clone)]
 pub enum Work {
     Release(ReleaseWork),
-    EnvironmentRollback { target: DeploymentRow },
+    /// E1; B10: only the `selected` keys, when there are some.
+    EnvironmentRollback {
+        target: DeploymentRow,
+        selected: Option<HashSet<Key>>,
+    },
 }
 
 impl Work {
-    /// What the deployment `d` carries out.
+    /// What the deployment `d` carries out, with the keys it selected (B10).
     pub fn of(conn: &mut DbConn, d: &DeploymentRow) -> AppResult<Work> {
+        let selected = crate::db::deployment_keys::of(conn, &d.id)?;
+        let selected = (!selected.is_empty()).then(|| selected.into_iter().collect());
         match (&d.release_id, &d.rolled_back_to_deployment_id) {
             (Some(release_id), _) => {
                 let release = releases::row(conn, release_id)?;
-                Ok(Work::Release(ReleaseWork::of(conn, release)?))
+                Ok(Work::Release(ReleaseWork { selected, ..ReleaseWork::of(conn, release)? }))
             }
-            (None, Some(target)) => Ok(Work::EnvironmentRollback { target: row(conn, target)? }),
+            (None, Some(target)) => Ok(Work::EnvironmentRollback { target: row(conn, target)?, selected }),
             (None, None) => Err(AppError::internal(format!("deployment {} has no release and no target", d.id))),
+        }
+    }
+
+    /// Whether the work is a rollback (E1, or a rollback release's deployment: H2), and if it is a
+    /// rollback release's, the id of the release it rolls back.
+    pub fn rolls_back(&self) -> Option<Option<&str>> {
+        match self {
+            Work::Release(w) => w.history.as_ref().map(|_| w.release.rollback_of.as_deref()),
+            Work::EnvironmentRollback { .. } => Some(None),
         }
     }
 
@@ -70,8 +85,11 @@ fn plan_keys(conn: &mut DbConn, work: &Work, env: &EnvironmentRow) -> AppResult<
             let undone = Undone::of_work(conn, w, env)?;
             Ok(release_plan_keys(conn, w, env, Window::All, undone.as_ref())?.0)
         }
-        Work::EnvironmentRollback { target } => {
-            let (keys, item_keys) = environment_rollback_keys(conn, env.key, target.high_event_id.unwrap_or(0))?;
+        Work::EnvironmentRollback { target, selected } => {
+            let (mut keys, item_keys) = environment_rollback_keys(conn, env.key, target.high_event_id.unwrap_or(0))?;
+            if let Some(selected) = selected {
+                keys.retain(|k| selected.contains(&k.key));
+            }
             Ok(Plan { items: environment_rollback_plan(keys), keys: item_keys })
         }
     }
@@ -97,7 +115,7 @@ pub(super) fn release_plan_keys(
                 Some(undone) => undone,
                 None => {
                     let only: Vec<i64> = item_keys.values().copied().collect();
-                    read = Undone::of_items(conn, first, latest, &only)?;
+                    read = Undone::of_items(conn, w, env, (first, latest), &only)?;
                     &read
                 }
             };
@@ -108,13 +126,21 @@ pub(super) fn release_plan_keys(
                     RollbackKey {
                         first_prior,
                         latest_event_id,
+                        rolled_back_already: undone.rolled_back(k.current_event_id),
                         current_version: k.current_version,
                         current_event_id: k.current_event_id,
                         key: Key::new(k.item_id, k.locale),
                     }
                 })
                 .collect();
-            rollback_plan(keys)
+            let mut plan = rollback_plan(keys);
+            if let Some(selected) = &w.selected {
+                for p in plan.iter_mut().filter(|p| !selected.contains(&p.key)) {
+                    p.outcome = Outcome::Skipped;
+                    p.skip_reason = Some(SkipReason::NotSelected);
+                }
+            }
+            plan
         }
         None => release_plan(
             rows.into_iter()

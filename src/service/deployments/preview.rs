@@ -2,13 +2,14 @@
 //! (U3, U4), each refused exactly as the deployment would be.
 
 use super::super::Caller;
-use super::deployable::{conflict_policy, deployable};
+use super::deployable::{conflict_policy, deployable, select};
 use super::plan::{plan, reached_items, release_plan_keys, warn_page, Pages, Plan, Work, MAX_REACHED};
+use super::selection::RollbackOptions;
 use crate::db::plan_keys::Window;
 use crate::db::rows::ReleaseRow;
 use crate::db::{read_transaction, DbConn};
 use crate::domain::ids::ReleaseId;
-use crate::domain::{ConflictPolicy, PlannedItem};
+use crate::domain::PlannedItem;
 use crate::error::AppResult;
 
 /// One page of a release's plan (U3, U4): its keys' outcomes and R1's warnings exactly as the
@@ -66,10 +67,10 @@ pub fn preview(
     caller: &Caller,
     release_id: &ReleaseId,
     environment: &str,
-    on_conflict: Option<ConflictPolicy>,
+    options: &RollbackOptions,
 ) -> AppResult<Vec<PlannedItem>> {
     let mut plan = Vec::new();
-    preview_in_pages(conn, caller, release_id, environment, on_conflict, super::DEPLOY_PAGE, &mut |page| {
+    preview_in_pages(conn, caller, release_id, environment, options, super::DEPLOY_PAGE, &mut |page| {
         plan.extend(page);
         Ok(())
     })?;
@@ -85,14 +86,15 @@ pub fn preview_in_pages(
     caller: &Caller,
     release_id: &ReleaseId,
     environment: &str,
-    on_conflict: Option<ConflictPolicy>,
+    options: &RollbackOptions,
     size: i64,
     each: &mut dyn FnMut(Vec<PlannedItem>) -> AppResult<()>,
 ) -> AppResult<()> {
     read_transaction(conn, |conn| {
         let (work, env) = deployable(conn, caller, release_id, environment)?;
         // Either policy plans the same: `fail` only decides, when the deployment runs, whether to apply it.
-        conflict_policy(&work.release, on_conflict)?;
+        conflict_policy(&work.release, options)?;
+        let (work, _) = select(conn, work, options)?;
         let work = Work::Release(work);
         let mut pages = Pages::new(&work, &env, size);
         while let Some(page) = pages.next(conn)? {

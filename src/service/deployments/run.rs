@@ -2,7 +2,7 @@
 //! environment's lock, every item in one transaction, or none and end `failed`; and handing it
 //! back to the queue.
 
-use super::super::{releases, users, webhooks};
+use super::super::{holds, releases, users, webhooks};
 use super::plan::{Pages, Work};
 use super::views::{row, view, views, DeploymentView};
 use crate::db::deployment_writes::{apply_page, high_after, record_page, DeploymentWrite};
@@ -44,7 +44,7 @@ enum Ran {
 /// W2: announces the deployment's new status, in the transaction that set it, from the row the
 /// status change answered (no read of it again).
 fn ended(conn: &mut DbConn, row: DeploymentRow, env: &EnvironmentRow) -> AppResult<DeploymentView> {
-    let view = DeploymentView { row, environment: env.name.clone() };
+    let view = DeploymentView { row, environment: env.name.clone(), held: false };
     webhooks::announce(conn, &view)?;
     Ok(view)
 }
@@ -150,6 +150,11 @@ pub fn run(conn: &mut DbConn, id: &str, page: i64, progress: &dyn Fn(i32, i32)) 
         }
         let high = high_after(conn, env.key, high)?;
         let succeeded = rows::mark_succeeded(conn, &d.id, at, totals.tally, &totals.counts, high)?;
+        if let Some(original) = work.rolls_back() {
+            // H2: the hold commits with the rollback's success, or neither does.
+            let name = original.map(|id| releases::row(conn, id)).transpose()?.map(|r| r.name);
+            holds::after_rollback(conn, &d, &env, name.as_deref())?;
+        }
         let view = ended(conn, succeeded, &env)?;
         crate::failpoint::hold("deployment_before_commit");
         Ok(Ran::Applied(totals.counts, totals.items, view))

@@ -1,7 +1,7 @@
 //! B7's reads of a rollback release's F and L, kept compact for the plan of a whole release or
 //! of a window of it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::deployable::ReleaseWork;
 use crate::db::rows::EnvironmentRow;
@@ -17,6 +17,8 @@ pub(super) struct Undone {
     first_prior: Vec<((i64, u32), Option<i32>)>,
     /// L's event of each key it applied.
     latest_event: Vec<((i64, u32), i64)>,
+    /// B11: the events that earlier deployments of this rollback release to the environment wrote.
+    rolled_back: HashSet<i64>,
 }
 
 /// How many of a deployment's items [`Undone::of`] reads a statement.
@@ -27,7 +29,10 @@ impl Undone {
     /// standard release.
     pub(super) fn of_work(conn: &mut DbConn, w: &ReleaseWork, env: &EnvironmentRow) -> AppResult<Option<Undone>> {
         match w.first_and_latest(env)? {
-            Some((first, latest)) => Ok(Some(Undone::of(conn, first, latest, w.release.item_count as usize)?)),
+            Some((first, latest)) => {
+                let earlier = rows::succeeded_of_release(conn, &w.release.id, &env.id)?;
+                Ok(Some(Undone::of(conn, first, latest, &earlier, w.release.item_count as usize)?))
+            }
             None => Ok(None),
         }
     }
@@ -37,21 +42,24 @@ impl Undone {
             locales: HashMap::new(),
             first_prior: Vec::with_capacity(keys),
             latest_event: Vec::with_capacity(keys),
+            rolled_back: HashSet::new(),
         }
     }
 
-    /// F's and L's items for the whole release, read a range of their primary key at a time;
-    /// `keys` is about how many each has (the release's count of items).
-    pub(super) fn of(conn: &mut DbConn, first: &str, latest: &str, keys: usize) -> AppResult<Undone> {
+    /// F's and L's items for the whole release, and the events of the `earlier` deployments of
+    /// the rollback release (B11), read a range of their primary key at a time; `keys` is about
+    /// how many each has (the release's count of items).
+    fn of(conn: &mut DbConn, first: &str, latest: &str, earlier: &[String], keys: usize) -> AppResult<Undone> {
         let mut undone = Undone::with_capacity(keys);
-        for (deployment, is_first) in [(first, true), (latest, false)] {
+        let read = [(first, Some(true)), (latest, Some(false))].into_iter();
+        for (deployment, first) in read.chain(earlier.iter().map(|d| (d.as_str(), None))) {
             let mut after = -1;
             loop {
                 let chunk = rows::written_items(conn, deployment, after, UNDONE_CHUNK)?;
                 let Some(last) = chunk.last() else { break };
                 after = last.0;
                 let full = chunk.len() as i64 == UNDONE_CHUNK;
-                undone.add(is_first, chunk);
+                undone.add(first, chunk);
                 if !full {
                     break;
                 }
@@ -60,24 +68,48 @@ impl Undone {
         Ok(undone.sorted())
     }
 
-    /// F's and L's items of these items only (a window of a preview).
-    pub(super) fn of_items(conn: &mut DbConn, first: &str, latest: &str, item_keys: &[i64]) -> AppResult<Undone> {
+    /// F's and L's items, and the earlier deployments' of the rollback release, of these items
+    /// only (a window of a preview).
+    pub(super) fn of_items(
+        conn: &mut DbConn,
+        w: &ReleaseWork,
+        env: &EnvironmentRow,
+        (first, latest): (&str, &str),
+        item_keys: &[i64],
+    ) -> AppResult<Undone> {
         let mut undone = Undone::with_capacity(item_keys.len());
-        undone.add(true, rows::written_items_of(conn, first, item_keys)?);
-        undone.add(false, rows::written_items_of(conn, latest, item_keys)?);
+        undone.add(Some(true), rows::written_items_of(conn, first, item_keys)?);
+        undone.add(Some(false), rows::written_items_of(conn, latest, item_keys)?);
+        for earlier in rows::succeeded_of_release(conn, &w.release.id, &env.id)? {
+            undone.add(None, rows::written_items_of(conn, &earlier, item_keys)?);
+        }
         Ok(undone.sorted())
     }
 
-    /// Keeps F's prior version (`is_first`) or L's event of each item.
-    fn add(&mut self, is_first: bool, items: Vec<rows::WrittenItem>) {
+    /// Keeps F's prior version (`Some(true)`), L's event (`Some(false)`) or an earlier rollback's
+    /// event (`None`) of each item.
+    fn add(&mut self, first: Option<bool>, items: Vec<rows::WrittenItem>) {
         for (_, item_key, locale, prior, event) in items {
-            let key = (item_key, self.locale(locale));
-            match (is_first, event) {
-                (true, _) => self.first_prior.push((key, prior)),
-                (false, Some(event)) => self.latest_event.push((key, event)),
-                (false, None) => {}
+            match (first, event) {
+                (Some(true), _) => {
+                    let key = (item_key, self.locale(locale));
+                    self.first_prior.push((key, prior))
+                }
+                (Some(false), Some(event)) => {
+                    let key = (item_key, self.locale(locale));
+                    self.latest_event.push((key, event))
+                }
+                (None, Some(event)) => {
+                    self.rolled_back.insert(event);
+                }
+                (_, None) => {}
             }
         }
+    }
+
+    /// B11: whether an earlier deployment of the rollback release wrote the event `event_id`.
+    pub(super) fn rolled_back(&self, event_id: Option<i64>) -> bool {
+        event_id.is_some_and(|e| self.rolled_back.contains(&e))
     }
 
     /// Sorted by key, for [`Undone::of_key`].

@@ -1,28 +1,59 @@
 //! Reading deployments as the API shows them: one, several, the lists and a deployment's items.
 
+use std::collections::HashSet;
+
 use chrono::NaiveDateTime;
 
 use super::super::{environments, numeric_cursor, Caller, Page, PageParams};
 pub use crate::db::deployments::DeploymentView;
 use crate::db::deployments::{self as rows, DeploymentsOf};
 use crate::db::rows::{DeploymentItemRow, DeploymentRow};
-use crate::db::DbConn;
+use crate::db::{holds, now, DbConn};
 use crate::domain::ids::{DeploymentId, ReleaseId};
-use crate::domain::Outcome;
+use crate::domain::{DeploymentStatus, Outcome};
 use crate::error::{AppError, AppResult};
 
-/// The rows with their environments' names, in the same order.
+/// The rows with their environments' names and whether a hold keeps them back (H3), in the
+/// same order. Holds are read only when some row is a release's scheduled or queued deployment.
 pub(super) fn views(conn: &mut DbConn, rows: Vec<DeploymentRow>) -> AppResult<Vec<DeploymentView>> {
     let mut ids: Vec<&str> = rows.iter().map(|r| r.environment_id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
     let names = crate::db::environments::names(conn, &ids)?;
+    let held = held(conn, &rows)?;
     Ok(rows
         .into_iter()
         .map(|row| {
             let environment = names.get(&row.environment_id).cloned().unwrap_or_default();
-            DeploymentView { row, environment }
+            let held = held.contains(&row.id);
+            DeploymentView { row, environment, held }
         })
+        .collect())
+}
+
+/// H3: which of the rows a hold or an open freeze window keeps back now.
+fn held(conn: &mut DbConn, rows: &[DeploymentRow]) -> AppResult<HashSet<String>> {
+    let waiting: Vec<&DeploymentRow> = rows
+        .iter()
+        .filter(|r| {
+            r.release_id.is_some() && matches!(r.status, DeploymentStatus::Scheduled | DeploymentStatus::Queued)
+        })
+        .collect();
+    if waiting.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let envs: Vec<&str> = waiting.iter().map(|r| r.environment_id.as_str()).collect();
+    let holding = holds::holding(conn, &envs, now())?;
+    let waiting: Vec<&DeploymentRow> = waiting.into_iter().filter(|r| holding.contains(&r.environment_id)).collect();
+    if waiting.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let releases: Vec<&str> = waiting.iter().filter_map(|r| r.release_id.as_deref()).collect();
+    let standard = holds::standard_releases(conn, &releases)?;
+    Ok(waiting
+        .into_iter()
+        .filter(|r| r.release_id.as_ref().is_some_and(|id| standard.contains(id)))
+        .map(|r| r.id.clone())
         .collect())
 }
 
