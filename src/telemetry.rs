@@ -30,6 +30,10 @@ pub const QUEUE_DEPTH: &str = "rewind_deployment_queue_depth";
 pub const OLDEST_QUEUED_AGE: &str = "rewind_deployment_oldest_queued_age_seconds";
 /// Gauge of how late the most overdue scheduled deployment is, in seconds (0 when none is due).
 pub const SCHEDULER_LAG: &str = "rewind_scheduler_lag_seconds";
+/// Gauge of environments held or in an open freeze window (H1, H4).
+pub const HELD_ENVIRONMENTS: &str = "rewind_held_environments";
+/// Gauge of standard releases' scheduled or queued deployments that a hold keeps back (H3).
+pub const HELD_DEPLOYMENTS: &str = "rewind_held_deployments";
 
 /// The route label of a request that matched no route: a fixed word, so that fuzzed or
 /// mistyped paths cannot create series without end.
@@ -76,6 +80,8 @@ fn describe() {
         metrics::Unit::Seconds,
         "lateness of the most overdue scheduled deployment"
     );
+    metrics::describe_gauge!(HELD_ENVIRONMENTS, "environments held or in an open freeze window");
+    metrics::describe_gauge!(HELD_DEPLOYMENTS, "scheduled or queued deployments that holds keep back");
 }
 
 /// The metrics in Prometheus' text format.
@@ -137,6 +143,8 @@ pub fn queue_observed(stats: &QueueStats) {
     metrics::gauge!(QUEUE_DEPTH).set(stats.depth as f64);
     metrics::gauge!(OLDEST_QUEUED_AGE).set(stats.oldest_queued_age_seconds);
     metrics::gauge!(SCHEDULER_LAG).set(stats.scheduler_lag_seconds);
+    metrics::gauge!(HELD_ENVIRONMENTS).set(stats.held_environments as f64);
+    metrics::gauge!(HELD_DEPLOYMENTS).set(stats.held_deployments as f64);
 }
 
 /// The log filter of `RUST_LOG`, `info` when it is unset or unreadable.

@@ -337,3 +337,32 @@ async fn h5_placing_and_lifting_a_hold_writes_one_message_per_subscribed_endpoin
     let (_, v) = app.get(&format!("/v1/webhooks/{unsubscribed}/deliveries"), ADMIN).await;
     assert_eq!(v["data"], json!([]));
 }
+
+#[actix_web::test]
+async fn h1_h3_the_gauges_count_held_environments_and_the_deployments_they_keep_back() {
+    let app = spawn().await;
+    app.env("production").await;
+    app.env("staging").await;
+    let item = app.item(1).await;
+    let r = app.release(ADMIN, "R", &[(&item, "publish", Some(1))]).await;
+    let (s, v) = app.schedule_in_an_hour(&r, ADMIN, "production").await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    let stats = || {
+        let mut conn = app.state.pool.get().unwrap();
+        rewind::db::queue_stats::stats(&mut conn, rewind::db::now()).unwrap()
+    };
+    assert_eq!((stats().held_environments, stats().held_deployments), (0, 0));
+    hold(&app, "production", ADMIN, "held").await;
+    let at = |m: i64| (chrono::Utc::now() + chrono::Duration::minutes(m)).to_rfc3339();
+    let window = json!({"starts_at": at(-1), "ends_at": at(60), "reason": "freeze"});
+    let (s, v) = app.post("/v1/environments/staging/freezes", ADMIN, window).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!((stats().held_environments, stats().held_deployments), (2, 1));
+    let (s, text) = app.get("/metrics", ADMIN).await;
+    assert_eq!(s, StatusCode::OK);
+    let text = text.as_str().unwrap_or_default();
+    assert!(text.lines().any(|l| l == "rewind_held_environments 2"), "{text}");
+    assert!(text.lines().any(|l| l == "rewind_held_deployments 1"), "{text}");
+    lift(&app, "production", ADMIN).await;
+    assert_eq!((stats().held_environments, stats().held_deployments), (1, 0));
+}

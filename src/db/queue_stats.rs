@@ -17,6 +17,18 @@ pub struct QueueStats {
     pub oldest_queued_age_seconds: f64,
     /// How far past its time the most overdue scheduled deployment is (0 when none is due).
     pub scheduler_lag_seconds: f64,
+    /// H1, H4: environments held, or in an open freeze window.
+    pub held_environments: i64,
+    /// H3: standard releases' scheduled or queued deployments such environments hold back.
+    pub held_deployments: i64,
+}
+
+#[derive(QueryableByName)]
+struct HeldRow {
+    #[diesel(sql_type = BigInt)]
+    environments: i64,
+    #[diesel(sql_type = BigInt)]
+    deployments: i64,
 }
 
 #[derive(QueryableByName)]
@@ -44,9 +56,24 @@ pub fn stats(conn: &mut DbConn, at: NaiveDateTime) -> QueryResult<QueueStats> {
     )
     .bind::<Timestamp, _>(at)
     .get_result(conn)?;
+    // Holds are few: the open ones on `holds_open`, the open windows on `freezes_by_end`.
+    let held: HeldRow = super::sql(
+        conn,
+        "WITH holding AS (SELECT environment_id FROM holds WHERE lifted_at IS NULL \
+           UNION SELECT environment_id FROM freezes WHERE starts_at <= $1 AND ends_at > $2) \
+         SELECT (SELECT COUNT(*) FROM holding) AS environments, \
+           (SELECT COUNT(*) FROM deployments d JOIN releases r ON r.id = d.release_id \
+             WHERE d.environment_id IN (SELECT environment_id FROM holding) \
+             AND d.status IN ('queued', 'scheduled') AND r.kind = 'standard') AS deployments",
+    )
+    .bind::<Timestamp, _>(at)
+    .bind::<Timestamp, _>(at)
+    .get_result(conn)?;
     Ok(QueueStats {
         depth: row.depth,
         oldest_queued_age_seconds: seconds_since(row.oldest_queued, at),
         scheduler_lag_seconds: seconds_since(row.most_overdue, at),
+        held_environments: held.environments,
+        held_deployments: held.deployments,
     })
 }
