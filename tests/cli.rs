@@ -170,7 +170,7 @@ fn pipeline(s: &Server, dir: &Path, file: &Path, smoke_test: &str) -> Child {
 }
 
 #[test]
-fn k1_k2_the_readme_pipeline_runs_as_written_and_exits_as_k2_says() {
+fn k1_k2_h2_the_readme_pipeline_runs_as_written_and_exits_as_k2_says() {
     let db = TestDb::new();
     let s = Server::start(&db.url_string(), 1, &[]);
     env(&s, "production");
@@ -192,6 +192,10 @@ fn k1_k2_the_readme_pipeline_runs_as_written_and_exits_as_k2_says() {
     let run = finished(pipeline(&s, dir.path(), &file, "false").wait_with_output().unwrap());
     assert_exit(&run, 0, "a release rolled back after its smoke test failed");
     assert_eq!(published(&s, "production", &page), 2, "back to the version before the release");
+    let hold = s.call("GET", "/v1/environments/production", None, 200)["data"]["hold"].clone();
+    assert_eq!(hold["cause"], "rollback", "the rollback held production: {hold}");
+    // The fix is out: the hold is lifted, as the README says, and releases deploy again.
+    s.call("DELETE", "/v1/environments/production/hold", None, 200);
 
     // The smoke test fails after someone published the key by hand: the rollback with
     // `--on-conflict fail` refuses, its deployment fails, and the pipeline exits 1.
@@ -570,4 +574,331 @@ fn k1_help_groups_every_command_by_what_it_speaks_to() {
     for name in ["serve", "migrate", "user", "token", "webhook"] {
         assert!(run.stdout.find(&format!("\n  {name} ")).unwrap() > local, "{name} opens the database");
     }
+}
+
+/// A standard release of `items` (publish at a version), not deployed.
+fn release(s: &Server, name: &str, items: &[(&str, i32)]) -> String {
+    let id =
+        s.call("POST", "/v1/releases", Some(&json!({"name": name})), 201)["data"]["id"].as_str().unwrap().to_string();
+    let items: Vec<Value> = items
+        .iter()
+        .map(|(i, v)| json!({"item_id": i, "locale": "en-us", "action": "publish", "version": v}))
+        .collect();
+    s.call("POST", &format!("/v1/releases/{id}/items"), Some(&json!({ "items": items })), 200);
+    id
+}
+
+/// The deployment `id` once it has ended.
+fn ended(s: &Server, id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let d = s.call("GET", &format!("/v1/deployments/{id}"), None, 200)["data"].clone();
+        if ["succeeded", "failed", "cancelled"].contains(&d["status"].as_str().unwrap_or_default()) {
+            return d;
+        }
+        assert!(Instant::now() < deadline, "deployment {id} never ended: {d}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn environment(s: &Server, name: &str) -> Value {
+    s.call("GET", &format!("/v1/environments/{name}"), None, 200)["data"].clone()
+}
+
+/// The value of the `field  value` line `field` of a table of one resource.
+fn field<'a>(run: &'a Run, name: &str) -> &'a str {
+    run.stdout
+        .lines()
+        .find_map(|l| l.strip_prefix(name).filter(|rest| rest.starts_with("  ")).map(str::trim))
+        .unwrap_or_else(|| panic!("no {name} line: {run:?}"))
+}
+
+fn rewind_json(port: u16, args: &[&str]) -> Value {
+    let run = rewind(port, &[args, &["--output", "json"][..]].concat());
+    assert_exit(&run, 0, &format!("{args:?}"));
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {run:?}"))
+}
+
+#[test]
+fn k3_h1_env_hold_and_lift_print_the_hold_and_exit_5_when_held_twice() {
+    let db = TestDb::new();
+    let s = Server::start(&db.url_string(), 1, &[]);
+    env(&s, "production");
+    let page = item(&s, 2);
+    let rel = release(&s, "Later", &[(&page, 1)]);
+    let other = release(&s, "Refused", &[(&page, 2)]);
+
+    let run = rewind(s.port, &["env", "show", "production"]);
+    assert_exit(&run, 0, "env show");
+    assert_eq!(field(&run, "HOLD"), "not held", "{run:?}");
+    assert_eq!(field(&run, "HOLD AFTER ROLLBACK"), "false", "{run:?}");
+    assert_eq!(field(&run, "FREEZE"), "none open", "{run:?}");
+
+    // Due in a few seconds: held as soon as the environment is, and it waits past its time.
+    let run = rewind(s.port, &["release", "deploy", &rel, "--env", "production", "--at", "+4s", "-q"]);
+    assert_exit(&run, 0, "schedule");
+    let waiting = run.stdout.trim().to_string();
+    let hold = rewind_json(s.port, &["env", "hold", "production", "--reason", "bad launch"]);
+    assert_eq!(
+        (&hold["cause"], &hold["reason"], &hold["environment"]),
+        (&json!("manual"), &json!("bad launch"), &json!("production"))
+    );
+    assert_eq!((&hold["deployment_id"], &hold["lifted_at"]), (&Value::Null, &Value::Null), "{hold}");
+    assert_eq!(environment(&s, "production")["hold"], hold, "the environment carries the hold");
+
+    let run = rewind(s.port, &["env", "hold", "production", "--reason", "again"]);
+    assert_exit(&run, 5, "holding a held environment");
+    assert!(run.stderr.starts_with("error[already_held]: "), "{run:?}");
+    let run = rewind(s.port, &["release", "deploy", &other, "--env", "production"]);
+    assert_exit(&run, 5, "a standard release to a held environment");
+    assert!(run.stderr.starts_with("error[environment_held]: "), "{run:?}");
+    assert!(walk(&s, &format!("/v1/releases/{other}/deployments")).is_empty(), "nothing was created");
+    let run = rewind(s.port, &["env", "hold", "production", "--reason", ""]);
+    assert_exit(&run, 5, "an empty reason");
+
+    let run = rewind(s.port, &["env", "show", "production"]);
+    assert_exit(&run, 0, "env show of a held environment");
+    assert_eq!(field(&run, "HOLD"), "held (manual)", "{run:?}");
+    assert_eq!(field(&run, "HOLD REASON"), "bad launch");
+    assert_eq!(field(&run, "HELD BY"), hold["held_by"].as_str().unwrap());
+    assert!(!field(&run, "HELD SINCE").is_empty());
+    let run = rewind(s.port, &["env", "list"]);
+    assert!(run.stdout.lines().any(|l| l.starts_with("production ") && l.contains(" held ")), "{run:?}");
+
+    std::thread::sleep(Duration::from_secs(5));
+    let d = s.call("GET", &format!("/v1/deployments/{waiting}"), None, 200)["data"].clone();
+    assert_eq!((&d["status"], &d["held"]), (&json!("scheduled"), &json!(true)), "past its time, held: {d}");
+    for args in [vec!["deployment", "show", &waiting], vec!["env", "history", "production"], vec!["schedule"]] {
+        let run = rewind(s.port, &args);
+        assert_exit(&run, 0, &format!("{args:?}"));
+        assert!(run.stdout.contains("scheduled (held)"), "{args:?} marks the held deployment: {run:?}");
+    }
+    let run = rewind(s.port, &["deployment", "show", &waiting]);
+    assert_eq!(field(&run, "STATUS"), "scheduled (held)");
+
+    let run = rewind(s.port, &["env", "lift", "production"]);
+    assert_exit(&run, 0, "env lift");
+    assert_eq!(field(&run, "ID"), hold["id"].as_str().unwrap(), "{run:?}");
+    assert_eq!(field(&run, "REASON"), "bad launch");
+    assert_ne!(field(&run, "LIFTED AT"), "-");
+    let after = run.stdout.split("released:").nth(1).unwrap_or_else(|| panic!("a released part: {run:?}"));
+    assert!(after.contains(&waiting), "the deployment that now runs: {run:?}");
+    assert_eq!(ended(&s, &waiting)["status"], "succeeded");
+    assert_eq!(published(&s, "production", &page), 1);
+    assert_eq!(environment(&s, "production")["hold"], Value::Null);
+
+    let run = rewind(s.port, &["env", "lift", "production"]);
+    assert_exit(&run, 5, "lifting an environment that is not held");
+    assert!(run.stderr.starts_with("error[not_held]: "), "{run:?}");
+
+    // Held and lifted again, with --quiet: the hold's id, then nothing released.
+    let run = rewind(s.port, &["env", "hold", "production", "--reason", "second", "-q"]);
+    assert_exit(&run, 0, "hold -q");
+    let second = run.stdout.trim().to_string();
+    let lifted = rewind_json(s.port, &["env", "lift", "production"]);
+    assert_eq!((&lifted["hold"]["id"], &lifted["released"]), (&json!(second), &json!([])), "{lifted}");
+    assert_eq!(lifted["hold"]["lifted_by"], hold["held_by"]);
+
+    let history = walk(&s, "/v1/environments/production/holds");
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0]["id"], second, "newest first");
+    assert_eq!(rewind_json(s.port, &["env", "holds", "production"]), Value::Array(history.clone()));
+    let run = rewind(s.port, &["env", "holds", "production"]);
+    assert!(run.stdout.starts_with("ID  "), "{run:?}");
+    assert_eq!(run.stdout.lines().count(), 3, "a header and two holds: {run:?}");
+    let run = rewind(s.port, &["env", "holds", "production", "-q", "--limit", "1"]);
+    assert_eq!(run.stdout.trim(), second, "{run:?}");
+    let run = rewind(s.port, &["env", "holds", "nowhere"]);
+    assert_exit(&run, 4, "holds of an unknown environment");
+}
+
+#[test]
+fn k3_h2_rollback_with_hold_holds_the_environment() {
+    let db = TestDb::new();
+    let s = Server::start(&db.url_string(), 1, &[]);
+    env(&s, "production");
+    let page = item(&s, 3);
+    publish(&s, "production", &page, 1);
+    let (_, _) = deployed_release(&s, "Two", "production", &[(&page, 2)]);
+    let (three, _) = deployed_release(&s, "Three", "production", &[(&page, 3)]);
+
+    let run = rewind(s.port, &["env", "set", "production", "--hold-after-rollback", "true"]);
+    assert_exit(&run, 0, "env set");
+    assert_eq!(field(&run, "HOLD AFTER ROLLBACK"), "true", "{run:?}");
+    assert_eq!(environment(&s, "production")["hold_after_rollback"], true);
+    for args in [
+        vec!["env", "set", "production", "--hold-after-rollback", "maybe"],
+        vec!["env", "set", "production"],
+        vec!["env", "rollback", "production", "--hold", "--no-hold"],
+        vec!["release", "rollback", &three, "--env", "production", "--hold", "--no-hold"],
+    ] {
+        let run = rewind(s.port, &args);
+        assert_exit(&run, 2, &format!("{args:?}"));
+        assert!(run.stderr.starts_with("error[usage]: "), "{args:?}: {run:?}");
+    }
+    assert_eq!(walk(&s, "/v1/environments/production/deployments").len(), 2, "no usage error wrote");
+
+    // Set to hold, but asked not to.
+    let run = rewind(s.port, &["env", "rollback", "production", "--no-hold", "--wait", "-q"]);
+    assert_exit(&run, 0, "env rollback --no-hold");
+    assert_eq!(published(&s, "production", &page), 2);
+    assert_eq!(environment(&s, "production")["hold"], Value::Null, "not held");
+
+    // Not set to hold, but asked to.
+    let run = rewind(s.port, &["env", "set", "production", "--hold-after-rollback", "false", "--output", "json"]);
+    let printed: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(printed["hold_after_rollback"], false, "{run:?}");
+    let run = rewind(s.port, &["env", "rollback", "production", "--hold", "--wait", "-q"]);
+    assert_exit(&run, 0, "env rollback --hold");
+    let rollback = run.stdout.trim().to_string();
+    let hold = environment(&s, "production")["hold"].clone();
+    assert_eq!((&hold["cause"], &hold["deployment_id"]), (&json!("rollback"), &json!(rollback)), "{hold}");
+    let run = rewind(s.port, &["env", "show", "production"]);
+    assert_eq!(field(&run, "HOLD"), "held (rollback)", "{run:?}");
+    assert_eq!(field(&run, "HOLD DEPLOYMENT"), rollback);
+    assert_eq!(field(&run, "HOLD REASON"), hold["reason"].as_str().unwrap());
+    let newer = release(&s, "Four", &[(&page, 3)]);
+    let run = rewind(s.port, &["release", "deploy", &newer, "--env", "production"]);
+    assert_exit(&run, 5, "a standard release to an environment a rollback held");
+    assert!(run.stderr.starts_with("error[environment_held]: "), "{run:?}");
+    assert_exit(&rewind(s.port, &["env", "lift", "production", "-q"]), 0, "lift");
+
+    // A rollback release deployed with --hold holds too.
+    let run = rewind(s.port, &["release", "rollback", &three, "--hold"]);
+    assert_exit(&run, 2, "--hold without --env");
+    let run = rewind(s.port, &["release", "rollback", &three, "--env", "production", "--hold", "--wait", "-q"]);
+    assert_exit(&run, 0, "release rollback --hold");
+    let deployment = run.stdout.trim().to_string();
+    let hold = environment(&s, "production")["hold"].clone();
+    assert_eq!((&hold["cause"], &hold["deployment_id"]), (&json!("rollback"), &json!(deployment)), "{hold}");
+    assert!(hold["reason"].as_str().unwrap().starts_with("Rollback of "), "{hold}");
+}
+
+#[test]
+fn k3_b10_rollback_with_key_rolls_back_only_that_key() {
+    let db = TestDb::new();
+    let s = Server::start(&db.url_string(), 1, &[]);
+    env(&s, "production");
+    env(&s, "staging");
+    let (a, b) = (item(&s, 2), item(&s, 2));
+    for e in ["production", "staging"] {
+        let _ = deployed_release(&s, &format!("First {e}"), e, &[(&a, 1), (&b, 1)]);
+    }
+    let (rel, _) = deployed_release(&s, "Second", "production", &[(&a, 2), (&b, 2)]);
+    let _ = deployed_release(&s, "Second staging", "staging", &[(&a, 2), (&b, 2)]);
+    let key_a = format!("{a}:en-us");
+
+    // A release's rollback, of one key.
+    let run = rewind(s.port, &["release", "rollback", &rel, "-q"]);
+    assert_exit(&run, 0, "create the rollback release");
+    let rollback = run.stdout.trim().to_string();
+    for (args, what) in [
+        (vec!["release", "rollback", &rel, "--env", "production", "--key", "not-a-key"], "no colon"),
+        (vec!["release", "rollback", &rel, "--env", "production", "--key", "abc:en-us"], "not an item id"),
+        (vec!["release", "rollback", &rel, "--env", "production", "--key", ":en-us"], "no item"),
+        (vec!["release", "rollback", &rel, "--key", &key_a], "--key without --env"),
+        (vec!["env", "rollback", "staging", "--key", "nothing"], "env rollback, no colon"),
+    ] {
+        let run = rewind(s.port, &args);
+        assert_exit(&run, 2, what);
+        assert!(run.stderr.starts_with("error[usage]: "), "{what}: {run:?}");
+    }
+    let stranger = format!("{}:en-us", item(&s, 1));
+    let run = rewind(s.port, &["release", "rollback", &rel, "--env", "production", "--key", &stranger]);
+    assert_exit(&run, 5, "a key not in the rollback release");
+    assert!(run.stderr.starts_with("error[key_not_in_release]: "), "{run:?}");
+    assert!(walk(&s, &format!("/v1/releases/{rollback}/deployments")).is_empty(), "nothing deployed");
+
+    let plans =
+        rewind_json(s.port, &["release", "rollback", &rel, "--env", "production", "--key", &key_a, "--dry-run"]);
+    let plan = plans[0]["plan"].as_array().unwrap();
+    let row = |item: &str| plan.iter().find(|r| r["item_id"] == item).unwrap_or_else(|| panic!("{item}: {plans}"));
+    assert_eq!((&row(&a)["outcome"], &row(&a)["version"]), (&json!("published"), &json!(1)), "{plans}");
+    assert_eq!((&row(&b)["outcome"], &row(&b)["skip_reason"]), (&json!("skipped"), &json!("not_selected")));
+    let preview = rewind_json(s.port, &["release", "preview", &rollback, "--env", "production", "--key", &key_a]);
+    assert_eq!(&preview, &plans[0]["plan"], "the preview with --key is the dry run's plan");
+
+    let run = rewind(s.port, &["release", "rollback", &rel, "--env", "production", "--key", &key_a, "--wait", "-q"]);
+    assert_exit(&run, 0, "release rollback --key");
+    let d = ended(&s, run.stdout.trim());
+    assert_eq!(d["counts"]["skipped"], 1, "{d}");
+    assert_eq!((published(&s, "production", &a), published(&s, "production", &b)), (json!(1), json!(2)));
+
+    // An environment's rollback, of one key.
+    let plan = rewind_json(s.port, &["env", "rollback", "staging", "--key", &key_a, "--dry-run"]);
+    let items = plan["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "only the selected key: {plan}");
+    assert_eq!(items[0]["item_id"], a.as_str());
+    let run = rewind(s.port, &["env", "rollback", "staging", "--key", &key_a, "--wait", "-q"]);
+    assert_exit(&run, 0, "env rollback --key");
+    assert_eq!((published(&s, "staging", &a), published(&s, "staging", &b)), (json!(1), json!(2)));
+}
+
+#[test]
+fn k3_h4_env_freeze_and_freezes() {
+    let db = TestDb::new();
+    let s = Server::start(&db.url_string(), 1, &[]);
+    env(&s, "production");
+    let page = item(&s, 1);
+    let rel = release(&s, "Frozen out", &[(&page, 1)]);
+
+    let open = rewind_json(
+        s.port,
+        &["env", "freeze", "production", "--from", "now", "--until", "+1h", "--reason", "launch week"],
+    );
+    assert_eq!((&open["environment"], &open["reason"]), (&json!("production"), &json!("launch week")), "{open}");
+    let later = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
+    let until = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
+    let run = rewind(
+        s.port,
+        &["env", "freeze", "production", "--from", &later, "--until", &until, "--reason", "later", "-q"],
+    );
+    assert_exit(&run, 0, "a window ahead");
+    let ahead = run.stdout.trim().to_string();
+
+    let listed = s.call("GET", "/v1/environments/production/freezes", None, 200)["data"].clone();
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    assert_eq!((&listed[0]["id"], &listed[1]["id"]), (&open["id"], &json!(ahead)), "soonest first: {listed}");
+    assert_eq!(rewind_json(s.port, &["env", "freezes", "production"]), listed);
+    let run = rewind(s.port, &["env", "freezes", "production"]);
+    assert!(run.stdout.starts_with("ID  "), "{run:?}");
+    assert!(run.stdout.contains("launch week") && run.stdout.contains("later"), "{run:?}");
+    let run = rewind(s.port, &["env", "freezes", "production", "-q"]);
+    assert_eq!(run.stdout, format!("{}\n{ahead}\n", open["id"].as_str().unwrap()), "{run:?}");
+
+    let run = rewind(s.port, &["env", "show", "production"]);
+    assert_exit(&run, 0, "env show of a frozen environment");
+    assert!(field(&run, "FREEZE").starts_with("open until "), "{run:?}");
+    assert_eq!(field(&run, "FREEZE REASON"), "launch week");
+    assert_eq!(field(&run, "FREEZE ID"), open["id"].as_str().unwrap());
+    assert_eq!(field(&run, "HOLD"), "not held", "a freeze is not a hold");
+    let run = rewind(s.port, &["env", "list"]);
+    assert!(run.stdout.lines().any(|l| l.starts_with("production ") && l.contains(" frozen ")), "{run:?}");
+
+    let run = rewind(s.port, &["release", "deploy", &rel, "--env", "production"]);
+    assert_exit(&run, 5, "a standard release in an open window");
+    assert!(run.stderr.starts_with("error[environment_frozen]: "), "{run:?}");
+
+    for (args, code, error) in [
+        (vec!["--from", "+2h", "--until", "+1h"], 5, "invalid_window"),
+        (vec!["--from", "now", "--until", "+400days"], 5, "invalid_window"),
+        (vec!["--from", "now", "--until", "tomorrow"], 2, "usage"),
+        (vec!["--until", "+1h"], 2, "usage"),
+    ] {
+        let run = rewind(s.port, &[&["env", "freeze", "production", "--reason", "bad"][..], &args].concat());
+        assert_exit(&run, code, &format!("{args:?}"));
+        assert!(run.stderr.starts_with(&format!("error[{error}]: ")), "{args:?}: {run:?}");
+    }
+    assert_eq!(s.call("GET", "/v1/environments/production/freezes", None, 200)["data"], listed, "nothing added");
+
+    let run = rewind(s.port, &["env", "unfreeze", "production", open["id"].as_str().unwrap()]);
+    assert_exit(&run, 0, "unfreeze the open window");
+    let left = s.call("GET", "/v1/environments/production/freezes", None, 200)["data"].clone();
+    assert_eq!(left, json!([listed[1]]), "the window ahead stays");
+    assert_eq!(environment(&s, "production")["freeze"], Value::Null);
+    let run = rewind(s.port, &["env", "unfreeze", "production", open["id"].as_str().unwrap()]);
+    assert_exit(&run, 4, "a window already removed");
+    let run = rewind(s.port, &["release", "deploy", &rel, "--env", "production", "--wait", "-q"]);
+    assert_exit(&run, 0, "deploys once the window is removed");
+    assert_eq!(published(&s, "production", &page), 1);
 }

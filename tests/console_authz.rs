@@ -67,6 +67,22 @@ async fn u4_every_console_route_answers_each_role_as_its_row_says() {
     let user_token = tokens["data"][0]["id"].as_str().unwrap().to_string();
     let (_, viewer) = app.user("vera", "viewer").await;
     let (_, editor) = app.user("eddie", "editor").await;
+    // U5: a window ahead (so it holds nothing while the rows run), for the remove button's row.
+    let (starts, ends) =
+        (chrono::Utc::now() + chrono::Duration::days(30), chrono::Utc::now() + chrono::Duration::days(31));
+    let (s, f) = app
+        .post(
+            "/v1/environments/prod/freezes",
+            ADMIN,
+            json!({"starts_at": starts.to_rfc3339(), "ends_at": ends.to_rfc3339(), "reason": "later"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{f}");
+    let freeze = f["data"]["id"].as_str().unwrap().to_string();
+    let (later_start, later_end) = (
+        (starts + chrono::Duration::days(2)).format("%Y-%m-%dT%H:%M").to_string(),
+        (ends + chrono::Duration::days(2)).format("%Y-%m-%dT%H:%M").to_string(),
+    );
 
     let r = &release;
     let rows = vec![
@@ -90,6 +106,43 @@ async fn u4_every_console_route_answers_each_role_as_its_row_says() {
             "/console/environments/prod/rollback".into(),
             &[],
             [303, 403, 403, 422],
+        ),
+        // U5: the admin's hold is lifted by the next row, so that later rows deploy as before;
+        // the setting is posted unchecked (its default) and the window added lies ahead.
+        row(
+            "POST",
+            "/console/environments/{env}/hold",
+            "/console/environments/prod/hold".into(),
+            &[("reason", "checking the matrix")],
+            [303, 403, 403, 303],
+        ),
+        row(
+            "POST",
+            "/console/environments/{env}/hold/lift",
+            "/console/environments/prod/hold/lift".into(),
+            &[],
+            [303, 403, 403, 303],
+        ),
+        row(
+            "POST",
+            "/console/environments/{env}/hold-after-rollback",
+            "/console/environments/prod/hold-after-rollback".into(),
+            &[],
+            [303, 403, 403, 303],
+        ),
+        row(
+            "POST",
+            "/console/environments/{env}/freezes",
+            "/console/environments/prod/freezes".into(),
+            &[("starts_at", &later_start), ("ends_at", &later_end), ("reason", "made here")],
+            [303, 403, 403, 303],
+        ),
+        row(
+            "POST",
+            "/console/environments/{env}/freezes/{id}/delete",
+            format!("/console/environments/prod/freezes/{freeze}/delete"),
+            &[],
+            [303, 403, 403, 303],
         ),
         row("GET", "/console/releases", "/console/releases".into(), &[], [303, 200, 200, 200]),
         row("GET", "/console/releases/{id}", format!("/console/releases/{r}"), &[], [303, 200, 200, 200]),

@@ -304,3 +304,144 @@ async fn u1_u2_u3_u4_a_person_deploys_and_rolls_back_in_the_browser_and_a_viewer
     shoot(&c, "release-as-viewer").await;
     c.close().await.unwrap();
 }
+
+/// The API's answer to `GET path` as the admin.
+fn api(server: &serve::Server, path: &str) -> Value {
+    server.call("GET", path, None, 200)["data"].clone()
+}
+
+/// U5 in the browser: a standard release is scheduled; a partial rollback from the plan's
+/// checkboxes rolls back only the checked key and, with its hold checkbox, holds the
+/// environment; a release deployed now is refused, the scheduled one comes due and waits
+/// marked held; lifting the hold from the environment page lets it run. The environment page
+/// with its hold is saved as `docs/console-hold.png`.
+#[tokio::test]
+async fn u5_h1_h3_b10_a_hold_after_a_rollback_keeps_a_scheduled_deployment_waiting_until_lifted() {
+    let db = common::TestDb::new();
+    let server = serve::Server::start(&db.url_string(), 1, &[]);
+    let base = format!("http://127.0.0.1:{}", server.port);
+    let post = |path: &str, body: Value, want: u16| server.call("POST", path, Some(&body), want)["data"].clone();
+    post("/v1/environments", json!({"name": "production"}), 201);
+    let item = |title: &str| {
+        post(
+            "/v1/items",
+            json!({"kind": "entry", "content_type": "page", "locale": "en", "content": {"title": title}}),
+            201,
+        )["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (a, b, d) = (item("Home"), item("About"), item("Contact"));
+    post(&format!("/v1/items/{a}/versions"), json!({"locale": "en", "content": {"title": "Home, new"}}), 201);
+    let release = |name: &str, items: Value| {
+        let id = post("/v1/releases", json!({"name": name}), 201)["id"].as_str().unwrap().to_string();
+        post(&format!("/v1/releases/{id}/items"), json!({"items": items}), 200);
+        id
+    };
+    let key = |id: &str, v: i32| json!({"item_id": id, "locale": "en", "action": "publish", "version": v});
+    let launch = release("Launch", json!([key(&a, 1), key(&b, 1), key(&d, 1)]));
+    let next = release("Next", json!([key(&a, 2)]));
+    let hotfix = release("Hotfix", json!([key(&d, 1)]));
+    let first = post(&format!("/v1/releases/{launch}/deploy"), json!({"environments": ["production"]}), 202);
+    let first = first[0]["id"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while api(&server, &format!("/v1/deployments/{first}"))["status"] != "succeeded" {
+        assert!(Instant::now() < deadline, "the first deployment did not succeed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let state = |id: &str| {
+        api(&server, &format!("/v1/environments/production/publish-state?item_id={id}"))[0]["version"].clone()
+    };
+
+    let driver = Driver::start();
+    let c = browser(&driver).await;
+    sign_in(&c, &base, serve::TOKEN).await;
+
+    // "Next" is scheduled from its page, due in 30 s (a time to the second, set as the field's
+    // value; the field steps by minutes unless told otherwise).
+    let due = chrono::Utc::now() + chrono::Duration::seconds(30);
+    c.goto(&format!("{base}/console/releases/{next}")).await.unwrap();
+    click(&c, "#deploy-env-production").await;
+    let at = due.format("%Y-%m-%dT%H:%M:%S").to_string();
+    let set = format!("var f = document.querySelector('#scheduled-at'); f.step = 1; f.value = '{at}'; return f.value;");
+    assert_eq!(js(&c, &set).await, at.as_str(), "the field takes the time");
+    click(&c, "#deploy").await;
+    let waiting = left(&c, &format!("/console/releases/{next}")).await;
+    let waiting = waiting.strip_prefix("/console/deployments/").expect("the deployment's page").to_string();
+    assert_eq!(api(&server, &format!("/v1/deployments/{waiting}"))["status"], "scheduled");
+
+    // The partial rollback: only "About" checked, and the environment held afterwards.
+    c.goto(&format!("{base}/console/releases/{launch}")).await.unwrap();
+    click(&c, "#roll-back").await;
+    left(&c, &format!("/console/releases/{launch}")).await;
+    click(&c, "a.plan-link[data-environment='production']").await;
+    css(&c, "#plan").await;
+    let boxes = js(&c, "return document.querySelectorAll('#plan input.key-select').length;").await;
+    assert_eq!(boxes, 3, "a checkbox per key");
+    click(&c, &format!("#plan tr[data-item='{b}'] input.key-select")).await;
+    click(&c, "#rollback-hold").await;
+    shoot(&c, "partial-rollback-plan").await;
+    let plan_at = path(&c).await;
+    click(&c, "#rollback-selected").await;
+    let rollback = left(&c, &plan_at).await;
+    let rollback = rollback.strip_prefix("/console/deployments/").expect("the rollback's page").to_string();
+    assert_eq!(wait_for_100(&c).await, "succeeded");
+    assert_eq!(state(&b), Value::Null, "the checked key is rolled back");
+    assert_eq!((state(&a), state(&d)), (json!(1), json!(1)), "the others are not");
+    let hold = api(&server, "/v1/environments/production")["hold"].clone();
+    assert_eq!((hold["cause"].as_str(), hold["deployment_id"].as_str()), (Some("rollback"), Some(rollback.as_str())));
+    let held_at = chrono::DateTime::parse_from_rfc3339(hold["held_at"].as_str().unwrap()).unwrap();
+    assert!(held_at < due, "the hold came before the scheduled time (a slow machine: raise the 30 s)");
+
+    // A standard release deployed now is refused, with the rule's message.
+    c.goto(&format!("{base}/console/releases/{hotfix}")).await.unwrap();
+    click(&c, "#deploy-env-production").await;
+    click(&c, "#deploy").await;
+    let problem = css(&c, "#problem").await;
+    assert_eq!(problem.attr("data-code").await.unwrap().as_deref(), Some("environment_held"));
+    shoot(&c, "deploy-refused-held").await;
+
+    // The environment page shows the hold, placed by the rollback, with its lift button.
+    c.goto(&format!("{base}/console/environments/production")).await.unwrap();
+    css(&c, "#hold-banner[data-cause='rollback']").await;
+    css(&c, &format!("#hold-deployment[href='/console/deployments/{rollback}']")).await;
+    c.set_window_size(1280, 1250).await.expect("window size");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::write(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/console-hold.png"), png).expect("save");
+    shoot(&c, "environment-held").await;
+    c.goto(&format!("{base}/console/")).await.unwrap();
+    css(&c, "#timeline g[data-environment='production'][data-held='held']").await;
+    css(&c, &format!("tr[data-deployment='{waiting}'][data-held='true']")).await;
+    shoot(&c, "overview-held").await;
+
+    // Due, and waiting: still scheduled, marked held on its page.
+    while chrono::Utc::now() < due + chrono::Duration::seconds(2) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let w = api(&server, &format!("/v1/deployments/{waiting}"));
+    assert_eq!((w["status"].as_str(), w["held"].as_bool()), (Some("scheduled"), Some(true)), "{w}");
+    c.goto(&format!("{base}/console/deployments/{waiting}")).await.unwrap();
+    css(&c, "#held-note").await;
+    shoot(&c, "deployment-held").await;
+
+    // Lifted from the environment page: the deployment runs.
+    c.goto(&format!("{base}/console/environments/production")).await.unwrap();
+    click(&c, "#lift-hold").await;
+    css(&c, "#not-held").await;
+    c.goto(&format!("{base}/console/deployments/{waiting}")).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let status = css(&c, "#status").await.text().await.unwrap();
+        if status == "succeeded" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the released deployment did not run: {status}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        c.refresh().await.unwrap();
+    }
+    assert_eq!(state(&a), json!(2), "\"Next\" published once the hold was lifted");
+    assert!(api(&server, "/v1/environments/production")["hold"].is_null());
+    c.close().await.unwrap();
+}

@@ -255,7 +255,7 @@ async fn h2_a_rollback_release_asked_to_hold_holds_an_environment_not_set_to() {
     let (s, v) = app
         .post(&format!("/v1/releases/{r}/deploy"), ADMIN, json!({"environments": ["production"], "hold": true}))
         .await;
-    assert_problem(s, &v, 400, "invalid_request");
+    assert_problem(s, &v, 422, "rollback_option_not_applicable");
     let (s, v) = app
         .post(&format!("/v1/releases/{rb}/deploy"), ADMIN, json!({"environments": ["production"], "hold": true}))
         .await;

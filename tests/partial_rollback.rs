@@ -91,7 +91,7 @@ async fn b10_a_selection_is_one_to_10000_distinct_keys_of_the_rollback_release()
     let (s, v) = app
         .post(&format!("/v1/releases/{r}/deploy"), ADMIN, json!({"environments": ["production"], "keys": [key(&a)]}))
         .await;
-    assert_problem(s, &v, 400, "invalid_request");
+    assert_problem(s, &v, 422, "rollback_option_not_applicable");
     let (_, v) = app.get(&format!("/v1/releases/{rb}/deployments"), ADMIN).await;
     assert_eq!(v["data"], json!([]), "nothing refused was created");
     assert_eq!(app.state("production", &a).await, Some(1));

@@ -214,7 +214,7 @@ pub async fn deployments(
 
 /// E3, E4 as B9 does for a release: what rolling the environment back now would do to each key,
 /// and to which deployment, without writing anything. It refuses exactly what the rollback would.
-#[utoipa::path(get, path = "/v1/environments/{env}/rollback/preview", operation_id = "previewEnvironmentRollback", tag = "deployments", params(("env" = String, Path, description = "environment name"), RollbackPreviewQuery, ("key" = Option<Vec<String>>, Query, explode, pattern = "^[0-9a-f-]{36}:.+$", description = "B10: `<item_id>:<locale>`, repeated, 1 to 10,000: the plan holds only these keys among those E4 would change")), responses((status = 200, body = Data<RollbackPlan>)))]
+#[utoipa::path(get, path = "/v1/environments/{env}/rollback/preview", operation_id = "previewEnvironmentRollback", tag = "deployments", params(("env" = String, Path, description = "environment name"), RollbackPreviewQuery, ("key" = Option<Vec<String>>, Query, explode, description = "B10: `<item_id>:<locale>`, repeated, 1 to 10,000: the plan holds only these keys among those E4 would change")), responses((status = 200, body = Data<RollbackPlan>)))]
 pub async fn rollback_preview(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -280,7 +280,7 @@ pub async fn deployments(
 
 /// B9: what deploying the release to the environment now would do to each key, planned and
 /// sent a page at a time (`plan_stream`).
-#[utoipa::path(get, path = "/v1/releases/{id}/preview", operation_id = "previewRelease", tag = "deployments", params(("id" = uuid::Uuid, Path, description = "release id"), PreviewQuery, ("key" = Option<Vec<String>>, Query, explode, pattern = "^[0-9a-f-]{36}:.+$", description = "B10, rollback releases only: `<item_id>:<locale>`, repeated, 1 to 10,000: only these keys are rolled back, the others are skipped `not_selected`")), responses((status = 200, body = Data<Vec<PlanItem>>)))]
+#[utoipa::path(get, path = "/v1/releases/{id}/preview", operation_id = "previewRelease", tag = "deployments", params(("id" = uuid::Uuid, Path, description = "release id"), PreviewQuery, ("key" = Option<Vec<String>>, Query, explode, description = "B10, rollback releases only: `<item_id>:<locale>`, repeated, 1 to 10,000: only these keys are rolled back, the others are skipped `not_selected`")), responses((status = 200, body = Data<Vec<PlanItem>>)))]
 pub async fn preview(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Subcommand, ValueEnum};
 
+use crate::api::wire::SelectedKey;
 use crate::domain::ConflictPolicy;
 
 const CLIENT: &str = "Client options (commands that speak to a server)";
@@ -61,6 +62,65 @@ pub struct RunArgs {
     pub timeout: Option<Duration>,
 }
 
+/// What a rollback takes beyond K2's flags: whether it holds its environment (H2) and which keys
+/// it rolls back (B10).
+#[derive(Debug, Clone, Default, Args)]
+pub struct RollbackArgs {
+    /// Hold the environment when the rollback succeeds (H2), whatever its setting (rollbacks only).
+    #[arg(long, conflicts_with = "no_hold")]
+    pub hold: bool,
+    /// Do not hold the environment, even when it is set to hold after a rollback (H2).
+    #[arg(long)]
+    pub no_hold: bool,
+    /// Roll back only this key (repeat it): the others are skipped `not_selected` (B10; rollbacks
+    /// only).
+    #[arg(long = "key", value_name = "ITEM:LOCALE", value_parser = key)]
+    pub keys: Vec<SelectedKey>,
+}
+
+impl RollbackArgs {
+    /// The request's `hold`: absent when neither flag is given (the environment's setting decides).
+    pub fn hold(&self) -> Option<bool> {
+        match (self.hold, self.no_hold) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        }
+    }
+
+    /// The request's `keys`: absent when no `--key` is given (every key).
+    pub fn keys(&self) -> Option<Vec<SelectedKey>> {
+        (!self.keys.is_empty()).then(|| self.keys.clone())
+    }
+
+    /// A preview's `key=<item_id>:<locale>` query pairs.
+    pub fn query(&self) -> Vec<(&'static str, String)> {
+        self.keys.iter().map(|k| ("key", format!("{}:{}", k.item_id, k.locale))).collect()
+    }
+
+    /// Whether any of these flags was given.
+    pub fn any(&self) -> bool {
+        self.hold || self.no_hold || !self.keys.is_empty()
+    }
+}
+
+/// `--key ITEM:LOCALE`, refused here as the server would refuse it (a usage error, exit 2).
+fn key(s: &str) -> Result<SelectedKey, String> {
+    let malformed = || format!("`{s}` is not ITEM:LOCALE (an item id, a colon, a locale: `<uuid>:en-us`)");
+    let k = crate::domain::holds::parse_key(s).ok_or_else(malformed)?;
+    uuid::Uuid::parse_str(&k.item_id).map_err(|_| format!("`{}` is not an item id (a UUID)", k.item_id))?;
+    Ok(SelectedKey { item_id: k.item_id, locale: k.locale })
+}
+
+/// `--hold-after-rollback`: `true` or `false`.
+fn boolean(s: &str) -> Result<bool, String> {
+    match s {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err("one of true, false".into()),
+    }
+}
+
 fn policy(s: &str) -> Result<ConflictPolicy, String> {
     ConflictPolicy::parse(s).ok_or_else(|| "one of skip, fail".into())
 }
@@ -75,7 +135,7 @@ fn locale(s: &str) -> Result<String, &'static str> {
 pub enum EnvCommand {
     /// The environments, with their active deployment.
     List,
-    /// One environment.
+    /// One environment, with its hold, its open freeze window and its H2 setting.
     Show { env: String },
     /// The publish state (now, or `--at` an RFC 3339 time).
     State {
@@ -104,7 +164,52 @@ pub enum EnvCommand {
         #[arg(long)]
         reason: Option<String>,
         #[command(flatten)]
+        rollback: RollbackArgs,
+        #[command(flatten)]
         run: RunArgs,
+        /// Do not ask on a terminal.
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Hold the environment (H1): standard releases wait until the hold is lifted.
+    Hold {
+        env: String,
+        /// Why (1 to 500 characters).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Lift its hold: prints the hold, lifted, and the deployments that now run.
+    ///
+    /// With --quiet: the hold's id, then the ids of the deployments that now run.
+    Lift { env: String },
+    /// Its holds, present and past, newest first.
+    Holds { env: String },
+    /// Change a setting (admin): whether a rollback that succeeds holds it (H2).
+    Set {
+        env: String,
+        #[arg(long, value_name = "true|false", value_parser = boolean, action = ArgAction::Set, required = true)]
+        hold_after_rollback: bool,
+    },
+    /// Set a freeze window (admin, H4): the environment is held while it is open.
+    Freeze {
+        env: String,
+        /// When it opens: an RFC 3339 time, `now`, or `+10m` from now (it may be past).
+        #[arg(long)]
+        from: String,
+        /// When it ends: an RFC 3339 time, or `+2h` from now.
+        #[arg(long)]
+        until: String,
+        /// Why (1 to 500 characters).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Its freeze windows that have not ended, soonest first.
+    Freezes { env: String },
+    /// Remove a freeze window (admin), also while it is open.
+    Unfreeze {
+        env: String,
+        /// The window's id.
+        id: String,
         /// Do not ask on a terminal.
         #[arg(long, short)]
         yes: bool,
@@ -160,6 +265,8 @@ pub enum ReleaseCommand {
         #[arg(long, value_parser = policy)]
         on_conflict: Option<ConflictPolicy>,
         #[command(flatten)]
+        rollback: RollbackArgs,
+        #[command(flatten)]
         run: RunArgs,
     },
     /// The plan a deployment started now would carry out (B9), with its warnings.
@@ -169,6 +276,9 @@ pub enum ReleaseCommand {
         env: String,
         #[arg(long, value_parser = policy)]
         on_conflict: Option<ConflictPolicy>,
+        /// Rollback releases only: plan only this key (repeat it); the others are `not_selected` (B10).
+        #[arg(long = "key", value_name = "ITEM:LOCALE", value_parser = key)]
+        keys: Vec<SelectedKey>,
     },
     /// Your rollback release of a release (B1), deployed to each `--env` when given.
     Rollback {
@@ -177,6 +287,8 @@ pub enum ReleaseCommand {
         envs: Vec<String>,
         #[arg(long, value_parser = policy)]
         on_conflict: Option<ConflictPolicy>,
+        #[command(flatten)]
+        rollback: RollbackArgs,
         #[command(flatten)]
         run: RunArgs,
         /// Do not ask on a terminal.

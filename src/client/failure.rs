@@ -97,4 +97,18 @@ mod tests {
         assert_eq!(exit_status(code::CONNECTION, None), 6);
         assert_eq!(exit_status(code::WAIT_TIMED_OUT, None), 7);
     }
+
+    #[test]
+    fn k3_hold_and_freeze_refusals_are_rule_refusals() {
+        for c in [
+            ProblemCode::EnvironmentHeld,
+            ProblemCode::EnvironmentFrozen,
+            ProblemCode::AlreadyHeld,
+            ProblemCode::NotHeld,
+            ProblemCode::InvalidWindow,
+            ProblemCode::KeyNotInRelease,
+        ] {
+            assert_eq!(exit_status(c.as_str(), Some(c.status().as_u16())), 5, "{}", c.as_str());
+        }
+    }
 }

@@ -131,6 +131,22 @@ impl Api {
         Ok(read::<Data<T>>(self.send(Method::POST, url, body, key, retry, REQUEST_TIMEOUT)?)?.data)
     }
 
+    /// `PATCH` with a JSON body: its `data`. Setting fields to values is idempotent, so it is
+    /// retried as a read is.
+    pub fn patch<B: Serialize, T: DeserializeOwned>(&self, segments: &[&str], body: &B) -> Result<T, Failure> {
+        let body = serde_json::to_vec(body)
+            .map_err(|e| Failure::new(code::BAD_ANSWER, format!("cannot write the request: {e}")))?;
+        let url = self.url(segments, &Vec::new());
+        Ok(read::<Data<T>>(self.send(Method::PATCH, url, Some(body), None, Retry::Safe, REQUEST_TIMEOUT)?)?.data)
+    }
+
+    /// `DELETE` that answers what it did (200): its `data`. Sent again only when the connection
+    /// could not be made, since a repeat would not answer the same (lifting a hold twice is 409).
+    pub fn delete_answering<T: DeserializeOwned>(&self, segments: &[&str]) -> Result<T, Failure> {
+        let url = self.url(segments, &Vec::new());
+        Ok(read::<Data<T>>(self.send(Method::DELETE, url, None, None, Retry::OnlyUnsent, REQUEST_TIMEOUT)?)?.data)
+    }
+
     /// `DELETE`; answers nothing (204).
     pub fn delete(&self, segments: &[&str]) -> Result<(), Failure> {
         let url = self.url(segments, &Vec::new());

@@ -13,13 +13,15 @@ mod releases;
 
 use std::io::{BufRead, IsTerminal, Write};
 
+use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
+
 use args::{ClientArgs, DeploymentCommand, EnvCommand, ItemCommand, ReleaseCommand, ScheduleArgs};
 use failure::{code, Failure};
 
 /// The commands that speak to a server.
 #[derive(Debug, clap::Subcommand)]
 pub enum ClientCommand {
-    /// Environments: list, show, state, log, history, rollback.
+    /// Environments: list, show, state, log, history, rollback, holds and freeze windows.
     #[command(subcommand)]
     Env(EnvCommand),
     /// Releases: list, show, create, add, deploy, preview, rollback, delete.
@@ -68,6 +70,19 @@ struct Context<'a> {
 /// The `Idempotency-Key` of a command: the given one, or a fresh UUID (K2).
 fn idempotency_key(given: &Option<String>) -> String {
     given.clone().unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+}
+
+/// A time a flag names: an RFC 3339 time, or `+DURATION` from now (`+10m`, to the second).
+fn parse_time(flag: &str, at: &str) -> Result<DateTime<FixedOffset>, Failure> {
+    if let Some(d) = at.strip_prefix('+') {
+        let d = humantime::parse_duration(d).map_err(|e| Failure::usage(format!("{flag} {at}: {e}")))?;
+        let d = chrono::Duration::from_std(d).map_err(|e| Failure::usage(format!("{flag} {at}: {e}")))?;
+        // Whole seconds, as a person would have written the time, and never sooner than asked.
+        let at = Utc::now() + d + chrono::Duration::seconds(1);
+        return Ok(at.trunc_subsecs(0).fixed_offset());
+    }
+    DateTime::parse_from_rfc3339(at)
+        .map_err(|e| Failure::usage(format!("{flag} {at}: not an RFC 3339 time or +DURATION: {e}")))
 }
 
 /// Whether [`confirm`] would ask: only with a person at a terminal (stdin and stderr).

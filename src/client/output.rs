@@ -8,7 +8,7 @@ use tabwriter::TabWriter;
 
 use super::args::{ClientArgs, Format};
 use super::failure::{code, Failure};
-use crate::api::wire::{Deployment, Environment, PlanItem, PublishEvent, PublishState, Release};
+use crate::api::wire::{Deployment, Environment, Freeze, Hold, PlanItem, PublishEvent, PublishState, Release};
 
 /// A wire type shown as a table row.
 pub trait Row {
@@ -107,7 +107,7 @@ impl Row for Deployment {
             self.environment.clone(),
             opt(&self.release_id),
             self.trigger.to_string(),
-            self.status.to_string(),
+            status(self),
             format!("{}/{}", self.progress.done, self.progress.total),
             format!("+{} -{} ={}", c.published, c.unpublished, c.skipped),
             opt(&self.scheduled_at),
@@ -117,8 +117,27 @@ impl Row for Deployment {
     }
 }
 
+/// A deployment's status, marked `(held)` when it waits for its environment's hold or freeze (H3).
+pub fn status(d: &Deployment) -> String {
+    if d.held {
+        format!("{} (held)", d.status)
+    } else {
+        d.status.to_string()
+    }
+}
+
+/// What holds an environment back in one word or two: `held`, `frozen`, both, or `-` (H1, H4).
+pub fn held(e: &Environment) -> String {
+    match (&e.hold, &e.freeze) {
+        (Some(_), Some(_)) => "held, frozen".into(),
+        (Some(_), None) => "held".into(),
+        (None, Some(_)) => "frozen".into(),
+        (None, None) => "-".into(),
+    }
+}
+
 impl Row for Environment {
-    const HEADERS: &'static [&'static str] = &["NAME", "ACTIVE DEPLOYMENT", "ACTIVE RELEASE", "CREATED"];
+    const HEADERS: &'static [&'static str] = &["NAME", "ACTIVE DEPLOYMENT", "ACTIVE RELEASE", "HOLD", "CREATED"];
     fn id(&self) -> String {
         self.name.clone()
     }
@@ -128,6 +147,47 @@ impl Row for Environment {
             self.name.clone(),
             active.map(|d| d.id.clone()).unwrap_or_else(|| "-".into()),
             active.map(|d| opt(&d.release_id)).unwrap_or_else(|| "-".into()),
+            held(self),
+            self.created_at.to_string(),
+        ]
+    }
+}
+
+impl Row for Hold {
+    const HEADERS: &'static [&'static str] =
+        &["ID", "ENVIRONMENT", "CAUSE", "REASON", "HELD BY", "HELD AT", "DEPLOYMENT", "LIFTED BY", "LIFTED AT"];
+    fn id(&self) -> String {
+        self.id.clone()
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.clone(),
+            self.environment.clone(),
+            self.cause.to_string(),
+            self.reason.clone(),
+            self.held_by.clone(),
+            self.held_at.to_string(),
+            opt(&self.deployment_id),
+            opt(&self.lifted_by),
+            opt(&self.lifted_at),
+        ]
+    }
+}
+
+impl Row for Freeze {
+    const HEADERS: &'static [&'static str] =
+        &["ID", "ENVIRONMENT", "STARTS", "ENDS", "REASON", "CREATED BY", "CREATED"];
+    fn id(&self) -> String {
+        self.id.clone()
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.clone(),
+            self.environment.clone(),
+            self.starts_at.to_string(),
+            self.ends_at.to_string(),
+            self.reason.clone(),
+            self.created_by.clone(),
             self.created_at.to_string(),
         ]
     }

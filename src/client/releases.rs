@@ -3,14 +3,14 @@
 
 use std::io::BufRead;
 
-use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
+use chrono::{DateTime, FixedOffset};
 
-use super::args::{ReleaseCommand, RunArgs};
+use super::args::{ReleaseCommand, RollbackArgs, RunArgs};
 use super::failure::Failure;
 use super::output;
-use super::{confirm, follow, idempotency_key, Context};
+use super::{confirm, follow, idempotency_key, parse_time, Context};
 use crate::api::releases::{AddItem, AddItems, CreateRelease, Deploy};
-use crate::api::wire::{AddedItems, Deployment, Me, PlanItem, Release};
+use crate::api::wire::{AddedItems, Deployment, Me, PlanItem, Release, SelectedKey};
 use crate::domain::{Action, ConflictPolicy};
 
 /// Runs one `release` command.
@@ -54,13 +54,16 @@ pub(super) fn run(ctx: &Context, command: ReleaseCommand) -> Result<(), Failure>
                 }
             }
         }
-        ReleaseCommand::Deploy { id, envs, at, on_conflict, run } => {
-            let scheduled_at = at.as_deref().map(parse_time).transpose()?;
-            deploy(ctx, &id, envs, scheduled_at, on_conflict, &run, None)
+        ReleaseCommand::Deploy { id, envs, at, on_conflict, rollback, run } => {
+            let scheduled_at = at.as_deref().map(|at| parse_time("--at", at)).transpose()?;
+            deploy(ctx, &id, envs, scheduled_at, Asked { on_conflict, rollback: &rollback }, &run, None)
         }
-        ReleaseCommand::Preview { id, env, on_conflict } => out.list(&preview(ctx, &id, &env, on_conflict)?),
-        ReleaseCommand::Rollback { id, envs, on_conflict, run, yes } => {
-            rollback(ctx, &id, envs, on_conflict, &run, yes)
+        ReleaseCommand::Preview { id, env, on_conflict, keys } => {
+            let selected = RollbackArgs { keys, ..RollbackArgs::default() };
+            out.list(&preview(ctx, &id, &env, Asked { on_conflict, rollback: &selected })?)
+        }
+        ReleaseCommand::Rollback { id, envs, on_conflict, rollback: options, run, yes } => {
+            rollback(ctx, &id, envs, on_conflict, &options, &run, yes)
         }
         ReleaseCommand::Delete { id, yes } => {
             let release = api.get::<Release>(&["v1", "releases", &id], vec![])?;
@@ -98,23 +101,19 @@ fn read_items(path: &std::path::Path) -> Result<Vec<AddItem>, Failure> {
     Ok(items)
 }
 
-/// `--at`: an RFC 3339 time, or `+DURATION` from now (`+10m`, to the second).
-fn parse_time(at: &str) -> Result<DateTime<FixedOffset>, Failure> {
-    if let Some(d) = at.strip_prefix('+') {
-        let d = humantime::parse_duration(d).map_err(|e| Failure::usage(format!("--at {at}: {e}")))?;
-        let d = chrono::Duration::from_std(d).map_err(|e| Failure::usage(format!("--at {at}: {e}")))?;
-        // Whole seconds, as a person would have written the time, and never sooner than asked.
-        let at = Utc::now() + d + chrono::Duration::seconds(1);
-        return Ok(at.trunc_subsecs(0).fixed_offset());
-    }
-    DateTime::parse_from_rfc3339(at)
-        .map_err(|e| Failure::usage(format!("--at {at}: not an RFC 3339 time or +DURATION: {e}")))
+/// What a deploy of a rollback release asks beyond its environments and time: C1's policy, H2's
+/// hold and B10's keys.
+#[derive(Debug, Clone, Copy)]
+struct Asked<'a> {
+    on_conflict: Option<ConflictPolicy>,
+    rollback: &'a RollbackArgs,
 }
 
-/// B9: the plan of deploying `id` to `env` now.
-fn preview(ctx: &Context, id: &str, env: &str, on_conflict: Option<ConflictPolicy>) -> Result<Vec<PlanItem>, Failure> {
+/// B9: the plan of deploying `id` to `env` now (of the `--key`s only, B10).
+fn preview(ctx: &Context, id: &str, env: &str, asked: Asked) -> Result<Vec<PlanItem>, Failure> {
     let mut q = vec![("environment", env.to_string())];
-    q.extend(on_conflict.map(|p| ("on_conflict", p.as_str().to_string())));
+    q.extend(asked.on_conflict.map(|p| ("on_conflict", p.as_str().to_string())));
+    q.extend(asked.rollback.query());
     ctx.api.get(&["v1", "releases", id, "preview"], q)
 }
 
@@ -140,19 +139,20 @@ fn deploy(
     id: &str,
     environments: Vec<String>,
     scheduled_at: Option<DateTime<FixedOffset>>,
-    on_conflict: Option<ConflictPolicy>,
+    asked: Asked,
     run: &RunArgs,
     key: Option<String>,
 ) -> Result<(), Failure> {
     if run.dry_run {
         let plans = environments
             .iter()
-            .map(|e| preview(ctx, id, e, on_conflict).map(|p| (e.clone(), p)))
+            .map(|e| preview(ctx, id, e, asked).map(|p| (e.clone(), p)))
             .collect::<Result<Vec<_>, _>>()?;
         return print_plans(ctx, &plans);
     }
     let key = key.unwrap_or_else(|| idempotency_key(&run.idempotency_key));
-    let body = Deploy { environments, scheduled_at, on_conflict, hold: None, keys: None };
+    let keys: Option<Vec<SelectedKey>> = asked.rollback.keys();
+    let body = Deploy { environments, scheduled_at, on_conflict: asked.on_conflict, hold: asked.rollback.hold(), keys };
     let deployments: Vec<Deployment> = ctx.api.post(&["v1", "releases", id, "deploy"], Some(&body), Some(&key))?;
     if !run.wait {
         return ctx.out.list(&deployments);
@@ -169,9 +169,13 @@ fn rollback(
     id: &str,
     envs: Vec<String>,
     on_conflict: Option<ConflictPolicy>,
+    options: &RollbackArgs,
     run: &RunArgs,
     yes: bool,
 ) -> Result<(), Failure> {
+    if envs.is_empty() && options.any() {
+        return Err(Failure::usage("--hold, --no-hold and --key take --env: they are about deploying the rollback"));
+    }
     let me: Me = ctx.api.get(&["v1", "me"], vec![])?;
     let mine = ctx
         .api
@@ -198,11 +202,17 @@ fn rollback(
     if !run.dry_run && !yes && super::confirm_would_ask() {
         let plans = envs
             .iter()
-            .map(|e| preview(ctx, &rollback.id, e, on_conflict).map(|p| (e.clone(), p)))
+            .map(|e| preview(ctx, &rollback.id, e, Asked { on_conflict, rollback: options }).map(|p| (e.clone(), p)))
             .collect::<Result<Vec<_>, _>>()?;
         print_plans(ctx, &plans)?;
-        confirm(&format!("Deploy {} ({}) to {}?", rollback.name, rollback.id, envs.join(", ")), yes)?;
+        let hold = match options.hold() {
+            Some(true) => ", then hold it",
+            Some(false) => ", and not hold it",
+            None => "",
+        };
+        confirm(&format!("Deploy {} ({}) to {}{hold}?", rollback.name, rollback.id, envs.join(", ")), yes)?;
     }
     // The rollback release's deploy is another request than its creation: another key (X3).
-    deploy(ctx, &rollback.id, envs, None, on_conflict, run, Some(format!("{key}.deploy")))
+    let asked = Asked { on_conflict, rollback: options };
+    deploy(ctx, &rollback.id, envs, None, asked, run, Some(format!("{key}.deploy")))
 }

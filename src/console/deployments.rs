@@ -29,6 +29,8 @@ struct DeploymentPage {
     outcome: String,
     rows: Vec<PlanRow>,
     next: Option<String>,
+    /// The plan table's checkboxes (B10): none on a deployment's items.
+    select: bool,
 }
 
 /// The items' filter and page.
@@ -77,6 +79,7 @@ pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>,
         rows: items.data.iter().map(PlanRow::from).collect(),
         next: views::next_link(&base, &items.next_cursor),
         outcome,
+        select: false,
     })
 }
 

@@ -5,7 +5,8 @@ use actix_web::web;
 use askama::Template;
 use serde::Deserialize;
 
-use super::plan::PlanRow;
+use super::holds::{self, HoldPanel};
+use super::plan::{PlanRow, RollbackChoice};
 use super::views::{self, filters, lines, next_link, DeploymentLine};
 use super::{page, see_other, Chrome, Form, Page, Session};
 use crate::api::wire::{PublishEvent, PublishState};
@@ -15,7 +16,6 @@ use crate::error::AppError;
 use crate::http::Cursor;
 use crate::runtime::AppState;
 use crate::runtime::{change, db};
-use crate::service::deployments::RollbackOptions;
 use crate::service::{deployments, environments, publishing};
 
 const PAGE: i64 = 50;
@@ -56,6 +56,8 @@ struct EnvironmentPage {
     history: Vec<DeploymentLine>,
     next: Option<String>,
     can_roll_back: bool,
+    /// U5: the hold, the freeze windows, H2's setting and the latest holds.
+    p: HoldPanel,
 }
 
 fn item_filter(item_id: &Option<String>) -> Result<Option<String>, AppError> {
@@ -80,7 +82,7 @@ pub async fn show(state: web::Data<AppState>, s: Session, env: web::Path<String>
     let kind = if tab == "history" { Cursor::Id } else { Cursor::EventId };
     let p = views::page(&q.cursor, PAGE, kind)?;
     let caller = s.caller().clone();
-    let (env_view, can_roll_back, states, events, history, next_cursor) = db(&state, {
+    let (env_view, panel, can_roll_back, states, events, history, next_cursor) = db(&state, {
         let (name, item) = (name.clone(), item.clone());
         move |c| {
             let env = environments::get(c, &name)?;
@@ -104,7 +106,8 @@ pub async fn show(state: web::Data<AppState>, s: Session, env: web::Path<String>
                     pg.next_cursor
                 }
             };
-            Ok((env, may, st, ev, hi, next))
+            let panel = holds::panel(c, &env)?;
+            Ok((env, panel, may, st, ev, hi, next))
         }
     })
     .await?;
@@ -122,6 +125,7 @@ pub async fn show(state: web::Data<AppState>, s: Session, env: web::Path<String>
         history: lines(&history),
         next: next_link(&base, &next_cursor),
         can_roll_back,
+        p: panel,
     })
 }
 
@@ -141,6 +145,9 @@ struct RollbackPage {
     tally: Counts,
     shown: usize,
     total: usize,
+    /// B10: each row has a checkbox; H2: whether the hold checkbox starts checked.
+    select: bool,
+    hold_after_rollback: bool,
 }
 
 /// How many rows of a plan the page shows; the tally counts them all.
@@ -165,9 +172,12 @@ pub async fn rollback_plan(
     let name = env.into_inner();
     let target = target_filter(&q.target)?;
     let caller = s.caller().clone();
-    let (target, plan) = db(&state, {
+    let (target, plan, hold_after_rollback) = db(&state, {
         let name = name.clone();
-        move |c| deployments::preview_environment_rollback(c, &caller, &name, target.as_deref(), None)
+        move |c| {
+            let (target, plan) = deployments::preview_environment_rollback(c, &caller, &name, target.as_deref(), None)?;
+            Ok((target, plan, environments::by_name(c, &name)?.hold_after_rollback))
+        }
     })
     .await?;
     let total = plan.len();
@@ -179,32 +189,42 @@ pub async fn rollback_plan(
         tally: Counts::of(&plan),
         shown: total.min(PLAN_ROWS),
         total,
+        select: true,
+        hold_after_rollback,
     })
 }
 
-/// The confirmation of an environment rollback.
+/// The confirmation of an environment rollback: its target, policy and reason, and (B10, H2)
+/// the keys checked in its plan and the hold checkbox (see [`RollbackChoice`]).
 #[derive(Deserialize)]
 pub struct RollbackForm {
     target: Option<String>,
     on_conflict: Option<ConflictPolicy>,
     reason: Option<String>,
+    scope: Option<String>,
+    #[serde(default)]
+    keys: Vec<String>,
+    hold: Option<String>,
+    hold_default: Option<String>,
 }
 
-/// E1: starts the rollback the plan showed, then follows it on its deployment's page.
+/// E1 (B10: only the checked keys, when asked): starts the rollback the plan showed, then
+/// follows it on its deployment's page.
 pub async fn rollback(state: web::Data<AppState>, f: Form<RollbackForm>, env: web::Path<String>) -> Page {
     let caller = f.session.caller().clone();
     let form = f.form;
     let target = target_filter(&form.target)?;
     let reason = form.reason.filter(|r| !r.trim().is_empty());
+    let options = RollbackChoice {
+        on_conflict: form.on_conflict,
+        scope: form.scope,
+        keys: form.keys,
+        hold: form.hold,
+        hold_default: form.hold_default,
+    }
+    .options()?;
     let d = change(&state, move |c| {
-        deployments::create_environment_rollback(
-            c,
-            &caller,
-            &env,
-            target.as_deref(),
-            reason,
-            &RollbackOptions::on_conflict(form.on_conflict),
-        )
+        deployments::create_environment_rollback(c, &caller, &env, target.as_deref(), reason, &options)
     })
     .await?;
     Ok(see_other(&format!("/console/deployments/{}", d.row.id)))

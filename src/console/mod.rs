@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod deployments;
 pub mod environments;
+pub mod holds;
 pub mod items;
 pub mod overview;
 pub mod plan;
@@ -149,6 +150,7 @@ pub fn readable(code: ProblemCode) -> &'static str {
         C::EnvironmentFrozen => "That environment is in a freeze window: releases deploy to it once the window ends.",
         C::InvalidWindow => "A window must end after it starts, in the future, and last at most 366 days.",
         C::KeyNotInRelease => "A selected key is not in the rollback release.",
+        C::RollbackOptionNotApplicable => "Holding afterwards and selecting keys apply to rollbacks only.",
         C::NotRetryable => "Only a failed delivery can be retried.",
         C::WebhookUrlNotAllowed => "That webhook address is not allowed.",
         C::PayloadTooLarge => "That is too large.",
@@ -236,6 +238,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/environments/{env}", web::get().to(environments::show))
             .route("/environments/{env}/rollback", web::get().to(environments::rollback_plan))
             .route("/environments/{env}/rollback", web::post().to(environments::rollback))
+            .route("/environments/{env}/hold", web::post().to(holds::place))
+            .route("/environments/{env}/hold/lift", web::post().to(holds::lift))
+            .route("/environments/{env}/hold-after-rollback", web::post().to(holds::set_hold_after_rollback))
+            .route("/environments/{env}/freezes", web::post().to(holds::create_freeze))
+            .route("/environments/{env}/freezes/{id}/delete", web::post().to(holds::delete_freeze))
             .route("/releases", web::get().to(releases::list))
             .route("/releases", web::post().to(releases::create))
             .route("/releases/{id}", web::get().to(releases::show))

@@ -4,6 +4,7 @@
 use askama::Template;
 use serde::Deserialize;
 
+use super::holds::{FreezeLine, HoldLine};
 use super::timeline::{draw, Timeline};
 use super::views::{lines, next_link, page as page_of, DeploymentLine};
 use super::{page, Chrome, Page, Session};
@@ -20,11 +21,13 @@ const ENVIRONMENTS: i64 = 20;
 const RECENT: i64 = 12;
 const UPCOMING: i64 = 20;
 
-/// One environment's card.
+/// One environment's card: with its hold and open freeze window (U5).
 pub struct EnvironmentCard {
     pub name: String,
     pub published_keys: i64,
     pub active: Option<DeploymentLine>,
+    pub hold: Option<HoldLine>,
+    pub freeze: Option<FreezeLine>,
 }
 
 #[derive(Template)]
@@ -51,7 +54,7 @@ pub async fn overview(state: web::Data<AppState>, s: Session, q: web::Query<Over
         let mut recent = Vec::with_capacity(envs.data.len());
         for e in &envs.data {
             let p = crate::service::PageParams { limit: RECENT, cursor: None };
-            recent.push((e.row.name.clone(), deployments::list_for_environment(c, &e.row.name, &p)?.data));
+            recent.push(deployments::list_for_environment(c, &e.row.name, &p)?.data);
         }
         let scheduled = ScheduleQuery { statuses: vec![DeploymentStatus::Scheduled], ..Default::default() };
         let upcoming = deployments::list(c, scheduled, &crate::service::PageParams { limit: UPCOMING, cursor: None })?;
@@ -65,9 +68,18 @@ pub async fn overview(state: web::Data<AppState>, s: Session, q: web::Query<Over
             name: e.row.name.clone(),
             published_keys: e.published_keys,
             active: e.active_deployment.as_ref().map(DeploymentLine::from),
+            hold: e.hold.as_ref().map(HoldLine::from),
+            freeze: e.freeze.as_ref().map(FreezeLine::from),
         })
         .collect();
-    let timeline = draw(recent.into_iter().map(|(n, ds)| (n, lines(&ds))).collect());
+    // U5: a held or frozen environment's lane is drawn so.
+    let standing = |e: &crate::service::environments::EnvironmentView| match (&e.hold, &e.freeze) {
+        (Some(_), _) => Some("held"),
+        (None, Some(_)) => Some("frozen"),
+        (None, None) => None,
+    };
+    let timeline =
+        draw(envs.data.iter().zip(recent).map(|(e, ds)| (e.row.name.clone(), standing(e), lines(&ds))).collect());
     page(&Overview {
         c: Chrome::from(&s),
         environments,

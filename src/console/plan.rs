@@ -5,10 +5,14 @@
 use crate::db::rows::DeploymentItemRow;
 use crate::domain::references::Warning;
 use crate::domain::PlannedItem;
-use crate::error::stored_json;
+use crate::domain::{ConflictPolicy, Key};
+use crate::error::{stored_json, AppError, AppResult};
+use crate::service::deployments::RollbackOptions;
 
 /// One row of a plan table.
 pub struct PlanRow {
+    /// `<item_id>:<locale>`: the value of the row's checkbox in a rollback's plan (B10).
+    pub key: String,
     pub item_id: String,
     pub locale: String,
     pub outcome: String,
@@ -41,6 +45,7 @@ impl From<&PlannedItem> for PlanRow {
     fn from(p: &PlannedItem) -> PlanRow {
         PlanRow {
             diff: diff_link(&p.key.item_id, &p.key.locale, p.prior_version, p.version),
+            key: format!("{}:{}", p.key.item_id, p.key.locale),
             item_id: p.key.item_id.clone(),
             locale: p.key.locale.clone(),
             outcome: p.outcome.as_str().into(),
@@ -57,6 +62,7 @@ impl From<&DeploymentItemRow> for PlanRow {
         let warnings: Vec<Warning> = stored_json(&i.warnings, "deployment item warnings");
         PlanRow {
             diff: diff_link(&i.item_id, &i.locale, i.prior_version, i.version),
+            key: format!("{}:{}", i.item_id, i.locale),
             item_id: i.item_id.clone(),
             locale: i.locale.clone(),
             outcome: i.outcome.to_string(),
@@ -65,5 +71,40 @@ impl From<&DeploymentItemRow> for PlanRow {
             skip_reason: i.skip_reason.map(|r| r.to_string()),
             warnings: warnings.iter().map(warning_text).collect(),
         }
+    }
+}
+
+/// B10, H2: what a rollback's confirmation form chose: the conflict policy; the checked keys
+/// when its "Roll back the selected keys" button sent it (`scope=selected`), else all keys; and
+/// the hold checkbox, whose page says in `hold_default` whether it was shown checked. The
+/// forms that carry these fields copy them here.
+pub struct RollbackChoice {
+    pub on_conflict: Option<ConflictPolicy>,
+    pub scope: Option<String>,
+    pub keys: Vec<String>,
+    pub hold: Option<String>,
+    pub hold_default: Option<String>,
+}
+
+impl RollbackChoice {
+    /// The options of the rollback: checked keys only for `scope=selected` (400 when none is
+    /// checked); the hold as checked, or, unchecked, `false` where the page showed it checked
+    /// (the environment holds itself after a rollback) and the environment's setting otherwise.
+    pub fn options(&self) -> AppResult<RollbackOptions> {
+        let keys = match self.scope.as_deref() {
+            Some("selected") if self.keys.is_empty() => {
+                return Err(AppError::invalid_field("keys", "check at least one key to roll back"))
+            }
+            Some("selected") => {
+                Some(self.keys.iter().map(|k| crate::http::key(k, "keys")).collect::<AppResult<Vec<Key>>>()?)
+            }
+            _ => None,
+        };
+        let hold = match (self.hold.is_some(), self.hold_default.as_deref() == Some("true")) {
+            (true, _) => Some(true),
+            (false, true) => Some(false),
+            (false, false) => None,
+        };
+        Ok(RollbackOptions { on_conflict: self.on_conflict, hold, keys })
     }
 }

@@ -4,10 +4,9 @@
 
 use actix_web::web;
 use askama::Template;
-use chrono::{DateTime, NaiveDateTime};
 use serde::Deserialize;
 
-use super::plan::PlanRow;
+use super::plan::{PlanRow, RollbackChoice};
 use super::views::{self, filters, lines, next_link, CursorQuery, DeploymentLine};
 use super::{page, see_other, Chrome, Form, Page, Session};
 use crate::api::wire::Release;
@@ -18,7 +17,6 @@ use crate::error::{AppError, AppResult};
 use crate::http::Cursor;
 use crate::runtime::AppState;
 use crate::runtime::{change, db};
-use crate::service::deployments::RollbackOptions;
 use crate::service::releases::{self, NewReleaseItem};
 use crate::service::{deployments, environments, rollback, users, Caller, PageParams};
 
@@ -239,6 +237,9 @@ struct PlanPage {
     paged: bool,
     total: i64,
     next: Option<String>,
+    /// B10: a rollback release's rows have checkboxes; H2: whether the hold box starts checked.
+    select: bool,
+    hold_after_rollback: bool,
 }
 
 /// How many keys of a plan a page shows.
@@ -253,14 +254,16 @@ pub async fn plan(state: web::Data<AppState>, s: Session, id: web::Path<String>,
     let p = views::page(&cursor, limit.unwrap_or(PLAN_ROWS), Cursor::Position)?;
     let after = crate::service::numeric_cursor(&p.cursor)?;
     let caller = s.caller().clone();
-    let (release, plan) = db(&state, {
+    let (release, plan, hold_after_rollback) = db(&state, {
         let environment = environment.clone();
         move |c| {
             let plan = deployments::preview_page(c, &caller, &id, &environment, after, p.limit)?;
-            Ok((releases::view(c, plan.release.clone())?, plan))
+            let setting = environments::by_name(c, &environment)?.hold_after_rollback;
+            Ok((releases::view(c, plan.release.clone())?, plan, setting))
         }
     })
     .await?;
+    let is_rollback = release.row.kind == ReleaseKind::Rollback;
     let base = format!(
         "/console/releases/{}/plan?environment={}&limit={}&",
         release.row.id,
@@ -269,7 +272,9 @@ pub async fn plan(state: web::Data<AppState>, s: Session, id: web::Path<String>,
     );
     page(&PlanPage {
         c: Chrome::from(&s),
-        is_rollback: release.row.kind == ReleaseKind::Rollback,
+        is_rollback,
+        select: is_rollback,
+        hold_after_rollback,
         r: Release::from(release),
         environment,
         rows: plan.items.iter().map(PlanRow::from).collect(),
@@ -281,45 +286,38 @@ pub async fn plan(state: web::Data<AppState>, s: Session, id: web::Path<String>,
 }
 
 /// The deploy form: environments, an optional time (UTC), and for a rollback release the
-/// conflict policy.
+/// conflict policy, the keys checked in its plan and the hold checkbox ([`RollbackChoice`]).
 #[derive(Deserialize)]
 pub struct DeployForm {
     #[serde(default)]
     environments: Vec<String>,
     scheduled_at: Option<String>,
     on_conflict: Option<ConflictPolicy>,
+    scope: Option<String>,
+    #[serde(default)]
+    keys: Vec<String>,
+    hold: Option<String>,
+    hold_default: Option<String>,
 }
 
-/// A time typed in a form: `YYYY-MM-DDTHH:MM` (a `datetime-local` field, read as UTC) or RFC 3339.
-fn schedule(s: &Option<String>) -> AppResult<Option<NaiveDateTime>> {
-    let Some(s) = s.as_deref().map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
-    let t = DateTime::parse_from_rfc3339(s)
-        .map(|t| t.naive_utc())
-        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
-        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
-        .map_err(|_| AppError::invalid_field("scheduled_at", "must be a time like 2026-12-24T18:00 (UTC)"))?;
-    crate::domain::validate::no_leap_second(&t).map_err(|rule| AppError::invalid_field("scheduled_at", rule))?;
-    Ok(Some(t))
-}
-
-/// L4, B6: deploys, now or at a time; one environment goes on to its deployment's page.
+/// L4, B6 (B10: a rollback release's checked keys only, when asked): deploys, now or at a time;
+/// one environment goes on to its deployment's page.
 pub async fn deploy(state: web::Data<AppState>, f: Form<DeployForm>, id: web::Path<String>) -> Page {
     let id: ReleaseId = crate::http::path_id(&id)?;
     let caller = f.session.caller().clone();
     let form = f.form;
-    let at = schedule(&form.scheduled_at)?;
+    let at = views::form_time("scheduled_at", &form.scheduled_at)?;
+    let options = RollbackChoice {
+        on_conflict: form.on_conflict,
+        scope: form.scope,
+        keys: form.keys,
+        hold: form.hold,
+        hold_default: form.hold_default,
+    }
+    .options()?;
     let created = change(&state, {
         let id = id.clone();
-        move |c| {
-            deployments::create_for_release(
-                c,
-                &caller,
-                &id,
-                &form.environments,
-                at,
-                &RollbackOptions::on_conflict(form.on_conflict),
-            )
-        }
+        move |c| deployments::create_for_release(c, &caller, &id, &form.environments, at, &options)
     })
     .await?;
     match &created[..] {

@@ -22,6 +22,8 @@ pub struct Timeline {
 /// One environment's lane.
 pub struct Lane {
     pub name: String,
+    /// U5: `held` or `frozen` while the environment is (H1, H4); its lane is drawn so.
+    pub held: Option<&'static str>,
     pub y: i32,
     pub end: i32,
     pub marks: Vec<Mark>,
@@ -43,15 +45,16 @@ pub struct Arc {
     pub title: String,
 }
 
-/// Lays out the lanes from each environment's recent deployments (newest first, as listed).
-pub fn draw(envs: Vec<(String, Vec<DeploymentLine>)>) -> Timeline {
-    let most = envs.iter().map(|(_, ds)| ds.len() as i32).max().unwrap_or(0).max(1);
+/// Lays out the lanes from each environment's name, whether it is held or frozen, and its recent
+/// deployments (newest first, as listed).
+pub fn draw(envs: Vec<(String, Option<&'static str>, Vec<DeploymentLine>)>) -> Timeline {
+    let most = envs.iter().map(|(_, _, ds)| ds.len() as i32).max().unwrap_or(0).max(1);
     // At least a screen's width of room, so that one mark is not drawn huge.
     let width = (LEFT + most * STEP + 30).max(MIN_WIDTH);
     let lanes: Vec<Lane> = envs
         .into_iter()
         .enumerate()
-        .map(|(i, (name, mut ds))| {
+        .map(|(i, (name, held, mut ds))| {
             ds.reverse();
             let y = TOP + i as i32 * LANE;
             let x_of = |n: usize| LEFT + 20 + n as i32 * STEP;
@@ -62,7 +65,14 @@ pub fn draw(envs: Vec<(String, Vec<DeploymentLine>)>) -> Timeline {
                     x: x_of(n),
                     id: d.id.clone(),
                     status: d.status,
-                    title: format!("{} · {} · {} · {}", d.short, d.trigger, d.status, d.when),
+                    title: format!(
+                        "{} · {} · {}{} · {}",
+                        d.short,
+                        d.trigger,
+                        d.status,
+                        if d.held { " (held)" } else { "" },
+                        d.when
+                    ),
                 })
                 .collect();
             let arcs = ds
@@ -83,7 +93,7 @@ pub fn draw(envs: Vec<(String, Vec<DeploymentLine>)>) -> Timeline {
                     })
                 })
                 .collect();
-            Lane { name, y, end: width - 10, marks, arcs }
+            Lane { name, held, y, end: width - 10, marks, arcs }
         })
         .collect();
     let height = TOP + (lanes.len().max(1) as i32) * LANE - 20;

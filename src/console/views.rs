@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::db::deployments::DeploymentView;
 use crate::domain::{DeploymentStatus, Trigger};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::http::Cursor;
 use crate::service::PageParams;
 
@@ -56,6 +56,8 @@ pub struct DeploymentLine {
     pub error: Option<String>,
     pub rolled_back_to: Option<String>,
     pub cancellable: bool,
+    /// H3: a standard release's deployment waiting because its environment is held or frozen.
+    pub held: bool,
 }
 
 impl From<&DeploymentView> for DeploymentLine {
@@ -83,8 +85,22 @@ impl From<&DeploymentView> for DeploymentLine {
             error: r.error.clone(),
             rolled_back_to: r.rolled_back_to_deployment_id.clone(),
             cancellable: r.status.is_cancellable(),
+            held: d.held,
         }
     }
+}
+
+/// A time typed in a form's `field`: `YYYY-MM-DDTHH:MM` (a `datetime-local` field, read as UTC)
+/// or RFC 3339; empty is none (400 naming the field otherwise).
+pub fn form_time(field: &str, s: &Option<String>) -> AppResult<Option<NaiveDateTime>> {
+    let Some(s) = s.as_deref().map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
+    let t = chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.naive_utc())
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| AppError::invalid_field(field, "must be a time like 2026-12-24T18:00 (UTC)"))?;
+    crate::domain::validate::no_leap_second(&t).map_err(|rule| AppError::invalid_field(field, rule))?;
+    Ok(Some(t))
 }
 
 /// The lines of a list of deployments.

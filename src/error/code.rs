@@ -76,6 +76,7 @@ problem_codes! {
     NoRollbackTarget = (422, "no_rollback_target", "an environment rollback without a target, and no succeeded deployment before the active one"),
     InvalidWindow = (422, "invalid_window", "a freeze window that ends before it starts, or in the past, or lasts over 366 days"),
     KeyNotInRelease = (422, "key_not_in_release", "a partial rollback selects a key that is not an item of the rollback release"),
+    RollbackOptionNotApplicable = (422, "rollback_option_not_applicable", "`hold` or `keys` on the deployment or preview of a standard release: only rollbacks take them"),
     OnConflictNotApplicable = (422, "on_conflict_not_applicable", "`on_conflict` on the deployment or preview of a standard release"),
     WebhookUrlNotAllowed = (422, "webhook_url_not_allowed", "a webhook URL whose host is or resolves to an address that is not globally routable unicast, or that carries a user name or password"),
     GrantNotApplicable = (422, "grant_not_applicable", "a grant to a viewer, who cannot publish (only editors take grants; admins need none)"),

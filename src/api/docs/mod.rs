@@ -138,6 +138,8 @@ fn rules_across_fields(schemas: &mut Value) {
         ("CreateToken", "label"),
         ("CreateRelease", "description"),
         ("UpdateRelease", "description"),
+        ("PlaceHold", "reason"),
+        ("CreateFreeze", "reason"),
     ] {
         schemas[schema]["properties"][field]["pattern"] = json!(crate::domain::validate::TEXT_PATTERN);
     }

@@ -13,6 +13,7 @@ const LOCALE_FIELDS: &[(&str, &str)] = &[
     ("CreateVersion", "locale"),
     ("Publish", "locale"),
     ("Unpublish", "locale"),
+    ("SelectedKey", "locale"),
 ];
 /// Request bodies' fields that take an environment name, or a list of them.
 const ENVIRONMENT_FIELDS: &[(&str, &str)] =
@@ -51,6 +52,12 @@ fn shape(schema: &mut Value, name: &str) {
         "locale" => {
             target["pattern"] = json!(locale::PATTERN);
             target["maxLength"] = json!(locale::MAX_LENGTH);
+        }
+        // B10: `<item_id>:<locale>`, an id and a locale in the shapes above.
+        "key" => {
+            let bare = |p: &str| p.trim_start_matches('^').trim_end_matches('$').to_string();
+            target["pattern"] = json!(format!("^{}:{}$", bare(validate::ID_PATTERN), bare(locale::PATTERN)));
+            target["maxLength"] = json!(36 + 1 + locale::MAX_LENGTH);
         }
         _ => {}
     }

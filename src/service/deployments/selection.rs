@@ -26,16 +26,20 @@ impl RollbackOptions {
         RollbackOptions { on_conflict, ..RollbackOptions::default() }
     }
 
-    /// Refuses `hold` and `keys` where only a rollback takes them: 400 naming the field.
+    /// Refuses `hold` and `keys` where only a rollback takes them (422
+    /// `rollback_option_not_applicable`).
     pub(super) fn rollback_only(&self) -> AppResult<()> {
-        let only = "applies to rollback releases and environment rollbacks only";
-        if self.hold.is_some() {
-            return Err(AppError::invalid_field("hold", only));
-        }
-        if self.keys.is_some() {
-            return Err(AppError::invalid_field("keys", only));
-        }
-        Ok(())
+        let field = if self.hold.is_some() {
+            "hold"
+        } else if self.keys.is_some() {
+            "keys"
+        } else {
+            return Ok(());
+        };
+        Err(AppError::Rule(
+            ProblemCode::RollbackOptionNotApplicable,
+            format!("{field} applies to rollback releases and environment rollbacks only"),
+        ))
     }
 }
 
