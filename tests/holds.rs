@@ -366,3 +366,51 @@ async fn h1_h3_the_gauges_count_held_environments_and_the_deployments_they_keep_
     lift(&app, "production", ADMIN).await;
     assert_eq!((stats().held_environments, stats().held_deployments), (1, 0));
 }
+
+#[actix_web::test]
+async fn h3_deployments_a_hold_kept_back_run_in_the_order_they_came_due() {
+    let app = spawn().await;
+    app.env("production").await;
+    let item = app.item(2).await;
+    let first = app.release(ADMIN, "R1", &[(&item, "publish", Some(1))]).await;
+    let second = app.release(ADMIN, "R2", &[(&item, "publish", Some(2))]).await;
+    let at = |ms: i64| (chrono::Utc::now() + chrono::Duration::milliseconds(ms)).to_rfc3339();
+    let schedule = |release: String, when: String| {
+        let app = &app;
+        async move {
+            let body = json!({"environments": ["production"], "scheduled_at": when});
+            let (s, v) = app.post(&format!("/v1/releases/{release}/deploy"), ADMIN, body).await;
+            assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+            v["data"][0]["id"].as_str().unwrap().to_string()
+        }
+    };
+    // Created first but due last, and created last but due first.
+    let late = schedule(first, at(2000)).await;
+    let early = schedule(second, at(1200)).await;
+    hold(&app, "production", ADMIN, "keep it").await;
+    actix_web::rt::time::sleep(Duration::from_millis(2500)).await;
+    let (s, v) = lift(&app, "production", ADMIN).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let released: Vec<&str> =
+        v["data"]["released"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(released, [early.as_str(), late.as_str()], "in the order they came due");
+    let (a, b) = (app.finished(&early).await, app.finished(&late).await);
+    assert!(a["started_at"].as_str() < b["started_at"].as_str(), "{a} {b}");
+    assert_eq!(app.state("production", &item).await, Some(1), "the one due last ran last");
+}
+
+#[actix_web::test]
+async fn h2_a_rollback_with_an_empty_reason_holds_with_the_default_reason() {
+    let app = spawn().await;
+    app.env("production").await;
+    let (item, r) = app.deployed_release(ADMIN, "production").await;
+    let second = app.release(ADMIN, "R2", &[(&item, "unpublish", None)]).await;
+    app.deploy_ok(&second, ADMIN, "production").await;
+    let (s, v) = app.rollback_environment("production", ADMIN, json!({"reason": "", "hold": true})).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    let d = app.finished(v["data"]["deployment"]["id"].as_str().unwrap()).await;
+    assert_eq!(d["status"], "succeeded", "{d}");
+    let h = environment(&app, "production").await["hold"].clone();
+    let target = d["rolled_back_to_deployment_id"].as_str().unwrap();
+    assert_eq!(h["reason"], format!("Rollback to {target}"), "{h} ({r})");
+}

@@ -78,7 +78,9 @@ fn parse_time(flag: &str, at: &str) -> Result<DateTime<FixedOffset>, Failure> {
         let d = humantime::parse_duration(d).map_err(|e| Failure::usage(format!("{flag} {at}: {e}")))?;
         let d = chrono::Duration::from_std(d).map_err(|e| Failure::usage(format!("{flag} {at}: {e}")))?;
         // Whole seconds, as a person would have written the time, and never sooner than asked.
-        let at = Utc::now() + d + chrono::Duration::seconds(1);
+        let at = Utc::now()
+            .checked_add_signed(d + chrono::Duration::seconds(1))
+            .ok_or_else(|| Failure::usage(format!("{flag} {at}: too far ahead")))?;
         return Ok(at.trunc_subsecs(0).fixed_offset());
     }
     DateTime::parse_from_rfc3339(at)

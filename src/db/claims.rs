@@ -11,7 +11,7 @@ use diesel::QueryResult;
 
 use super::schema::deployments;
 use super::DbConn;
-use crate::domain::{DeploymentStatus, ReleaseKind};
+use crate::domain::DeploymentStatus;
 
 diesel::define_sql_function! {
     /// PostgreSQL: takes a session advisory lock if it is free; whether it did.
@@ -28,11 +28,11 @@ fn lock_key(id: &str) -> i64 {
     uuid::Uuid::parse_str(id).map(|u| u.as_u128() as u64 as i64).unwrap_or(0)
 }
 
-/// The oldest deployment that is queued, or scheduled for `at` or before, that no hold keeps
-/// back (H3: a standard release's deployment waits while its environment is held or in an open
-/// freeze window, read in this same statement, so that a hold placed by any process counts from
-/// the next claim); on PostgreSQL the row stays locked for the transaction, and rows other claims
-/// hold are passed over.
+/// The deployment that came due first (queued, or scheduled for `at` or before: by its time, else
+/// by its creation) that no hold keeps back (H3: a standard release's deployment waits while its
+/// environment is held or in an open freeze window, read in this same statement, so that a hold
+/// placed by any process counts from the next claim); on PostgreSQL the row stays locked for the
+/// transaction, and rows other claims hold are passed over.
 pub fn next_due(conn: &mut DbConn, at: NaiveDateTime) -> QueryResult<Option<String>> {
     #[derive(QueryableByName)]
     struct Due {
@@ -43,18 +43,15 @@ pub fn next_due(conn: &mut DbConn, at: NaiveDateTime) -> QueryResult<Option<Stri
         DbConn::Pg(_) => " FOR UPDATE OF d SKIP LOCKED",
         DbConn::Sqlite(_) => "",
     };
-    let (queued, scheduled, standard) = (DeploymentStatus::Queued, DeploymentStatus::Scheduled, ReleaseKind::Standard);
+    let (queued, scheduled) = (DeploymentStatus::Queued, DeploymentStatus::Scheduled);
     let text = format!(
         "SELECT d.id FROM deployments d \
          WHERE (d.status = '{queued}' OR (d.status = '{scheduled}' AND d.scheduled_at <= $1)) \
-         AND NOT (d.release_id IS NOT NULL \
-           AND EXISTS (SELECT 1 FROM releases r WHERE r.id = d.release_id AND r.kind = '{standard}') \
-           AND (EXISTS (SELECT 1 FROM holds h WHERE h.environment_id = d.environment_id AND h.lifted_at IS NULL) \
-             OR EXISTS (SELECT 1 FROM freezes f WHERE f.environment_id = d.environment_id \
-               AND f.starts_at <= $2 AND f.ends_at > $3))) \
-         ORDER BY d.created_at, d.id LIMIT 1{lock}"
+         AND NOT {held} \
+         ORDER BY COALESCE(d.scheduled_at, d.created_at), d.created_at, d.id LIMIT 1{lock}",
+        held = super::holds::held_back_sql("$2", "$3"),
     );
-    // SQLite's placeholders are positional: the time is bound once for each.
+    // Each placeholder is bound on its own: the time, three times.
     let due: Option<Due> = super::sql(conn, &text)
         .bind::<Timestamp, _>(at)
         .bind::<Timestamp, _>(at)

@@ -136,8 +136,24 @@ pub fn holding(conn: &mut DbConn, environment_ids: &[&str], at: NaiveDateTime) -
     Ok(held.into_iter().chain(frozen).collect())
 }
 
+/// H3 in SQL, for the statements that read the queue (the worker's claim, the queue gauges): a
+/// condition true of a deployment `d` that holds and open freeze windows keep back at the time
+/// bound to `starts` and `ends` (two placeholders, such as `$2` and `$3`): a standard release's
+/// deployment to an environment held, or in a window open then.
+pub fn held_back_sql(starts: &str, ends: &str) -> String {
+    let standard = ReleaseKind::Standard;
+    format!(
+        "(d.release_id IS NOT NULL \
+         AND EXISTS (SELECT 1 FROM releases r WHERE r.id = d.release_id AND r.kind = '{standard}') \
+         AND (EXISTS (SELECT 1 FROM holds h WHERE h.environment_id = d.environment_id AND h.lifted_at IS NULL) \
+           OR EXISTS (SELECT 1 FROM freezes f WHERE f.environment_id = d.environment_id \
+             AND f.starts_at <= {starts} AND f.ends_at > {ends})))"
+    )
+}
+
 /// H3: the deployments a hold keeps back in the environment whose id `environment` is, due at `at`
-/// (queued, or scheduled for `at` or before), oldest first: those that run once it is lifted.
+/// (queued, or scheduled for `at` or before), in the order they came due: those that run once it
+/// is lifted, in the order the worker claims them.
 pub fn due_standard(conn: &mut DbConn, environment: &str, at: NaiveDateTime) -> QueryResult<Vec<String>> {
     deployments::table
         .inner_join(releases::table)
@@ -148,7 +164,11 @@ pub fn due_standard(conn: &mut DbConn, environment: &str, at: NaiveDateTime) -> 
                 .eq(DeploymentStatus::Queued)
                 .or(deployments::status.eq(DeploymentStatus::Scheduled).and(deployments::scheduled_at.le(at))),
         )
-        .order((deployments::created_at, deployments::id))
+        .order((
+            diesel::dsl::sql::<Timestamp>("COALESCE(deployments.scheduled_at, deployments.created_at)"),
+            deployments::created_at,
+            deployments::id,
+        ))
         .select(deployments::id)
         .load(conn)
 }

@@ -182,8 +182,12 @@ pub fn after_rollback(
     if !holds_after_rollback(d.hold, env.hold_after_rollback) {
         return Ok(());
     }
-    let reason =
-        d.reason.clone().unwrap_or_else(|| rollback_reason(release_name, d.rolled_back_to_deployment_id.as_deref()));
+    // The request's reason, unless it gave none or only spaces (a hold's reason is never empty).
+    let reason = d
+        .reason
+        .clone()
+        .filter(|r| !r.trim().is_empty())
+        .unwrap_or_else(|| rollback_reason(release_name, d.rolled_back_to_deployment_id.as_deref()));
     let row = HoldRow {
         id: new_id(),
         environment_id: env.id.clone(),

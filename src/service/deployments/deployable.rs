@@ -87,7 +87,7 @@ pub(super) fn check_target(work: &ReleaseWork, env: &EnvironmentRow) -> AppResul
 
 /// C1: the policy a deployment or preview of `release` asked for; only a rollback release takes
 /// one (422 `on_conflict_not_applicable` on a standard release), and only it takes H2's `hold`
-/// and B10's `keys` (400).
+/// and B10's `keys` (422 `rollback_option_not_applicable`).
 pub(super) fn conflict_policy(release: &ReleaseRow, asked: &RollbackOptions) -> AppResult<ConflictPolicy> {
     match asked.on_conflict {
         Some(_) if release.kind != ReleaseKind::Rollback => Err(AppError::Rule(
