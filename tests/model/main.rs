@@ -38,7 +38,7 @@ const RELEASES: usize = 2;
 const LOCALE: &str = "en";
 
 #[test]
-fn p1_p2_l5_b1_b7_b11_e3_e4_service_matches_a_reference_model_step_by_step() {
+fn p1_p2_l5_b1_b7_b10_b11_e3_e4_service_matches_a_reference_model_step_by_step() {
     let db = common::TestDb::new();
     let pool = rewind::db::build_pool(&db.url, 2).expect("pool");
     let counter = Cell::new(0usize);

@@ -142,11 +142,11 @@ impl Model {
                 let (owner, release, _) = on(o);
                 Step::DeleteRollback { release, owner, by: other.unwrap_or(owner) }
             }
-            Op::DeployRollback { on: o, other } => {
+            Op::DeployRollback { on: o, other, select } => {
                 let (owner, release, env) = on(o);
-                Step::DeployRollback { release, owner, env, by: other.unwrap_or(owner) }
+                Step::DeployRollback { release, owner, env, by: other.unwrap_or(owner), select: *select }
             }
-            &Op::EnvironmentRollback { env, by } => Step::EnvironmentRollback { env, by },
+            &Op::EnvironmentRollback { env, by, select } => Step::EnvironmentRollback { env, by, select },
         }
     }
 
@@ -206,7 +206,14 @@ impl Model {
     }
 
     /// B6, B7: the plan of `owner`'s rollback release of `release` in `env`, or the code.
-    pub(crate) fn rollback_plan(&self, owner: usize, release: usize, env: usize) -> Result<Vec<Planned>, &'static str> {
+    /// B10: only the `selected` items are rolled back; the others are `not_selected`.
+    pub(crate) fn rollback_plan(
+        &self,
+        owner: usize,
+        release: usize,
+        env: usize,
+        selected: Option<&[usize]>,
+    ) -> Result<Vec<Planned>, &'static str> {
         let here: Vec<&ReleaseDeployment> = self.counting(owner, release).filter(|d| d.env == env).collect();
         let (Some(first), Some(latest)) = (here.first(), here.last()) else {
             return Err("release_not_deployed_to_environment");
@@ -222,6 +229,9 @@ impl Model {
             .iter()
             .map(|&(item, _)| {
                 let current = e.state(item);
+                if selected.is_some_and(|s| !s.contains(&item)) {
+                    return Planned::skip(item, "not_selected", current);
+                }
                 match latest.keys[&item].1 {
                     None => Planned::skip(item, "not_deployed", current),
                     Some(l) if e.last(item).map(|ev| ev.id) != Some(l) => {
@@ -240,6 +250,7 @@ impl Model {
         &self,
         env: usize,
         order: &[usize],
+        selected: Option<&[usize]>,
     ) -> Result<(String, Vec<Planned>), &'static str> {
         let e = &self.envs[env];
         let n = e.succeeded.len();
@@ -251,6 +262,8 @@ impl Model {
             .iter()
             .copied()
             .filter(|&item| e.events.iter().any(|ev| ev.item == item && ev.id > high))
+            // B10: only the selected keys among those E4 would change.
+            .filter(|item| selected.is_none_or(|s| s.contains(item)))
             .map(|item| {
                 let at_high = e.events.iter().rev().find(|ev| ev.item == item && ev.id <= high).and_then(|ev| ev.to);
                 let current = e.state(item);

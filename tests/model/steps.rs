@@ -40,8 +40,10 @@ pub(crate) fn step(
         Step::CreateRollback { release, by } => create_rollback(run, release, by),
         Step::RollbackOfRollback { release, owner } => rollback_of_rollback(run, release, owner),
         Step::DeleteRollback { release, owner, by } => delete_rollback(run, release, owner, by),
-        Step::DeployRollback { release, owner, env, by } => deploy_rollback(run, release, owner, env, by),
-        Step::EnvironmentRollback { env, by } => environment_rollback(run, env, by),
+        Step::DeployRollback { release, owner, env, by, select } => {
+            deploy_rollback(run, release, owner, env, by, select)
+        }
+        Step::EnvironmentRollback { env, by, select } => environment_rollback(run, env, by, select),
     }
 }
 
@@ -190,8 +192,17 @@ fn delete_rollback(run: Run, release: usize, owner: usize, by: usize) -> Result<
 }
 
 /// B6, B7: a rollback release deployed, run and checked against the model's plan.
-fn deploy_rollback(run: Run, release: usize, owner: usize, env: usize, by: usize) -> Result<(), TestCaseError> {
+fn deploy_rollback(
+    run: Run,
+    release: usize,
+    owner: usize,
+    env: usize,
+    by: usize,
+    select: Option<u8>,
+) -> Result<(), TestCaseError> {
     let Run { conn, world, model, ids, t } = run;
+    let items: Vec<usize> = model.releases[release].iter().map(|&(item, _)| item).collect();
+    let selected = select.map(|mask| selection(mask, &items));
     let user = |u: usize| &world.users[u];
     let sees = |owner: usize, by: usize| by == owner || by == ADMIN;
     let Some(rb) = model.rollbacks.get(&(owner, release)) else { return Ok(()) };
@@ -203,14 +214,14 @@ fn deploy_rollback(run: Run, release: usize, owner: usize, env: usize, by: usize
         &ReleaseId::stored(id.clone()),
         &names,
         None,
-        &Default::default(),
+        &keys(world, selected.as_deref()),
     )
     .map(Changed::into_value);
     if !rb.live || !sees(owner, by) {
         tally(t, "error: not_found (deploy rollback release)");
         return fails(r, "not_found", "deploy a rollback release not visible");
     }
-    match model.rollback_plan(owner, release, env) {
+    match model.rollback_plan(owner, release, env, selected.as_deref()) {
         Err(code) => {
             tally(t, format!("error: {code}"));
             fails(r, code, "deploy rollback release")?
@@ -225,9 +236,28 @@ fn deploy_rollback(run: Run, release: usize, owner: usize, env: usize, by: usize
     Ok(())
 }
 
-/// E1–E4: an environment rolled back to its last good state.
-fn environment_rollback(run: Run, env: usize, by: usize) -> Result<(), TestCaseError> {
+/// B10: the items of `among` that `mask` names, or the first of them when it names none.
+fn selection(mask: u8, among: &[usize]) -> Vec<usize> {
+    let picked: Vec<usize> = among.iter().copied().filter(|&i| mask & (1 << i) != 0).collect();
+    if picked.is_empty() {
+        among[..1].to_vec()
+    } else {
+        picked
+    }
+}
+
+/// B10: the rollback's options selecting `items` (none: all of them).
+fn keys(world: &World, items: Option<&[usize]>) -> service::deployments::RollbackOptions {
+    let keys =
+        items.map(|items| items.iter().map(|&i| rewind::domain::Key::new(world.items[i].clone(), LOCALE)).collect());
+    service::deployments::RollbackOptions { keys, ..Default::default() }
+}
+
+/// E1–E4, B10: an environment rolled back to its last good state, all of it or some keys.
+fn environment_rollback(run: Run, env: usize, by: usize, select: Option<u8>) -> Result<(), TestCaseError> {
     let Run { conn, world, model, ids, t } = run;
+    let all: Vec<usize> = (0..ITEMS).collect();
+    let selected = select.map(|mask| selection(mask, &all));
     let user = |u: usize| &world.users[u];
     let r = service::deployments::create_environment_rollback(
         conn,
@@ -235,12 +265,12 @@ fn environment_rollback(run: Run, env: usize, by: usize) -> Result<(), TestCaseE
         &world.envs[env],
         None,
         None,
-        &Default::default(),
+        &keys(world, selected.as_deref()),
     )
     .map(Changed::into_value);
     let mut order: Vec<usize> = (0..ITEMS).collect();
     order.sort_by_key(|&i| &world.items[i]);
-    match model.environment_rollback_plan(env, &order) {
+    match model.environment_rollback_plan(env, &order, selected.as_deref()) {
         Err(code) => {
             tally(t, format!("error: {code}"));
             fails(r, code, "environment rollback")?

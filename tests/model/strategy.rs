@@ -15,15 +15,48 @@ pub(crate) type ReleaseItem = (usize, Option<i32>);
 /// release they mean through an [`On`]; `other` is a user acting instead of its owner.
 #[derive(Debug, Clone)]
 pub(crate) enum Op {
-    Publish { env: usize, item: usize, version: i32, by: usize },
-    Unpublish { env: usize, item: usize, by: usize },
-    Deploy { release: usize, env: usize, by: usize },
-    Schedule { release: usize, env: usize, by: usize },
-    CreateRollback { on: On },
-    RollbackOfRollback { on: On },
-    DeleteRollback { on: On, other: Option<usize> },
-    DeployRollback { on: On, other: Option<usize> },
-    EnvironmentRollback { env: usize, by: usize },
+    Publish {
+        env: usize,
+        item: usize,
+        version: i32,
+        by: usize,
+    },
+    Unpublish {
+        env: usize,
+        item: usize,
+        by: usize,
+    },
+    Deploy {
+        release: usize,
+        env: usize,
+        by: usize,
+    },
+    Schedule {
+        release: usize,
+        env: usize,
+        by: usize,
+    },
+    CreateRollback {
+        on: On,
+    },
+    RollbackOfRollback {
+        on: On,
+    },
+    DeleteRollback {
+        on: On,
+        other: Option<usize>,
+    },
+    /// B10: `select`, a mask of items, rolls back only those (the first item when it names none).
+    DeployRollback {
+        on: On,
+        other: Option<usize>,
+        select: Option<u8>,
+    },
+    EnvironmentRollback {
+        env: usize,
+        by: usize,
+        select: Option<u8>,
+    },
 }
 
 /// Whose rollback release of which release, and in which environment: with `from`, those of
@@ -48,8 +81,8 @@ pub(crate) enum Step {
     CreateRollback { release: usize, by: usize },
     RollbackOfRollback { release: usize, owner: usize },
     DeleteRollback { release: usize, owner: usize, by: usize },
-    DeployRollback { release: usize, owner: usize, env: usize, by: usize },
-    EnvironmentRollback { env: usize, by: usize },
+    DeployRollback { release: usize, owner: usize, env: usize, by: usize, select: Option<u8> },
+    EnvironmentRollback { env: usize, by: usize, select: Option<u8> },
 }
 
 /// A generated case: the items of each standard release, then the steps.
@@ -91,6 +124,11 @@ pub(crate) fn on() -> impl Strategy<Value = On> {
     })
 }
 
+/// B10: a third of the rollbacks select some items (a mask over them).
+pub(crate) fn select() -> impl Strategy<Value = Option<u8>> {
+    prop::option::weighted(0.35, 0..(1u8 << ITEMS))
+}
+
 pub(crate) fn op() -> impl Strategy<Value = Op> {
     let other = || prop::option::weighted(0.25, 0..USERS);
     prop_oneof![
@@ -102,8 +140,8 @@ pub(crate) fn op() -> impl Strategy<Value = Op> {
         3 => on().prop_map(|on| Op::CreateRollback { on }),
         1 => on().prop_map(|on| Op::RollbackOfRollback { on }),
         2 => (on(), other()).prop_map(|(on, other)| Op::DeleteRollback { on, other }),
-        4 => (on(), other()).prop_map(|(on, other)| Op::DeployRollback { on, other }),
-        2 => (env(), user()).prop_map(|(env, by)| Op::EnvironmentRollback { env, by }),
+        4 => (on(), other(), select()).prop_map(|(on, other, select)| Op::DeployRollback { on, other, select }),
+        2 => (env(), user(), select()).prop_map(|(env, by, select)| Op::EnvironmentRollback { env, by, select }),
     ]
 }
 
