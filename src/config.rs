@@ -88,7 +88,8 @@ pub enum WebhookCommand {
     Add {
         /// The `http` or `https` URL to POST the messages to.
         url: String,
-        /// Comma-separated: deployment.started, deployment.succeeded, deployment.failed, deployment.cancelled.
+        /// Comma-separated: deployment.started, deployment.succeeded, deployment.failed, deployment.cancelled,
+        /// environment.held, environment.released.
         #[arg(long, value_delimiter = ',', required = true)]
         events: Vec<String>,
         /// Comma-separated environment names (all when absent).
