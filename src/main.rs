@@ -105,7 +105,8 @@ fn run(log_format: &str, database_url: &str, command: LocalCommand) -> Result<()
         LocalCommand::Token(TokenCommand::Revoke { token_id }) => {
             let pool = local_pool(&url)?;
             let mut conn = pool.get()?;
-            tokens::revoke_token_by_id(&mut conn, &token_id)?;
+            let id = rewind::service::parse_id("token_id", &token_id)?;
+            tokens::revoke_token_by_id(&mut conn, &id)?;
             println!("revoked token {token_id}");
             Ok(())
         }

@@ -12,7 +12,7 @@ use crate::error::AppResult;
 use crate::http::{path_id, PageQuery};
 use crate::runtime::AppState;
 use crate::runtime::{change, db};
-use crate::service::users;
+use crate::service::{parse_id, users};
 
 /// `POST /v1/users`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -98,6 +98,6 @@ async fn set_grant(
     (id, env): (String, String),
     grant: bool,
 ) -> AppResult<HttpResponse> {
-    db(&state, move |c| users::set_grant(c, &caller, &id, &env, grant)).await?;
+    db(&state, move |c| users::set_grant(c, &caller, parse_id("id", &id), &env, grant)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

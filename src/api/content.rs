@@ -13,6 +13,7 @@ use crate::http::{path_id, PageQuery, PositionPageQuery};
 use crate::runtime::db;
 use crate::runtime::AppState;
 use crate::service::items::{self, NewContent};
+use crate::service::parse_id;
 
 /// `POST /v1/items`: the item and its version 1.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -88,7 +89,7 @@ pub async fn create_version(
 ) -> AppResult<HttpResponse> {
     let b = body.into_inner().0;
     let content = NewContent { locale: b.locale, content: b.content, references: b.references };
-    let v = db(&state, move |c| items::add_version(c, &caller, &id, content)).await?;
+    let v = db(&state, move |c| items::add_version(c, &caller, parse_id("id", &id), content)).await?;
     Ok(HttpResponse::Created().json(Data { data: Version::from(v) }))
 }
 

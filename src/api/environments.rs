@@ -18,6 +18,7 @@ use crate::http::{keys_in_query, page_params, Cursor, PageQuery};
 use crate::runtime::AppState;
 use crate::runtime::{change, db};
 use crate::service::deployments::RollbackOptions;
+use crate::service::parse_id;
 use crate::service::{deployments, environments, publishing};
 
 /// `POST /v1/environments`.
@@ -148,7 +149,7 @@ pub async fn publish(
     body: web::Json<super::Object<Publish>>,
 ) -> AppResult<HttpResponse> {
     let b = body.into_inner().0;
-    let s = db(&state, move |c| publishing::publish(c, &caller, &env, &b.item_id, &b.locale, b.version)).await?;
+    let s = db(&state, move |c| publishing::publish(c, &caller, &env, parse_id("item_id", &b.item_id), &b.locale, b.version)).await?;
     Ok(HttpResponse::Ok().json(Data { data: PublishState::from(s) }))
 }
 
@@ -161,7 +162,7 @@ pub async fn unpublish(
     body: web::Json<super::Object<Unpublish>>,
 ) -> AppResult<HttpResponse> {
     let b = body.into_inner().0;
-    let s = db(&state, move |c| publishing::unpublish(c, &caller, &env, &b.item_id, &b.locale)).await?;
+    let s = db(&state, move |c| publishing::unpublish(c, &caller, &env, parse_id("item_id", &b.item_id), &b.locale)).await?;
     Ok(HttpResponse::Ok().json(Data { data: PublishState::from(s) }))
 }
 

@@ -11,6 +11,7 @@ use crate::error::AppResult;
 use crate::http::{path_id, PageQuery};
 use crate::runtime::AppState;
 use crate::runtime::{change, db};
+use crate::service::parse_id;
 use crate::service::tokens::{self, NewToken};
 
 /// `POST /v1/users/{id}/tokens`.
@@ -66,6 +67,6 @@ pub async fn revoke_token(
 ) -> AppResult<HttpResponse> {
     let (id, token_id) = path.into_inner();
     let id: UserId = path_id(&id)?;
-    change(&state, move |c| tokens::revoke_token(c, &caller, &id, &token_id)).await?;
+    change(&state, move |c| tokens::revoke_token(c, &caller, &id, parse_id("token_id", &token_id))).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -11,6 +11,7 @@ use crate::error::AppResult;
 use crate::http::{page_params, Cursor, PageQuery};
 use crate::runtime::db;
 use crate::runtime::AppState;
+use crate::service::parse_id;
 use crate::service::webhooks::{self as svc, NewEndpoint};
 
 /// `POST /v1/webhooks`.
@@ -66,14 +67,14 @@ pub async fn list(state: web::Data<AppState>, Auth(caller): Auth, q: web::Query<
 /// W1, admin: one endpoint, without its secret.
 #[utoipa::path(get, path = "/v1/webhooks/{id}", operation_id = "getWebhook", tag = "webhooks", params(("id" = uuid::Uuid, Path, description = "webhook id")), responses((status = 200, body = Data<Webhook>)))]
 pub async fn get(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
-    let view = db(&state, move |c| svc::get(c, &caller, &id)).await?;
+    let view = db(&state, move |c| svc::get(c, &caller, parse_id("id", &id))).await?;
     Ok(HttpResponse::Ok().json(Data { data: Webhook::from(view) }))
 }
 
 /// W1, W4, admin: deletes an endpoint; its pending deliveries stop.
 #[utoipa::path(delete, path = "/v1/webhooks/{id}", operation_id = "deleteWebhook", tag = "webhooks", params(("id" = uuid::Uuid, Path, description = "webhook id")), responses((status = 204)))]
 pub async fn delete(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
-    db(&state, move |c| svc::delete(c, &caller, &id)).await?;
+    db(&state, move |c| svc::delete(c, &caller, parse_id("id", &id))).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -86,7 +87,7 @@ pub async fn deliveries(
     q: web::Query<DeliveriesQuery>,
 ) -> AppResult<HttpResponse> {
     let page = page_params(q.limit, q.cursor.clone(), Cursor::EventId);
-    let list = db(&state, move |c| svc::deliveries(c, &caller, &id, page)).await?;
+    let list = db(&state, move |c| svc::deliveries(c, &caller, parse_id("id", &id), page)).await?;
     Ok(HttpResponse::Ok().json(List::of(list, Delivery::from)))
 }
 
@@ -98,6 +99,6 @@ pub async fn retry(
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let (id, delivery) = path.into_inner();
-    let d = db(&state, move |c| svc::retry(c, &caller, &id, &delivery)).await?;
+    let d = db(&state, move |c| svc::retry(c, &caller, parse_id("id", &id), svc::delivery_id(&delivery))).await?;
     Ok(HttpResponse::Ok().json(Data { data: Delivery::from(d) }))
 }

@@ -164,7 +164,7 @@ pub async fn set_grant(state: web::Data<AppState>, f: Form<GrantForm>, id: web::
     let grant = grant == "grant";
     db(&state, {
         let id = id.clone();
-        move |c| users::set_grant(c, &caller, &id, &environment, grant)
+        move |c| users::set_grant(c, &caller, Ok(id), &environment, grant)
     })
     .await?;
     Ok(see_other(&format!("/console/users/{id}")))
@@ -205,7 +205,7 @@ pub async fn revoke_token(state: web::Data<AppState>, f: Form<RevokeForm>, id: w
     let token_id = f.form.token_id;
     change(&state, {
         let id = id.clone();
-        move |c| tokens::revoke_token(c, &caller, &id, &token_id)
+        move |c| tokens::revoke_token(c, &caller, &id, crate::service::parse_id("token_id", &token_id))
     })
     .await?;
     Ok(see_other(&format!("/console/users/{id}")))

@@ -226,7 +226,7 @@ pub async fn add_version(state: web::Data<AppState>, f: Form<VersionForm>, id: w
     };
     db(&state, {
         let id = id.clone();
-        move |c| items::add_version(c, &caller, &id, content)
+        move |c| items::add_version(c, &caller, Ok(id), content)
     })
     .await?;
     Ok(see_other(&format!("/console/items/{id}")))
@@ -248,7 +248,7 @@ pub async fn publish(state: web::Data<AppState>, f: Form<PublishForm>, id: web::
     let version = number("version", &form.version)?.ok_or_else(|| AppError::invalid_field("version", "is required"))?;
     db(&state, {
         let id = id.clone();
-        move |c| publishing::publish(c, &caller, &form.environment, &id, form.locale.trim(), version)
+        move |c| publishing::publish(c, &caller, &form.environment, Ok(id), form.locale.trim(), version)
     })
     .await?;
     Ok(see_other(&format!("/console/items/{id}")))
@@ -261,7 +261,7 @@ pub async fn unpublish(state: web::Data<AppState>, f: Form<PublishForm>, id: web
     let form = f.form;
     db(&state, {
         let id = id.clone();
-        move |c| publishing::unpublish(c, &caller, &form.environment, &id, form.locale.trim())
+        move |c| publishing::unpublish(c, &caller, &form.environment, Ok(id), form.locale.trim())
     })
     .await?;
     Ok(see_other(&format!("/console/items/{id}")))

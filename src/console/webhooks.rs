@@ -125,7 +125,7 @@ pub async fn webhook(
     let caller = s.caller().clone();
     let (w, list) = db(&state, {
         let id = id.clone();
-        move |c| Ok((webhooks::get(c, &caller, &id)?, webhooks::deliveries(c, &caller, &id, p)?))
+        move |c| Ok((webhooks::get(c, &caller, Ok(id.clone()))?, webhooks::deliveries(c, &caller, Ok(id), p)?))
     })
     .await?;
     page(&WebhookPage {
@@ -144,7 +144,7 @@ pub struct ButtonForm {}
 pub async fn delete_webhook(state: web::Data<AppState>, f: Form<ButtonForm>, id: web::Path<String>) -> Page {
     let id: EndpointId = crate::http::path_id(&id)?;
     let caller = f.session.caller().clone();
-    db(&state, move |c| webhooks::delete(c, &caller, &id)).await?;
+    db(&state, move |c| webhooks::delete(c, &caller, Ok(id))).await?;
     Ok(see_other("/console/webhooks"))
 }
 
@@ -159,7 +159,7 @@ pub async fn retry_delivery(
     let caller = f.session.caller().clone();
     db(&state, {
         let id = id.clone();
-        move |c| webhooks::retry(c, &caller, &id, &delivery)
+        move |c| webhooks::retry(c, &caller, Ok(id), webhooks::delivery_id(&delivery))
     })
     .await?;
     Ok(see_other(&format!("/console/webhooks/{id}")))

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
-use super::{numeric_cursor, Caller, Page, PageParams};
+use super::{numeric_cursor, Caller, Page, PageParams, Parsed};
 use crate::db::items as q;
 use crate::db::rows::{ItemRow, NewItem, VersionRow};
 use crate::db::{new_id, now, read_transaction, references, write_transaction, DbConn};
@@ -101,9 +101,9 @@ pub fn create(
 
 /// Adds the next version of an item in a locale, 1 for a new locale (writers only; the role is
 /// checked before the path's item id).
-pub fn add_version(conn: &mut DbConn, caller: &Caller, item_id: &str, c: NewContent) -> AppResult<VersionRow> {
+pub fn add_version(conn: &mut DbConn, caller: &Caller, item_id: Parsed<ItemId>, c: NewContent) -> AppResult<VersionRow> {
     caller.require_writer()?;
-    let item_id: &ItemId = &super::parse_id("id", item_id)?;
+    let item_id = &item_id?;
     write_transaction(conn, |conn| {
         get_row(conn, item_id)?;
         let (content, refs) = check_content(conn, &c)?;

@@ -59,6 +59,13 @@ pub fn numeric_cursor(cursor: &Option<String>) -> AppResult<Option<i64>> {
         .transpose()
 }
 
+/// A request's input as its face parsed it, the parse's error not answered yet. X2 answers the
+/// caller's role or grant (403) before the request's own errors (400): a use case whose check
+/// comes first takes what it needs as `Parsed`, checks, then answers the error with `?`. Faces
+/// parse with [`parse_id`], `page_params` and the like, and hand the result over without `?`.
+/// The one way that order is kept; a use case never parses an id it was handed as text.
+pub type Parsed<T> = AppResult<T>;
+
 /// Parses an id of kind `T` (400 `invalid_request` naming `field` when it is not a UUID).
 pub fn parse_id<T: Id>(field: &str, s: &str) -> AppResult<T> {
     T::parse(s).ok_or_else(|| AppError::invalid_field(field, "not a valid id"))

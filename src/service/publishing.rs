@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::{environments, numeric_cursor, parse_id, users, Caller, Page, PageParams};
+use super::{environments, numeric_cursor, users, Caller, Page, PageParams, Parsed};
 use crate::db::items::{item_key, version_exists};
 use crate::db::publish::{current_state, lock_key, write_one};
 use crate::db::publish_state;
@@ -18,12 +18,12 @@ pub fn publish(
     conn: &mut DbConn,
     caller: &Caller,
     environment: &str,
-    item_id: &str,
+    item_id: Parsed<ItemId>,
     locale: &str,
     version: i32,
 ) -> AppResult<PublishStateView> {
     caller.require_writer()?;
-    let item_id: &ItemId = &parse_id("item_id", item_id)?;
+    let item_id = &item_id?;
     let env = authorize(conn, caller, environment, locale)?;
     if version < 1 {
         return Err(AppError::invalid_field("version", "must be 1 or more"));
@@ -50,11 +50,11 @@ pub fn unpublish(
     conn: &mut DbConn,
     caller: &Caller,
     environment: &str,
-    item_id: &str,
+    item_id: Parsed<ItemId>,
     locale: &str,
 ) -> AppResult<PublishStateView> {
     caller.require_writer()?;
-    let item_id: &ItemId = &parse_id("item_id", item_id)?;
+    let item_id = &item_id?;
     let env = authorize(conn, caller, environment, locale)?;
     write_transaction(conn, |conn| {
         let item = require_item(conn, item_id)?;

@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 use super::effects::{Changed, Effect};
 use super::users::active_user;
-use super::{Caller, Page, PageParams};
+use super::{Caller, Page, PageParams, Parsed};
 use crate::db::rows::TokenRow;
 use crate::db::tokens as q;
 use crate::db::{new_id, now, DbConn};
@@ -55,7 +55,7 @@ pub fn create_token(
     conn: &mut DbConn,
     caller: &Caller,
     user_id: &UserId,
-    new: AppResult<NewToken>,
+    new: Parsed<NewToken>,
 ) -> AppResult<IssuedToken> {
     require_self_or_admin(caller, user_id)?;
     let new = new?;
@@ -126,7 +126,7 @@ pub fn list_tokens(
     conn: &mut DbConn,
     caller: &Caller,
     user_id: &UserId,
-    page: AppResult<PageParams>,
+    page: Parsed<PageParams>,
 ) -> AppResult<Page<TokenRow>> {
     require_self_or_admin(caller, user_id)?;
     let page = page?;
@@ -137,9 +137,14 @@ pub fn list_tokens(
 
 /// Revokes one of a user's tokens (admin, or the user themself); the cache forgets it (T1). 404 for an unknown user, or a token that is not theirs or
 /// revoked already.
-pub fn revoke_token(conn: &mut DbConn, caller: &Caller, user_id: &UserId, token_id: &str) -> AppResult<Changed<()>> {
+pub fn revoke_token(
+    conn: &mut DbConn,
+    caller: &Caller,
+    user_id: &UserId,
+    token_id: Parsed<TokenId>,
+) -> AppResult<Changed<()>> {
     require_self_or_admin(caller, user_id)?;
-    let token_id: TokenId = super::parse_id("token_id", token_id)?;
+    let token_id = token_id?;
     crate::db::write_transaction(conn, |conn| {
         active_user(conn, user_id)?;
         match q::unrevoked_by_id(conn, &token_id)? {
@@ -152,10 +157,9 @@ pub fn revoke_token(conn: &mut DbConn, caller: &Caller, user_id: &UserId, token_
 
 /// Revokes a token by id with no caller to check (the command line); 404 when unknown or
 /// revoked already.
-pub fn revoke_token_by_id(conn: &mut DbConn, token_id: &str) -> AppResult<()> {
-    let token_id: TokenId = super::parse_id("token_id", token_id)?;
+pub fn revoke_token_by_id(conn: &mut DbConn, token_id: &TokenId) -> AppResult<()> {
     crate::db::write_transaction(conn, |conn| {
-        let token = q::unrevoked_by_id(conn, &token_id)?.ok_or_else(|| AppError::NotFound("no such token".into()))?;
+        let token = q::unrevoked_by_id(conn, token_id)?.ok_or_else(|| AppError::NotFound("no such token".into()))?;
         revoke(conn, token).map(|_| ())
     })
 }

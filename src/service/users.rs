@@ -1,7 +1,7 @@
 //! Users, their deactivation (T1) and their publishing grants.
 
 use super::effects::{Changed, Effect};
-use super::{Caller, Page, PageParams};
+use super::{Caller, Page, PageParams, Parsed};
 use crate::db::rows::UserRow;
 use crate::db::users as q;
 use crate::db::{new_id, now, DbConn};
@@ -40,7 +40,7 @@ pub fn add_user(conn: &mut DbConn, name: &str, role: Role) -> AppResult<UserRow>
 
 /// Users, newest first (admins only). The page comes as the request asked for it, errors
 /// included, and is checked after the role: a non-admin gets 403 whatever else is wrong.
-pub fn list_users(conn: &mut DbConn, caller: &Caller, page: AppResult<PageParams>) -> AppResult<Page<UserRow>> {
+pub fn list_users(conn: &mut DbConn, caller: &Caller, page: Parsed<PageParams>) -> AppResult<Page<UserRow>> {
     caller.require_admin()?;
     let page = page?;
     super::own_cursor(conn, super::CursorTable::Users, &page)?;
@@ -97,9 +97,15 @@ pub fn grants_of(conn: &mut DbConn, user_id: &UserId) -> AppResult<Vec<String>> 
 /// Grants (or with `grant == false` revokes) publishing in an environment (admins only; the
 /// role is checked before the path's user id). A viewer cannot publish, so a grant to one is
 /// 422 `grant_not_applicable` rather than a grant that the 403 of P3 would then deny.
-pub fn set_grant(conn: &mut DbConn, caller: &Caller, user_id: &str, environment: &str, grant: bool) -> AppResult<()> {
+pub fn set_grant(
+    conn: &mut DbConn,
+    caller: &Caller,
+    user_id: Parsed<UserId>,
+    environment: &str,
+    grant: bool,
+) -> AppResult<()> {
     caller.require_admin()?;
-    let user_id: &UserId = &super::parse_id("id", user_id)?;
+    let user_id = &user_id?;
     let user = active_user(conn, user_id)?;
     let env = super::environments::by_name(conn, environment)?;
     if grant && user.role == Role::Viewer {

@@ -6,7 +6,7 @@ use std::net::{IpAddr, ToSocketAddrs};
 
 use chrono::SecondsFormat;
 
-use super::{environments, numeric_cursor, parse_id, Caller, Page, PageParams};
+use super::{environments, numeric_cursor, Caller, Page, PageParams, Parsed};
 use crate::db::deployments::DeploymentView;
 use crate::db::webhooks::{self as q, DeliveryRow, EndpointRow};
 use crate::db::{new_id, now, write_transaction, DbConn};
@@ -176,7 +176,7 @@ pub fn register(conn: &mut DbConn, new: NewEndpoint, allow_private: bool) -> App
 
 /// W1: endpoints, newest first (X4; admins only). The page comes as asked, errors included, and
 /// is checked after the role (403 first).
-pub fn list(conn: &mut DbConn, caller: &Caller, page: AppResult<PageParams>) -> AppResult<Page<EndpointView>> {
+pub fn list(conn: &mut DbConn, caller: &Caller, page: Parsed<PageParams>) -> AppResult<Page<EndpointView>> {
     caller.require_admin()?;
     let page = page?;
     super::own_cursor(conn, super::CursorTable::WebhookEndpoints, &page)?;
@@ -189,21 +189,21 @@ fn endpoint(conn: &mut DbConn, id: &str) -> AppResult<EndpointRow> {
 }
 
 /// Checks that the caller is an admin, then parses the path's endpoint id (400 when not one).
-fn admin_and_id(caller: &Caller, id: &str) -> AppResult<EndpointId> {
+fn admin_and_id(caller: &Caller, id: Parsed<EndpointId>) -> AppResult<EndpointId> {
     caller.require_admin()?;
-    parse_id("id", id)
+    id
 }
 
 /// W1: one endpoint (404 when unknown or deleted; admins only).
-pub fn get(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<EndpointView> {
+pub fn get(conn: &mut DbConn, caller: &Caller, id: Parsed<EndpointId>) -> AppResult<EndpointView> {
     let id = admin_and_id(caller, id)?;
     let row = endpoint(conn, &id)?;
     Ok(views(conn, vec![row])?.remove(0))
 }
 
 /// W1, W4: deletes an endpoint; its pending deliveries stop (they end `failed`; admins only).
-#[tracing::instrument(skip_all, fields(webhook = %id))]
-pub fn delete(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<()> {
+#[tracing::instrument(skip_all, fields(webhook = id.as_ref().map_or("", |i| i.as_str())))]
+pub fn delete(conn: &mut DbConn, caller: &Caller, id: Parsed<EndpointId>) -> AppResult<()> {
     let id = admin_and_id(caller, id)?;
     write_transaction(conn, |conn| {
         if q::delete_endpoint(conn, &id, now())? == 0 {
@@ -258,8 +258,8 @@ pub fn announce_hold(conn: &mut DbConn, event: WebhookEvent, hold: &Hold, enviro
 pub fn deliveries(
     conn: &mut DbConn,
     caller: &Caller,
-    endpoint_id: &str,
-    page: AppResult<PageParams>,
+    endpoint_id: Parsed<EndpointId>,
+    page: Parsed<PageParams>,
 ) -> AppResult<Page<DeliveryRow>> {
     let endpoint_id = admin_and_id(caller, endpoint_id)?;
     let page = page?;
@@ -268,7 +268,7 @@ pub fn deliveries(
 }
 
 /// A delivery id from the path: `msg_` and 32 hex digits (400 otherwise).
-fn delivery_id(s: &str) -> AppResult<String> {
+pub fn delivery_id(s: &str) -> Parsed<String> {
     let ok = s
         .strip_prefix("msg_")
         .is_some_and(|h| h.len() == 32 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
@@ -277,10 +277,15 @@ fn delivery_id(s: &str) -> AppResult<String> {
 
 /// W4: queues a failed delivery again for one more attempt (409 `not_retryable` otherwise;
 /// admins only).
-#[tracing::instrument(skip_all, fields(webhook = %endpoint_id, delivery = %delivery))]
-pub fn retry(conn: &mut DbConn, caller: &Caller, endpoint_id: &str, delivery: &str) -> AppResult<DeliveryRow> {
+#[tracing::instrument(skip_all, fields(webhook = endpoint_id.as_ref().map_or("", |i| i.as_str()), delivery = delivery_id.as_deref().unwrap_or_default()))]
+pub fn retry(
+    conn: &mut DbConn,
+    caller: &Caller,
+    endpoint_id: Parsed<EndpointId>,
+    delivery_id: Parsed<String>,
+) -> AppResult<DeliveryRow> {
     let endpoint_id = &admin_and_id(caller, endpoint_id)?;
-    let delivery_id = &delivery_id(delivery)?;
+    let delivery_id = &delivery_id?;
     write_transaction(conn, |conn| {
         endpoint(conn, endpoint_id)?;
         let d = q::delivery(conn, endpoint_id, delivery_id)?

@@ -6,7 +6,7 @@ use std::fmt::Debug;
 
 use proptest::test_runner::TestCaseError;
 use rewind::db::DbConn;
-use rewind::domain::ids::{DeploymentId, ReleaseId, UserId};
+use rewind::domain::ids::{DeploymentId, ItemId, ReleaseId, UserId};
 use rewind::domain::{Action, ItemKind, Role};
 use rewind::error::AppResult;
 use rewind::service::{self, Caller, PageParams};
@@ -84,7 +84,7 @@ pub(crate) fn setup(conn: &mut DbConn, n: usize, releases: &[Vec<ReleaseItem>]) 
     for e in &envs {
         ok(service::environments::create(conn, &users[ADMIN], e), "create environment")?;
         for u in users.iter().filter(|u| u.role == Role::Editor) {
-            ok(service::users::set_grant(conn, &users[ADMIN], &u.id, e, true), "grant")?;
+            ok(service::users::set_grant(conn, &users[ADMIN], Ok(u.id.clone()), e, true), "grant")?;
         }
     }
     let mut items = Vec::new();
@@ -99,7 +99,7 @@ pub(crate) fn setup(conn: &mut DbConn, n: usize, releases: &[Vec<ReleaseItem>]) 
             "create item",
         )?;
         for v in 2..=VERSIONS {
-            ok(service::items::add_version(conn, &users[ADMIN], &item.row.id, content(v)), "add version")?;
+            ok(service::items::add_version(conn, &users[ADMIN], Ok(ItemId::stored(item.row.id.clone())), content(v)), "add version")?;
         }
         items.push(item.row.id);
     }
