@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::deployments::DeploymentView;
-pub use crate::domain::Counts;
+pub(crate) use crate::domain::Counts;
 use crate::domain::{DeploymentStatus, Trigger};
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {

@@ -18,7 +18,7 @@ use crate::shutdown::Shutdown;
 
 /// Claims the next queued or due deployment, marking it `in_progress`; nothing once `shutdown`
 /// has begun. On PostgreSQL the connection keeps the deployment's advisory lock until `release`.
-pub fn claim_next(conn: &mut DbConn, shutdown: &Shutdown) -> AppResult<Option<DeploymentView>> {
+pub(crate) fn claim_next(conn: &mut DbConn, shutdown: &Shutdown) -> AppResult<Option<DeploymentView>> {
     let mut locked: Option<String> = None;
     let claimed = write_transaction(conn, |conn| {
         // Checked under the lock: on SQLite a claim can wait for it through a whole running

@@ -4,16 +4,16 @@
 use std::time::Duration;
 
 /// Largest JSON body (X2), in bytes.
-pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+pub(crate) const BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// Largest body when adding release items, in bytes.
-pub const ITEMS_BODY_LIMIT: usize = 32 * 1024 * 1024;
+pub(crate) const ITEMS_BODY_LIMIT: usize = 32 * 1024 * 1024;
 /// Most items a release holds (L2).
-pub const MAX_RELEASE_ITEMS: i64 = 100_000;
+pub(crate) const MAX_RELEASE_ITEMS: i64 = 100_000;
 pub use crate::service::deployments::DEPLOY_PAGE;
 /// S1: an open stream sends a comment line this often.
 pub const STREAM_HEARTBEAT: Duration = Duration::from_secs(15);
 /// Seconds an endpoint has to answer a delivery attempt (W3).
-pub const WEBHOOK_TIMEOUT_SECONDS: f64 = 10.0;
+pub(crate) const WEBHOOK_TIMEOUT_SECONDS: f64 = 10.0;
 
 /// Limits and options of the HTTP API.
 #[derive(Debug, Clone)]
@@ -49,7 +49,7 @@ pub struct ConsoleSettings {
 }
 
 /// U1: a console session lasts this many hours unless configured otherwise.
-pub const CONSOLE_SESSION_HOURS: i64 = 12;
+pub(crate) const CONSOLE_SESSION_HOURS: i64 = 12;
 
 impl Default for ConsoleSettings {
     fn default() -> ConsoleSettings {

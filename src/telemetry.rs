@@ -17,13 +17,13 @@ use crate::domain::{PlannedItem, SkipReason};
 /// Counter of answered HTTP requests, by method, route template and status.
 pub const HTTP_REQUESTS: &str = "rewind_http_requests_total";
 /// Histogram of the time to answer an HTTP request, by method and route template.
-pub const HTTP_DURATION: &str = "rewind_http_request_duration_seconds";
+pub(crate) const HTTP_DURATION: &str = "rewind_http_request_duration_seconds";
 /// Counter of deployments that ended, by status and trigger.
 pub const DEPLOYMENTS: &str = "rewind_deployments_total";
 /// Counter of the keys of succeeded deployments, by outcome and skip reason.
 pub const DEPLOYMENT_ITEMS: &str = "rewind_deployment_items_total";
 /// Histogram of the time a worker spent running one deployment.
-pub const DEPLOYMENT_DURATION: &str = "rewind_deployment_duration_seconds";
+pub(crate) const DEPLOYMENT_DURATION: &str = "rewind_deployment_duration_seconds";
 /// Gauge of deployments waiting for a worker: queued, and scheduled ones that are due.
 pub const QUEUE_DEPTH: &str = "rewind_deployment_queue_depth";
 /// Gauge of how long the oldest queued deployment has waited, in seconds.
@@ -31,13 +31,13 @@ pub const OLDEST_QUEUED_AGE: &str = "rewind_deployment_oldest_queued_age_seconds
 /// Gauge of how late the most overdue scheduled deployment is, in seconds (0 when none is due).
 pub const SCHEDULER_LAG: &str = "rewind_scheduler_lag_seconds";
 /// Gauge of environments held or in an open freeze window (H1, H4).
-pub const HELD_ENVIRONMENTS: &str = "rewind_held_environments";
+pub(crate) const HELD_ENVIRONMENTS: &str = "rewind_held_environments";
 /// Gauge of standard releases' scheduled or queued deployments that a hold keeps back (H3).
-pub const HELD_DEPLOYMENTS: &str = "rewind_held_deployments";
+pub(crate) const HELD_DEPLOYMENTS: &str = "rewind_held_deployments";
 
 /// The route label of a request that matched no route: a fixed word, so that fuzzed or
 /// mistyped paths cannot create series without end.
-pub const UNMATCHED_ROUTE: &str = "unmatched";
+pub(crate) const UNMATCHED_ROUTE: &str = "unmatched";
 
 /// Upper bounds of the HTTP duration buckets; long ones for `Prefer: wait` (up to 60 s).
 const HTTP_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
@@ -47,7 +47,7 @@ const DEPLOYMENT_BUCKETS: &[f64] = &[0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 
 const UPKEEP_EVERY: Duration = Duration::from_secs(5);
 
 /// The process-wide Prometheus recorder, installed on first use.
-pub fn recorder() -> &'static PrometheusHandle {
+pub(crate) fn recorder() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
         let recorder = PrometheusBuilder::new()
@@ -105,7 +105,7 @@ fn method_label(method: &Method) -> &'static str {
 
 /// Counts and times one answered request and writes its log line (inside the request's span,
 /// so the line carries the request id). `route` is the matched template, if any.
-pub fn request_answered(method: &Method, route: Option<String>, status: StatusCode, elapsed: Duration) {
+pub(crate) fn request_answered(method: &Method, route: Option<String>, status: StatusCode, elapsed: Duration) {
     let method = method_label(method);
     let route = route.unwrap_or_else(|| UNMATCHED_ROUTE.to_string());
     let status = status.as_u16();
@@ -118,7 +118,7 @@ pub fn request_answered(method: &Method, route: Option<String>, status: StatusCo
 /// How many keys of a plan had each outcome and skip reason, tallied in memory so that the
 /// counters move once per kind rather than once per key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ItemTally(BTreeMap<(&'static str, &'static str), u64>);
+pub(crate) struct ItemTally(BTreeMap<(&'static str, &'static str), u64>);
 
 impl ItemTally {
     /// Adds a page of a plan, by outcome and skip reason (`none` when not skipped).
@@ -131,7 +131,7 @@ impl ItemTally {
 
 /// Counts a deployment that ended, by its stored status and trigger, and the keys it changed or
 /// skipped when it ran (`items` is `None` for one that failed or was cancelled).
-pub fn deployment_ended(row: &DeploymentRow, items: Option<&ItemTally>) {
+pub(crate) fn deployment_ended(row: &DeploymentRow, items: Option<&ItemTally>) {
     metrics::counter!(DEPLOYMENTS, "status" => row.status.as_str(), "trigger" => row.trigger.as_str()).increment(1);
     for (&(outcome, skip_reason), &n) in items.map(|t| &t.0).into_iter().flatten() {
         metrics::counter!(DEPLOYMENT_ITEMS, "outcome" => outcome, "skip_reason" => skip_reason).increment(n);
@@ -139,7 +139,7 @@ pub fn deployment_ended(row: &DeploymentRow, items: Option<&ItemTally>) {
 }
 
 /// Sets the queue gauges from the database's answer at scrape time.
-pub fn queue_observed(stats: &QueueStats) {
+pub(crate) fn queue_observed(stats: &QueueStats) {
     metrics::gauge!(QUEUE_DEPTH).set(stats.depth as f64);
     metrics::gauge!(OLDEST_QUEUED_AGE).set(stats.oldest_queued_age_seconds);
     metrics::gauge!(SCHEDULER_LAG).set(stats.scheduler_lag_seconds);
@@ -148,7 +148,7 @@ pub fn queue_observed(stats: &QueueStats) {
 }
 
 /// The log filter of `RUST_LOG`, `info` when it is unset or unreadable.
-pub fn env_filter() -> EnvFilter {
+pub(crate) fn env_filter() -> EnvFilter {
     EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"))
 }
 

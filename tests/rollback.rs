@@ -500,7 +500,15 @@ async fn b7_concurrent_manual_publishes_and_a_rollback_lose_no_update() {
         let mut c2 = pool.get().unwrap();
         let admin = rewind::service::tokens::authenticate(&mut c2, ADMIN).unwrap();
         for (n, k) in writer_keys.iter().enumerate().cycle().take(60) {
-            rewind::service::publishing::publish(&mut conn, &admin, "production", Ok(rewind::domain::ids::ItemId::stored(k.clone())), "en", (n % 3) as i32 + 1).unwrap();
+            rewind::service::publishing::publish(
+                &mut conn,
+                &admin,
+                "production",
+                Ok(rewind::domain::ids::ItemId::stored(k.clone())),
+                "en",
+                (n % 3) as i32 + 1,
+            )
+            .unwrap();
         }
     });
     let (s, v) = app.deploy(&rb, ADMIN, &["production"]).await;

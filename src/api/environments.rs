@@ -149,7 +149,10 @@ pub async fn publish(
     body: web::Json<super::Object<Publish>>,
 ) -> AppResult<HttpResponse> {
     let b = body.into_inner().0;
-    let s = db(&state, move |c| publishing::publish(c, &caller, &env, parse_id("item_id", &b.item_id), &b.locale, b.version)).await?;
+    let s = db(&state, move |c| {
+        publishing::publish(c, &caller, &env, parse_id("item_id", &b.item_id), &b.locale, b.version)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(Data { data: PublishState::from(s) }))
 }
 
@@ -162,7 +165,8 @@ pub async fn unpublish(
     body: web::Json<super::Object<Unpublish>>,
 ) -> AppResult<HttpResponse> {
     let b = body.into_inner().0;
-    let s = db(&state, move |c| publishing::unpublish(c, &caller, &env, parse_id("item_id", &b.item_id), &b.locale)).await?;
+    let s = db(&state, move |c| publishing::unpublish(c, &caller, &env, parse_id("item_id", &b.item_id), &b.locale))
+        .await?;
     Ok(HttpResponse::Ok().json(Data { data: PublishState::from(s) }))
 }
 

@@ -33,7 +33,7 @@ fn lock_key(id: &str) -> i64 {
 /// environment is held or in an open freeze window, read in this same statement, so that a hold
 /// placed by any process counts from the next claim); on PostgreSQL the row stays locked for the
 /// transaction, and rows other claims hold are passed over.
-pub fn next_due(conn: &mut DbConn, at: NaiveDateTime) -> QueryResult<Option<String>> {
+pub(crate) fn next_due(conn: &mut DbConn, at: NaiveDateTime) -> QueryResult<Option<String>> {
     #[derive(QueryableByName)]
     struct Due {
         #[diesel(sql_type = Text)]
@@ -63,7 +63,7 @@ pub fn next_due(conn: &mut DbConn, at: NaiveDateTime) -> QueryResult<Option<Stri
 
 /// Takes the deployment's advisory lock for this session if nobody holds it; whether it did
 /// (always on SQLite).
-pub fn try_lock(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
+pub(crate) fn try_lock(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
     Ok(match conn {
         DbConn::Pg(pg) => diesel::select(pg_try_advisory_lock(lock_key(id))).get_result(pg)?,
         DbConn::Sqlite(_) => true,
@@ -71,7 +71,7 @@ pub fn try_lock(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
 }
 
 /// Gives up the advisory lock `try_lock` took (PostgreSQL only).
-pub fn unlock(conn: &mut DbConn, id: &str) -> QueryResult<()> {
+pub(crate) fn unlock(conn: &mut DbConn, id: &str) -> QueryResult<()> {
     if let DbConn::Pg(pg) = conn {
         diesel::select(pg_advisory_unlock(lock_key(id))).get_result::<bool>(pg)?;
     }

@@ -16,7 +16,7 @@ pub fn insert(conn: &mut DbConn, row: &ConsoleSessionRow) -> QueryResult<()> {
 
 /// The session with this id hash and its user, when the session has not expired at `now`, its
 /// token is neither revoked nor expired and its user is not deactivated (T1 ends its sessions).
-pub fn usable_by_hash(
+pub(crate) fn usable_by_hash(
     conn: &mut DbConn,
     id_hash: &str,
     now: NaiveDateTime,
@@ -41,6 +41,6 @@ pub fn delete(conn: &mut DbConn, id_hash: &str) -> QueryResult<()> {
 }
 
 /// Removes the sessions that expired before `now`, so that the table holds live sessions only.
-pub fn delete_expired(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
+pub(crate) fn delete_expired(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(console_sessions::table.filter(console_sessions::expires_at.le(now))).execute(conn)
 }

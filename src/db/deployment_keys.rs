@@ -43,7 +43,7 @@ pub fn of(conn: &mut DbConn, deployment_id: &str) -> QueryResult<Vec<Key>> {
 }
 
 /// Which of `keys` are items of the release, with their item keys (the rest are not in it).
-pub fn in_release(conn: &mut DbConn, release_id: &str, keys: &[Key]) -> QueryResult<Vec<(Key, i64)>> {
+pub(crate) fn in_release(conn: &mut DbConn, release_id: &str, keys: &[Key]) -> QueryResult<Vec<(Key, i64)>> {
     use super::schema::release_items;
     let mut found = Vec::with_capacity(keys.len());
     let mut ids: Vec<&str> = keys.iter().map(|k| k.item_id.as_str()).collect();
@@ -64,7 +64,7 @@ pub fn in_release(conn: &mut DbConn, release_id: &str, keys: &[Key]) -> QueryRes
 }
 
 /// The item keys of the items with these ids that exist, by id.
-pub fn item_keys(conn: &mut DbConn, keys: &[Key]) -> QueryResult<Vec<(Key, i64)>> {
+pub(crate) fn item_keys(conn: &mut DbConn, keys: &[Key]) -> QueryResult<Vec<(Key, i64)>> {
     let mut ids: Vec<&str> = keys.iter().map(|k| k.item_id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();

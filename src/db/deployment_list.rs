@@ -70,7 +70,7 @@ fn filtered<'a>(f: &'a DeploymentFilter, status: Option<DeploymentStatus>) -> Bo
 }
 
 /// The cursor a row leaves in this order.
-pub fn after_of(order: ListOrder, d: &DeploymentRow) -> After {
+pub(crate) fn after_of(order: ListOrder, d: &DeploymentRow) -> After {
     match order {
         ListOrder::Newest => After::Id(d.id.clone()),
         ListOrder::Soonest => After::Scheduled(d.scheduled_at.unwrap_or_default(), d.id.clone()),

@@ -35,10 +35,9 @@ fn item_keys(w: &DeploymentWrite, plan: &[PlannedItem]) -> QueryResult<Vec<i64>>
 }
 
 /// What a deployment writes for its plan, in one transaction whose caller holds the lock.
-pub struct DeploymentWrite<'a> {
+pub(crate) struct DeploymentWrite<'a> {
     pub deployment_id: &'a str,
-    pub environment_id: &'a str,
-    /// The integer key of `environment_id`, which the events and states carry.
+    /// The integer key of the environment, which the events and states carry.
     pub environment_key: i64,
     /// The integer key of every item of the page being written.
     pub item_keys: &'a ItemKeys,
@@ -48,14 +47,14 @@ pub struct DeploymentWrite<'a> {
 
 /// How many planned items a deployment writes per statement: the worker hears its progress
 /// after each chunk (S1), and no statement binds more than this many rows.
-pub const CHUNK: usize = 10_000;
+pub(crate) const CHUNK: usize = 10_000;
 
 /// Records the deployment item of every key of a page of a plan and applies them: one event and
 /// one state write per key that is not skipped, all set-based, `CHUNK` items a statement in the
 /// caller's one transaction. `first` is the page's first position in the whole plan; `done(n)`
 /// hears after each chunk how many of the page's items are written. Returns the page's highest
 /// event id, if it wrote any. The caller holds the environment's lock (`lock_environment`).
-pub fn apply_page(
+pub(crate) fn apply_page(
     conn: &mut DbConn,
     w: &DeploymentWrite,
     page: &[PlannedItem],
@@ -86,7 +85,7 @@ pub fn apply_page(
 /// E4's H for a deployment whose pages wrote events up to `high` (`None`: it wrote none). Under
 /// the environment's exclusive lock its own events are the highest; with none, the highest
 /// that has committed.
-pub fn high_after(conn: &mut DbConn, environment_key: i64, high: Option<i64>) -> QueryResult<i64> {
+pub(crate) fn high_after(conn: &mut DbConn, environment_key: i64, high: Option<i64>) -> QueryResult<i64> {
     match high {
         Some(high) => Ok(high),
         None => highest_event(conn, environment_key),
@@ -135,7 +134,12 @@ fn apply_items_sqlite(conn: &mut DbConn, w: &DeploymentWrite, first: usize, len:
 /// Records the deployment item of every key of a page of a plan without applying any (C1's
 /// refused rollback): no event, no state change, every `event_id` null. `first` is the page's
 /// first position in the whole plan.
-pub fn record_page(conn: &mut DbConn, w: &DeploymentWrite, page: &[PlannedItem], first: usize) -> QueryResult<()> {
+pub(crate) fn record_page(
+    conn: &mut DbConn,
+    w: &DeploymentWrite,
+    page: &[PlannedItem],
+    first: usize,
+) -> QueryResult<()> {
     for (n, chunk) in page.chunks(CHUNK).enumerate() {
         match conn {
             DbConn::Pg(pg) => record_items_pg(pg, w, chunk, first + n * CHUNK, false)?,

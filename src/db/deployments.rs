@@ -39,17 +39,17 @@ impl DeploymentView {
 }
 
 /// A deployment by id, if there is one.
-pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<DeploymentRow>> {
+pub(crate) fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<DeploymentRow>> {
     deployments::table.find(id).first(conn).optional()
 }
 
 /// The deployments of these ids that exist, in no particular order.
-pub fn by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<DeploymentRow>> {
+pub(crate) fn by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<DeploymentRow>> {
     deployments::table.filter(deployments::id.eq_any(ids)).load(conn)
 }
 
 /// The environment's succeeded deployments, newest first (the first is the active one).
-pub fn succeeded_in(conn: &mut DbConn, environment_id: &str, limit: i64) -> QueryResult<Vec<DeploymentRow>> {
+pub(crate) fn succeeded_in(conn: &mut DbConn, environment_id: &str, limit: i64) -> QueryResult<Vec<DeploymentRow>> {
     deployments::table
         .filter(deployments::environment_id.eq(environment_id))
         .filter(deployments::status.eq(DeploymentStatus::Succeeded))
@@ -122,10 +122,14 @@ pub fn items_page(
 /// A deployment's item as B7 reads it back: its position, its key (by the item's integer key),
 /// the version it replaced (the state before the first deployment) and the event it wrote
 /// (whether it is still the latest).
-pub type WrittenItem = (i32, i64, String, Option<i32>, Option<i64>);
+pub(crate) type WrittenItem = (i32, i64, String, Option<i32>, Option<i64>);
 
 /// B11: the succeeded deployments of a release to an environment, by id.
-pub fn succeeded_of_release(conn: &mut DbConn, release_id: &str, environment_id: &str) -> QueryResult<Vec<String>> {
+pub(crate) fn succeeded_of_release(
+    conn: &mut DbConn,
+    release_id: &str,
+    environment_id: &str,
+) -> QueryResult<Vec<String>> {
     deployments::table
         .filter(deployments::release_id.eq(release_id))
         .filter(deployments::environment_id.eq(environment_id))
@@ -151,7 +155,12 @@ const WRITTEN: (
 
 /// Up to `limit` items of a deployment after the position `after`, in position order: a range
 /// of its primary key, with no join.
-pub fn written_items(conn: &mut DbConn, deployment_id: &str, after: i32, limit: i64) -> QueryResult<Vec<WrittenItem>> {
+pub(crate) fn written_items(
+    conn: &mut DbConn,
+    deployment_id: &str,
+    after: i32,
+    limit: i64,
+) -> QueryResult<Vec<WrittenItem>> {
     deployment_items::table
         .filter(deployment_items::deployment_id.eq(deployment_id))
         .filter(deployment_items::position.gt(after))
@@ -162,7 +171,11 @@ pub fn written_items(conn: &mut DbConn, deployment_id: &str, after: i32, limit: 
 }
 
 /// A deployment's items of these items (by integer key), in any locale.
-pub fn written_items_of(conn: &mut DbConn, deployment_id: &str, item_keys: &[i64]) -> QueryResult<Vec<WrittenItem>> {
+pub(crate) fn written_items_of(
+    conn: &mut DbConn,
+    deployment_id: &str,
+    item_keys: &[i64],
+) -> QueryResult<Vec<WrittenItem>> {
     deployment_items::table
         .filter(deployment_items::deployment_id.eq(deployment_id))
         .filter(deployment_items::item_key.eq_any(item_keys))
@@ -178,7 +191,11 @@ fn first_id_since(at: NaiveDateTime) -> String {
 
 /// S1, S2: the deployments that may have changed lately: queued or running, among `ids` (those
 /// queued or running when last seen), created at or after `since`, or ended at or after it.
-pub fn recently_changed(conn: &mut DbConn, ids: &[String], since: NaiveDateTime) -> QueryResult<Vec<DeploymentRow>> {
+pub(crate) fn recently_changed(
+    conn: &mut DbConn,
+    ids: &[String],
+    since: NaiveDateTime,
+) -> QueryResult<Vec<DeploymentRow>> {
     let running = [DeploymentStatus::Queued, DeploymentStatus::InProgress];
     let mut q = deployments::table
         .filter(
@@ -215,7 +232,7 @@ pub fn cancel(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<boo
 
 /// What a finished deployment records of its plan.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct PlanTally {
+pub(crate) struct PlanTally {
     /// How many keys the plan had.
     pub total: i32,
     /// R1: how many of them carry a warning.
@@ -224,7 +241,7 @@ pub struct PlanTally {
 
 /// Ends an `in_progress` deployment `succeeded` with its counts and E4's H (`high_event_id`);
 /// answers the row as it now is.
-pub fn mark_succeeded(
+pub(crate) fn mark_succeeded(
     conn: &mut DbConn,
     id: &str,
     at: NaiveDateTime,
@@ -249,7 +266,7 @@ pub fn mark_succeeded(
 
 /// Ends an `in_progress` deployment `failed` with `error` and, when it got as far as a plan,
 /// that plan's tally; the row as it now is, if it was still `in_progress`.
-pub fn mark_failed(
+pub(crate) fn mark_failed(
     conn: &mut DbConn,
     id: &str,
     at: NaiveDateTime,
@@ -273,7 +290,7 @@ pub fn mark_failed(
 }
 
 /// Queues an `in_progress` deployment again, to be claimed anew; how many rows changed (0 or 1).
-pub fn requeue(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+pub(crate) fn requeue(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
     diesel::update(deployments::table.find(id))
         .filter(deployments::status.eq(DeploymentStatus::InProgress))
         .set((deployments::status.eq(DeploymentStatus::Queued), deployments::started_at.eq(None::<NaiveDateTime>)))

@@ -21,7 +21,7 @@ pub fn by_name(conn: &mut DbConn, name: &str) -> QueryResult<Option<EnvironmentR
 }
 
 /// An environment by id, for rows that refer to one.
-pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<EnvironmentRow> {
+pub(crate) fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<EnvironmentRow> {
     environments::table.find(id).first(conn)
 }
 

@@ -75,7 +75,7 @@ pub fn lift(conn: &mut DbConn, id: &str, by: &str, at: NaiveDateTime) -> QueryRe
 }
 
 /// A hold by id.
-pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<HoldRow> {
+pub(crate) fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<HoldRow> {
     holds::table.find(id).first(conn)
 }
 
@@ -91,13 +91,13 @@ pub fn history(
 }
 
 /// Stores a freeze window.
-pub fn insert_freeze(conn: &mut DbConn, row: &FreezeRow) -> QueryResult<()> {
+pub(crate) fn insert_freeze(conn: &mut DbConn, row: &FreezeRow) -> QueryResult<()> {
     diesel::insert_into(freezes::table).values(row).execute(conn)?;
     Ok(())
 }
 
 /// The environment's windows that have not ended at `at`, soonest first.
-pub fn freezes_ahead(conn: &mut DbConn, environment_id: &str, at: NaiveDateTime) -> QueryResult<Vec<FreezeRow>> {
+pub(crate) fn freezes_ahead(conn: &mut DbConn, environment_id: &str, at: NaiveDateTime) -> QueryResult<Vec<FreezeRow>> {
     freezes::table
         .filter(freezes::environment_id.eq(environment_id).and(freezes::ends_at.gt(at)))
         .order((freezes::starts_at, freezes::id))
@@ -105,7 +105,11 @@ pub fn freezes_ahead(conn: &mut DbConn, environment_id: &str, at: NaiveDateTime)
 }
 
 /// The environment's window open at `at`, if any (the one that ends last, when several overlap).
-pub fn open_freeze(conn: &mut DbConn, environment_id: &str, at: NaiveDateTime) -> QueryResult<Option<FreezeRow>> {
+pub(crate) fn open_freeze(
+    conn: &mut DbConn,
+    environment_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<Option<FreezeRow>> {
     freezes::table
         .filter(freezes::environment_id.eq(environment_id).and(freezes::starts_at.le(at)).and(freezes::ends_at.gt(at)))
         .order((freezes::ends_at.desc(), freezes::id))
@@ -114,7 +118,7 @@ pub fn open_freeze(conn: &mut DbConn, environment_id: &str, at: NaiveDateTime) -
 }
 
 /// Removes the environment's window `id`; whether there was one.
-pub fn delete_freeze(conn: &mut DbConn, environment_id: &str, id: &str) -> QueryResult<bool> {
+pub(crate) fn delete_freeze(conn: &mut DbConn, environment_id: &str, id: &str) -> QueryResult<bool> {
     let n = diesel::delete(freezes::table.filter(freezes::id.eq(id).and(freezes::environment_id.eq(environment_id))))
         .execute(conn)?;
     Ok(n == 1)
@@ -140,7 +144,7 @@ pub fn holding(conn: &mut DbConn, environment_ids: &[&str], at: NaiveDateTime) -
 /// condition true of a deployment `d` that holds and open freeze windows keep back at the time
 /// bound to `starts` and `ends` (two placeholders, such as `$2` and `$3`): a standard release's
 /// deployment to an environment held, or in a window open then.
-pub fn held_back_sql(starts: &str, ends: &str) -> String {
+pub(crate) fn held_back_sql(starts: &str, ends: &str) -> String {
     let standard = ReleaseKind::Standard;
     format!(
         "(d.release_id IS NOT NULL \
@@ -154,7 +158,7 @@ pub fn held_back_sql(starts: &str, ends: &str) -> String {
 /// H3: the deployments a hold keeps back in the environment whose id `environment` is, due at `at`
 /// (queued, or scheduled for `at` or before), in the order they came due: those that run once it
 /// is lifted, in the order the worker claims them.
-pub fn due_standard(conn: &mut DbConn, environment: &str, at: NaiveDateTime) -> QueryResult<Vec<String>> {
+pub(crate) fn due_standard(conn: &mut DbConn, environment: &str, at: NaiveDateTime) -> QueryResult<Vec<String>> {
     deployments::table
         .inner_join(releases::table)
         .filter(deployments::environment_id.eq(environment))
@@ -174,7 +178,7 @@ pub fn due_standard(conn: &mut DbConn, environment: &str, at: NaiveDateTime) -> 
 }
 
 /// H3: which of these releases are standard ones (the deployments that holds keep back).
-pub fn standard_releases(conn: &mut DbConn, release_ids: &[&str]) -> QueryResult<HashSet<String>> {
+pub(crate) fn standard_releases(conn: &mut DbConn, release_ids: &[&str]) -> QueryResult<HashSet<String>> {
     Ok(releases::table
         .filter(releases::id.eq_any(release_ids).and(releases::kind.eq(ReleaseKind::Standard)))
         .select(releases::id)
@@ -184,7 +188,7 @@ pub fn standard_releases(conn: &mut DbConn, release_ids: &[&str]) -> QueryResult
 }
 
 /// H2: sets whether a rollback that succeeds in the environment holds it; whether it exists.
-pub fn set_hold_after_rollback(conn: &mut DbConn, environment_id: &str, on: bool) -> QueryResult<bool> {
+pub(crate) fn set_hold_after_rollback(conn: &mut DbConn, environment_id: &str, on: bool) -> QueryResult<bool> {
     let n = diesel::update(environments::table.find(environment_id))
         .set(environments::hold_after_rollback.eq(on))
         .execute(conn)?;

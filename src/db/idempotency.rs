@@ -50,7 +50,7 @@ pub fn claim(
 }
 
 /// Keeps the answer of a key's request.
-pub fn keep_answer(conn: &mut DbConn, user_id: &str, key: &str, status: i32, body: &str) -> QueryResult<()> {
+pub(crate) fn keep_answer(conn: &mut DbConn, user_id: &str, key: &str, status: i32, body: &str) -> QueryResult<()> {
     diesel::update(ik::table.find((user_id, key)))
         .set((ik::response_status.eq(status), ik::response_body.eq(body)))
         .execute(conn)?;

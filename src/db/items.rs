@@ -17,7 +17,7 @@ pub fn item_key(conn: &mut DbConn, item_id: &str) -> QueryResult<Option<i64>> {
 }
 
 /// Whether the item has this version in this locale (P1 answers 422 `version_not_found` otherwise).
-pub fn version_exists(conn: &mut DbConn, item_id: &str, locale: &str, version: i32) -> QueryResult<bool> {
+pub(crate) fn version_exists(conn: &mut DbConn, item_id: &str, locale: &str, version: i32) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(versions::table.find((item_id, locale, version)))).get_result(conn)
 }
 
@@ -35,13 +35,13 @@ pub fn insert(conn: &mut DbConn, row: &NewItem) -> QueryResult<ItemRow> {
 }
 
 /// Stores a new version (its `version_references` rows are `references::insert_for_version`'s).
-pub fn insert_version(conn: &mut DbConn, row: &VersionRow) -> QueryResult<()> {
+pub(crate) fn insert_version(conn: &mut DbConn, row: &VersionRow) -> QueryResult<()> {
     diesel::insert_into(versions::table).values(row).execute(conn)?;
     Ok(())
 }
 
 /// An item by id.
-pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<ItemRow>> {
+pub(crate) fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<ItemRow>> {
     items::table.find(id).first(conn).optional()
 }
 
@@ -51,7 +51,7 @@ pub fn list(conn: &mut DbConn, before: Option<String>, limit: i64) -> QueryResul
 }
 
 /// The versions of an item in a locale among `numbers` (those that exist; one query).
-pub fn versions_numbered(
+pub(crate) fn versions_numbered(
     conn: &mut DbConn,
     item_id: &str,
     locale: &str,
@@ -64,7 +64,7 @@ pub fn versions_numbered(
 }
 
 /// The latest version number of an item in a locale, if it has one there.
-pub fn latest_version(conn: &mut DbConn, item_id: &str, locale: &str) -> QueryResult<Option<i32>> {
+pub(crate) fn latest_version(conn: &mut DbConn, item_id: &str, locale: &str) -> QueryResult<Option<i32>> {
     versions::table
         .filter(versions::item_id.eq(item_id).and(versions::locale.eq(locale)))
         .select(diesel::dsl::max(versions::version))
@@ -72,7 +72,7 @@ pub fn latest_version(conn: &mut DbConn, item_id: &str, locale: &str) -> QueryRe
 }
 
 /// The latest version of each locale of these items, as `(item, locale, version)`, in batches.
-pub fn latest_versions(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, String, i32)>> {
+pub(crate) fn latest_versions(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, String, i32)>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(5000) {
         let rows: Vec<(String, String, Option<i32>)> = versions::table
@@ -98,7 +98,7 @@ pub fn versions(conn: &mut DbConn, item_id: &str, offset: i64, limit: i64) -> Qu
 
 /// The size in bytes of the content of each of `versions(conn, item_id, offset, limit)`, in the
 /// same order, without reading the contents (X4's byte budget of a page of versions).
-pub fn version_sizes(conn: &mut DbConn, item_id: &str, offset: i64, limit: i64) -> QueryResult<Vec<i64>> {
+pub(crate) fn version_sizes(conn: &mut DbConn, item_id: &str, offset: i64, limit: i64) -> QueryResult<Vec<i64>> {
     #[derive(QueryableByName)]
     struct Size {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -121,7 +121,7 @@ pub fn version_sizes(conn: &mut DbConn, item_id: &str, offset: i64, limit: i64) 
 }
 
 /// The integer key of each of these item ids that exists.
-pub fn keys_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<HashMap<String, i64>> {
+pub(crate) fn keys_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<HashMap<String, i64>> {
     let mut out = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(5000) {
         out.extend(items::table.filter(items::id.eq_any(chunk)).select((items::id, items::key)).load(conn)?);
@@ -130,7 +130,10 @@ pub fn keys_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<HashMap<String,
 }
 
 /// The references of these versions, read in batches, as the ids each references.
-pub fn references_of(conn: &mut DbConn, wanted: &HashSet<VersionKey>) -> QueryResult<HashMap<VersionKey, Vec<String>>> {
+pub(crate) fn references_of(
+    conn: &mut DbConn,
+    wanted: &HashSet<VersionKey>,
+) -> QueryResult<HashMap<VersionKey, Vec<String>>> {
     let mut ids: Vec<&str> = wanted.iter().map(|w| w.0.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();

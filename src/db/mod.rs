@@ -32,7 +32,8 @@ pub mod webhooks;
 pub mod words;
 
 mod transactions;
-pub use transactions::{read_transaction, write_transaction};
+pub(crate) use transactions::read_transaction;
+pub use transactions::write_transaction;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -53,8 +54,6 @@ pub enum DbConn {
 
 /// The pool every request and the worker draw connections from.
 pub type Pool = r2d2::Pool<Manager>;
-/// A connection checked out of the pool.
-pub type PooledConn = r2d2::PooledConnection<Manager>;
 
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -247,7 +246,7 @@ pub fn sql(conn: &DbConn, text: &str) -> diesel::query_builder::SqlQuery {
 /// The placeholders of a multi-row `VALUES` list, `rows` rows of `cols` parameters bound in
 /// order: `($1,$2),($3,$4)` on PostgreSQL and `(?,?),(?,?)` on SQLite, whose numbered parameters
 /// cost time that grows with the square of their count.
-pub fn values_list(conn: &DbConn, rows: usize, cols: usize) -> String {
+pub(crate) fn values_list(conn: &DbConn, rows: usize, cols: usize) -> String {
     use std::fmt::Write;
     let mut out = String::with_capacity(rows * cols * 4);
     let mut n = 0;
@@ -272,7 +271,7 @@ pub fn values_list(conn: &DbConn, rows: usize, cols: usize) -> String {
 
 /// Whether an insert went in: `false` when a unique key it carries is taken already, so that
 /// the use case answers that in its own words (`name_taken`, a key in use).
-pub fn inserted(result: diesel::QueryResult<usize>) -> Result<bool, diesel::result::Error> {
+pub(crate) fn inserted(result: diesel::QueryResult<usize>) -> Result<bool, diesel::result::Error> {
     use diesel::result::{DatabaseErrorKind, Error};
     match result {
         Ok(_) => Ok(true),
@@ -282,6 +281,6 @@ pub fn inserted(result: diesel::QueryResult<usize>) -> Result<bool, diesel::resu
 }
 
 /// Answers whether the database takes queries (`/readyz`).
-pub fn ping(conn: &mut DbConn) -> Result<(), diesel::result::Error> {
+pub(crate) fn ping(conn: &mut DbConn) -> Result<(), diesel::result::Error> {
     conn.batch_execute("SELECT 1")
 }

@@ -26,7 +26,7 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// Cuts `rows` (read with `limit + 1`) to a page; the cursor is `cursor_of` the last row kept.
-    pub fn from_rows(mut rows: Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> String) -> Page<T> {
+    pub(crate) fn from_rows(mut rows: Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> String) -> Page<T> {
         let more = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
         let next_cursor = if more { rows.last().map(cursor_of) } else { None };
@@ -68,7 +68,7 @@ where
 
 /// The same for a list kept in the order it was written (a release's items by position): `key`
 /// ascending, rows with `key > after`.
-pub fn in_written_order<Q, K, V, T>(
+pub(crate) fn in_written_order<Q, K, V, T>(
     conn: &mut DbConn,
     query: Q,
     key: K,
@@ -92,7 +92,7 @@ where
 
 /// The tables whose rows' ids are the cursors of lists (X4).
 #[derive(Debug, Clone, Copy)]
-pub enum CursorTable {
+pub(crate) enum CursorTable {
     Users,
     Tokens,
     Environments,
@@ -106,7 +106,7 @@ pub enum CursorTable {
 /// X4: whether `id` is the id of a row of `table`, whatever the list's filters: a list goes on
 /// from a row of its own kind only, while a row that left the list since (deleted, or of
 /// another status now) is still a place to go on from.
-pub fn names_a_row(conn: &mut DbConn, table: CursorTable, id: &str) -> QueryResult<bool> {
+pub(crate) fn names_a_row(conn: &mut DbConn, table: CursorTable, id: &str) -> QueryResult<bool> {
     #[derive(diesel::QueryableByName)]
     struct Found {
         #[diesel(sql_type = diesel::sql_types::BigInt)]

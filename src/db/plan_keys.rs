@@ -16,11 +16,11 @@ use crate::domain::{Action, Key};
 
 /// The integer key of each item of a plan, by item id: what its deployment's writes record, so
 /// that they look no item up by id.
-pub type ItemKeys = HashMap<String, i64>;
+pub(crate) type ItemKeys = HashMap<String, i64>;
 
 /// A release item with its key's publish state in one environment.
 #[derive(Debug, Queryable)]
-pub struct KeyState {
+pub(crate) struct KeyState {
     pub item_id: String,
     pub locale: String,
     /// Null in a rollback release.
@@ -39,7 +39,7 @@ pub struct KeyState {
 
 /// Which of a release's items a read covers, always in release order.
 #[derive(Debug, Clone, Copy)]
-pub enum Window<'a> {
+pub(crate) enum Window<'a> {
     /// All of them.
     All,
     /// Up to `limit` after the position `after` (from the start when `None`).
@@ -51,7 +51,7 @@ pub enum Window<'a> {
 /// The items of a release in `window`, in release order, with their keys' state in the
 /// environment: the release's `release_items_position` range joined to `publish_states` by
 /// primary key, and to `items` by key for the item's id.
-pub fn release_keys(
+pub(crate) fn release_keys(
     conn: &mut DbConn,
     release_id: &str,
     environment_key: i64,
@@ -114,7 +114,7 @@ struct EnvKeyRow {
 /// whole tables for a thousand keys (24 ms where the lookups take 5). The DSL has no correlated
 /// scalar subquery, so this is SQL text, selected as a typed literal so that its rows still
 /// decode by position. Answers the item keys of the keys too.
-pub fn environment_rollback_keys(
+pub(crate) fn environment_rollback_keys(
     conn: &mut DbConn,
     environment_key: i64,
     high: i64,

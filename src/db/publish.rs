@@ -21,7 +21,7 @@ use super::DbConn;
 
 /// Deployments: locks the environment's row exclusively for the rest of the transaction, so
 /// that no manual write of it is in flight (see the module's doc). No-op on SQLite.
-pub fn lock_environment(conn: &mut DbConn, environment_id: &str) -> QueryResult<()> {
+pub(crate) fn lock_environment(conn: &mut DbConn, environment_id: &str) -> QueryResult<()> {
     if let DbConn::Pg(_) = conn {
         super::sql(conn, "SELECT 1 FROM environments WHERE id = $1 FOR UPDATE")
             .bind::<Text, _>(environment_id)
@@ -33,7 +33,7 @@ pub fn lock_environment(conn: &mut DbConn, environment_id: &str) -> QueryResult<
 /// Manual writes: holds the environment's row lock shared and the key's own lock (a
 /// transaction-scoped advisory lock on the environment key and a hash of the item key and
 /// locale) for the rest of the transaction. No-op on SQLite.
-pub fn lock_key(
+pub(crate) fn lock_key(
     conn: &mut DbConn,
     environment_id: &str,
     environment_key: i64,
@@ -64,7 +64,7 @@ fn key_hash(item_key: i64, locale: &str) -> i32 {
 }
 
 /// The environment's highest event id (0 when it has none), read on `publish_events_recent`.
-pub fn highest_event(conn: &mut DbConn, environment_key: i64) -> QueryResult<i64> {
+pub(crate) fn highest_event(conn: &mut DbConn, environment_key: i64) -> QueryResult<i64> {
     let max: Option<i64> = publish_events::table
         .filter(publish_events::environment_key.eq(environment_key))
         .select(diesel::dsl::max(publish_events::id))
@@ -73,7 +73,7 @@ pub fn highest_event(conn: &mut DbConn, environment_key: i64) -> QueryResult<i64
 }
 
 /// The state of one key, if it has ever been written.
-pub fn current_state(
+pub(crate) fn current_state(
     conn: &mut DbConn,
     environment_key: i64,
     item_key: i64,
@@ -90,7 +90,7 @@ const UPSERT_STATE: &str = "INSERT INTO publish_states \
 
 /// Appends one event and sets the key's state to match it. The caller holds the key's lock
 /// (`lock_key`).
-pub fn write_one(conn: &mut DbConn, event: &NewPublishEvent) -> QueryResult<PublishStateRow> {
+pub(crate) fn write_one(conn: &mut DbConn, event: &NewPublishEvent) -> QueryResult<PublishStateRow> {
     let id: i64 =
         diesel::insert_into(publish_events::table).values(event).returning(publish_events::id).get_result(conn)?;
     super::sql(conn, UPSERT_STATE)

@@ -14,7 +14,7 @@ use super::{DbConn, MultiBackend};
 
 /// Up to `limit` publish states of an environment, most recently changed first, below the
 /// event id `before`; optionally of one item.
-pub fn states_page(
+pub(crate) fn states_page(
     conn: &mut DbConn,
     environment_key: i64,
     item_key: Option<i64>,
@@ -49,7 +49,7 @@ pub fn states_page(
 /// The id of the environment's last event at or before `at`, if any. An environment's events
 /// are written under its row lock, each stamped after taking it, so their times grow with their
 /// ids and the last by `(at, id)` on `publish_events_at_id` is the highest id of that time.
-pub fn last_event_at(conn: &mut DbConn, environment_key: i64, at: NaiveDateTime) -> QueryResult<Option<i64>> {
+pub(crate) fn last_event_at(conn: &mut DbConn, environment_key: i64, at: NaiveDateTime) -> QueryResult<Option<i64>> {
     publish_events::table
         .filter(publish_events::environment_key.eq(environment_key))
         .filter(publish_events::at.le(at))
@@ -83,7 +83,7 @@ const ITEM_STATES_AT: &str = "SELECT i.id AS item_id, e.locale, e.to_version AS 
 
 /// Up to `limit` publish states of an environment as they stood at event `high`, most recently
 /// changed first, below the event id `before`; optionally of one item.
-pub fn states_at_page(
+pub(crate) fn states_at_page(
     conn: &mut DbConn,
     environment_key: i64,
     item_key: Option<i64>,
@@ -107,7 +107,7 @@ pub fn states_at_page(
 
 /// Up to `limit` entries of an environment's publish log, newest first, below the id `before`;
 /// optionally of one item.
-pub fn events_page(
+pub(crate) fn events_page(
     conn: &mut DbConn,
     environment_key: i64,
     item_key: Option<i64>,

@@ -12,7 +12,7 @@ use crate::domain::references::{IncomingReference, OutgoingReference, ReferenceF
 use crate::domain::{Key, Outcome, PlannedItem};
 
 /// Records the references of a new version, in the caller's transaction.
-pub fn insert_for_version(
+pub(crate) fn insert_for_version(
     conn: &mut DbConn,
     item_id: &str,
     locale: &str,
@@ -77,7 +77,7 @@ struct StateRow {
 /// What R1 needs to know of a plan in the environment of `environment_key`, read in three
 /// statements for all of `plan`: the references of every version it publishes (with the
 /// referenced keys' state now), and the published versions that reference a key it unpublishes.
-pub fn facts(conn: &mut DbConn, environment_key: i64, plan: &[PlannedItem]) -> QueryResult<ReferenceFacts> {
+pub(crate) fn facts(conn: &mut DbConn, environment_key: i64, plan: &[PlannedItem]) -> QueryResult<ReferenceFacts> {
     let published = published(plan);
     let outgoing: Vec<OutgoingRow> = over_keys(
         conn,
@@ -155,7 +155,7 @@ struct ReachedRow {
 /// publishes reference, and those with any version (in the key's locale) that references one of
 /// its keys, so every key whose planned version could reference them, whatever the plan
 /// publishes. Some may be in the plan; a key may come more than once.
-pub fn reached_keys(conn: &mut DbConn, plan: &[PlannedItem]) -> QueryResult<Vec<Key>> {
+pub(crate) fn reached_keys(conn: &mut DbConn, plan: &[PlannedItem]) -> QueryResult<Vec<Key>> {
     let referenced: Vec<ReachedRow> = over_keys(
         conn,
         0,

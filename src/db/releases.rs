@@ -16,7 +16,7 @@ use crate::domain::release_items::NewReleaseItem;
 use crate::domain::{DeploymentStatus, ReleaseKind};
 
 /// A release row by id, deleted or not.
-pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<ReleaseRow>> {
+pub(crate) fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<ReleaseRow>> {
     releases::table.find(id).first(conn).optional()
 }
 
@@ -30,7 +30,7 @@ pub fn lock(conn: &mut DbConn, id: &str) -> QueryResult<()> {
 }
 
 /// Which of these releases have a succeeded deployment (L3).
-pub fn deployed_among(conn: &mut DbConn, ids: &[&str]) -> QueryResult<HashSet<String>> {
+pub(crate) fn deployed_among(conn: &mut DbConn, ids: &[&str]) -> QueryResult<HashSet<String>> {
     Ok(deployments::table
         .filter(deployments::release_id.eq_any(ids))
         .filter(deployments::status.eq(DeploymentStatus::Succeeded))
@@ -67,7 +67,7 @@ pub fn list(
 }
 
 /// Sets a release's name and description.
-pub fn update_text(conn: &mut DbConn, id: &str, name: &str, description: &Option<String>) -> QueryResult<()> {
+pub(crate) fn update_text(conn: &mut DbConn, id: &str, name: &str, description: &Option<String>) -> QueryResult<()> {
     diesel::update(releases::table.find(id))
         .set((releases::name.eq(name), releases::description.eq(description)))
         .execute(conn)?;
@@ -75,7 +75,7 @@ pub fn update_text(conn: &mut DbConn, id: &str, name: &str, description: &Option
 }
 
 /// How many of the release's deployments are still to run or running (L8).
-pub fn pending_deployments(conn: &mut DbConn, id: &str) -> QueryResult<i64> {
+pub(crate) fn pending_deployments(conn: &mut DbConn, id: &str) -> QueryResult<i64> {
     deployments::table
         .filter(deployments::release_id.eq(id))
         .filter(deployments::status.eq_any([
@@ -88,7 +88,7 @@ pub fn pending_deployments(conn: &mut DbConn, id: &str) -> QueryResult<i64> {
 }
 
 /// Marks a release deleted (L8: hidden, its history kept).
-pub fn mark_deleted(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<()> {
+pub(crate) fn mark_deleted(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(releases::table.find(id)).set(releases::deleted_at.eq(at)).execute(conn)?;
     Ok(())
 }
@@ -111,7 +111,7 @@ pub fn items(conn: &mut DbConn, id: &str, after: Option<i64>, limit: i64) -> Que
 }
 
 /// Removes one key from a release and counts it out; whether it was there.
-pub fn delete_item(conn: &mut DbConn, id: &str, item_id: &str, locale: &str) -> QueryResult<bool> {
+pub(crate) fn delete_item(conn: &mut DbConn, id: &str, item_id: &str, locale: &str) -> QueryResult<bool> {
     let key = items::table.filter(items::id.eq(item_id.to_string())).select(items::key).single_value();
     let n = diesel::delete(
         release_items::table
@@ -125,7 +125,7 @@ pub fn delete_item(conn: &mut DbConn, id: &str, item_id: &str, locale: &str) -> 
 }
 
 /// Changes a release's kept item count by `delta`, in the transaction that added or removed them.
-pub fn add_to_item_count(conn: &mut DbConn, id: &str, delta: i64) -> QueryResult<()> {
+pub(crate) fn add_to_item_count(conn: &mut DbConn, id: &str, delta: i64) -> QueryResult<()> {
     if delta != 0 {
         diesel::update(releases::table.find(id))
             .set(releases::item_count.eq(releases::item_count + delta))
@@ -135,7 +135,7 @@ pub fn add_to_item_count(conn: &mut DbConn, id: &str, delta: i64) -> QueryResult
 }
 
 /// The highest position in the release, if it has items.
-pub fn last_position(conn: &mut DbConn, id: &str) -> QueryResult<Option<i64>> {
+pub(crate) fn last_position(conn: &mut DbConn, id: &str) -> QueryResult<Option<i64>> {
     release_items::table
         .filter(release_items::release_id.eq(id))
         .select(diesel::dsl::max(release_items::position))
@@ -143,7 +143,7 @@ pub fn last_position(conn: &mut DbConn, id: &str) -> QueryResult<Option<i64>> {
 }
 
 /// Which keys of these items (by integer key) the release holds already, as `(item key, locale)`.
-pub fn present_keys(conn: &mut DbConn, id: &str, item_keys: &[i64]) -> QueryResult<HashSet<(i64, String)>> {
+pub(crate) fn present_keys(conn: &mut DbConn, id: &str, item_keys: &[i64]) -> QueryResult<HashSet<(i64, String)>> {
     let mut out = HashSet::new();
     for chunk in item_keys.chunks(5000) {
         let rows: Vec<(i64, String)> = release_items::table
@@ -160,7 +160,7 @@ pub fn present_keys(conn: &mut DbConn, id: &str, item_keys: &[i64]) -> QueryResu
 /// `replace` sets the action and version of a key already there (explicit items); otherwise such
 /// a key is left as it is (references). The caller counts the new keys in with
 /// `add_to_item_count`: an upsert's row count does not tell new keys from replaced ones.
-pub fn upsert_items(
+pub(crate) fn upsert_items(
     conn: &mut DbConn,
     id: &str,
     new: &[(i64, NewReleaseItem)],

@@ -14,7 +14,7 @@ use crate::domain::rollback::OwnerDeployment;
 use crate::domain::DeploymentStatus;
 
 /// When `owner` last deleted a rollback release of `release_id`, if ever.
-pub fn last_deletion(conn: &mut DbConn, release_id: &str, owner: &str) -> QueryResult<Option<NaiveDateTime>> {
+pub(crate) fn last_deletion(conn: &mut DbConn, release_id: &str, owner: &str) -> QueryResult<Option<NaiveDateTime>> {
     releases::table
         .filter(releases::rollback_of.eq(release_id))
         .filter(releases::owner.eq(owner))
@@ -23,7 +23,7 @@ pub fn last_deletion(conn: &mut DbConn, release_id: &str, owner: &str) -> QueryR
 }
 
 /// The succeeded deployments of `release_id` by `owner`.
-pub fn owner_deployments(conn: &mut DbConn, release_id: &str, owner: &str) -> QueryResult<Vec<OwnerDeployment>> {
+pub(crate) fn owner_deployments(conn: &mut DbConn, release_id: &str, owner: &str) -> QueryResult<Vec<OwnerDeployment>> {
     let rows: Vec<(String, String, Option<NaiveDateTime>)> = deployments::table
         .filter(deployments::release_id.eq(release_id))
         .filter(deployments::deployed_by.eq(owner))
@@ -37,7 +37,7 @@ pub fn owner_deployments(conn: &mut DbConn, release_id: &str, owner: &str) -> Qu
 }
 
 /// `owner`'s rollback release of `release_id` that is not deleted, if any (B2).
-pub fn live_of(conn: &mut DbConn, release_id: &str, owner: &str) -> QueryResult<Option<ReleaseRow>> {
+pub(crate) fn live_of(conn: &mut DbConn, release_id: &str, owner: &str) -> QueryResult<Option<ReleaseRow>> {
     releases::table
         .filter(releases::rollback_of.eq(release_id))
         .filter(releases::owner.eq(owner))
@@ -47,7 +47,7 @@ pub fn live_of(conn: &mut DbConn, release_id: &str, owner: &str) -> QueryResult<
 }
 
 /// The rollback releases of a release not deleted, newest first (X4); with `owner`, only theirs.
-pub fn list_of(
+pub(crate) fn list_of(
     conn: &mut DbConn,
     release_id: &str,
     owner: Option<&str>,
@@ -66,7 +66,7 @@ pub fn list_of(
 
 /// B3: gives a new rollback release every key of the original, without action or version, in
 /// the original's order, and counts them into its `item_count`; how many there were.
-pub fn copy_keys(conn: &mut DbConn, rollback_id: &str, original_id: &str) -> QueryResult<i64> {
+pub(crate) fn copy_keys(conn: &mut DbConn, rollback_id: &str, original_id: &str) -> QueryResult<i64> {
     let n = super::sql(
         conn,
         "INSERT INTO release_items (release_id, item_key, locale, action, version, position) \

@@ -164,7 +164,7 @@ pub struct PublishEventView {
 /// A publish event to append; the database gives it its id.
 #[derive(Debug, Insertable)]
 #[diesel(table_name = publish_events)]
-pub struct NewPublishEvent<'a> {
+pub(crate) struct NewPublishEvent<'a> {
     pub environment_key: i64,
     pub item_key: i64,
     pub locale: &'a str,

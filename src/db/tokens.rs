@@ -16,7 +16,7 @@ pub fn insert(conn: &mut DbConn, row: &TokenRow) -> QueryResult<()> {
 }
 
 /// What authenticating a token hash finds: its user and the token itself.
-pub struct FoundToken {
+pub(crate) struct FoundToken {
     pub user: UserRow,
     pub token_id: String,
     pub expires_at: Option<NaiveDateTime>,
@@ -25,7 +25,11 @@ pub struct FoundToken {
 
 /// The token with this hash and its user, in one query, when the token is neither revoked nor
 /// expired at `now` and its user is not deactivated.
-pub fn usable_by_hash(conn: &mut DbConn, token_hash: &str, now: NaiveDateTime) -> QueryResult<Option<FoundToken>> {
+pub(crate) fn usable_by_hash(
+    conn: &mut DbConn,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<FoundToken>> {
     let found = tokens::table
         .inner_join(users::table)
         .filter(tokens::token_hash.eq(token_hash))
@@ -50,13 +54,13 @@ pub fn touch(conn: &mut DbConn, token_id: &str, now: NaiveDateTime, since: Naive
 }
 
 /// A user's tokens that are not revoked, newest first (X4).
-pub fn list_of_user(conn: &mut DbConn, user_id: &str, page: &PageParams) -> QueryResult<Page<TokenRow>> {
+pub(crate) fn list_of_user(conn: &mut DbConn, user_id: &str, page: &PageParams) -> QueryResult<Page<TokenRow>> {
     let query = tokens::table.filter(tokens::user_id.eq(user_id.to_string())).filter(tokens::revoked_at.is_null());
     newest_first(conn, query.into_boxed(), tokens::id, page.cursor.clone(), page.limit, |t: &TokenRow| t.id.clone())
 }
 
 /// A token by id that is not revoked.
-pub fn unrevoked_by_id(conn: &mut DbConn, token_id: &str) -> QueryResult<Option<TokenRow>> {
+pub(crate) fn unrevoked_by_id(conn: &mut DbConn, token_id: &str) -> QueryResult<Option<TokenRow>> {
     tokens::table.find(token_id).filter(tokens::revoked_at.is_null()).first(conn).optional()
 }
 

@@ -45,7 +45,7 @@ where
 /// `BEGIN` (its first read fixes what it sees), on PostgreSQL `REPEATABLE READ`, so that reads
 /// made statement after statement (a plan a page at a time) see the same state. It takes no
 /// write lock and waits for no writer.
-pub fn read_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+pub(crate) fn read_transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,

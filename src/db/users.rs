@@ -23,12 +23,12 @@ pub fn list(conn: &mut DbConn, page: &PageParams) -> QueryResult<Page<UserRow>> 
 }
 
 /// A user by id.
-pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<UserRow>> {
+pub(crate) fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<UserRow>> {
     users::table.find(id).first(conn).optional()
 }
 
 /// A user by id who is not deactivated.
-pub fn active_by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<UserRow>> {
+pub(crate) fn active_by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<UserRow>> {
     users::table.find(id).filter(users::deactivated_at.is_null()).first(conn).optional()
 }
 
@@ -37,7 +37,7 @@ pub fn active_by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<UserRow>>
 /// other one still active (SQLite's write transactions run one at a time already). `NO KEY
 /// UPDATE`: foreign keys to those rows (a new release, token or session of an admin) are not held
 /// up while a deactivation waits, as it may, for a running deployment's hold on its deployer (L9).
-pub fn lock_active_admins(conn: &mut DbConn) -> QueryResult<i64> {
+pub(crate) fn lock_active_admins(conn: &mut DbConn) -> QueryResult<i64> {
     if matches!(conn, DbConn::Pg(_)) {
         super::sql(conn, "SELECT id FROM users WHERE role = $1 AND deactivated_at IS NULL FOR NO KEY UPDATE")
             .bind::<Text, _>("admin")
@@ -53,17 +53,17 @@ pub fn deactivate(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResul
 }
 
 /// A user by the key of their name (X2: `domain::user_names::key`).
-pub fn by_name_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<UserRow>> {
+pub(crate) fn by_name_key(conn: &mut DbConn, key: &str) -> QueryResult<Option<UserRow>> {
     users::table.filter(users::name_key.eq(key)).first(conn).optional()
 }
 
 /// The users whose name has no key yet (stored before names had keys, or refused), oldest first.
-pub fn without_name_key(conn: &mut DbConn) -> QueryResult<Vec<UserRow>> {
+pub(crate) fn without_name_key(conn: &mut DbConn) -> QueryResult<Vec<UserRow>> {
     users::table.filter(users::name_key.is_null()).order(users::id).load(conn)
 }
 
 /// Gives a user's name its key (which no other user's name may hold).
-pub fn set_name_key(conn: &mut DbConn, id: &str, key: &str) -> QueryResult<()> {
+pub(crate) fn set_name_key(conn: &mut DbConn, id: &str, key: &str) -> QueryResult<()> {
     diesel::update(users::table.find(id)).set(users::name_key.eq(key)).execute(conn)?;
     Ok(())
 }
@@ -74,7 +74,7 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
 }
 
 /// The names of the environments a user holds a grant in, by name.
-pub fn granted_environment_names(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<String>> {
+pub(crate) fn granted_environment_names(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<String>> {
     grants::table
         .inner_join(environments::table)
         .filter(grants::user_id.eq(user_id))
@@ -84,12 +84,12 @@ pub fn granted_environment_names(conn: &mut DbConn, user_id: &str) -> QueryResul
 }
 
 /// Whether the user holds a grant in the environment.
-pub fn has_grant(conn: &mut DbConn, user_id: &str, environment_id: &str) -> QueryResult<bool> {
+pub(crate) fn has_grant(conn: &mut DbConn, user_id: &str, environment_id: &str) -> QueryResult<bool> {
     Ok(grants::table.find((user_id, environment_id)).count().get_result::<i64>(conn)? > 0)
 }
 
 /// Gives the user a grant in the environment (it must not hold one).
-pub fn insert_grant(conn: &mut DbConn, user_id: &str, environment_id: &str) -> QueryResult<()> {
+pub(crate) fn insert_grant(conn: &mut DbConn, user_id: &str, environment_id: &str) -> QueryResult<()> {
     diesel::insert_into(grants::table)
         .values((grants::user_id.eq(user_id), grants::environment_id.eq(environment_id), grants::created_at.eq(now())))
         .execute(conn)?;
@@ -97,7 +97,7 @@ pub fn insert_grant(conn: &mut DbConn, user_id: &str, environment_id: &str) -> Q
 }
 
 /// Takes the user's grant in the environment away.
-pub fn delete_grant(conn: &mut DbConn, user_id: &str, environment_id: &str) -> QueryResult<()> {
+pub(crate) fn delete_grant(conn: &mut DbConn, user_id: &str, environment_id: &str) -> QueryResult<()> {
     diesel::delete(grants::table.find((user_id, environment_id))).execute(conn)?;
     Ok(())
 }
@@ -106,7 +106,11 @@ pub fn delete_grant(conn: &mut DbConn, user_id: &str, environment_id: &str) -> Q
 /// hold a grant in the environment. On PostgreSQL both rows are locked `FOR SHARE` until the
 /// transaction ends, so a deactivation or a revocation waits for a deployment that read them
 /// (SQLite's write transactions run one at a time already).
-pub fn lock_rights(conn: &mut DbConn, user_id: &str, environment_id: &str) -> QueryResult<Option<(UserRow, bool)>> {
+pub(crate) fn lock_rights(
+    conn: &mut DbConn,
+    user_id: &str,
+    environment_id: &str,
+) -> QueryResult<Option<(UserRow, bool)>> {
     if matches!(conn, DbConn::Pg(_)) {
         super::sql(conn, "SELECT id FROM users WHERE id = $1 FOR SHARE").bind::<Text, _>(user_id).execute(conn)?;
         super::sql(conn, "SELECT user_id FROM grants WHERE user_id = $1 AND environment_id = $2 FOR SHARE")

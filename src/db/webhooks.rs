@@ -46,7 +46,7 @@ pub struct DeliveryRow {
 }
 
 /// Stores a new endpoint.
-pub fn insert_endpoint(conn: &mut DbConn, row: &EndpointRow) -> QueryResult<()> {
+pub(crate) fn insert_endpoint(conn: &mut DbConn, row: &EndpointRow) -> QueryResult<()> {
     diesel::insert_into(webhook_endpoints::table).values(row).execute(conn)?;
     Ok(())
 }
@@ -63,7 +63,7 @@ pub fn endpoints(conn: &mut DbConn, before: Option<String>, limit: i64) -> Query
 }
 
 /// Marks an endpoint deleted and fails its pending deliveries (W4); how many endpoints changed.
-pub fn delete_endpoint(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
+pub(crate) fn delete_endpoint(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
     let n = diesel::update(webhook_endpoints::table.find(id))
         .filter(webhook_endpoints::deleted_at.is_null())
         .set(webhook_endpoints::deleted_at.eq(at))
@@ -84,7 +84,7 @@ pub fn delete_endpoint(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryR
 /// W2: writes one pending delivery of `payload` for every endpoint subscribed to `event_type` in
 /// the environment, in one `INSERT … SELECT` over the endpoints; how many it wrote. The message
 /// id is made by the database, so the statement is the same however many endpoints match.
-pub fn enqueue(
+pub(crate) fn enqueue(
     conn: &mut DbConn,
     event_type: &str,
     deployment_id: Option<&str>,
@@ -165,7 +165,7 @@ pub fn claim(
 
 /// How one attempt ended, to be recorded on its delivery.
 #[derive(Debug, Clone)]
-pub struct Attempt {
+pub(crate) struct Attempt {
     /// The endpoint's HTTP status, when it answered.
     pub status_code: Option<i32>,
     /// Why it was not delivered (None when delivered).
@@ -178,7 +178,7 @@ pub struct Attempt {
 
 /// Records an attempt on a delivery still leased to `lease_id` and pending; rows changed (0 when
 /// the lease was lost or the endpoint deleted meanwhile).
-pub fn record_attempt(conn: &mut DbConn, seq: i64, lease_id: &str, attempt: &Attempt) -> QueryResult<usize> {
+pub(crate) fn record_attempt(conn: &mut DbConn, seq: i64, lease_id: &str, attempt: &Attempt) -> QueryResult<usize> {
     let delivered_at = (attempt.status == DeliveryStatus::Delivered).then_some(attempt.at);
     diesel::update(webhook_deliveries::table.find(seq))
         .filter(webhook_deliveries::lease_id.eq(lease_id))
@@ -217,7 +217,7 @@ pub fn delivery(conn: &mut DbConn, endpoint_id: &str, id: &str) -> QueryResult<O
 }
 
 /// W4: queues a failed delivery again, due at `at`; rows changed (0 when it is not failed).
-pub fn requeue_failed(conn: &mut DbConn, seq: i64, at: NaiveDateTime) -> QueryResult<usize> {
+pub(crate) fn requeue_failed(conn: &mut DbConn, seq: i64, at: NaiveDateTime) -> QueryResult<usize> {
     diesel::update(webhook_deliveries::table.find(seq))
         .filter(webhook_deliveries::status.eq(DeliveryStatus::Failed))
         .set((webhook_deliveries::status.eq(DeliveryStatus::Pending), webhook_deliveries::next_attempt_at.eq(at)))

@@ -59,7 +59,7 @@ pub fn address_allowed(ip: IpAddr) -> bool {
 /// The IPv4 addresses that an IPv6 address stands for or tunnels to: IPv4-mapped
 /// (`::ffff:0:0/96`), NAT64 (`64:ff9b::/96`), 6to4 (`2002::/16`) and Teredo (`2001::/32`: its
 /// server and its de-obfuscated client). None for any other address.
-pub fn embedded_ipv4(ip: Ipv6Addr) -> Option<Vec<Ipv4Addr>> {
+pub(crate) fn embedded_ipv4(ip: Ipv6Addr) -> Option<Vec<Ipv4Addr>> {
     let bits = u128::from(ip);
     let low32 = Ipv4Addr::from(bits as u32);
     if in_block(bits, 128, (0xffff << 32, 96)) || in_block(bits, 128, (0x0064_ff9b << 96, 96)) {

@@ -3,11 +3,11 @@
 
 /// The content one page of versions carries at most, in bytes (4 MiB); a page always carries at
 /// least one version (a version's content is at most 1 MiB).
-pub const VERSION_PAGE_BYTES: i64 = 4 << 20;
+pub(crate) const VERSION_PAGE_BYTES: i64 = 4 << 20;
 
 /// How many of the rows of `sizes` (in page order) one page takes: as many as fit in `budget`
 /// bytes, and at least one.
-pub fn rows_within(sizes: &[i64], budget: i64) -> usize {
+pub(crate) fn rows_within(sizes: &[i64], budget: i64) -> usize {
     let mut used = 0;
     let fitting = sizes.iter().take_while(|s| {
         used += **s;

@@ -6,7 +6,7 @@ use super::{ConflictPolicy, PlannedItem, SkipReason};
 /// The code a refused rollback's `error` starts with (`rollback_conflict: <n> keys …`). Every
 /// other failed deployment's `error` starts with a problem code (`forbidden:` for L9); the API
 /// guide lists them together.
-pub const ROLLBACK_CONFLICT: &str = "rollback_conflict";
+pub(crate) const ROLLBACK_CONFLICT: &str = "rollback_conflict";
 
 /// How many keys of the plan were changed after the deployment that a rollback undoes.
 pub fn conflicts(plan: &[PlannedItem]) -> usize {

@@ -3,7 +3,7 @@
 use super::{DeploymentStatus, Key, PlannedItem, SkipReason};
 
 /// What E2 needs to know of a deployment asked for as a target.
-pub trait Deployed {
+pub(crate) trait Deployed {
     /// The id of the environment it deployed to.
     fn environment_id(&self) -> &str;
     /// Its status.
@@ -12,7 +12,7 @@ pub trait Deployed {
 
 /// Why an environment rollback has no target (each a 422 of its own).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TargetRefusal {
+pub(crate) enum TargetRefusal {
     /// E2: the asked target deployed to another environment.
     WrongEnvironment,
     /// E2: the asked target did not succeed; its status.
@@ -24,7 +24,7 @@ pub enum TargetRefusal {
 /// E2 and E3: the deployment an environment rollback returns to. An `asked` target must be a
 /// succeeded deployment of this environment; without one, it is the succeeded deployment just
 /// before the active one (`succeeded_newest_first` needs only the first two).
-pub fn choose_target<T: Deployed>(
+pub(crate) fn choose_target<T: Deployed>(
     environment_id: &str,
     asked: Option<T>,
     succeeded_newest_first: Vec<T>,

@@ -8,13 +8,13 @@ use super::validate;
 use super::Key;
 
 /// H1: the longest reason a hold or a freeze window takes, in characters.
-pub const REASON_MAX: usize = 500;
+pub(crate) const REASON_MAX: usize = 500;
 
 /// H4: the longest a freeze window may last.
-pub const WINDOW_MAX_DAYS: i64 = 366;
+pub(crate) const WINDOW_MAX_DAYS: i64 = 366;
 
 /// B10: the most keys a partial rollback selects.
-pub const KEYS_MAX: usize = 10_000;
+pub(crate) const KEYS_MAX: usize = 10_000;
 
 /// H1, H4: a hold's or a window's reason: 1 to 500 characters of free text.
 pub fn reason(s: &str) -> Result<(), String> {
@@ -42,12 +42,12 @@ pub fn window(starts_at: NaiveDateTime, ends_at: NaiveDateTime, now: NaiveDateTi
 
 /// H2: whether a rollback that succeeded holds its environment: the request's own choice, else
 /// the environment's setting.
-pub fn holds_after_rollback(asked: Option<bool>, hold_after_rollback: bool) -> bool {
+pub(crate) fn holds_after_rollback(asked: Option<bool>, hold_after_rollback: bool) -> bool {
     asked.unwrap_or(hold_after_rollback)
 }
 
 /// H2: the reason of a hold a rollback places, when its request gave none.
-pub fn rollback_reason(release_name: Option<&str>, target_deployment_id: Option<&str>) -> String {
+pub(crate) fn rollback_reason(release_name: Option<&str>, target_deployment_id: Option<&str>) -> String {
     match (release_name, target_deployment_id) {
         (Some(name), _) => format!("Rollback of {name}"),
         (None, Some(target)) => format!("Rollback to {target}"),
@@ -73,7 +73,7 @@ pub fn selection(keys: &[Key]) -> Result<(), String> {
 }
 
 /// B10: a key as a query string names it, `<item_id>:<locale>` (a locale has no colon).
-pub fn parse_key(s: &str) -> Option<Key> {
+pub(crate) fn parse_key(s: &str) -> Option<Key> {
     let (item, locale) = s.split_once(':')?;
     (!item.is_empty() && !locale.is_empty()).then(|| Key::new(item, locale))
 }

@@ -2,13 +2,14 @@
 //! and its length limit are written; the service, the console and the client all parse with it.
 
 /// The longest locale, in characters (SPEC §1; BCP 47 recommends 35).
-pub const MAX_LENGTH: usize = 35;
+pub(crate) const MAX_LENGTH: usize = 35;
 
 /// The pattern of a locale, as the OpenAPI document states it (with `maxLength` 35).
-pub const PATTERN: &str = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$";
+pub(crate) const PATTERN: &str = "^[a-z]{2,3}(-[a-z0-9]{2,8})*$";
 
 /// The rule a refused locale breaks, in words a client can show.
-pub const RULE: &str = "must be a lowercase locale like en-us (^[a-z]{2,3}(-[a-z0-9]{2,8})*$), at most 35 characters";
+pub(crate) const RULE: &str =
+    "must be a lowercase locale like en-us (^[a-z]{2,3}(-[a-z0-9]{2,8})*$), at most 35 characters";
 
 /// Answers `s` when it is a locale, else the rule it breaks.
 pub fn parse(s: &str) -> Result<&str, &'static str> {

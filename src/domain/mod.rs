@@ -99,12 +99,12 @@ impl DeploymentStatus {
     }
 
     /// L7: whether a deployment with this status may still be cancelled (scheduled or queued).
-    pub fn is_cancellable(self) -> bool {
+    pub(crate) fn is_cancellable(self) -> bool {
         matches!(self, DeploymentStatus::Scheduled | DeploymentStatus::Queued)
     }
 
     /// Where the status stands in a deployment's life: scheduled, queued, running, ended.
-    pub fn rank(self) -> u8 {
+    pub(crate) fn rank(self) -> u8 {
         match self {
             DeploymentStatus::Scheduled => 0,
             DeploymentStatus::Queued => 1,
@@ -120,7 +120,7 @@ wire_enum!(
 );
 impl DeliveryStatus {
     /// W4: whether the delivery may be queued again (`POST …/retry`): only a failed one.
-    pub fn is_retryable(self) -> bool {
+    pub(crate) fn is_retryable(self) -> bool {
         self == DeliveryStatus::Failed
     }
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{Key, Outcome, PlannedItem};
 
 /// At most this many warnings are kept per planned item.
-pub const MAX_WARNINGS_PER_ITEM: usize = 20;
+pub(crate) const MAX_WARNINGS_PER_ITEM: usize = 20;
 
 wire_enum!(
     /// What is wrong with a reference once the deployment is done.
@@ -26,7 +26,7 @@ pub struct Warning {
 /// A reference of a version that the plan publishes, with the referenced key's published
 /// version now (`None`: not published in the environment).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutgoingReference {
+pub(crate) struct OutgoingReference {
     pub from: Key,
     pub referenced_item_id: String,
     pub referenced_current_version: Option<i32>,
@@ -35,7 +35,7 @@ pub struct OutgoingReference {
 /// A version published now (by `referrer_item_id`, in `to`'s locale) that references `to`, a key
 /// the plan unpublishes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IncomingReference {
+pub(crate) struct IncomingReference {
     pub to: Key,
     pub referrer_item_id: String,
 }
@@ -43,7 +43,7 @@ pub struct IncomingReference {
 /// What the warnings of a plan (or of a page of one, with the keys it reaches) are computed
 /// from, loaded for all of its keys at once.
 #[derive(Debug, Clone, Default)]
-pub struct ReferenceFacts {
+pub(crate) struct ReferenceFacts {
     /// The references of every version the plan publishes.
     pub outgoing: Vec<OutgoingReference>,
     /// The currently published versions that reference a key the plan unpublishes.
@@ -68,7 +68,7 @@ fn published_after(planned: &HashMap<&Key, &PlannedItem>, key: &Key, current: Op
 /// unpublished key warns `still_referenced` for each item whose version published afterwards
 /// references it. Skipped items change nothing and warn of nothing. Each list is ordered by
 /// item id and cut at [`MAX_WARNINGS_PER_ITEM`].
-pub fn annotate(plan: &mut [PlannedItem], facts: &ReferenceFacts) {
+pub(crate) fn annotate(plan: &mut [PlannedItem], facts: &ReferenceFacts) {
     let mut found: HashMap<Key, Vec<Warning>> = HashMap::new();
     {
         let planned: HashMap<&Key, &PlannedItem> = plan.iter().map(|p| (&p.key, p)).collect();

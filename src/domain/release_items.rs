@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::{Action, Key};
 
 /// How deep `include_references` follows references (L2).
-pub const REFERENCE_DEPTH: usize = 5;
+pub(crate) const REFERENCE_DEPTH: usize = 5;
 
 /// An item to add to a release: a key, what to do with it and (to publish) which version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,15 +18,15 @@ pub struct NewReleaseItem {
 }
 
 /// One version of one item in one locale: `(item, locale, version)`.
-pub type VersionKey = (String, String, i32);
+pub(crate) type VersionKey = (String, String, i32);
 
 /// The latest version of each `(item, locale)` known.
-pub type Latest = BTreeMap<(String, String), i32>;
+pub(crate) type Latest = BTreeMap<(String, String), i32>;
 
 /// What one level of the walk needs loaded: the references of its versions, and the latest
 /// versions of the items those reference.
 #[derive(Debug, Clone, Default)]
-pub struct Level {
+pub(crate) struct Level {
     pub refs: HashMap<VersionKey, Vec<String>>,
     pub latest: Latest,
 }
@@ -34,7 +34,7 @@ pub struct Level {
 /// What the walk found: the referenced items to add, in the order found, and the referenced
 /// keys that have no version in their locale, so cannot be added.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Referenced {
+pub(crate) struct Referenced {
     pub items: Vec<NewReleaseItem>,
     pub not_added: Vec<Key>,
 }
@@ -43,7 +43,7 @@ pub struct Referenced {
 /// breadth first to depth 5, adding each referenced key once, at its latest version in the same
 /// locale with the action of the item that references it. Keys in `explicit` are never added
 /// again. `latest` holds the latest versions of `explicit`'s items; `load` reads a level.
-pub fn follow_references<E>(
+pub(crate) fn follow_references<E>(
     explicit: &[NewReleaseItem],
     mut latest: Latest,
     mut load: impl FnMut(&HashSet<VersionKey>) -> Result<Level, E>,

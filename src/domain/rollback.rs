@@ -15,7 +15,7 @@ pub struct OwnerDeployment {
 
 /// Why a user may not have (or deploy) a rollback release.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ineligible {
+pub(crate) enum Ineligible {
     /// B3: no succeeded deployment of the release by the user.
     NotDeployed,
     /// B4: a rollback release was deleted and no deployment succeeded since.
@@ -28,7 +28,10 @@ pub fn counting(deployments: &[OwnerDeployment], last_deletion: Option<NaiveDate
 }
 
 /// B3 and B4: may the user create a rollback release? `redeploy_required` wins when both apply.
-pub fn eligibility(deployments: &[OwnerDeployment], last_deletion: Option<NaiveDateTime>) -> Result<(), Ineligible> {
+pub(crate) fn eligibility(
+    deployments: &[OwnerDeployment],
+    last_deletion: Option<NaiveDateTime>,
+) -> Result<(), Ineligible> {
     if !counting(deployments, last_deletion).is_empty() {
         Ok(())
     } else if last_deletion.is_some() {
@@ -39,7 +42,7 @@ pub fn eligibility(deployments: &[OwnerDeployment], last_deletion: Option<NaiveD
 }
 
 /// B7's F and L for one environment: the first and the latest deployment that counts there.
-pub fn first_and_latest<'a>(
+pub(crate) fn first_and_latest<'a>(
     deployments: &'a [OwnerDeployment],
     last_deletion: Option<NaiveDateTime>,
     environment_id: &str,

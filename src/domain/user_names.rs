@@ -6,7 +6,8 @@ use precis_profiles::precis_core::profile::Profile;
 use precis_profiles::UsernameCaseMapped;
 
 /// The rule a refused user name breaks, in words a client can show.
-pub const RULE: &str = "must be a user name that RFC 8265's UsernameCaseMapped profile accepts: letters and digits \
+pub(crate) const RULE: &str =
+    "must be a user name that RFC 8265's UsernameCaseMapped profile accepts: letters and digits \
      (and the punctuation and symbols it allows), in words separated by single spaces";
 
 /// The key two user names are compared by: each space-separated word (RFC 8265 §3.5's userparts)

@@ -3,14 +3,14 @@
 use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, Timelike};
 
 /// The pattern of an environment name (SPEC §1), as the OpenAPI document states it.
-pub const ENVIRONMENT_NAME_PATTERN: &str = "^[a-z][a-z0-9-]{0,62}$";
+pub(crate) const ENVIRONMENT_NAME_PATTERN: &str = "^[a-z][a-z0-9-]{0,62}$";
 
 /// The rule a refused environment name breaks, in words a client can show.
-pub const ENVIRONMENT_NAME_RULE: &str =
+pub(crate) const ENVIRONMENT_NAME_RULE: &str =
     "must be 1 to 63 lowercase letters, digits or '-', starting with a letter (^[a-z][a-z0-9-]{0,62}$)";
 
 /// Whether `s` is an environment name ([`ENVIRONMENT_NAME_PATTERN`]).
-pub fn environment_name(s: &str) -> bool {
+pub(crate) fn environment_name(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
         && b.len() <= 63
@@ -99,7 +99,7 @@ pub fn display_name(s: &str) -> Result<String, &'static str> {
 
 /// The JSON Schema `pattern` of `display_name`: no control, bidirectional or invisible character,
 /// and one that is not white space either (the white space of `char::is_whitespace`).
-pub const NAME_PATTERN: &str = concat!(
+pub(crate) const NAME_PATTERN: &str = concat!(
     "^[^\\u0000-\\u001f\\u007f-\\u009f",
     unseen_class!(),
     "]*[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000",
@@ -111,19 +111,19 @@ pub const NAME_PATTERN: &str = concat!(
 
 /// The JSON Schema `pattern` of `free_text`: no control character but tab and line breaks, and no
 /// bidirectional or invisible character.
-pub const TEXT_PATTERN: &str =
+pub(crate) const TEXT_PATTERN: &str =
     concat!("^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f", unseen_class!(), "]*$");
 
 /// The longest token label.
-pub const LABEL_MAX: usize = 200;
+pub(crate) const LABEL_MAX: usize = 200;
 /// The longest release description or rollback reason.
-pub const TEXT_MAX: usize = 2000;
+pub(crate) const TEXT_MAX: usize = 2000;
 
 /// Free text (a token's label, a release's description, a rollback's reason, a webhook's
 /// description): at most `max` characters, no control characters but tab, line feed and carriage
 /// return (PostgreSQL cannot store a NUL), and no bidirectional or invisible characters (as
 /// `display_name`). Answers the rule it breaks, if any.
-pub fn free_text(s: &str, max: usize) -> Result<(), String> {
+pub(crate) fn free_text(s: &str, max: usize) -> Result<(), String> {
     if s.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
         Err("must not contain control characters other than tab and line breaks".into())
     } else if s.chars().any(|c| bidi_control(c) || invisible(c)) {
@@ -153,12 +153,12 @@ pub fn schedule(at: NaiveDateTime, now: NaiveDateTime) -> Result<(), &'static st
 
 /// Whether a time can be stored: its UTC year has four digits, as RFC 3339 writes it. SQLite keeps
 /// times as text, which sorts as time only then (`+10000-…` sorts before `2026-…`).
-pub fn storable_time(t: NaiveDateTime) -> bool {
+pub(crate) fn storable_time(t: NaiveDateTime) -> bool {
     (0..=9999).contains(&t.year())
 }
 
 /// The last storable time, 9999-12-31T23:59:59.999999: a time asked about beyond it is the same as it.
-pub fn latest_storable_time() -> NaiveDateTime {
+pub(crate) fn latest_storable_time() -> NaiveDateTime {
     NaiveDate::from_ymd_opt(9999, 12, 31)
         .and_then(|d| d.and_hms_micro_opt(23, 59, 59, 999_999))
         .unwrap_or(NaiveDateTime::MAX)
@@ -166,7 +166,7 @@ pub fn latest_storable_time() -> NaiveDateTime {
 
 /// X2: a time whose seconds field is not 60. A leap second is refused rather than normalised:
 /// PostgreSQL and SQLite would each store it differently. Answers the rule it breaks, if any.
-pub fn no_leap_second(t: &impl Timelike) -> Result<(), &'static str> {
+pub(crate) fn no_leap_second(t: &impl Timelike) -> Result<(), &'static str> {
     if t.nanosecond() >= 1_000_000_000 {
         Err("must not be a leap second (a seconds field of 60)")
     } else {
@@ -175,7 +175,7 @@ pub fn no_leap_second(t: &impl Timelike) -> Result<(), &'static str> {
 }
 
 /// The ids `id` admits, as the OpenAPI document states them.
-pub const ID_PATTERN: &str = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
+pub(crate) const ID_PATTERN: &str = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
 
 /// An id: a UUID in its canonical form only (lowercase, hyphenated, as rewind writes ids), so that
 /// one id has one spelling and `format: uuid` means what it says; braces, `urn:uuid:`, uppercase

@@ -67,7 +67,7 @@ impl WebhookEvent {
     }
 
     /// W2: the event that a change of a deployment to `status` announces (none for the others).
-    pub fn of_status(status: DeploymentStatus) -> Option<WebhookEvent> {
+    pub(crate) fn of_status(status: DeploymentStatus) -> Option<WebhookEvent> {
         match status {
             DeploymentStatus::InProgress => Some(WebhookEvent::Started),
             DeploymentStatus::Succeeded => Some(WebhookEvent::Succeeded),
@@ -79,7 +79,7 @@ impl WebhookEvent {
 }
 
 /// A list stored as `,a,b,`: the commas around each word let a `LIKE '%,word,%'` match it exactly.
-pub fn delimited<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn delimited<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
     let mut out = String::from(",");
     for w in words {
         out.push_str(w);
@@ -89,12 +89,12 @@ pub fn delimited<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
 }
 
 /// The words of a list stored by `delimited`.
-pub fn undelimited(stored: &str) -> Vec<String> {
+pub(crate) fn undelimited(stored: &str) -> Vec<String> {
     stored.split(',').filter(|w| !w.is_empty()).map(str::to_string).collect()
 }
 
 /// A new endpoint secret: `whsec_` and the base64 of 32 random bytes.
-pub fn new_secret() -> String {
+pub(crate) fn new_secret() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
@@ -112,16 +112,16 @@ pub fn signature(secret: &str, id: &str, timestamp: i64, body: &str) -> Option<S
 
 /// W3: how long to wait before the next attempt after the `attempts`-th failed one, with `jitter`
 /// in [0, 1) spreading it by ±20 %; None when the schedule is spent and the delivery has failed.
-pub fn retry_after(schedule: &[Duration], attempts: i32, jitter: f64) -> Option<Duration> {
+pub(crate) fn retry_after(schedule: &[Duration], attempts: i32, jitter: f64) -> Option<Duration> {
     let index = usize::try_from(attempts).ok()?.checked_sub(1)?;
     schedule.get(index).map(|d| d.mul_f64(0.8 + 0.4 * jitter.clamp(0.0, 1.0)))
 }
 
 /// W3's waits before each retry, in seconds: 5 s, 30 s, 2 min, 10 min and 1 h.
-pub const RETRY_SECONDS: [u64; 5] = [5, 30, 120, 600, 3600];
+pub(crate) const RETRY_SECONDS: [u64; 5] = [5, 30, 120, 600, 3600];
 
 /// W3's schedule: about 5 s, 30 s, 2 min, 10 min and 1 h.
-pub fn default_schedule() -> Vec<Duration> {
+pub(crate) fn default_schedule() -> Vec<Duration> {
     RETRY_SECONDS.into_iter().map(Duration::from_secs).collect()
 }
 

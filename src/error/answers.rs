@@ -14,7 +14,7 @@ use super::{AppError, ProblemCode};
 /// Middleware: turns an error answer that is neither problem+json nor a console page (HTML) into
 /// the problem of its status; every other answer passes as it is. The headers the answer had
 /// (`Vary`, `Allow`, the console's and the docs' security headers) are kept.
-pub async fn as_problems(
+pub(crate) async fn as_problems(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {

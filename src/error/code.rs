@@ -100,7 +100,8 @@ impl std::fmt::Display for ProblemCode {
 }
 
 /// The table of codes as `docs/api-guide.md` prints it: `| status | code | meaning |`, one row a code.
-pub fn guide_table() -> String {
+#[cfg(test)]
+fn guide_table() -> String {
     let mut out = String::from("| status | code | when |\n|---|---|---|\n");
     for c in ProblemCode::ALL {
         out.push_str(&format!("| {} | `{}` | {} |\n", c.status().as_u16(), c.as_str(), c.meaning()));

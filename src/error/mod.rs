@@ -8,7 +8,7 @@ use serde::Serialize;
 pub mod answers;
 mod code;
 
-pub use code::{guide_table, ProblemCode};
+pub use code::ProblemCode;
 
 /// A field that failed validation, listed under `errors` in the problem.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -58,13 +58,13 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     /// A 500 `internal_error` (a bug): logs its cause, once, here, and answers without it.
-    pub fn internal(cause: impl std::fmt::Display) -> AppError {
+    pub(crate) fn internal(cause: impl std::fmt::Display) -> AppError {
         tracing::error!(cause = %cause, "internal error");
         AppError::Internal
     }
 
     /// A 400 `invalid_request` about one field.
-    pub fn invalid_field(field: &str, message: impl Into<String>) -> AppError {
+    pub(crate) fn invalid_field(field: &str, message: impl Into<String>) -> AppError {
         let message = message.into();
         AppError::InvalidRequest {
             detail: format!("{field}: {message}"),
@@ -73,7 +73,7 @@ impl AppError {
     }
 
     /// A 400 `invalid_request` without a single field to blame.
-    pub fn invalid(detail: impl Into<String>) -> AppError {
+    pub(crate) fn invalid(detail: impl Into<String>) -> AppError {
         AppError::InvalidRequest { detail: detail.into(), errors: vec![] }
     }
 
@@ -95,7 +95,7 @@ impl AppError {
 
 /// X1: the RFC 9457 problem every error answers, as `application/problem+json`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Problem {
+pub(crate) struct Problem {
     /// `/problems/<code>`.
     #[serde(rename = "type")]
     pub kind: String,
@@ -194,7 +194,7 @@ impl From<actix_web::error::BlockingError> for AppError {
 /// JSON that the service itself stored (content, references, warnings), read back. It was
 /// written valid, so a failure means a row changed by hand: it is logged, and read as the empty
 /// value rather than failing every answer that holds the row.
-pub fn stored_json<T: serde::de::DeserializeOwned + Default>(text: &str, what: &str) -> T {
+pub(crate) fn stored_json<T: serde::de::DeserializeOwned + Default>(text: &str, what: &str) -> T {
     serde_json::from_str(text).unwrap_or_else(|e| {
         tracing::error!(error = %e, what, "stored JSON does not read back");
         T::default()
@@ -202,7 +202,7 @@ pub fn stored_json<T: serde::de::DeserializeOwned + Default>(text: &str, what: &
 }
 
 /// A value as JSON text; a value that does not serialize (a bug) is logged and sent as `null`.
-pub fn json_text<T: Serialize>(value: &T, what: &str) -> String {
+pub(crate) fn json_text<T: Serialize>(value: &T, what: &str) -> String {
     serde_json::to_string(value).unwrap_or_else(|e| {
         tracing::error!(error = %e, what, "a value did not serialize");
         "null".into()

@@ -27,7 +27,7 @@ use crate::error::json_text;
 use crate::service::deployments::DeploymentView;
 
 /// How often the watcher looks at the database while a stream is open.
-pub const POLL: Duration = Duration::from_millis(100);
+pub(crate) const POLL: Duration = Duration::from_millis(100);
 /// How often it looks while none is, to keep what it remembers current.
 pub(super) const IDLE_POLL: Duration = Duration::from_secs(1);
 /// How far back the watcher looks for deployments created or ended by another process: longer
@@ -41,7 +41,7 @@ const CHANNEL: usize = 4096;
 
 /// One change of a deployment, as every stream sends it.
 #[derive(Debug)]
-pub struct Change {
+pub(crate) struct Change {
     pub id: String,
     pub environment: String,
     pub status: DeploymentStatus,
@@ -50,13 +50,6 @@ pub struct Change {
     pub status_changed: bool,
     /// The deployment object, as `GET /v1/deployments/{id}` answers it, serialized once.
     pub json: Arc<str>,
-}
-
-impl Change {
-    /// Whether the deployment has ended (its stream closes after this change).
-    pub fn is_final(&self) -> bool {
-        self.status.is_final()
-    }
 }
 
 /// Whether a deployment is waiting for a worker or being run.
@@ -81,7 +74,7 @@ struct Memory {
 }
 
 /// The feed of one process: the broadcast channel and what it last sent.
-pub struct DeploymentFeed {
+pub(crate) struct DeploymentFeed {
     tx: broadcast::Sender<Arc<Change>>,
     memory: Mutex<Memory>,
     pub(super) wake: Notify,
@@ -99,12 +92,12 @@ fn status_of(v: &DeploymentView) -> DeploymentStatus {
 
 impl DeploymentFeed {
     /// Every change from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {
         self.tx.subscribe()
     }
 
     /// How many streams listen.
-    pub fn listeners(&self) -> usize {
+    pub(crate) fn listeners(&self) -> usize {
         self.tx.receiver_count()
     }
 
@@ -115,7 +108,7 @@ impl DeploymentFeed {
     }
 
     /// Publishes each of these deployments.
-    pub fn publish_all(&self, views: &[DeploymentView]) {
+    pub(crate) fn publish_all(&self, views: &[DeploymentView]) {
         for v in views {
             self.publish(v);
         }
@@ -193,7 +186,7 @@ impl DeploymentFeed {
     }
 
     /// Wakes the watcher for a round now (a stream opened).
-    pub fn poke(&self) {
+    pub(crate) fn poke(&self) {
         self.wake.notify_one();
     }
 }

@@ -13,7 +13,7 @@ use crate::service::Caller;
 /// once; one made by another process (or by hand in the database) takes effect here within
 /// `KNOWN_FOR`, when the entry expires. Writes never take their caller from here (see
 /// `runtime::authenticate`). Only tokens that were found are kept, at most `KNOWN_TOKENS` of them.
-pub struct KnownTokens {
+pub(crate) struct KnownTokens {
     cache: quick_cache::sync::Cache<String, Known>,
     /// Bumped by every invalidation, so that a lookup that read the database before it and
     /// stores its answer after it does not put back what was just dropped.
@@ -29,9 +29,9 @@ struct Known {
 }
 
 /// How long a token's caller is remembered.
-pub const KNOWN_FOR: Duration = Duration::from_secs(30);
+pub(crate) const KNOWN_FOR: Duration = Duration::from_secs(30);
 /// How many tokens are remembered at most.
-pub const KNOWN_TOKENS: usize = 10_000;
+pub(crate) const KNOWN_TOKENS: usize = 10_000;
 
 impl Default for KnownTokens {
     fn default() -> KnownTokens {
@@ -49,14 +49,14 @@ impl KnownTokens {
     }
 
     /// The current epoch: read it before looking a token up, and hand it to `remember`.
-    pub fn epoch(&self) -> u64 {
+    pub(crate) fn epoch(&self) -> u64 {
         self.epoch.load(Ordering::SeqCst)
     }
 
     /// Remembers what a token hash was found to be at `epoch`, unless an invalidation came since:
     /// the entry is stored first and taken back if the epoch moved, so that whichever of the two
     /// runs last, the dropped token does not stay.
-    pub fn remember(&self, token_hash: String, caller: Caller, expires_at: Option<NaiveDateTime>, epoch: u64) {
+    pub(crate) fn remember(&self, token_hash: String, caller: Caller, expires_at: Option<NaiveDateTime>, epoch: u64) {
         self.cache.insert(token_hash.clone(), Known { caller, expires_at, read_at: Instant::now() });
         if self.epoch() != epoch {
             self.cache.remove(&token_hash);
@@ -64,13 +64,13 @@ impl KnownTokens {
     }
 
     /// Drops a revoked token.
-    pub fn forget(&self, token_hash: &str) {
+    pub(crate) fn forget(&self, token_hash: &str) {
         self.epoch.fetch_add(1, Ordering::SeqCst);
         self.cache.remove(token_hash);
     }
 
     /// Drops every token of a deactivated user (a scan: deactivations are rare).
-    pub fn forget_user(&self, user_id: &str) {
+    pub(crate) fn forget_user(&self, user_id: &str) {
         self.epoch.fetch_add(1, Ordering::SeqCst);
         self.cache.retain(|_, k| k.caller.id.as_str() != user_id);
     }

@@ -42,7 +42,7 @@ impl AppState {
     }
 
     /// S1, S2: the process's deployment feed.
-    pub fn feed(&self) -> &Arc<DeploymentFeed> {
+    pub(crate) fn feed(&self) -> &Arc<DeploymentFeed> {
         &self.effects.feed
     }
 }
@@ -109,7 +109,7 @@ where
 }
 
 /// [`db`], waiting for a connection at most `wait` instead of the pool's own timeout.
-pub async fn db_waiting<T, F>(state: &AppState, wait: Option<Duration>, f: F) -> AppResult<T>
+pub(crate) async fn db_waiting<T, F>(state: &AppState, wait: Option<Duration>, f: F) -> AppResult<T>
 where
     T: Send + 'static,
     F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,

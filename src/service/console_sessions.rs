@@ -43,7 +43,7 @@ pub fn sign_in(conn: &mut DbConn, token: &str, lifetime: TimeDelta) -> AppResult
 }
 
 /// The session of a cookie's id (401 when unknown, expired, or its token or user no longer usable).
-pub fn by_id(conn: &mut DbConn, session_id: &str) -> AppResult<ConsoleSession> {
+pub(crate) fn by_id(conn: &mut DbConn, session_id: &str) -> AppResult<ConsoleSession> {
     let (session, user) = q::usable_by_hash(conn, &hash_token(session_id), now())?.ok_or(AppError::Unauthorized)?;
     let role = user.role;
     Ok(ConsoleSession {
@@ -53,6 +53,6 @@ pub fn by_id(conn: &mut DbConn, session_id: &str) -> AppResult<ConsoleSession> {
 }
 
 /// Ends the session of a cookie's id.
-pub fn sign_out(conn: &mut DbConn, session_id: &str) -> AppResult<()> {
+pub(crate) fn sign_out(conn: &mut DbConn, session_id: &str) -> AppResult<()> {
     Ok(q::delete(conn, &hash_token(session_id))?)
 }

@@ -41,7 +41,7 @@ impl<T> Changed<T> {
     }
 
     /// The answer and the effects, for the runtime that applies them.
-    pub fn into_parts(self) -> (T, Vec<Effect>) {
+    pub(crate) fn into_parts(self) -> (T, Vec<Effect>) {
         (self.value, self.effects)
     }
 

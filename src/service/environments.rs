@@ -63,7 +63,7 @@ pub fn by_name(conn: &mut DbConn, name: &str) -> AppResult<EnvironmentRow> {
 }
 
 /// An environment named in a request body (422 `environment_not_found` when unknown).
-pub fn named_in_body(conn: &mut DbConn, name: &str) -> AppResult<EnvironmentRow> {
+pub(crate) fn named_in_body(conn: &mut DbConn, name: &str) -> AppResult<EnvironmentRow> {
     by_name(conn, name)
         .map_err(|_| AppError::Rule(ProblemCode::EnvironmentNotFound, format!("no environment named '{name}'")))
 }

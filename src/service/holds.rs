@@ -96,7 +96,7 @@ pub fn history(conn: &mut DbConn, environment: &str, page: &PageParams) -> AppRe
 
 /// H2: sets whether a rollback that succeeds in the environment holds it (admins only).
 #[tracing::instrument(skip_all, fields(user = %caller.id))]
-pub fn set_hold_after_rollback(
+pub(crate) fn set_hold_after_rollback(
     conn: &mut DbConn,
     caller: &Caller,
     environment: &str,
@@ -110,7 +110,7 @@ pub fn set_hold_after_rollback(
 
 /// H4: stores a freeze window (admins only; 422 `invalid_window` for a window H4 refuses).
 #[tracing::instrument(skip_all, fields(user = %caller.id))]
-pub fn create_freeze(
+pub(crate) fn create_freeze(
     conn: &mut DbConn,
     caller: &Caller,
     environment: &str,
@@ -146,7 +146,7 @@ pub fn freezes(conn: &mut DbConn, environment: &str) -> AppResult<Vec<FreezeView
 
 /// H4: removes a window, also an open one (admins only; 404 when the environment has no such window).
 #[tracing::instrument(skip_all, fields(user = %caller.id))]
-pub fn delete_freeze(conn: &mut DbConn, caller: &Caller, environment: &str, id: &FreezeId) -> AppResult<()> {
+pub(crate) fn delete_freeze(conn: &mut DbConn, caller: &Caller, environment: &str, id: &FreezeId) -> AppResult<()> {
     caller.require_admin()?;
     let env = environments::by_name(conn, environment)?;
     if !q::delete_freeze(conn, &env.id, id)? {
@@ -157,7 +157,7 @@ pub fn delete_freeze(conn: &mut DbConn, caller: &Caller, environment: &str, id: 
 
 /// H3: refuses a standard release's deployment to an environment that is held (409
 /// `environment_held`) or in an open freeze window (409 `environment_frozen`).
-pub fn refuse_if_holding(conn: &mut DbConn, env: &EnvironmentRow) -> AppResult<()> {
+pub(crate) fn refuse_if_holding(conn: &mut DbConn, env: &EnvironmentRow) -> AppResult<()> {
     if q::open(conn, &env.id)?.is_some() {
         return Err(AppError::Rule(ProblemCode::EnvironmentHeld, format!("'{}' is held", env.name)));
     }
@@ -173,7 +173,7 @@ pub fn refuse_if_holding(conn: &mut DbConn, env: &EnvironmentRow) -> AppResult<(
 /// H2: in the transaction of a rollback's success, holds its environment when the rollback
 /// asked to, or left it to an environment set to hold after rollbacks; a hold already there
 /// stays as it is. `release_name` is the rolled-back release's (a rollback release's deployment).
-pub fn after_rollback(
+pub(crate) fn after_rollback(
     conn: &mut DbConn,
     d: &DeploymentRow,
     env: &EnvironmentRow,

@@ -9,7 +9,7 @@ use crate::db::{now, write_transaction, DbConn};
 use crate::error::{AppError, AppResult, ProblemCode};
 
 /// The longest key accepted.
-pub const MAX_KEY_LEN: usize = 255;
+pub(crate) const MAX_KEY_LEN: usize = 255;
 
 /// A key with no answer after this long belongs to a request whose answer was lost (the client
 /// went away, or the process died): it is free again. Longer than any `Prefer: wait`.

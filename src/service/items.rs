@@ -14,7 +14,7 @@ use crate::domain::{answer_size, validate, ItemKind};
 use crate::error::{stored_json, AppError, AppResult, ProblemCode};
 
 /// The largest `content` of a version, serialized (SPEC §1).
-pub const MAX_CONTENT_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_CONTENT_BYTES: usize = 1024 * 1024;
 
 /// An item with the latest version number of each of its locales.
 #[derive(Debug, Clone)]
@@ -101,7 +101,12 @@ pub fn create(
 
 /// Adds the next version of an item in a locale, 1 for a new locale (writers only; the role is
 /// checked before the path's item id).
-pub fn add_version(conn: &mut DbConn, caller: &Caller, item_id: Parsed<ItemId>, c: NewContent) -> AppResult<VersionRow> {
+pub fn add_version(
+    conn: &mut DbConn,
+    caller: &Caller,
+    item_id: Parsed<ItemId>,
+    c: NewContent,
+) -> AppResult<VersionRow> {
     caller.require_writer()?;
     let item_id = &item_id?;
     write_transaction(conn, |conn| {
@@ -200,11 +205,11 @@ pub fn diff(conn: &mut DbConn, item_id: &ItemId, locale: &str, from: Option<i32>
 }
 
 /// The latest version of each `(item, locale)` asked for, for many items in few queries.
-pub fn latest_of(conn: &mut DbConn, item_ids: &[String]) -> AppResult<BTreeMap<(String, String), i32>> {
+pub(crate) fn latest_of(conn: &mut DbConn, item_ids: &[String]) -> AppResult<BTreeMap<(String, String), i32>> {
     Ok(q::latest_versions(conn, item_ids)?.into_iter().map(|(item, locale, v)| ((item, locale), v)).collect())
 }
 
 /// The integer key of each of these item ids that exists.
-pub fn keys_of(conn: &mut DbConn, item_ids: &[String]) -> AppResult<HashMap<String, i64>> {
+pub(crate) fn keys_of(conn: &mut DbConn, item_ids: &[String]) -> AppResult<HashMap<String, i64>> {
     Ok(q::keys_of(conn, item_ids)?)
 }

@@ -15,7 +15,8 @@ pub mod tokens;
 pub mod users;
 pub mod webhooks;
 
-pub use crate::db::page::{CursorTable, Page, PageParams};
+pub use crate::db::page::PageParams;
+pub(crate) use crate::db::page::{CursorTable, Page};
 use crate::domain::ids::{Id, UserId};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
@@ -30,12 +31,12 @@ pub struct Caller {
 
 impl Caller {
     /// Whether the caller is an admin.
-    pub fn is_admin(&self) -> bool {
+    pub(crate) fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
 
     /// Admins and editors write; viewers only read (403 `forbidden`).
-    pub fn require_writer(&self) -> AppResult<()> {
+    pub(crate) fn require_writer(&self) -> AppResult<()> {
         if self.role == Role::Viewer {
             return Err(AppError::Forbidden("viewers have read-only access".into()));
         }
@@ -43,7 +44,7 @@ impl Caller {
     }
 
     /// Only admins (403 `forbidden`).
-    pub fn require_admin(&self) -> AppResult<()> {
+    pub(crate) fn require_admin(&self) -> AppResult<()> {
         if !self.is_admin() {
             return Err(AppError::Forbidden("this needs the admin role".into()));
         }
@@ -52,7 +53,7 @@ impl Caller {
 }
 
 /// Parses a numeric cursor (400 `invalid_request` when it is not one).
-pub fn numeric_cursor(cursor: &Option<String>) -> AppResult<Option<i64>> {
+pub(crate) fn numeric_cursor(cursor: &Option<String>) -> AppResult<Option<i64>> {
     cursor
         .as_deref()
         .map(|c| c.parse::<i64>().map_err(|_| AppError::invalid_field("cursor", "not a cursor of this list")))
@@ -64,7 +65,7 @@ pub fn numeric_cursor(cursor: &Option<String>) -> AppResult<Option<i64>> {
 /// comes first takes what it needs as `Parsed`, checks, then answers the error with `?`. Faces
 /// parse with [`parse_id`], `page_params` and the like, and hand the result over without `?`.
 /// The one way that order is kept; a use case never parses an id it was handed as text.
-pub type Parsed<T> = AppResult<T>;
+pub(crate) type Parsed<T> = AppResult<T>;
 
 /// Parses an id of kind `T` (400 `invalid_request` naming `field` when it is not a UUID).
 pub fn parse_id<T: Id>(field: &str, s: &str) -> AppResult<T> {
@@ -74,7 +75,7 @@ pub fn parse_id<T: Id>(field: &str, s: &str) -> AppResult<T> {
 /// X4: a list's cursor must be one of its own: the id of a row of `table`. A well-formed id of no
 /// such row (a release id given to the list of users) is 404 `not_found`, as a page after an
 /// unknown row is; a malformed one was refused (400) when the page was parsed.
-pub fn own_cursor(conn: &mut crate::db::DbConn, table: CursorTable, page: &PageParams) -> AppResult<()> {
+pub(crate) fn own_cursor(conn: &mut crate::db::DbConn, table: CursorTable, page: &PageParams) -> AppResult<()> {
     match &page.cursor {
         // Well formed, but no row of this list: as a page after an unknown row, 404.
         Some(c) if !crate::db::page::names_a_row(conn, table, c)? => {
@@ -85,6 +86,6 @@ pub fn own_cursor(conn: &mut crate::db::DbConn, table: CursorTable, page: &PageP
 }
 
 /// Parses a locale (400 `invalid_request` naming `field`, with the rule, when it is not one).
-pub fn parse_locale<'a>(field: &str, s: &'a str) -> AppResult<&'a str> {
+pub(crate) fn parse_locale<'a>(field: &str, s: &'a str) -> AppResult<&'a str> {
     crate::domain::locale::parse(s).map_err(|rule| AppError::invalid_field(field, rule))
 }

@@ -62,7 +62,7 @@ pub fn view(conn: &mut DbConn, row: ReleaseRow) -> AppResult<ReleaseView> {
 }
 
 /// Releases as the API shows them: their kept item counts, and locks read for all in one query.
-pub fn views(conn: &mut DbConn, rows: Vec<ReleaseRow>) -> AppResult<Vec<ReleaseView>> {
+pub(crate) fn views(conn: &mut DbConn, rows: Vec<ReleaseRow>) -> AppResult<Vec<ReleaseView>> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let deployed = q::deployed_among(conn, &ids)?;
     Ok(rows
@@ -157,7 +157,7 @@ pub fn delete(conn: &mut DbConn, caller: &Caller, id: &ReleaseId) -> AppResult<(
 }
 
 /// A release's items in release order; the cursor is the position of the last one listed.
-pub fn list_items(
+pub(crate) fn list_items(
     conn: &mut DbConn,
     caller: &Caller,
     id: &ReleaseId,
@@ -179,7 +179,7 @@ fn writable(conn: &mut DbConn, caller: &Caller, id: &ReleaseId) -> AppResult<Rel
 
 /// Removes one key from a release (404 when it is not in it).
 #[tracing::instrument(skip_all, fields(user = %caller.id))]
-pub fn remove_item(
+pub(crate) fn remove_item(
     conn: &mut DbConn,
     caller: &Caller,
     id: &ReleaseId,

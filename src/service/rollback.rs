@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult, ProblemCode};
 /// of the original release and their last deletion of a rollback release of it. F and L in any
 /// environment come from it without another read.
 #[derive(Debug, Clone)]
-pub struct OwnerHistory {
+pub(crate) struct OwnerHistory {
     deployments: Vec<OwnerDeployment>,
     last_deletion: Option<NaiveDateTime>,
 }
@@ -42,7 +42,7 @@ impl OwnerHistory {
 
     /// B7's F and L in one environment: the ids of the owner's first and latest succeeded
     /// deployments there since their last deletion, if there are any.
-    pub fn first_and_latest(&self, environment_id: &str) -> Option<(&str, &str)> {
+    pub(crate) fn first_and_latest(&self, environment_id: &str) -> Option<(&str, &str)> {
         pick(&self.deployments, self.last_deletion, environment_id).map(|(f, l)| (f.id.as_str(), l.id.as_str()))
     }
 }

@@ -16,9 +16,9 @@ use crate::error::{AppError, AppResult};
 
 /// How often a token's `last_used_at` is written at most: a use within this of the last one
 /// recorded writes nothing.
-pub const LAST_USE_EVERY: TimeDelta = TimeDelta::minutes(1);
+pub(crate) const LAST_USE_EVERY: TimeDelta = TimeDelta::minutes(1);
 /// The longest lifetime a token can be given, in days (T1).
-pub const MAX_EXPIRES_IN_DAYS: i32 = 3650;
+pub(crate) const MAX_EXPIRES_IN_DAYS: i32 = 3650;
 
 /// The SHA-256 of a token, the only form in which tokens are stored.
 pub fn hash_token(token: &str) -> String {
@@ -26,7 +26,7 @@ pub fn hash_token(token: &str) -> String {
 }
 
 /// A new random token; shown once, then only its hash is kept.
-pub fn generate_token() -> String {
+pub(crate) fn generate_token() -> String {
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
     format!("rw_{}", hex::encode(bytes))
@@ -51,7 +51,7 @@ pub struct IssuedToken {
 /// Creates a token for an active user, by an admin or the user themself. The request comes as
 /// the body gave it, errors included, checked after the role (403 first); 404 when the user is
 /// unknown or deactivated.
-pub fn create_token(
+pub(crate) fn create_token(
     conn: &mut DbConn,
     caller: &Caller,
     user_id: &UserId,
@@ -106,7 +106,7 @@ pub fn authenticate(conn: &mut DbConn, token: &str) -> AppResult<Caller> {
 /// The caller whose usable token has this hash, and when the token expires (401 when none).
 /// Records the use when the last one recorded is older than `LAST_USE_EVERY`, so a token in use
 /// costs one write a minute, not one a request.
-pub fn authenticate_hash(conn: &mut DbConn, token_hash: &str) -> AppResult<(Caller, Option<NaiveDateTime>)> {
+pub(crate) fn authenticate_hash(conn: &mut DbConn, token_hash: &str) -> AppResult<(Caller, Option<NaiveDateTime>)> {
     let at = now();
     let found = q::usable_by_hash(conn, token_hash, at)?.ok_or(AppError::Unauthorized)?;
     let role = found.user.role;
@@ -122,7 +122,7 @@ pub fn authenticate_hash(conn: &mut DbConn, token_hash: &str) -> AppResult<(Call
 
 /// A user's tokens, newest first, revoked ones left out (admin, or the user themself; the role
 /// first, then the page, then the user: 404 when unknown or deactivated).
-pub fn list_tokens(
+pub(crate) fn list_tokens(
     conn: &mut DbConn,
     caller: &Caller,
     user_id: &UserId,
@@ -137,7 +137,7 @@ pub fn list_tokens(
 
 /// Revokes one of a user's tokens (admin, or the user themself); the cache forgets it (T1). 404 for an unknown user, or a token that is not theirs or
 /// revoked already.
-pub fn revoke_token(
+pub(crate) fn revoke_token(
     conn: &mut DbConn,
     caller: &Caller,
     user_id: &UserId,

@@ -10,7 +10,7 @@ use crate::domain::{user_names, validate, Role};
 use crate::error::{AppError, AppResult, ProblemCode};
 
 /// Creates a user for an admin; 409 `name_taken` when the name is in use.
-pub fn create_user(conn: &mut DbConn, caller: &Caller, name: &str, role: Role) -> AppResult<UserRow> {
+pub(crate) fn create_user(conn: &mut DbConn, caller: &Caller, name: &str, role: Role) -> AppResult<UserRow> {
     caller.require_admin()?;
     add_user(conn, name, role)
 }
@@ -40,7 +40,7 @@ pub fn add_user(conn: &mut DbConn, name: &str, role: Role) -> AppResult<UserRow>
 
 /// Users, newest first (admins only). The page comes as the request asked for it, errors
 /// included, and is checked after the role: a non-admin gets 403 whatever else is wrong.
-pub fn list_users(conn: &mut DbConn, caller: &Caller, page: Parsed<PageParams>) -> AppResult<Page<UserRow>> {
+pub(crate) fn list_users(conn: &mut DbConn, caller: &Caller, page: Parsed<PageParams>) -> AppResult<Page<UserRow>> {
     caller.require_admin()?;
     let page = page?;
     super::own_cursor(conn, super::CursorTable::Users, &page)?;
@@ -49,7 +49,7 @@ pub fn list_users(conn: &mut DbConn, caller: &Caller, page: Parsed<PageParams>) 
 
 /// A user by id who is not deactivated (404 otherwise: to the API a deactivated user is gone,
 /// though their history stays and their name stays taken).
-pub fn active_user(conn: &mut DbConn, id: &UserId) -> AppResult<UserRow> {
+pub(crate) fn active_user(conn: &mut DbConn, id: &UserId) -> AppResult<UserRow> {
     q::active_by_id(conn, id)?.ok_or_else(|| AppError::NotFound("no such user".into()))
 }
 
@@ -68,7 +68,7 @@ pub fn user_by_name(conn: &mut DbConn, name: &str) -> AppResult<UserRow> {
 
 /// T1: an admin deactivates a user (404 when unknown or deactivated already; 409 `last_admin`
 /// for the last active admin). The cache forgets the user's tokens.
-pub fn deactivate_user(conn: &mut DbConn, caller: &Caller, user_id: &UserId) -> AppResult<Changed<()>> {
+pub(crate) fn deactivate_user(conn: &mut DbConn, caller: &Caller, user_id: &UserId) -> AppResult<Changed<()>> {
     caller.require_admin()?;
     deactivate(conn, user_id)?;
     Ok(Changed::new((), vec![Effect::UserDeactivated(user_id.clone())]))
@@ -90,7 +90,7 @@ pub fn deactivate(conn: &mut DbConn, user_id: &UserId) -> AppResult<()> {
 }
 
 /// The names of the environments a user may publish to by grant.
-pub fn grants_of(conn: &mut DbConn, user_id: &UserId) -> AppResult<Vec<String>> {
+pub(crate) fn grants_of(conn: &mut DbConn, user_id: &UserId) -> AppResult<Vec<String>> {
     Ok(q::granted_environment_names(conn, user_id)?)
 }
 
@@ -124,7 +124,12 @@ pub fn set_grant(
 }
 
 /// P3: publishing, unpublishing and deploying in an environment need a grant there, or admin.
-pub fn require_grant(conn: &mut DbConn, caller: &Caller, environment_id: &str, environment: &str) -> AppResult<()> {
+pub(crate) fn require_grant(
+    conn: &mut DbConn,
+    caller: &Caller,
+    environment_id: &str,
+    environment: &str,
+) -> AppResult<()> {
     if caller.is_admin() {
         return Ok(());
     }
@@ -140,7 +145,7 @@ pub fn require_grant(conn: &mut DbConn, caller: &Caller, environment_id: &str, e
 /// L9: why the user may not deploy in the environment now, or `None` when they may: a
 /// deployment runs with its deployer's rights as they are when it starts. Read in the run's
 /// transaction, with the rows locked, so that a revocation cannot slip in before it commits.
-pub fn deployer_refusal(
+pub(crate) fn deployer_refusal(
     conn: &mut DbConn,
     user_id: &str,
     environment_id: &str,

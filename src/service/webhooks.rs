@@ -42,11 +42,11 @@ impl EndpointView {
 }
 
 /// The longest endpoint URL.
-pub const URL_MAX: usize = 2048;
+pub(crate) const URL_MAX: usize = 2048;
 
 /// The URL as it may be shown: without any user name or password that an endpoint registered
 /// before userinfo was refused may still carry.
-pub fn shown_url(stored: &str) -> String {
+pub(crate) fn shown_url(stored: &str) -> String {
     match url::Url::parse(stored) {
         Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
             let _ = url.set_username("");
@@ -242,7 +242,12 @@ pub fn announce(conn: &mut DbConn, deployment: &DeploymentView) -> AppResult<()>
 
 /// H5: writes the message of a hold placed (`environment.held`) or lifted
 /// (`environment.released`), one per subscribed endpoint, in the transaction that did it.
-pub fn announce_hold(conn: &mut DbConn, event: WebhookEvent, hold: &Hold, environment_id: &str) -> AppResult<()> {
+pub(crate) fn announce_hold(
+    conn: &mut DbConn,
+    event: WebhookEvent,
+    hold: &Hold,
+    environment_id: &str,
+) -> AppResult<()> {
     let at = now();
     let payload = serde_json::json!({
         "type": event.as_str(),
@@ -268,7 +273,7 @@ pub fn deliveries(
 }
 
 /// A delivery id from the path: `msg_` and 32 hex digits (400 otherwise).
-pub fn delivery_id(s: &str) -> Parsed<String> {
+pub(crate) fn delivery_id(s: &str) -> Parsed<String> {
     let ok = s
         .strip_prefix("msg_")
         .is_some_and(|h| h.len() == 32 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));

@@ -99,7 +99,10 @@ pub(crate) fn setup(conn: &mut DbConn, n: usize, releases: &[Vec<ReleaseItem>]) 
             "create item",
         )?;
         for v in 2..=VERSIONS {
-            ok(service::items::add_version(conn, &users[ADMIN], Ok(ItemId::stored(item.row.id.clone())), content(v)), "add version")?;
+            ok(
+                service::items::add_version(conn, &users[ADMIN], Ok(ItemId::stored(item.row.id.clone())), content(v)),
+                "add version",
+            )?;
         }
         items.push(item.row.id);
     }

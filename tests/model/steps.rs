@@ -51,7 +51,14 @@ pub(crate) fn step(
 fn publish(run: Run, env: usize, item: usize, version: i32, by: usize) -> Result<(), TestCaseError> {
     let Run { conn, world, model, ids, .. } = run;
     let user = |u: usize| &world.users[u];
-    let r = service::publishing::publish(conn, user(by), &world.envs[env], Ok(ItemId::stored(world.items[item].clone())), LOCALE, version);
+    let r = service::publishing::publish(
+        conn,
+        user(by),
+        &world.envs[env],
+        Ok(ItemId::stored(world.items[item].clone())),
+        LOCALE,
+        version,
+    );
     let s = ok(r, "publish")?;
     let id = model.write(env, item, Some(version), None);
     ensure_eq(s.version, Some(version), "published version")?;
@@ -63,7 +70,13 @@ fn publish(run: Run, env: usize, item: usize, version: i32, by: usize) -> Result
 fn unpublish(run: Run, env: usize, item: usize, by: usize) -> Result<(), TestCaseError> {
     let Run { conn, world, model, ids, t } = run;
     let user = |u: usize| &world.users[u];
-    let r = service::publishing::unpublish(conn, user(by), &world.envs[env], Ok(ItemId::stored(world.items[item].clone())), LOCALE);
+    let r = service::publishing::unpublish(
+        conn,
+        user(by),
+        &world.envs[env],
+        Ok(ItemId::stored(world.items[item].clone())),
+        LOCALE,
+    );
     if model.envs[env].state(item).is_none() {
         tally(t, "error: not_published");
         fails(r, "not_published", "unpublish")?;

@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult, ProblemCode};
 /// A release as its deployments carry it out, read once however many environments it goes to:
 /// for a rollback release, its owner's history too (B7).
 #[derive(Debug, Clone)]
-pub struct ReleaseWork {
+pub(crate) struct ReleaseWork {
     pub release: ReleaseRow,
     /// A rollback release's owner's deployments of the original release (`None`: a standard release).
     pub(super) history: Option<OwnerHistory>,
@@ -35,7 +35,7 @@ impl ReleaseWork {
 
     /// B6, B7: a rollback release's F and L in `env`, refused where its owner has no succeeded
     /// deployment of the release there; `None` for a standard release.
-    pub fn first_and_latest(&self, env: &EnvironmentRow) -> AppResult<Option<(&str, &str)>> {
+    pub(crate) fn first_and_latest(&self, env: &EnvironmentRow) -> AppResult<Option<(&str, &str)>> {
         match &self.history {
             None => Ok(None),
             Some(h) => h.first_and_latest(&env.id).map(Some).ok_or_else(|| not_deployed_to(env)),
@@ -54,7 +54,7 @@ fn not_deployed_to(env: &EnvironmentRow) -> AppError {
 
 /// L4, B6, P3: checks that `work`'s release may be deployed to `env` by `caller` now; preview
 /// (B9) refuses exactly the same.
-pub fn check_release_deployable(
+pub(crate) fn check_release_deployable(
     conn: &mut DbConn,
     caller: &Caller,
     work: &ReleaseWork,

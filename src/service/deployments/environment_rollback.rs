@@ -56,7 +56,7 @@ pub fn create_environment_rollback(
 /// would carry out, and its target, without writing anything. It refuses exactly what starting
 /// the rollback would (the same role, grant and target rules, the same codes).
 #[tracing::instrument(skip_all, fields(user = %caller.id))]
-pub fn preview_environment_rollback(
+pub(crate) fn preview_environment_rollback(
     conn: &mut DbConn,
     caller: &Caller,
     environment: &str,

@@ -14,13 +14,18 @@ mod undone;
 mod views;
 
 pub use create::{cancel, create_for_release};
-pub use environment_rollback::{create_environment_rollback, preview_environment_rollback};
-pub use preview::{preview, preview_in_pages, preview_page, PlanPage};
-pub use run::{announce, requeue, run};
-pub use schedule::{list, ScheduleQuery};
+pub use environment_rollback::create_environment_rollback;
+pub(crate) use environment_rollback::preview_environment_rollback;
+pub use preview::PlanPage;
+pub use preview::{preview, preview_in_pages, preview_page};
+pub(crate) use run::requeue;
+pub use run::{announce, run};
+pub use schedule::list;
+pub(crate) use schedule::ScheduleQuery;
 pub use selection::RollbackOptions;
 /// How many keys a deployment plans and writes at a time, unless configured otherwise: what it
 /// holds in memory is a page, whatever the size of the release.
 pub const DEPLOY_PAGE: i64 = 10_000;
 
-pub use views::{get, get_many, items, list_for_environment, list_for_release, recently_changed, DeploymentView};
+pub use views::{get, items, DeploymentView};
+pub(crate) use views::{get_many, list_for_environment, list_for_release, recently_changed};

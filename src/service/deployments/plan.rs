@@ -19,7 +19,7 @@ use crate::error::{AppError, AppResult};
 
 /// What a deployment carries out: a release (standard or rollback) or an environment rollback.
 #[derive(Debug, Clone)]
-pub enum Work {
+pub(crate) enum Work {
     Release(ReleaseWork),
     /// E1; B10: only the `selected` keys, when there are some.
     EnvironmentRollback {
@@ -45,7 +45,7 @@ impl Work {
 
     /// Whether the work is a rollback (E1, or a rollback release's deployment: H2), and if it is a
     /// rollback release's, the id of the release it rolls back.
-    pub fn rolls_back(&self) -> Option<Option<&str>> {
+    pub(crate) fn rolls_back(&self) -> Option<Option<&str>> {
         match self {
             Work::Release(w) => w.history.as_ref().map(|_| w.release.rollback_of.as_deref()),
             Work::EnvironmentRollback { .. } => Some(None),
@@ -63,7 +63,7 @@ impl Work {
 
 /// A deployment's plan, and the integer key of each of its items for the writes that apply it.
 #[derive(Debug)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub items: Vec<PlannedItem>,
     pub keys: ItemKeys,
 }
@@ -169,7 +169,7 @@ pub(super) fn release_plan_keys(
 ///   is skipped, and a skipped key counts as it stands); a key outside the release is never
 ///   written. Reached keys are matched by key, not by item: another locale of an item on the page
 ///   may be on another page.
-pub struct Pages<'a> {
+pub(crate) struct Pages<'a> {
     work: &'a Work,
     env: &'a EnvironmentRow,
     size: i64,

@@ -25,7 +25,7 @@ pub fn announce(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
 }
 
 /// Queues an `in_progress` deployment again, to be claimed anew; how many rows changed (0 or 1).
-pub fn requeue(conn: &mut DbConn, id: &str) -> AppResult<usize> {
+pub(crate) fn requeue(conn: &mut DbConn, id: &str) -> AppResult<usize> {
     Ok(rows::requeue(conn, id)?)
 }
 
@@ -56,14 +56,7 @@ fn write<'a>(
     keys: &'a ItemKeys,
     at: NaiveDateTime,
 ) -> DeploymentWrite<'a> {
-    DeploymentWrite {
-        deployment_id: &d.id,
-        environment_id: &env.id,
-        environment_key: env.key,
-        item_keys: keys,
-        actor: &d.deployed_by,
-        at,
-    }
+    DeploymentWrite { deployment_id: &d.id, environment_key: env.key, item_keys: keys, actor: &d.deployed_by, at }
 }
 
 /// What a deployment's pages add up to.

@@ -22,7 +22,7 @@ pub struct ScheduleQuery {
 }
 
 /// Soonest first when every status asked for is `scheduled`, else newest first (Q1).
-pub fn order_of(statuses: &[DeploymentStatus]) -> ListOrder {
+pub(crate) fn order_of(statuses: &[DeploymentStatus]) -> ListOrder {
     if !statuses.is_empty() && statuses.iter().all(|s| *s == DeploymentStatus::Scheduled) {
         ListOrder::Soonest
     } else {

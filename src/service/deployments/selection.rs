@@ -45,7 +45,7 @@ impl RollbackOptions {
 
 /// B10: a selection as the plan matches it, and as its deployment stores it (item key, locale).
 #[derive(Debug, Clone, Default)]
-pub struct Selection {
+pub(crate) struct Selection {
     pub keys: HashSet<Key>,
     pub stored: Vec<(i64, String)>,
 }

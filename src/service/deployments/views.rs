@@ -75,7 +75,7 @@ pub(super) fn view(conn: &mut DbConn, id: &str) -> AppResult<DeploymentView> {
 }
 
 /// Several deployments by id, in the order given.
-pub fn get_many(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<DeploymentView>> {
+pub(crate) fn get_many(conn: &mut DbConn, ids: &[String]) -> AppResult<Vec<DeploymentView>> {
     let found = rows::by_ids(conn, ids)?;
     let mut by_id: std::collections::HashMap<String, DeploymentView> =
         views(conn, found)?.into_iter().map(|v| (v.row.id.clone(), v)).collect();
@@ -89,7 +89,7 @@ fn page_of(conn: &mut DbConn, of: DeploymentsOf, page: &PageParams) -> AppResult
 }
 
 /// An environment's deployment history, newest first.
-pub fn list_for_environment(
+pub(crate) fn list_for_environment(
     conn: &mut DbConn,
     environment: &str,
     page: &PageParams,
@@ -99,7 +99,7 @@ pub fn list_for_environment(
 }
 
 /// A release's deployments, newest first.
-pub fn list_for_release(
+pub(crate) fn list_for_release(
     conn: &mut DbConn,
     caller: &Caller,
     release_id: &ReleaseId,
@@ -123,7 +123,11 @@ pub fn items(
 
 /// S1, S2: the deployments that may have changed lately (queued or running, among `ids`, or
 /// created or ended at or after `since`), for the deployment feed's watcher.
-pub fn recently_changed(conn: &mut DbConn, ids: &[String], since: NaiveDateTime) -> AppResult<Vec<DeploymentView>> {
+pub(crate) fn recently_changed(
+    conn: &mut DbConn,
+    ids: &[String],
+    since: NaiveDateTime,
+) -> AppResult<Vec<DeploymentView>> {
     let rows = rows::recently_changed(conn, ids, since)?;
     views(conn, rows)
 }
