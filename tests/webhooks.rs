@@ -526,3 +526,68 @@ async fn w3_a_message_waiting_for_a_retry_does_not_hold_up_the_next_one() {
     assert_ne!(got[1].webhook_id, got[0].webhook_id, "the second message went ahead of the retry");
     assert_eq!(got[2].webhook_id, got[0].webhook_id, "then the retry");
 }
+
+#[derive(diesel::QueryableByName, Debug, PartialEq)]
+struct Subscribed {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    endpoint_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    word: String,
+}
+
+/// The rows of `SELECT endpoint_id, <column> AS word FROM <table>`, sorted.
+fn subscribed(conn: &mut rewind::db::DbConn, table: &str, column: &str) -> Vec<(String, String)> {
+    use diesel::RunQueryDsl;
+    let sql = format!("SELECT endpoint_id, {column} AS word FROM {table} ORDER BY endpoint_id, word");
+    diesel::sql_query(sql).load::<Subscribed>(conn).unwrap().into_iter().map(|s| (s.endpoint_id, s.word)).collect()
+}
+
+#[test]
+fn w1_the_migration_turns_the_stored_lists_of_events_and_environments_into_rows_and_back() {
+    use diesel::connection::SimpleConnection;
+    let db = common::TestDb::new();
+    let mut conn = db.connect();
+    common::migrate_before(&mut conn, "_webhook_subscriptions");
+    conn.batch_execute(
+        "INSERT INTO environments (id, name, created_at, key) VALUES ('e1', 'production', '2026-01-01 00:00:00', 1), \
+           ('e2', 'staging', '2026-01-01 00:00:00', 2); \
+         INSERT INTO webhook_endpoints (id, url, secret, events, environments, description, created_at) VALUES \
+           ('a', 'https://93.184.215.14/a', 's', ',deployment.started,environment.held,', NULL, NULL, '2026-01-01 00:00:00'), \
+           ('b', 'https://93.184.215.14/b', 's', ',deployment.failed,', ',e1,e2,', NULL, '2026-01-01 00:00:00'), \
+           ('c', 'https://93.184.215.14/c', 's', ',deployment.failed,', ',', NULL, '2026-01-01 00:00:00');",
+    )
+    .unwrap();
+    rewind::db::migrate(&mut conn).unwrap();
+    let s = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        subscribed(&mut conn, "webhook_endpoint_events", "event"),
+        [
+            s("a", "deployment.started"),
+            s("a", "environment.held"),
+            s("b", "deployment.failed"),
+            s("c", "deployment.failed")
+        ]
+    );
+    assert_eq!(subscribed(&mut conn, "webhook_endpoint_environments", "environment_id"), [s("b", "e1"), s("b", "e2")]);
+    // `c` was limited to no environment at all, and still is; `a` hears every one.
+    let all = "SELECT id AS endpoint_id, CASE WHEN all_environments THEN 'all' ELSE 'some' END AS word FROM webhook_endpoints";
+    let rows: Vec<Subscribed> =
+        diesel::RunQueryDsl::load(diesel::sql_query(format!("{all} ORDER BY id")), &mut conn).unwrap();
+    let rows: Vec<(String, String)> = rows.into_iter().map(|r| (r.endpoint_id, r.word)).collect();
+    assert_eq!(rows, [s("a", "all"), s("b", "some"), s("c", "some")]);
+
+    common::revert_through(&mut conn, "_webhook_subscriptions");
+    let back =
+        "SELECT id AS endpoint_id, events || '|' || COALESCE(environments, 'null') AS word FROM webhook_endpoints";
+    let rows: Vec<Subscribed> =
+        diesel::RunQueryDsl::load(diesel::sql_query(format!("{back} ORDER BY id")), &mut conn).unwrap();
+    let rows: Vec<(String, String)> = rows.into_iter().map(|r| (r.endpoint_id, r.word)).collect();
+    assert_eq!(
+        rows,
+        [
+            s("a", ",deployment.started,environment.held,|null"),
+            s("b", ",deployment.failed,|,e1,e2,"),
+            s("c", ",deployment.failed,|,")
+        ]
+    );
+}

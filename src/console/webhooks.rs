@@ -30,7 +30,7 @@ pub struct WebhookLine {
 impl From<webhooks::EndpointView> for WebhookLine {
     fn from(e: webhooks::EndpointView) -> WebhookLine {
         WebhookLine {
-            events: e.events().iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
+            events: e.events.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
             environments: e.environments.clone().map(|v| v.join(", ")).unwrap_or_else(|| "all".into()),
             url: webhooks::shown_url(&e.row.url),
             id: e.row.id,

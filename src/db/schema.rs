@@ -257,11 +257,24 @@ diesel::table! {
         id -> Text,
         url -> Text,
         secret -> Text,
-        events -> Text,
-        environments -> Nullable<Text>,
         description -> Nullable<Text>,
         created_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        all_environments -> Bool,
+    }
+}
+
+diesel::table! {
+    webhook_endpoint_events (endpoint_id, event) {
+        endpoint_id -> Text,
+        event -> Text,
+    }
+}
+
+diesel::table! {
+    webhook_endpoint_environments (endpoint_id, environment_id) {
+        endpoint_id -> Text,
+        environment_id -> Text,
     }
 }
 
@@ -282,6 +295,9 @@ diesel::joinable!(releases -> users (owner));
 diesel::joinable!(tokens -> users (user_id));
 diesel::joinable!(versions -> items (item_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_endpoint_environments -> environments (environment_id));
+diesel::joinable!(webhook_endpoint_environments -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_endpoint_events -> webhook_endpoints (endpoint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     deployment_keys,
@@ -304,5 +320,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     version_references,
     versions,
     webhook_deliveries,
+    webhook_endpoint_environments,
+    webhook_endpoint_events,
     webhook_endpoints,
 );

@@ -1,27 +1,37 @@
 //! Webhook endpoints and the outbox of their deliveries (W1–W4): every query of both tables.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 use diesel::QueryResult;
 
 use super::page::{newest_first, Page};
-use super::schema::{webhook_deliveries, webhook_endpoints};
+use super::schema::{webhook_deliveries, webhook_endpoint_environments, webhook_endpoint_events, webhook_endpoints};
 use super::DbConn;
 use crate::domain::DeliveryStatus;
 
-/// An endpoint as stored; `events` and `environments` (ids) are `,a,b,` lists.
+/// An endpoint as stored; its events and environments are rows of their own
+/// (`webhook_endpoint_events`, `webhook_endpoint_environments`).
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = webhook_endpoints)]
 pub struct EndpointRow {
     pub id: String,
     pub url: String,
     pub secret: String,
-    pub events: String,
-    pub environments: Option<String>,
     pub description: Option<String>,
     pub created_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    /// Whether it hears every environment; else only those of `webhook_endpoint_environments`.
+    pub all_environments: bool,
+}
+
+/// An endpoint's subscriptions: its events, and the ids of the environments it is limited to.
+#[derive(Debug, Clone, Default)]
+pub struct Subscriptions {
+    pub events: Vec<String>,
+    pub environment_ids: Vec<String>,
 }
 
 /// A delivery as stored: one message to one endpoint, and how its attempts went.
@@ -45,10 +55,44 @@ pub struct DeliveryRow {
     pub delivered_at: Option<NaiveDateTime>,
 }
 
-/// Stores a new endpoint.
-pub(crate) fn insert_endpoint(conn: &mut DbConn, row: &EndpointRow) -> QueryResult<()> {
+/// Stores a new endpoint with its subscriptions.
+pub(crate) fn insert_endpoint(conn: &mut DbConn, row: &EndpointRow, subscribed: &Subscriptions) -> QueryResult<()> {
     diesel::insert_into(webhook_endpoints::table).values(row).execute(conn)?;
+    for event in &subscribed.events {
+        diesel::insert_into(webhook_endpoint_events::table)
+            .values((webhook_endpoint_events::endpoint_id.eq(&row.id), webhook_endpoint_events::event.eq(event)))
+            .execute(conn)?;
+    }
+    for environment in &subscribed.environment_ids {
+        diesel::insert_into(webhook_endpoint_environments::table)
+            .values((
+                webhook_endpoint_environments::endpoint_id.eq(&row.id),
+                webhook_endpoint_environments::environment_id.eq(environment),
+            ))
+            .execute(conn)?;
+    }
     Ok(())
+}
+
+/// The subscriptions of these endpoints, by endpoint id.
+pub(crate) fn subscriptions(conn: &mut DbConn, endpoint_ids: &[&str]) -> QueryResult<HashMap<String, Subscriptions>> {
+    let mut by_id: HashMap<String, Subscriptions> = HashMap::new();
+    let events: Vec<(String, String)> = webhook_endpoint_events::table
+        .filter(webhook_endpoint_events::endpoint_id.eq_any(endpoint_ids))
+        .select((webhook_endpoint_events::endpoint_id, webhook_endpoint_events::event))
+        .load(conn)?;
+    for (id, event) in events {
+        by_id.entry(id).or_default().events.push(event);
+    }
+    let environments: Vec<(String, String)> = webhook_endpoint_environments::table
+        .filter(webhook_endpoint_environments::endpoint_id.eq_any(endpoint_ids))
+        .order(webhook_endpoint_environments::environment_id)
+        .select((webhook_endpoint_environments::endpoint_id, webhook_endpoint_environments::environment_id))
+        .load(conn)?;
+    for (id, environment) in environments {
+        by_id.entry(id).or_default().environment_ids.push(environment);
+    }
+    Ok(by_id)
 }
 
 /// An endpoint that is not deleted.
@@ -101,7 +145,10 @@ pub(crate) fn enqueue(
         "INSERT INTO webhook_deliveries (id, endpoint_id, event_type, deployment_id, payload, status, attempts, \
          next_attempt_at, created_at) \
          SELECT {message_id}, e.id, $1, $2, $3, '{pending}', 0, $4, $4 FROM webhook_endpoints e \
-         WHERE e.deleted_at IS NULL AND e.events LIKE $5 AND (e.environments IS NULL OR e.environments LIKE $6) \
+         WHERE e.deleted_at IS NULL \
+         AND EXISTS (SELECT 1 FROM webhook_endpoint_events s WHERE s.endpoint_id = e.id AND s.event = $5) \
+         AND (e.all_environments OR EXISTS (SELECT 1 FROM webhook_endpoint_environments v \
+           WHERE v.endpoint_id = e.id AND v.environment_id = $6)) \
          ORDER BY e.id"
     );
     super::sql(conn, &text)
@@ -109,8 +156,8 @@ pub(crate) fn enqueue(
         .bind::<Nullable<Text>, _>(deployment_id)
         .bind::<Text, _>(payload)
         .bind::<Timestamp, _>(at)
-        .bind::<Text, _>(format!("%,{event_type},%"))
-        .bind::<Text, _>(format!("%,{environment_id},%"))
+        .bind::<Text, _>(event_type)
+        .bind::<Text, _>(environment_id)
         .execute(conn)
 }
 

@@ -78,21 +78,6 @@ impl WebhookEvent {
     }
 }
 
-/// A list stored as `,a,b,`: the commas around each word let a `LIKE '%,word,%'` match it exactly.
-pub(crate) fn delimited<'a>(words: impl IntoIterator<Item = &'a str>) -> String {
-    let mut out = String::from(",");
-    for w in words {
-        out.push_str(w);
-        out.push(',');
-    }
-    out
-}
-
-/// The words of a list stored by `delimited`.
-pub(crate) fn undelimited(stored: &str) -> Vec<String> {
-    stored.split(',').filter(|w| !w.is_empty()).map(str::to_string).collect()
-}
-
 /// A new endpoint secret: `whsec_` and the base64 of 32 random bytes.
 pub(crate) fn new_secret() -> String {
     use rand::RngCore;
@@ -160,6 +145,5 @@ mod tests {
         for e in WebhookEvent::ALL {
             assert_eq!(WebhookEvent::parse(e.as_str()), Some(e), "parse is as_str's inverse");
         }
-        assert_eq!(undelimited(&delimited(["a", "b"])), vec!["a", "b"]);
     }
 }

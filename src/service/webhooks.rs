@@ -8,13 +8,13 @@ use chrono::SecondsFormat;
 
 use super::{environments, numeric_cursor, Caller, Page, PageParams, Parsed};
 use crate::db::deployments::DeploymentView;
-use crate::db::webhooks::{self as q, DeliveryRow, EndpointRow};
+use crate::db::webhooks::{self as q, DeliveryRow, EndpointRow, Subscriptions};
 use crate::db::{new_id, now, write_transaction, DbConn};
 use crate::deployment_document::Deployment;
 use crate::domain::addresses::address_allowed;
 use crate::domain::ids::EndpointId;
 use crate::domain::validate;
-use crate::domain::webhooks::{delimited, new_secret, undelimited, WebhookEvent};
+use crate::domain::webhooks::{new_secret, WebhookEvent};
 use crate::error::{AppError, AppResult, ProblemCode};
 use crate::hold_document::Hold;
 
@@ -31,14 +31,10 @@ pub struct NewEndpoint {
 #[derive(Debug, Clone)]
 pub struct EndpointView {
     pub row: EndpointRow,
+    /// The events it is subscribed to, in the order of `WebhookEvent::ALL`.
+    pub events: Vec<WebhookEvent>,
+    /// The names of the environments it is limited to (`None`: every environment).
     pub environments: Option<Vec<String>>,
-}
-
-impl EndpointView {
-    /// The events the endpoint is subscribed to.
-    pub fn events(&self) -> Vec<WebhookEvent> {
-        undelimited(&self.row.events).iter().filter_map(|e| WebhookEvent::parse(e)).collect()
-    }
 }
 
 /// The longest endpoint URL.
@@ -99,18 +95,21 @@ pub fn check_url(raw: &str, allow_private: bool) -> AppResult<url::Url> {
 }
 
 fn views(conn: &mut DbConn, rows: Vec<EndpointRow>) -> AppResult<Vec<EndpointView>> {
-    let mut ids: Vec<String> = rows.iter().filter_map(|r| r.environments.as_deref()).flat_map(undelimited).collect();
+    let endpoint_ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut subscribed = q::subscriptions(conn, &endpoint_ids)?;
+    let mut ids: Vec<&str> = subscribed.values().flat_map(|s| s.environment_ids.iter().map(String::as_str)).collect();
     ids.sort_unstable();
     ids.dedup();
     let names: HashMap<String, String> = crate::db::environments::names(conn, &ids)?;
     Ok(rows
         .into_iter()
         .map(|row| {
-            let environments = row
-                .environments
-                .as_deref()
-                .map(|s| undelimited(s).iter().filter_map(|id| names.get(id).cloned()).collect());
-            EndpointView { row, environments }
+            let s = subscribed.remove(&row.id).unwrap_or_default();
+            let mut events: Vec<WebhookEvent> = s.events.iter().filter_map(|e| WebhookEvent::parse(e)).collect();
+            events.sort_by_key(|e| WebhookEvent::ALL.iter().position(|a| a == e));
+            let environments = (!row.all_environments)
+                .then(|| s.environment_ids.iter().filter_map(|id| names.get(id).cloned()).collect());
+            EndpointView { row, events, environments }
         })
         .collect())
 }
@@ -152,7 +151,7 @@ pub fn register(conn: &mut DbConn, new: NewEndpoint, allow_private: bool) -> App
             }
             ids.sort_unstable();
             ids.dedup();
-            Some(delimited(ids.iter().map(String::as_str)))
+            Some(ids)
         }
         None => None,
     };
@@ -164,13 +163,16 @@ pub fn register(conn: &mut DbConn, new: NewEndpoint, allow_private: bool) -> App
         id: new_id(),
         url: url.to_string(),
         secret: secret.clone(),
-        events: delimited(events.iter().map(|e| e.as_str())),
-        environments,
         description: new.description,
         created_at: now(),
         deleted_at: None,
+        all_environments: environments.is_none(),
     };
-    q::insert_endpoint(conn, &row)?;
+    let subscribed = Subscriptions {
+        events: events.iter().map(|e| e.as_str().to_string()).collect(),
+        environment_ids: environments.unwrap_or_default(),
+    };
+    q::insert_endpoint(conn, &row, &subscribed)?;
     Ok((views(conn, vec![row])?.remove(0), secret))
 }
 

@@ -23,7 +23,7 @@ pub struct Webhook {
 
 impl From<EndpointView> for Webhook {
     fn from(e: EndpointView) -> Webhook {
-        let events = e.events();
+        let events = e.events.clone();
         Webhook {
             id: e.row.id,
             url: crate::service::webhooks::shown_url(&e.row.url),
