@@ -10,6 +10,7 @@ mod http;
 mod items;
 pub mod output;
 mod releases;
+mod rollback_args;
 
 use std::io::{BufRead, IsTerminal, Write};
 

@@ -16,7 +16,7 @@ use rewind::db::{self, seed, DbConn, Pool};
 use rewind::domain::ids::{DeploymentId, ReleaseId};
 use rewind::domain::webhooks::WebhookEvent;
 use rewind::domain::{Action, DeploymentStatus};
-use rewind::service::deployments::{self, DeploymentView};
+use rewind::service::deployments::{self, DeploymentView, RollbackOptions};
 use rewind::service::releases::{self, NewReleaseItem};
 use rewind::service::{bootstrap, environments, rollback, tokens, webhooks, Caller};
 use rewind::settings::DEPLOY_PAGE;
@@ -142,15 +142,9 @@ fn run_deployment(conn: &mut DbConn, id: &str) -> BenchResult<(DeploymentView, f
 /// Queues a deployment of the release to the bench environment; answers its id.
 fn queue_deployment(conn: &mut DbConn, caller: &Caller, release_id: &ReleaseId) -> BenchResult<String> {
     // The bench runs the worker itself (`run_one`): the creation's effects have nothing to wake.
-    let mut created = deployments::create_for_release(
-        conn,
-        caller,
-        release_id,
-        &[ENVIRONMENT.to_string()],
-        None,
-        &Default::default(),
-    )?
-    .into_value();
+    let envs = [ENVIRONMENT.to_string()];
+    let all = RollbackOptions::default();
+    let mut created = deployments::create_for_release(conn, caller, release_id, &envs, None, &all)?.into_value();
     Ok(created.pop().ok_or("no deployment was created")?.row.id)
 }
 
@@ -209,15 +203,8 @@ fn run(pool: &Pool, postgres: bool, n: usize, history: usize, references: bool, 
         planned += page.len();
         Ok(())
     };
-    deployments::preview_in_pages(
-        &mut conn,
-        &caller,
-        &rollback_id,
-        ENVIRONMENT,
-        &Default::default(),
-        DEPLOY_PAGE,
-        count,
-    )?;
+    let all = RollbackOptions::default();
+    deployments::preview_in_pages(&mut conn, &caller, &rollback_id, ENVIRONMENT, &all, DEPLOY_PAGE, count)?;
     let preview_seconds = started.elapsed().as_secs_f64();
     let preview_rss = Rss::since(before);
     if planned != n {
