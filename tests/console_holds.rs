@@ -9,30 +9,10 @@ mod signed_in;
 
 use std::time::Duration;
 
-use actix_web::body::BoxBody;
-use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
-use common::{spawn, TestApp, ADMIN};
+use common::{spawn, ADMIN};
 use serde_json::{json, Value};
 use signed_in::{get, sign_in, submit, Answer};
-
-/// The environment object, as the API answers it.
-async fn environment<S>(app: &TestApp<S>, env: &str) -> Value
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>,
-{
-    let (s, v) = app.get(&format!("/v1/environments/{env}"), ADMIN).await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    v["data"].clone()
-}
-
-/// A deployment, as the API answers it.
-async fn deployment<S>(app: &TestApp<S>, id: &str) -> Value
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>,
-{
-    app.get(&format!("/v1/deployments/{id}"), ADMIN).await.1["data"].clone()
-}
 
 /// A refusal page: its status and the rule's code.
 fn refused(a: &Answer, status: u16, code: &str) {
@@ -75,10 +55,10 @@ async fn u5_h1_console_places_and_lifts_a_hold() {
     assert!(!page.body.contains("id=\"add-freeze\""), "windows are the admins'");
     let a = submit(&app, "/console/environments/prod/hold", &b, &[("reason", "")]).await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST, "a hold needs a reason: {}", a.body);
-    assert!(environment(&app, "prod").await["hold"].is_null(), "nothing written");
+    assert!(app.environment("prod").await["hold"].is_null(), "nothing written");
     let a = submit(&app, "/console/environments/prod/hold", &b, &[("reason", "Checking the <b>rollback</b>")]).await;
     assert_eq!((a.status, a.location()), (StatusCode::SEE_OTHER, "/console/environments/prod"), "{}", a.body);
-    let hold = environment(&app, "prod").await["hold"].clone();
+    let hold = app.environment("prod").await["hold"].clone();
     assert_eq!(
         (hold["cause"].as_str(), hold["reason"].as_str()),
         (Some("manual"), Some("Checking the <b>rollback</b>"))
@@ -106,7 +86,7 @@ async fn u5_h1_console_places_and_lifts_a_hold() {
 
     // Due now, and waiting: still scheduled, marked held.
     actix_web::rt::time::sleep(Duration::from_millis(3500)).await;
-    let d = deployment(&app, &waiting).await;
+    let d = app.deployment(&waiting).await;
     assert_eq!((d["status"].as_str(), d["held"].as_bool()), (Some("scheduled"), Some(true)), "{d}");
 
     let viewer = sign_in(&app, &vi).await;
@@ -117,7 +97,7 @@ async fn u5_h1_console_places_and_lifts_a_hold() {
 
     let a = submit(&app, "/console/environments/prod/hold/lift", &b, &[]).await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
-    let env = environment(&app, "prod").await;
+    let env = app.environment("prod").await;
     assert!(env["hold"].is_null(), "{env}");
     assert_eq!(app.finished(&waiting).await["status"], "succeeded", "it runs once the hold is lifted");
     assert_eq!(app.state("prod", &item).await, Some(1));
@@ -144,7 +124,7 @@ async fn u5_h2_console_sets_hold_after_rollback_and_the_rollback_form_may_declin
     assert!(!get(&app, "/console/environments/prod", Some(&editor)).await.body.contains("id=\"hold-after-rollback\""));
     let a = submit(&app, setting, &admin, &[("hold_after_rollback", "true")]).await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
-    assert_eq!(environment(&app, "prod").await["hold_after_rollback"], true);
+    assert_eq!(app.environment("prod").await["hold_after_rollback"], true);
 
     // The plan offers the hold checked; unchecked, the rollback does not hold the environment.
     let plan = get(&app, "/console/environments/prod/rollback", Some(&editor)).await;
@@ -154,14 +134,14 @@ async fn u5_h2_console_sets_hold_after_rollback_and_the_rollback_form_may_declin
     let d = deployment_of(&a);
     assert_eq!(app.finished(&d).await["status"], "succeeded");
     assert_eq!(app.state("prod", &item).await, Some(1), "rolled back");
-    assert!(environment(&app, "prod").await["hold"].is_null(), "declined on the form");
+    assert!(app.environment("prod").await["hold"].is_null(), "declined on the form");
 
     // Checked, it holds the environment, naming the rollback.
     let target = unpublished["id"].as_str().unwrap();
     let form = [("target", target), ("hold", "true"), ("hold_default", "true")];
     let d = deployment_of(&submit(&app, "/console/environments/prod/rollback", &editor, &form).await);
     assert_eq!(app.finished(&d).await["status"], "succeeded");
-    let hold = environment(&app, "prod").await["hold"].clone();
+    let hold = app.environment("prod").await["hold"].clone();
     assert_eq!(
         (hold["cause"].as_str(), hold["deployment_id"].as_str()),
         (Some("rollback"), Some(d.as_str())),
@@ -173,7 +153,7 @@ async fn u5_h2_console_sets_hold_after_rollback_and_the_rollback_form_may_declin
 
     let a = submit(&app, setting, &admin, &[]).await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
-    assert_eq!(environment(&app, "prod").await["hold_after_rollback"], false, "unchecked turns it off");
+    assert_eq!(app.environment("prod").await["hold_after_rollback"], false, "unchecked turns it off");
 }
 
 #[actix_web::test]
@@ -207,7 +187,7 @@ async fn u5_h4_console_adds_and_removes_a_freeze_window_admin_only() {
     assert_eq!((a.status, a.location()), (StatusCode::SEE_OTHER, "/console/environments/prod"), "{}", a.body);
     let (_, list) = app.get("/v1/environments/prod/freezes", ADMIN).await;
     let freeze = list["data"][0]["id"].as_str().expect("the window").to_string();
-    assert_eq!(environment(&app, "prod").await["freeze"]["id"], freeze.as_str());
+    assert_eq!(app.environment("prod").await["freeze"]["id"], freeze.as_str());
     let page = get(&app, "/console/environments/prod", Some(&admin)).await;
     assert!(page.body.contains("id=\"freeze-banner\"") && page.body.contains("Launch week"), "{}", page.body);
     assert!(page.body.contains(&format!("/console/environments/prod/freezes/{freeze}/delete")));
@@ -273,7 +253,7 @@ async fn u5_b10_console_rolls_back_only_the_checked_keys() {
     let skipped: Vec<Value> =
         app.deployment_items(&d).await.into_iter().filter(|i| i["outcome"] == "skipped").collect();
     assert!(skipped.iter().all(|i| i["skip_reason"] == "not_selected") && skipped.len() == 2, "{skipped:?}");
-    assert_eq!(environment(&app, "prod").await["hold"]["deployment_id"], d.as_str(), "held as asked");
+    assert_eq!(app.environment("prod").await["hold"]["deployment_id"], d.as_str(), "held as asked");
 
     // The environment rollback's plan: the same checkboxes; only the checked key goes back.
     let plan = get(&app, "/console/environments/prod/rollback", Some(&admin)).await;

@@ -27,26 +27,6 @@ where
     app.req("DELETE", &format!("/v1/environments/{env}/hold"), token, None).await
 }
 
-/// The environment object.
-async fn environment<S>(app: &TestApp<S>, env: &str) -> Value
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>,
-{
-    let (s, v) = app.get(&format!("/v1/environments/{env}"), ADMIN).await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    v["data"].clone()
-}
-
-/// A deployment as it stands.
-async fn deployment<S>(app: &TestApp<S>, id: &str) -> Value
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>,
-{
-    let (s, v) = app.get(&format!("/v1/deployments/{id}"), ADMIN).await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    v["data"].clone()
-}
-
 #[actix_web::test]
 async fn h1_a_hold_is_placed_once_shown_on_the_environment_listed_and_lifted_once() {
     let app = spawn().await;
@@ -54,7 +34,7 @@ async fn h1_a_hold_is_placed_once_shown_on_the_environment_listed_and_lifted_onc
     let (editor_id, editor) = app.editor("ed", &["production"]).await;
     let (_, outsider) = app.editor("out", &[]).await;
     let (_, viewer) = app.user("vi", "viewer").await;
-    assert!(environment(&app, "production").await["hold"].is_null());
+    assert!(app.environment("production").await["hold"].is_null());
 
     let (s, v) = hold(&app, "production", &viewer, "no").await;
     assert_problem(s, &v, 403, "forbidden");
@@ -66,7 +46,7 @@ async fn h1_a_hold_is_placed_once_shown_on_the_environment_listed_and_lifted_onc
     assert_problem(s, &v, 400, "invalid_request");
     let (s, v) = app.post("/v1/environments/production/hold", &editor, json!({})).await;
     assert_problem(s, &v, 400, "invalid_request");
-    assert!(environment(&app, "production").await["hold"].is_null(), "a refused hold wrote nothing");
+    assert!(app.environment("production").await["hold"].is_null(), "a refused hold wrote nothing");
 
     let (s, v) = hold(&app, "production", &editor, "bad release at 2 a.m.").await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
@@ -77,7 +57,7 @@ async fn h1_a_hold_is_placed_once_shown_on_the_environment_listed_and_lifted_onc
         (Some("bad release at 2 a.m."), Some(editor_id.as_str()))
     );
     assert!(h["deployment_id"].is_null() && h["lifted_at"].is_null() && h["lifted_by"].is_null(), "{h}");
-    assert_eq!(environment(&app, "production").await["hold"]["id"], h["id"]);
+    assert_eq!(app.environment("production").await["hold"]["id"], h["id"]);
 
     let (s, v) = hold(&app, "production", ADMIN, "again").await;
     assert_problem(s, &v, 409, "already_held");
@@ -90,7 +70,7 @@ async fn h1_a_hold_is_placed_once_shown_on_the_environment_listed_and_lifted_onc
     assert_eq!(lifted["id"], h["id"]);
     assert!(lifted["lifted_at"].is_string() && lifted["lifted_by"].is_string(), "{lifted}");
     assert_eq!(v["data"]["released"], json!([]));
-    assert!(environment(&app, "production").await["hold"].is_null());
+    assert!(app.environment("production").await["hold"].is_null());
     let (s, v) = lift(&app, "production", ADMIN).await;
     assert_problem(s, &v, 409, "not_held");
 
@@ -154,11 +134,11 @@ async fn h3_a_due_deployment_of_a_held_environment_waits_held_and_runs_when_the_
     let id = v["data"][0]["id"].as_str().unwrap().to_string();
     assert_eq!(v["data"][0]["held"], false);
     hold(&app, "production", ADMIN, "keep it").await;
-    assert_eq!(deployment(&app, &id).await["held"], true, "held as soon as the environment is, due or not");
+    assert_eq!(app.deployment(&id).await["held"], true, "held as soon as the environment is, due or not");
 
     // Past its time the worker (polling every 20 ms) leaves it: it keeps its status, held.
     actix_web::rt::time::sleep(Duration::from_millis(2500)).await;
-    let d = deployment(&app, &id).await;
+    let d = app.deployment(&id).await;
     assert_eq!((d["status"].as_str(), d["held"].as_bool()), (Some("scheduled"), Some(true)), "{d}");
     assert_eq!(app.state("production", &item).await, None);
     let (_, listed) = app.get("/v1/environments/production/deployments", ADMIN).await;
@@ -203,7 +183,7 @@ async fn h2_an_environment_set_to_hold_after_rollback_is_held_by_its_rollback_an
     let app = spawn().await;
     app.env("production").await;
     let (_, editor) = app.editor("ed", &["production"]).await;
-    assert_eq!(environment(&app, "production").await["hold_after_rollback"], false, "off by default");
+    assert_eq!(app.environment("production").await["hold_after_rollback"], false, "off by default");
     let (s, v) =
         app.req("PATCH", "/v1/environments/production", &editor, Some(json!({"hold_after_rollback": true}))).await;
     assert_problem(s, &v, 403, "forbidden");
@@ -224,7 +204,7 @@ async fn h2_an_environment_set_to_hold_after_rollback_is_held_by_its_rollback_an
     assert_eq!(s, StatusCode::ACCEPTED, "{v}");
     let first = app.finished(v["data"]["deployment"]["id"].as_str().unwrap()).await;
     assert_eq!(first["status"], "succeeded", "{first}");
-    assert!(environment(&app, "production").await["hold"].is_null());
+    assert!(app.environment("production").await["hold"].is_null());
 
     // Left to the setting, the rollback holds the environment with its success.
     app.deploy_ok(&r2, &editor, "production").await;
@@ -232,7 +212,7 @@ async fn h2_an_environment_set_to_hold_after_rollback_is_held_by_its_rollback_an
     assert_eq!(s, StatusCode::ACCEPTED, "{v}");
     let rolled = app.finished(v["data"]["deployment"]["id"].as_str().unwrap()).await;
     assert_eq!(rolled["status"], "succeeded", "{rolled}");
-    let h = environment(&app, "production").await["hold"].clone();
+    let h = app.environment("production").await["hold"].clone();
     assert_eq!(h["cause"], "rollback", "{h}");
     assert_eq!(h["deployment_id"], rolled["id"]);
     assert_eq!(h["held_by"], rolled["deployed_by"]);
@@ -243,7 +223,7 @@ async fn h2_an_environment_set_to_hold_after_rollback_is_held_by_its_rollback_an
     let (s, v) = app.rollback_environment("production", &editor, json!({"reason": "again"})).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{v}");
     app.finished(v["data"]["deployment"]["id"].as_str().unwrap()).await;
-    assert_eq!(environment(&app, "production").await["hold"]["id"], h["id"]);
+    assert_eq!(app.environment("production").await["hold"]["id"], h["id"]);
 }
 
 #[actix_web::test]
@@ -263,7 +243,7 @@ async fn h2_a_rollback_release_asked_to_hold_holds_an_environment_not_set_to() {
     let d = app.finished(v["data"][0]["id"].as_str().unwrap()).await;
     assert_eq!(d["status"], "succeeded", "{d}");
     assert_eq!(app.state("production", &item).await, None);
-    let h = environment(&app, "production").await["hold"].clone();
+    let h = app.environment("production").await["hold"].clone();
     assert_eq!((h["cause"].as_str(), h["reason"].as_str()), (Some("rollback"), Some("Rollback of R")), "{h}");
 }
 
@@ -293,7 +273,7 @@ async fn h4_a_freeze_window_holds_while_open_is_refused_when_malformed_and_remov
     let (_, v) = app.get(path, ADMIN).await;
     let ids: Vec<&Value> = v["data"].as_array().unwrap().iter().map(|f| &f["id"]).collect();
     assert_eq!(ids, [&open["data"]["id"], &later["data"]["id"]], "soonest first");
-    assert_eq!(environment(&app, "production").await["freeze"]["id"], open["data"]["id"]);
+    assert_eq!(app.environment("production").await["freeze"]["id"], open["data"]["id"]);
 
     let item = app.item(1).await;
     let r = app.release(ADMIN, "R", &[(&item, "publish", Some(1))]).await;
@@ -307,7 +287,7 @@ async fn h4_a_freeze_window_holds_while_open_is_refused_when_malformed_and_remov
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (s, v) = app.req("DELETE", &open_path, ADMIN, None).await;
     assert_problem(s, &v, 404, "not_found");
-    assert!(environment(&app, "production").await["freeze"].is_null());
+    assert!(app.environment("production").await["freeze"].is_null());
     app.deploy_ok(&r, ADMIN, "production").await;
 }
 
@@ -410,7 +390,7 @@ async fn h2_a_rollback_with_an_empty_reason_holds_with_the_default_reason() {
     assert_eq!(s, StatusCode::ACCEPTED, "{v}");
     let d = app.finished(v["data"]["deployment"]["id"].as_str().unwrap()).await;
     assert_eq!(d["status"], "succeeded", "{d}");
-    let h = environment(&app, "production").await["hold"].clone();
+    let h = app.environment("production").await["hold"].clone();
     let target = d["rolled_back_to_deployment_id"].as_str().unwrap();
     assert_eq!(h["reason"], format!("Rollback to {target}"), "{h} ({r})");
 }

@@ -74,11 +74,6 @@ pub fn lift(conn: &mut DbConn, id: &str, by: &str, at: NaiveDateTime) -> QueryRe
     Ok(n == 1)
 }
 
-/// A hold by id.
-pub(crate) fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<HoldRow> {
-    holds::table.find(id).first(conn)
-}
-
 /// The environment's holds, present and past, newest first (X4).
 pub fn history(
     conn: &mut DbConn,

@@ -71,7 +71,8 @@ pub fn lift(conn: &mut DbConn, caller: &Caller, environment: &str) -> AppResult<
         if !q::lift(conn, &open.id, &caller.id, at)? {
             return Err(not_held());
         }
-        let hold = Hold::of(q::by_id(conn, &open.id)?, env.name.clone());
+        let lifted = HoldRow { lifted_by: Some(caller.id.to_string()), lifted_at: Some(at), ..open };
+        let hold = Hold::of(lifted, env.name.clone());
         webhooks::announce_hold(conn, WebhookEvent::Released, &hold, &env.id)?;
         let released = match q::open_freeze(conn, &env.id, at)? {
             Some(_) => Vec::new(),

@@ -221,21 +221,27 @@ pub fn announce(conn: &mut DbConn, deployment: &DeploymentView) -> AppResult<()>
     let Some(event) = WebhookEvent::of_status(deployment.row.status) else {
         return Ok(());
     };
-    let at = now();
     // The message carries the deployment exactly as `GET /v1/deployments/{id}` answers it.
+    let data = serde_json::json!({"deployment": Deployment::from(deployment.clone())});
+    enqueue(conn, event, Some(&deployment.row.id), &deployment.row.environment_id, data)
+}
+
+/// Writes `{type, timestamp, data}` as one pending message per endpoint subscribed to `event` in
+/// the environment.
+fn enqueue(
+    conn: &mut DbConn,
+    event: WebhookEvent,
+    deployment_id: Option<&str>,
+    environment_id: &str,
+    data: serde_json::Value,
+) -> AppResult<()> {
+    let at = now();
     let payload = serde_json::json!({
         "type": event.as_str(),
         "timestamp": at.and_utc().to_rfc3339_opts(SecondsFormat::Millis, true),
-        "data": {"deployment": Deployment::from(deployment.clone())},
+        "data": data,
     });
-    let n = q::enqueue(
-        conn,
-        event.as_str(),
-        Some(&deployment.row.id),
-        &deployment.row.environment_id,
-        &payload.to_string(),
-        at,
-    )?;
+    let n = q::enqueue(conn, event.as_str(), deployment_id, environment_id, &payload.to_string(), at)?;
     if n > 0 {
         tracing::debug!(messages = n, event = event.as_str(), "webhook messages written");
     }
@@ -250,14 +256,7 @@ pub(crate) fn announce_hold(
     hold: &Hold,
     environment_id: &str,
 ) -> AppResult<()> {
-    let at = now();
-    let payload = serde_json::json!({
-        "type": event.as_str(),
-        "timestamp": at.and_utc().to_rfc3339_opts(SecondsFormat::Millis, true),
-        "data": {"environment": hold.environment, "hold": hold},
-    });
-    q::enqueue(conn, event.as_str(), None, environment_id, &payload.to_string(), at)?;
-    Ok(())
+    enqueue(conn, event, None, environment_id, serde_json::json!({"environment": hold.environment, "hold": hold}))
 }
 
 /// W4: an endpoint's deliveries, newest first (X4; admins only); the page is checked after the

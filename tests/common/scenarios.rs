@@ -167,6 +167,20 @@ where
         v["data"]["id"].as_str().unwrap().to_string()
     }
 
+    /// The environment object, as the API answers it.
+    pub async fn environment(&self, env: &str) -> Value {
+        let (s, v) = self.get(&format!("/v1/environments/{env}"), ADMIN).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["data"].clone()
+    }
+
+    /// A deployment as it stands, as the API answers it.
+    pub async fn deployment(&self, id: &str) -> Value {
+        let (s, v) = self.get(&format!("/v1/deployments/{id}"), ADMIN).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["data"].clone()
+    }
+
     /// Polls a deployment until it has finished (or 30 s).
     pub async fn finished(&self, id: &str) -> Value {
         let deadline = std::time::Instant::now() + SETTLE_WITHIN;

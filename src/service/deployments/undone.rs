@@ -21,6 +21,17 @@ pub(super) struct Undone {
     rolled_back: HashSet<i64>,
 }
 
+/// Which deployment a read of written items is of.
+#[derive(Debug, Clone, Copy)]
+enum Written {
+    /// B7's F, the owner's first deployment of the release.
+    First,
+    /// B7's L, the owner's latest.
+    Latest,
+    /// B11: an earlier deployment of this rollback release.
+    Earlier,
+}
+
 /// How many of a deployment's items [`Undone::of`] reads a statement.
 const UNDONE_CHUNK: i64 = 50_000;
 
@@ -51,15 +62,15 @@ impl Undone {
     /// how many each has (the release's count of items).
     fn of(conn: &mut DbConn, first: &str, latest: &str, earlier: &[String], keys: usize) -> AppResult<Undone> {
         let mut undone = Undone::with_capacity(keys);
-        let read = [(first, Some(true)), (latest, Some(false))].into_iter();
-        for (deployment, first) in read.chain(earlier.iter().map(|d| (d.as_str(), None))) {
+        let read = [(first, Written::First), (latest, Written::Latest)].into_iter();
+        for (deployment, by) in read.chain(earlier.iter().map(|d| (d.as_str(), Written::Earlier))) {
             let mut after = -1;
             loop {
                 let chunk = rows::written_items(conn, deployment, after, UNDONE_CHUNK)?;
                 let Some(last) = chunk.last() else { break };
                 after = last.0;
                 let full = chunk.len() as i64 == UNDONE_CHUNK;
-                undone.add(first, chunk);
+                undone.add(by, chunk);
                 if !full {
                     break;
                 }
@@ -78,28 +89,28 @@ impl Undone {
         item_keys: &[i64],
     ) -> AppResult<Undone> {
         let mut undone = Undone::with_capacity(item_keys.len());
-        undone.add(Some(true), rows::written_items_of(conn, first, item_keys)?);
-        undone.add(Some(false), rows::written_items_of(conn, latest, item_keys)?);
+        undone.add(Written::First, rows::written_items_of(conn, first, item_keys)?);
+        undone.add(Written::Latest, rows::written_items_of(conn, latest, item_keys)?);
         for earlier in rows::succeeded_of_release(conn, &w.release.id, &env.id)? {
-            undone.add(None, rows::written_items_of(conn, &earlier, item_keys)?);
+            undone.add(Written::Earlier, rows::written_items_of(conn, &earlier, item_keys)?);
         }
         Ok(undone.sorted())
     }
 
-    /// Keeps F's prior version (`Some(true)`), L's event (`Some(false)`) or an earlier rollback's
-    /// event (`None`) of each item.
-    fn add(&mut self, first: Option<bool>, items: Vec<rows::WrittenItem>) {
+    /// Keeps what B7 and B11 need of the items a deployment `by` wrote: F's prior versions, L's
+    /// events, an earlier rollback's events.
+    fn add(&mut self, by: Written, items: Vec<rows::WrittenItem>) {
         for (_, item_key, locale, prior, event) in items {
-            match (first, event) {
-                (Some(true), _) => {
+            match (by, event) {
+                (Written::First, _) => {
                     let key = (item_key, self.locale(locale));
                     self.first_prior.push((key, prior))
                 }
-                (Some(false), Some(event)) => {
+                (Written::Latest, Some(event)) => {
                     let key = (item_key, self.locale(locale));
                     self.latest_event.push((key, event))
                 }
-                (None, Some(event)) => {
+                (Written::Earlier, Some(event)) => {
                     self.rolled_back.insert(event);
                 }
                 (_, None) => {}
