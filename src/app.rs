@@ -9,7 +9,9 @@ use actix_web::{middleware, web, HttpMessage, HttpResponse};
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api::{self, admin, content, deployments, environments, holds, releases, streams, tokens, webhooks};
+use crate::api::{
+    self, admin, approvals, content, deployments, environments, holds, promotions, releases, streams, tokens, webhooks,
+};
 use crate::db;
 use crate::error::AppError;
 use crate::runtime::{self, AppState};
@@ -71,6 +73,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .route("/environments/{env}/freezes", web::post().to(holds::create_freeze))
         .route("/environments/{env}/freezes", web::get().to(holds::freezes))
         .route("/environments/{env}/freezes/{id}", web::delete().to(holds::delete_freeze))
+        .route("/environments/{env}/approval-rule", web::put().to(approvals::set_rule))
+        .route("/environments/{env}/approval-rule", web::delete().to(approvals::delete_rule))
+        .route("/environments/{env}/compare", web::get().to(promotions::compare))
+        .route("/environments/{env}/promote", web::post().to(promotions::promote))
         .route("/environments/{env}/publish", web::post().to(environments::publish))
         .route("/environments/{env}/unpublish", web::post().to(environments::unpublish))
         .route("/environments/{env}/publish-state", web::get().to(environments::publish_state))
@@ -107,6 +113,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .route("/deployments/{id}", web::get().to(deployments::get))
         .route("/deployments/{id}/items", web::get().to(deployments::items))
         .route("/deployments/{id}/cancel", web::post().to(deployments::cancel))
+        .route("/deployments/{id}/approve", web::post().to(approvals::approve))
+        .route("/deployments/{id}/reject", web::post().to(approvals::reject))
         .route("/webhooks", web::post().to(webhooks::create))
         .route("/webhooks", web::get().to(webhooks::list))
         .route("/webhooks/{id}", web::get().to(webhooks::get))

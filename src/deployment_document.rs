@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::db::approvals::VerdictRow;
 use crate::db::deployments::DeploymentView;
 pub(crate) use crate::domain::Counts;
 use crate::domain::{DeploymentStatus, Trigger};
@@ -19,6 +20,31 @@ fn utc(t: NaiveDateTime) -> DateTime<Utc> {
 pub struct Progress {
     pub total: i32,
     pub done: i32,
+}
+
+/// A2: one approval, or the rejection, of a deployment.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Verdict {
+    /// The user who gave it (an id, as `deployed_by`).
+    pub user_id: String,
+    pub at: DateTime<Utc>,
+    pub comment: Option<String>,
+}
+
+impl From<VerdictRow> for Verdict {
+    fn from(v: VerdictRow) -> Verdict {
+        Verdict { user_id: v.user_id, at: utc(v.at), comment: v.comment }
+    }
+}
+
+/// A2: the approvals a deployment needs (by the rule in force when it was created) and those
+/// given, in the order given.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Approvals {
+    /// 1 to 5.
+    #[schema(minimum = 1, maximum = 5)]
+    pub required: i32,
+    pub given: Vec<Verdict>,
 }
 
 /// A deployment: one execution of a release, or an environment rollback, in one environment.
@@ -46,12 +72,22 @@ pub struct Deployment {
     /// is held or in an open freeze window; false on every other deployment.
     #[serde(default)]
     pub held: bool,
+    /// A2: the approvals it needs and has; null when no approval rule applied to it.
+    #[serde(default)]
+    pub approvals: Option<Approvals>,
+    /// A2: who rejected it, when and why; null unless it was rejected (it is then `cancelled`).
+    #[serde(default)]
+    pub rejection: Option<Verdict>,
     pub created_at: DateTime<Utc>,
 }
 
 impl From<DeploymentView> for Deployment {
     fn from(d: DeploymentView) -> Deployment {
         let r = d.row;
+        let approvals = d
+            .approval
+            .approvals
+            .map(|a| Approvals { required: a.required, given: a.given.into_iter().map(Verdict::from).collect() });
         Deployment {
             id: r.id,
             release_id: r.release_id,
@@ -69,6 +105,8 @@ impl From<DeploymentView> for Deployment {
             rolled_back_to_deployment_id: r.rolled_back_to_deployment_id,
             warned_items: r.warned_items,
             held: d.held,
+            approvals,
+            rejection: d.approval.rejection.map(Verdict::from),
             created_at: utc(r.created_at),
         }
     }

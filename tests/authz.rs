@@ -55,6 +55,7 @@ const HIDDEN: Expect = (404, "not_found");
 const LOCKED: Expect = (409, "release_locked");
 const NOT_CANCELLABLE: Expect = (409, "not_cancellable");
 const NOT_RETRYABLE: Expect = (409, "not_retryable");
+const SELF_APPROVAL: Expect = (403, "self_approval");
 const NOT_DEPLOYED: Expect = (422, "release_not_deployed");
 const ROLLBACK_OF_ROLLBACK: Expect = (422, "rollback_of_rollback");
 
@@ -124,12 +125,15 @@ enum Fresh {
     Held,
     /// A freeze window of `prod` far ahead, to remove (H4).
     Freeze,
+    /// A deployment of `{ship}` to `prod` the owner scheduled an hour ahead under an approval
+    /// rule of one approval, awaiting it (the rule is removed again at once: A2 keeps it).
+    AwaitingApproval,
 }
 
 /// One row: a route, what the call targets and carries, and the answer to each caller.
 struct Row {
     method: &'static str,
-    /// The path with placeholders: `{env}`, `{me}` (the caller), `{subject}`, `{item}`, `{item2}`,
+    /// The path with placeholders: `{env}` (`prod`), `{other_env}` (`staging`), `{me}` (the caller), `{subject}`, `{item}`, `{item2}`,
     /// `{release}`, `{rollback}`, `{draft}`, `{ship}`, `{deployment}`, `{rb_deployment}`, `{webhook}`,
     /// `{delivery}`, `{fresh}`.
     path: &'static str,
@@ -242,6 +246,27 @@ const MATRIX: &[Row] = &[
     fresh("DELETE", "/v1/webhooks/{fresh}", Fresh::Webhook, admin_only(NO_CONTENT)),
     row("GET", "/v1/webhooks/{webhook}/deliveries", None, admin_only(OK)),
     row("POST", "/v1/webhooks/{webhook}/deliveries/{delivery}/retry", None, admin_only(NOT_RETRYABLE)),
+    // A1: the rule is the admin's (on `staging`, so that no other row waits for an approval).
+    row("PUT", "/v1/environments/{other_env}/approval-rule", Some(r#"{"required": 1}"#), admin_only(OK)),
+    row("DELETE", "/v1/environments/{other_env}/approval-rule", None, admin_only(NO_CONTENT)),
+    // A2: an admin or a grant on its environment approves and rejects; its deployer approves only
+    // where the rule allows it, but may reject.
+    Row {
+        body: Some(r#"{"comment": "fine {n}"}"#),
+        ..fresh("POST", "/v1/deployments/{fresh}/approve", Fresh::AwaitingApproval, granted(OK).with(Who::Owner, SELF_APPROVAL))
+    },
+    Row {
+        body: Some(r#"{"comment": "no {n}"}"#),
+        ..fresh("POST", "/v1/deployments/{fresh}/reject", Fresh::AwaitingApproval, granted(OK))
+    },
+    // M1: anyone compares; M2: a grant on the target (here `staging`), or admin, promotes.
+    row("GET", "/v1/environments/{env}/compare?source=staging", None, READ),
+    row(
+        "POST",
+        "/v1/environments/{other_env}/promote",
+        Some(r#"{"source": "prod", "name": "Promote {n}"}"#),
+        Answers([CREATED, DENIED, DENIED, CREATED, DENIED, NO_AUTH, NO_AUTH]),
+    ),
     // H1–H4: holds are placed and lifted as publishing is (a grant, or admin); the setting and
     // freeze windows are the admin's. Last, so that a hold left on `prod` stops no other row.
     row("PATCH", "/v1/environments/{env}", Some(r#"{"hold_after_rollback": false}"#), admin_only(OK)),
@@ -317,6 +342,7 @@ async fn build_world<S: Svc>(app: &TestApp<S>) -> World {
         ],
         bindings: vec![
             ("env", "prod".into()),
+            ("other_env", "staging".into()),
             ("subject", subject),
             ("item", item),
             ("item2", item2),
@@ -401,6 +427,14 @@ async fn prepare<S: Svc>(app: &TestApp<S>, w: &World, fresh: Fresh, who: Who, n:
         Fresh::Held => {
             app.post("/v1/environments/prod/hold", ADMIN, json!({"reason": "held for the row"})).await;
             String::new()
+        }
+        Fresh::AwaitingApproval => {
+            let rule = Some(json!({"required": 1}));
+            app.req("PUT", "/v1/environments/prod/approval-rule", ADMIN, rule).await;
+            let (s, v) = app.schedule_in_an_hour(w.get("ship"), &owner, "prod").await;
+            app.req("DELETE", "/v1/environments/prod/approval-rule", ADMIN, None).await;
+            assert_eq!((s, v["data"][0]["status"].as_str()), (StatusCode::ACCEPTED, Some("awaiting_approval")), "{v}");
+            v["data"][0]["id"].as_str().unwrap().to_string()
         }
         Fresh::Freeze => {
             let body: Value = serde_json::from_str(&FREEZE.replace("{n}", &n.to_string())).unwrap();

@@ -52,7 +52,7 @@ pub async fn items(
     Ok(HttpResponse::Ok().json(List::of(list, PlanItem::from)))
 }
 
-/// L7: cancels a scheduled or queued deployment.
+/// L7: cancels a deployment awaiting approval, scheduled or queued.
 #[utoipa::path(post, path = "/v1/deployments/{id}/cancel", operation_id = "cancelDeployment", tag = "deployments", params(("id" = uuid::Uuid, Path, description = "deployment id")), responses((status = 200, body = Data<Deployment>)))]
 pub async fn cancel(state: web::Data<AppState>, Auth(caller): Auth, id: web::Path<String>) -> AppResult<HttpResponse> {
     let id: DeploymentId = path_id(&id)?;

@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
+use crate::domain::DeploymentStatus;
 use crate::error::{AppError, AppResult};
 use crate::runtime::{db, AppState};
 use crate::service::deployments::{self, DeploymentView};
@@ -71,7 +72,7 @@ pub fn prefer_wait(req: &HttpRequest) -> Option<Duration> {
 }
 
 /// L6: waits until the deployments have finished or `wait` has passed, and answers them as they
-/// stand then. Scheduled deployments are not waited for.
+/// stand then. Scheduled deployments, and those awaiting approval (A2), are not waited for.
 pub async fn wait_for(
     state: &web::Data<AppState>,
     mut views: Vec<DeploymentView>,
@@ -82,7 +83,7 @@ pub async fn wait_for(
     loop {
         let pending: Vec<String> = views
             .iter()
-            .filter(|v| !v.is_finished() && v.row.status != crate::domain::DeploymentStatus::Scheduled)
+            .filter(|v| matches!(v.row.status, DeploymentStatus::Queued | DeploymentStatus::InProgress))
             .map(|v| v.row.id.clone())
             .collect();
         if pending.is_empty() || Instant::now() >= deadline {

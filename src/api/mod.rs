@@ -1,6 +1,7 @@
 //! Thin HTTP handlers: parse, authorize, run the use case on a blocking thread, shape the answer.
 
 pub mod admin;
+pub mod approvals;
 pub mod content;
 pub mod deployments;
 pub mod docs;
@@ -8,6 +9,7 @@ pub mod environments;
 pub mod holds;
 pub mod idempotency;
 mod plan_stream;
+pub mod promotions;
 pub mod releases;
 pub mod streams;
 pub mod times;

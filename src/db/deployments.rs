@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::QueryResult;
 
+use super::approvals::ApprovalState;
 use super::page::{in_written_order, newest_first, Page};
 use super::rows::{DeploymentItemRow, DeploymentRow};
 use super::schema::{deployment_items, deployments, items};
@@ -29,6 +30,8 @@ pub struct DeploymentView {
     /// H3: a standard release's scheduled or queued deployment to an environment that is held
     /// or in an open freeze window now.
     pub held: bool,
+    /// A2: the approvals it needs and has, and its rejection.
+    pub approval: ApprovalState,
 }
 
 impl DeploymentView {
@@ -221,10 +224,15 @@ pub fn insert(conn: &mut DbConn, rows: &[DeploymentRow]) -> QueryResult<()> {
     Ok(())
 }
 
-/// L7: cancels the deployment if it is still scheduled or queued; whether it was.
+/// L7, A2: cancels the deployment if it is still awaiting approval, scheduled or queued; whether
+/// it was.
 pub fn cancel(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
     let n = diesel::update(deployments::table.find(id))
-        .filter(deployments::status.eq_any([DeploymentStatus::Scheduled, DeploymentStatus::Queued]))
+        .filter(deployments::status.eq_any([
+            DeploymentStatus::AwaitingApproval,
+            DeploymentStatus::Scheduled,
+            DeploymentStatus::Queued,
+        ]))
         .set((deployments::status.eq(DeploymentStatus::Cancelled), deployments::finished_at.eq(at)))
         .execute(conn)?;
     Ok(n > 0)

@@ -1,6 +1,7 @@
 //! The database: one connection type over PostgreSQL and SQLite, the pool, embedded
 //! migrations, and the transaction helper every write goes through.
 
+pub mod approvals;
 pub mod claims;
 pub mod console_sessions;
 pub mod deployment_keys;
@@ -13,6 +14,7 @@ pub mod idempotency;
 pub mod items;
 pub mod page;
 pub mod plan_keys;
+pub mod promotions;
 pub mod publish;
 pub mod publish_state;
 pub mod published_counts;

@@ -79,6 +79,7 @@ pub(crate) fn pending_deployments(conn: &mut DbConn, id: &str) -> QueryResult<i6
     deployments::table
         .filter(deployments::release_id.eq(id))
         .filter(deployments::status.eq_any([
+            DeploymentStatus::AwaitingApproval,
             DeploymentStatus::Scheduled,
             DeploymentStatus::Queued,
             DeploymentStatus::InProgress,

@@ -64,6 +64,10 @@ pub struct EnvironmentRow {
     pub key: i64,
     /// H2: a rollback that succeeds here holds the environment.
     pub hold_after_rollback: bool,
+    /// A1: how many approvals a release's deployment here needs (none: it needs none).
+    pub approvals_required: Option<i32>,
+    /// A1: whether a deployer may approve their own deployment here.
+    pub allow_self_approval: bool,
 }
 
 /// An environment to insert.
@@ -190,6 +194,12 @@ pub struct ReleaseRow {
     pub deleted_at: Option<NaiveDateTime>,
     /// How many items it holds, kept by every write that adds or removes one.
     pub item_count: i64,
+    /// M2: the environment a promotion read its items from (its id).
+    pub promoted_from: Option<String>,
+    /// M2: the environment a promotion was made for (its id).
+    pub promoted_to: Option<String>,
+    /// M2: when the promotion read both states.
+    pub promoted_at: Option<NaiveDateTime>,
 }
 
 /// A release item as the API shows it: its item by id, joined on the key; `action` and
@@ -234,6 +244,10 @@ pub struct DeploymentRow {
     /// H2: a rollback's own choice to hold the environment when it succeeds (`None`: the
     /// environment's `hold_after_rollback` decides).
     pub hold: Option<bool>,
+    /// A2: the approvals it needs, by the rule in force when it was created (none: no approval).
+    pub approvals_required: Option<i32>,
+    /// A2: whether its deployer may approve it, by that rule.
+    pub allow_self_approval: bool,
 }
 
 /// The outcome of a deployment for one key as the API shows it: its item by id, joined on the key.

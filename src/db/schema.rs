@@ -51,6 +51,8 @@ diesel::table! {
         on_conflict -> Text,
         warned_items -> Int4,
         hold -> Nullable<Bool>,
+        approvals_required -> Nullable<Int4>,
+        allow_self_approval -> Bool,
     }
 }
 
@@ -63,12 +65,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    deployment_verdicts (deployment_id, verdict, user_id) {
+        deployment_id -> Text,
+        user_id -> Text,
+        verdict -> Text,
+        comment -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
     environments (id) {
         id -> Text,
         name -> Text,
         created_at -> Timestamp,
         key -> Int8,
         hold_after_rollback -> Bool,
+        approvals_required -> Nullable<Int4>,
+        allow_self_approval -> Bool,
     }
 }
 
@@ -185,6 +199,9 @@ diesel::table! {
         created_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
         item_count -> Int8,
+        promoted_from -> Nullable<Text>,
+        promoted_to -> Nullable<Text>,
+        promoted_at -> Nullable<Timestamp>,
     }
 }
 
@@ -282,6 +299,7 @@ diesel::joinable!(console_sessions -> tokens (token_id));
 diesel::joinable!(console_sessions -> users (user_id));
 diesel::joinable!(deployment_items -> deployments (deployment_id));
 diesel::joinable!(deployment_keys -> deployments (deployment_id));
+diesel::joinable!(deployment_verdicts -> deployments (deployment_id));
 diesel::joinable!(deployments -> environments (environment_id));
 diesel::joinable!(deployments -> releases (release_id));
 diesel::joinable!(deployments -> users (deployed_by));
@@ -301,6 +319,7 @@ diesel::joinable!(webhook_endpoint_events -> webhook_endpoints (endpoint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     deployment_keys,
+    deployment_verdicts,
     freezes,
     holds,
     console_sessions,

@@ -12,6 +12,7 @@ use diesel::internal::derives::as_expression::Bound;
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
+use crate::domain::approvals::Verdict;
 use crate::domain::{
     Action, ConflictPolicy, DeliveryStatus, DeploymentStatus, HoldCause, ItemKind, Outcome, ReleaseKind, Role,
     SkipReason, Trigger,
@@ -68,6 +69,7 @@ macro_rules! stored_as_text {
 }
 
 stored_as_text!(
+    Verdict,
     HoldCause,
     Role,
     ItemKind,

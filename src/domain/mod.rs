@@ -9,6 +9,7 @@ pub mod holds;
 pub mod ids;
 pub mod locale;
 pub mod plan;
+pub mod promotion;
 pub mod release_items;
 pub mod rollback;
 pub mod user_names;
@@ -83,6 +84,7 @@ wire_enum!(
 wire_enum!(
     /// The life of a deployment (SPEC §1).
     DeploymentStatus {
+        AwaitingApproval => "awaiting_approval",
         Scheduled => "scheduled",
         Queued => "queued",
         InProgress => "in_progress",
@@ -98,18 +100,21 @@ impl DeploymentStatus {
         matches!(self, DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Cancelled)
     }
 
-    /// L7: whether a deployment with this status may still be cancelled (scheduled or queued).
+    /// L7, A2: whether a deployment with this status may still be cancelled (awaiting approval,
+    /// scheduled or queued).
     pub(crate) fn is_cancellable(self) -> bool {
-        matches!(self, DeploymentStatus::Scheduled | DeploymentStatus::Queued)
+        matches!(self, DeploymentStatus::AwaitingApproval | DeploymentStatus::Scheduled | DeploymentStatus::Queued)
     }
 
-    /// Where the status stands in a deployment's life: scheduled, queued, running, ended.
+    /// Where the status stands in a deployment's life: awaiting approval, scheduled, queued,
+    /// running, ended.
     pub(crate) fn rank(self) -> u8 {
         match self {
-            DeploymentStatus::Scheduled => 0,
-            DeploymentStatus::Queued => 1,
-            DeploymentStatus::InProgress => 2,
-            DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Cancelled => 3,
+            DeploymentStatus::AwaitingApproval => 0,
+            DeploymentStatus::Scheduled => 1,
+            DeploymentStatus::Queued => 2,
+            DeploymentStatus::InProgress => 3,
+            DeploymentStatus::Succeeded | DeploymentStatus::Failed | DeploymentStatus::Cancelled => 4,
         }
     }
 }
@@ -140,7 +145,8 @@ wire_enum!(
     Trigger { Manual => "manual", Scheduled => "scheduled", Rollback => "rollback" }
 );
 
-// After `wire_enum!`, which it uses.
+// After `wire_enum!`, which they use.
+pub mod approvals;
 pub mod references;
 
 use references::Warning;

@@ -14,6 +14,9 @@ use super::DeploymentStatus;
 /// W1: a deployment status change an endpoint can subscribe to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum WebhookEvent {
+    /// A3: a deployment was created awaiting approval.
+    #[serde(rename = "deployment.awaiting_approval")]
+    AwaitingApproval,
     #[serde(rename = "deployment.started")]
     Started,
     #[serde(rename = "deployment.succeeded")]
@@ -32,7 +35,8 @@ pub enum WebhookEvent {
 
 impl WebhookEvent {
     /// Every event: a deployment's in the order of its life, then an environment's.
-    pub const ALL: [WebhookEvent; 6] = [
+    pub const ALL: [WebhookEvent; 7] = [
+        WebhookEvent::AwaitingApproval,
         WebhookEvent::Started,
         WebhookEvent::Succeeded,
         WebhookEvent::Failed,
@@ -44,6 +48,7 @@ impl WebhookEvent {
     /// The event's name, as stored and as the message's `type`.
     pub fn as_str(self) -> &'static str {
         match self {
+            WebhookEvent::AwaitingApproval => "deployment.awaiting_approval",
             WebhookEvent::Started => "deployment.started",
             WebhookEvent::Succeeded => "deployment.succeeded",
             WebhookEvent::Failed => "deployment.failed",
@@ -56,6 +61,7 @@ impl WebhookEvent {
     /// The event a stored name stands for, if any.
     pub fn parse(s: &str) -> Option<WebhookEvent> {
         match s {
+            "deployment.awaiting_approval" => Some(WebhookEvent::AwaitingApproval),
             "deployment.started" => Some(WebhookEvent::Started),
             "deployment.succeeded" => Some(WebhookEvent::Succeeded),
             "deployment.failed" => Some(WebhookEvent::Failed),
@@ -69,6 +75,7 @@ impl WebhookEvent {
     /// W2: the event that a change of a deployment to `status` announces (none for the others).
     pub(crate) fn of_status(status: DeploymentStatus) -> Option<WebhookEvent> {
         match status {
+            DeploymentStatus::AwaitingApproval => Some(WebhookEvent::AwaitingApproval),
             DeploymentStatus::InProgress => Some(WebhookEvent::Started),
             DeploymentStatus::Succeeded => Some(WebhookEvent::Succeeded),
             DeploymentStatus::Failed => Some(WebhookEvent::Failed),

@@ -49,6 +49,8 @@ pub enum Cursor {
     Position,
     /// A publish event id (publish state, the log): at most 18 digits.
     EventId,
+    /// A key, `<item_id>:<locale>` (M1's compare): the use case reads and checks it.
+    Key,
 }
 
 /// X4: `limit` in 1–500 (default 50) and a `cursor` of the list's kind (400 otherwise).

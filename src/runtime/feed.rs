@@ -52,9 +52,10 @@ pub(crate) struct Change {
     pub json: Arc<str>,
 }
 
-/// Whether a deployment is waiting for a worker or being run.
-fn is_running(s: DeploymentStatus) -> bool {
-    matches!(s, DeploymentStatus::Queued | DeploymentStatus::InProgress)
+/// Whether the poll reads a deployment again every round: it is waiting for approval (A3: an
+/// approval in another process may schedule it) or for a worker, or being run.
+fn is_watched(s: DeploymentStatus) -> bool {
+    matches!(s, DeploymentStatus::AwaitingApproval | DeploymentStatus::Queued | DeploymentStatus::InProgress)
 }
 
 /// What the feed last sent of one deployment.
@@ -171,18 +172,18 @@ impl DeploymentFeed {
         }
     }
 
-    /// The deployments that were queued or running when last seen: the poll reads them again,
-    /// so that it sees them leave that state however long their end took to commit.
+    /// The deployments that were awaiting approval, queued or running when last seen: the poll
+    /// reads them again, so that it sees them leave that state however long it took.
     pub(super) fn active(&self) -> Vec<String> {
         let memory = self.memory.lock().expect("feed memory");
-        memory.sent.iter().filter(|(_, s)| is_running(s.status)).map(|(id, _)| id.clone()).collect()
+        memory.sent.iter().filter(|(_, s)| is_watched(s.status)).map(|(id, _)| id.clone()).collect()
     }
 
     /// Forgets what was sent of deployments that are not running and did not change lately: a
     /// scheduled deployment may wait for years, and its next change is found as a new one.
     pub(super) fn forget_old(&self) {
         let mut memory = self.memory.lock().expect("feed memory");
-        memory.sent.retain(|_, s| is_running(s.status) || s.at.elapsed() < FORGET_AFTER);
+        memory.sent.retain(|_, s| is_watched(s.status) || s.at.elapsed() < FORGET_AFTER);
     }
 
     /// Wakes the watcher for a round now (a stream opened).

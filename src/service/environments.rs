@@ -1,6 +1,7 @@
 //! Environments: publishing targets.
 
 use super::{Caller, Page, PageParams};
+use crate::db::approvals;
 use crate::db::deployments::{self as deployment_rows, DeploymentView};
 use crate::db::environments as q;
 use crate::db::holds::{self, FreezeRow};
@@ -70,11 +71,9 @@ pub(crate) fn named_in_body(conn: &mut DbConn, name: &str) -> AppResult<Environm
 
 /// The environment's active deployment: its latest succeeded one.
 fn active(conn: &mut DbConn, env: &EnvironmentRow) -> AppResult<Option<DeploymentView>> {
-    Ok(deployment_rows::succeeded_in(conn, &env.id, 1)?.pop().map(|row| DeploymentView {
-        row,
-        environment: env.name.clone(),
-        held: false,
-    }))
+    let Some(row) = deployment_rows::succeeded_in(conn, &env.id, 1)?.pop() else { return Ok(None) };
+    let approval = approvals::states(conn, &[&row])?.remove(&row.id).unwrap_or_default();
+    Ok(Some(DeploymentView { row, environment: env.name.clone(), held: false, approval }))
 }
 
 /// An environment with its active deployment.

@@ -1,5 +1,6 @@
 //! One function per use case: open a transaction, load, let `domain` decide, persist.
 
+pub mod approvals;
 pub mod bootstrap;
 pub mod console_sessions;
 pub mod deployments;
@@ -8,6 +9,7 @@ pub mod environments;
 pub mod holds;
 pub mod idempotency;
 pub mod items;
+pub mod promotions;
 pub mod publishing;
 pub mod releases;
 pub mod rollback;

@@ -18,6 +18,17 @@ pub struct ReleaseView {
     pub row: ReleaseRow,
     pub locked: bool,
     pub item_count: i64,
+    /// M2: the environments a promotion's release came from and was made for, by name.
+    pub promotion: Option<PromotionView>,
+}
+
+/// M2: where a promotion's release came from: `source` and `target` environments by name, and
+/// when it read them.
+#[derive(Debug, Clone)]
+pub struct PromotionView {
+    pub source: String,
+    pub target: String,
+    pub at: chrono::NaiveDateTime,
 }
 
 /// What adding items did: the release after it, and the references that could not be added.
@@ -65,9 +76,20 @@ pub fn view(conn: &mut DbConn, row: ReleaseRow) -> AppResult<ReleaseView> {
 pub(crate) fn views(conn: &mut DbConn, rows: Vec<ReleaseRow>) -> AppResult<Vec<ReleaseView>> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let deployed = q::deployed_among(conn, &ids)?;
+    let envs: Vec<&str> =
+        rows.iter().flat_map(|r| [r.promoted_from.as_deref(), r.promoted_to.as_deref()]).flatten().collect();
+    let names = if envs.is_empty() { Default::default() } else { crate::db::environments::names(conn, &envs)? };
+    let name = |id: &Option<String>| id.as_ref().and_then(|id| names.get(id)).cloned().unwrap_or_default();
     Ok(rows
         .into_iter()
-        .map(|row| ReleaseView { locked: locked(&row, &deployed), item_count: row.item_count, row })
+        .map(|row| {
+            let promotion = row.promoted_at.map(|at| PromotionView {
+                source: name(&row.promoted_from),
+                target: name(&row.promoted_to),
+                at,
+            });
+            ReleaseView { locked: locked(&row, &deployed), item_count: row.item_count, promotion, row }
+        })
         .collect())
 }
 
@@ -101,9 +123,12 @@ pub fn create(conn: &mut DbConn, caller: &Caller, name: &str, description: Optio
         created_at: now(),
         deleted_at: None,
         item_count: 0,
+        promoted_from: None,
+        promoted_to: None,
+        promoted_at: None,
     };
     q::insert(conn, &row)?;
-    Ok(ReleaseView { row, locked: false, item_count: 0 })
+    Ok(ReleaseView { row, locked: false, item_count: 0, promotion: None })
 }
 
 /// L1, B5: releases the caller may see, newest first, optionally of one kind.

@@ -84,6 +84,9 @@ pub fn create(conn: &mut DbConn, caller: &Caller, release_id: &ReleaseId) -> App
             created_at: now(),
             deleted_at: None,
             item_count: 0,
+            promoted_from: None,
+            promoted_to: None,
+            promoted_at: None,
         };
         crate::db::releases::insert(conn, &row)?;
         row.item_count = q::copy_keys(conn, &row.id, &original.id)?;

@@ -12,7 +12,9 @@ pub use problems::PROBLEMS;
 
 use self::links::links;
 use self::problems::problem_response;
-use super::{admin, content, deployments, environments, holds, releases, streams, tokens, webhooks};
+use super::{
+    admin, approvals, content, deployments, environments, holds, promotions, releases, streams, tokens, webhooks,
+};
 use crate::domain::{Outcome, ReleaseKind};
 use crate::error::{FieldError, Problem, ProblemCode};
 
@@ -28,6 +30,8 @@ use crate::error::{FieldError, Problem, ProblemCode};
         environments::rollback_preview,
         holds::place, holds::lift, holds::history, holds::update, holds::create_freeze, holds::freezes,
         holds::delete_freeze,
+        approvals::set_rule, approvals::delete_rule, approvals::approve, approvals::reject,
+        promotions::compare, promotions::promote,
         content::create_item, content::list_items, content::get_item, content::create_version, content::list_versions,
         content::diff,
         releases::create, releases::list, releases::get, releases::update, releases::delete, releases::list_items,

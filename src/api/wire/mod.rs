@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 pub use self::content::{Item, ItemDiff, Version};
 pub use self::people::{Me, Token, TokenInfo, User};
 pub use self::plans::{EnvironmentRollback, EnvironmentRollbackPlan, PlanItem, SelectedKey};
-pub use self::publishing::{Environment, Freeze, LiftedHold, PublishEvent, PublishState};
+pub use self::publishing::{ApprovalRule, Environment, Freeze, LiftedHold, PublishEvent, PublishState};
 pub use self::releases::{AddedItems, KeyRef, Release, ReleaseItem};
 pub use self::webhooks::{CreatedWebhook, Delivery, Webhook};
 pub use crate::deployment_document::Deployment;

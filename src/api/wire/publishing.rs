@@ -25,7 +25,23 @@ pub struct Environment {
     pub hold: Option<Hold>,
     /// H4: its open freeze window, or null.
     pub freeze: Option<Freeze>,
+    /// A1: its approval rule, or null when deployments here need no approval.
+    #[serde(default)]
+    pub approval_rule: Option<ApprovalRule>,
     pub created_at: DateTime<Utc>,
+}
+
+/// A1: how many approvals a release's deployment to the environment needs, and whether its
+/// deployer may give one.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalRule {
+    /// 1 to 5.
+    #[schema(minimum = 1, maximum = 5)]
+    pub required: i32,
+    /// Whether the deployer may approve their own deployment (false when left out).
+    #[serde(default)]
+    pub allow_self_approval: bool,
 }
 
 /// A freeze window (H4): while it is open, the environment holds back standard deployments.
@@ -79,6 +95,10 @@ impl From<EnvironmentView> for Environment {
             hold_after_rollback: e.row.hold_after_rollback,
             hold: e.hold,
             freeze: e.freeze.map(Freeze::from),
+            approval_rule: e
+                .row
+                .approvals_required
+                .map(|required| ApprovalRule { required, allow_self_approval: e.row.allow_self_approval }),
             created_at: utc(e.row.created_at),
         }
     }

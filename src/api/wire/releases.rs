@@ -19,7 +19,18 @@ pub struct Release {
     pub owner: String,
     pub locked: bool,
     pub item_count: i64,
+    /// M2: where a promotion's release came from; null on every other release.
+    #[serde(default)]
+    pub promotion: Option<Promotion>,
     pub created_at: DateTime<Utc>,
+}
+
+/// M2: the environments a promotion compared (by name) and when it read both states.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Promotion {
+    pub source: String,
+    pub target: String,
+    pub at: DateTime<Utc>,
 }
 
 impl From<ReleaseView> for Release {
@@ -33,6 +44,7 @@ impl From<ReleaseView> for Release {
             owner: r.row.owner,
             locked: r.locked,
             item_count: r.item_count,
+            promotion: r.promotion.map(|p| Promotion { source: p.source, target: p.target, at: utc(p.at) }),
             created_at: utc(r.row.created_at),
         }
     }

@@ -11,7 +11,7 @@ use crate::db::rows::{DeploymentRow, EnvironmentRow};
 use crate::db::{deployment_keys, deployments as rows};
 use crate::db::{new_id, now, write_transaction, DbConn};
 use crate::domain::ids::{DeploymentId, ReleaseId};
-use crate::domain::{validate, ConflictPolicy, DeploymentStatus, ReleaseKind, Trigger};
+use crate::domain::{approvals, validate, ConflictPolicy, DeploymentStatus, ReleaseKind, Trigger};
 use crate::error::{AppError, AppResult, ProblemCode};
 use crate::telemetry;
 
@@ -34,7 +34,8 @@ pub fn cancel(conn: &mut DbConn, caller: &Caller, id: &DeploymentId) -> AppResul
     Ok(Changed::deployments(cancelled.clone(), vec![cancelled]))
 }
 
-/// L4 and B6: creates one deployment of the release per environment, queued or scheduled.
+/// L4 and B6: creates one deployment of the release per environment, queued or scheduled, or
+/// awaiting approval where the environment's rule asks for it (A2).
 #[tracing::instrument(skip_all, fields(user = %caller.id))]
 pub fn create_for_release(
     conn: &mut DbConn,
@@ -87,17 +88,21 @@ pub fn create_for_release(
                 holds::refuse_if_holding(conn, env)?;
             }
         }
-        let (status, trigger) = match scheduled_at {
-            Some(_) => (DeploymentStatus::Scheduled, Trigger::Scheduled),
-            None => (DeploymentStatus::Queued, Trigger::Manual),
-        };
+        let trigger = if scheduled_at.is_some() { Trigger::Scheduled } else { Trigger::Manual };
         let new: Vec<DeploymentRow> = envs
             .iter()
-            .map(|env| DeploymentRow {
-                on_conflict,
-                scheduled_at,
-                hold: options.hold,
-                ..new_row(Some(release.id.clone()), &env.id, trigger, status, &caller.id)
+            .map(|env| {
+                // A2, A3: the rule in force now counts; a rollback release never waits.
+                let required = approvals::needed(release.kind, env.approvals_required);
+                let status = approvals::initial_status(required.is_some(), scheduled_at.is_some());
+                DeploymentRow {
+                    on_conflict,
+                    scheduled_at,
+                    hold: options.hold,
+                    approvals_required: required,
+                    allow_self_approval: required.is_some() && env.allow_self_approval,
+                    ..new_row(Some(release.id.clone()), &env.id, trigger, status, &caller.id)
+                }
             })
             .collect();
         rows::insert(conn, &new)?;
@@ -107,6 +112,10 @@ pub fn create_for_release(
             }
         }
         let created = views(conn, new)?;
+        // A3: `deployment.awaiting_approval`, in the transaction that created them.
+        for d in created.iter().filter(|d| d.row.status == DeploymentStatus::AwaitingApproval) {
+            webhooks::announce(conn, d)?;
+        }
         Ok(Changed::deployments(created.clone(), created))
     })
 }
@@ -142,5 +151,7 @@ pub(super) fn new_row(
         warned_items: 0,
         on_conflict: ConflictPolicy::default(),
         hold: None,
+        approvals_required: None,
+        allow_self_approval: false,
     }
 }

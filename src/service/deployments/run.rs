@@ -10,7 +10,7 @@ use crate::db::deployments::{self as rows, PlanTally};
 use crate::db::plan_keys::ItemKeys;
 use crate::db::publish::lock_environment;
 use crate::db::rows::{DeploymentRow, EnvironmentRow};
-use crate::db::{now, write_transaction, DbConn};
+use crate::db::{approvals, now, write_transaction, DbConn};
 use crate::domain::{conflict, references, ConflictPolicy, Counts, DeploymentStatus, PlannedItem};
 use crate::error::{AppError, AppResult, ProblemCode};
 use crate::telemetry::{self, ItemTally};
@@ -44,7 +44,8 @@ enum Ran {
 /// W2: announces the deployment's new status, in the transaction that set it, from the row the
 /// status change answered (no read of it again).
 fn ended(conn: &mut DbConn, row: DeploymentRow, env: &EnvironmentRow) -> AppResult<DeploymentView> {
-    let view = DeploymentView { row, environment: env.name.clone(), held: false };
+    let approval = approvals::states(conn, &[&row])?.remove(&row.id).unwrap_or_default();
+    let view = DeploymentView { row, environment: env.name.clone(), held: false, approval };
     webhooks::announce(conn, &view)?;
     Ok(view)
 }

@@ -8,25 +8,27 @@ use super::super::{environments, numeric_cursor, Caller, Page, PageParams};
 pub use crate::db::deployments::DeploymentView;
 use crate::db::deployments::{self as rows, DeploymentsOf};
 use crate::db::rows::{DeploymentItemRow, DeploymentRow};
-use crate::db::{holds, now, DbConn};
+use crate::db::{approvals, holds, now, DbConn};
 use crate::domain::ids::{DeploymentId, ReleaseId};
 use crate::domain::{DeploymentStatus, Outcome};
 use crate::error::{AppError, AppResult};
 
-/// The rows with their environments' names and whether a hold keeps them back (H3), in the
-/// same order. Holds are read only when some row is a release's scheduled or queued deployment.
+/// The rows with their environments' names, whether a hold keeps them back (H3) and their
+/// approvals (A2), in the same order. Holds are read only when some row is a release's scheduled or queued deployment.
 pub(super) fn views(conn: &mut DbConn, rows: Vec<DeploymentRow>) -> AppResult<Vec<DeploymentView>> {
     let mut ids: Vec<&str> = rows.iter().map(|r| r.environment_id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
     let names = crate::db::environments::names(conn, &ids)?;
     let held = held(conn, &rows)?;
+    let mut approval = approvals::states(conn, &rows.iter().collect::<Vec<_>>())?;
     Ok(rows
         .into_iter()
         .map(|row| {
             let environment = names.get(&row.environment_id).cloned().unwrap_or_default();
             let held = held.contains(&row.id);
-            DeploymentView { row, environment, held }
+            let approval = approval.remove(&row.id).unwrap_or_default();
+            DeploymentView { row, environment, held, approval }
         })
         .collect())
 }

@@ -1,0 +1,142 @@
+//! Promotion (M1, M2): the keys whose publish state differs between two environments, read as a
+//! merge of both environments' states on their primary key `(environment_key, item_key,
+//! locale)`, and the release a promotion fills from them in one statement.
+//!
+//! The difference is two arms in key order, each an index walk of one environment probing the
+//! other by primary key: the keys the source publishes at another version than the target (or
+//! that the target does not publish), and the keys only the target publishes. A page reads at
+//! most `limit` rows of each arm from the cursor on and merges them (no sort in the database);
+//! it never scans either environment to answer a page (`tests/list_plans.rs` holds both arms'
+//! plans to that). Keys equal on both sides between two differing ones are walked past.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
+use diesel::QueryResult;
+
+use super::schema::publish_states;
+use super::{DbConn, MultiBackend};
+
+/// One key whose state differs (M1); a version is null where that side does not publish it.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct DifferenceRow {
+    #[diesel(sql_type = BigInt)]
+    pub item_key: i64,
+    #[diesel(sql_type = Text)]
+    pub item_id: String,
+    #[diesel(sql_type = Text)]
+    pub locale: String,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub source_version: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub target_version: Option<i32>,
+}
+
+/// The keys the source ($1) publishes at another version than the target ($2) (or that the
+/// target does not publish), after the key ($3, $4), `$5` of them in key order: an index walk of
+/// the source probing the target by primary key. The domain's rule
+/// (`domain::promotion::differs`) in SQL: versions differ, one of them published.
+const SOURCE_ARM: &str = "SELECT s.item_key, i.id AS item_id, s.locale, s.version AS source_version, \
+    t.version AS target_version FROM publish_states s LEFT JOIN publish_states t \
+    ON t.environment_key = $2 AND t.item_key = s.item_key AND t.locale = s.locale \
+    JOIN items i ON i.key = s.item_key \
+    WHERE s.environment_key = $1 AND (s.item_key, s.locale) > ($3, $4) AND s.version IS NOT NULL \
+    AND (t.version IS NULL OR t.version <> s.version) ORDER BY s.item_key, s.locale LIMIT $5";
+
+/// The keys only the target ($2) publishes, after the key ($3, $4), `$5` of them in key order:
+/// an index walk of the target probing the source ($1) by primary key.
+const TARGET_ARM: &str = "SELECT t.item_key, i.id AS item_id, t.locale, s.version AS source_version, \
+    t.version AS target_version FROM publish_states t LEFT JOIN publish_states s \
+    ON s.environment_key = $1 AND s.item_key = t.item_key AND s.locale = t.locale \
+    JOIN items i ON i.key = t.item_key \
+    WHERE t.environment_key = $2 AND (t.item_key, t.locale) > ($3, $4) AND t.version IS NOT NULL \
+    AND s.version IS NULL ORDER BY t.item_key, t.locale LIMIT $5";
+
+/// M1: up to `limit` keys whose state differs between the environments `source` and `target`
+/// (integer keys), in key order after `after` (an item key and a locale): up to `limit` of each
+/// arm, merged.
+pub(crate) fn difference_page(
+    conn: &mut DbConn,
+    source: i64,
+    target: i64,
+    after: Option<(i64, String)>,
+    limit: i64,
+) -> QueryResult<Vec<DifferenceRow>> {
+    let (key, locale) = after.unwrap_or((0, String::new()));
+    let mut rows = Vec::new();
+    for arm in [SOURCE_ARM, TARGET_ARM] {
+        let page: Vec<DifferenceRow> = super::sql(conn, arm)
+            .into_boxed::<MultiBackend>()
+            .bind::<BigInt, _>(source)
+            .bind::<BigInt, _>(target)
+            .bind::<BigInt, _>(key)
+            .bind::<Text, _>(locale.clone())
+            .bind::<BigInt, _>(limit)
+            .load(conn)?;
+        rows.extend(page);
+    }
+    rows.sort_by(|a, b| (a.item_key, &a.locale).cmp(&(b.item_key, &b.locale)));
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(rows)
+}
+
+/// M2: fills the release `release_id` with the whole difference in one statement (one snapshot
+/// of both states): `publish` of the source's version for every key it publishes at another
+/// version than the target, and with `unpublish_missing` `unpublish` for every key only the
+/// target publishes, in key order. Answers how many items it wrote.
+pub(crate) fn fill_release(
+    conn: &mut DbConn,
+    release_id: &str,
+    source: i64,
+    target: i64,
+    unpublish_missing: bool,
+) -> QueryResult<usize> {
+    const FILL: &str = "INSERT INTO release_items (release_id, item_key, locale, action, version, position) \
+        SELECT $1, d.item_key, d.locale, d.action, d.version, ROW_NUMBER() OVER (ORDER BY d.item_key, d.locale) FROM ( \
+        SELECT s.item_key, s.locale, 'publish' AS action, s.version AS version FROM publish_states s \
+        LEFT JOIN publish_states t ON t.environment_key = $3 AND t.item_key = s.item_key AND t.locale = s.locale \
+        WHERE s.environment_key = $2 AND s.version IS NOT NULL AND (t.version IS NULL OR t.version <> s.version) \
+        UNION ALL \
+        SELECT t.item_key, t.locale, 'unpublish' AS action, CAST(NULL AS INTEGER) AS version FROM publish_states t \
+        LEFT JOIN publish_states s ON s.environment_key = $2 AND s.item_key = t.item_key AND s.locale = t.locale \
+        WHERE $4 AND t.environment_key = $3 AND t.version IS NOT NULL AND s.version IS NULL) d";
+    super::sql(conn, FILL)
+        .bind::<Text, _>(release_id)
+        .bind::<BigInt, _>(source)
+        .bind::<BigInt, _>(target)
+        .bind::<Bool, _>(unpublish_missing)
+        .execute(conn)
+}
+
+/// The published version of each `(item key, locale)` of one environment.
+pub(crate) type Published = HashMap<(i64, String), i32>;
+
+/// M2: the published versions of these items' keys in the two environments, by environment
+/// key; a key with no row or no version is absent.
+pub(crate) fn states_of(
+    conn: &mut DbConn,
+    environments: [i64; 2],
+    item_keys: &[i64],
+) -> QueryResult<HashMap<i64, Published>> {
+    let mut out: HashMap<i64, Published> = HashMap::new();
+    for chunk in item_keys.chunks(500) {
+        let rows: Vec<(i64, i64, String, Option<i32>)> = publish_states::table
+            .filter(publish_states::environment_key.eq_any(environments))
+            .filter(publish_states::item_key.eq_any(chunk))
+            .filter(publish_states::version.is_not_null())
+            .select((
+                publish_states::environment_key,
+                publish_states::item_key,
+                publish_states::locale,
+                publish_states::version,
+            ))
+            .load(conn)?;
+        for (env, item, locale, version) in rows {
+            if let Some(v) = version {
+                out.entry(env).or_default().insert((item, locale), v);
+            }
+        }
+    }
+    Ok(out)
+}
