@@ -156,20 +156,21 @@ const LISTS: &[(&str, &str, Option<&str>)] = &[
     ),
     (
         "M1: the keys the source publishes differently, in key order",
-        "SELECT s.item_key, i.id AS item_id, s.locale, s.version AS source_version, t.version AS target_version \
-         FROM publish_states s LEFT JOIN publish_states t ON t.environment_key = 2 AND t.item_key = s.item_key \
-         AND t.locale = s.locale JOIN items i ON i.key = s.item_key WHERE s.environment_key = 1 \
-         AND (s.item_key, s.locale) > (0, '') AND s.version IS NOT NULL \
-         AND (t.version IS NULL OR t.version <> s.version) ORDER BY s.item_key, s.locale LIMIT 51",
+        "SELECT s.item_key, i.id AS item_id, s.locale, s.version AS source_version, (SELECT t.version \
+         FROM publish_states t WHERE t.environment_key = 2 AND t.item_key = s.item_key AND t.locale = s.locale) \
+         AS target_version FROM publish_states s JOIN items i ON i.key = s.item_key WHERE s.environment_key = 1 \
+         AND (s.item_key, s.locale) > (0, '') AND s.version IS NOT NULL AND NOT EXISTS (SELECT 1 FROM \
+         publish_states t WHERE t.environment_key = 2 AND t.item_key = s.item_key AND t.locale = s.locale \
+         AND t.version = s.version) ORDER BY s.item_key, s.locale LIMIT 51",
         None,
     ),
     (
         "M1: the keys only the target publishes, in key order",
-        "SELECT t.item_key, i.id AS item_id, t.locale, s.version AS source_version, t.version AS target_version \
-         FROM publish_states t LEFT JOIN publish_states s ON s.environment_key = 1 AND s.item_key = t.item_key \
-         AND s.locale = t.locale JOIN items i ON i.key = t.item_key WHERE t.environment_key = 2 \
-         AND (t.item_key, t.locale) > (0, '') AND t.version IS NOT NULL AND s.version IS NULL \
-         ORDER BY t.item_key, t.locale LIMIT 51",
+        "SELECT t.item_key, i.id AS item_id, t.locale, CAST(NULL AS INTEGER) AS source_version, \
+         t.version AS target_version FROM publish_states t JOIN items i ON i.key = t.item_key \
+         WHERE t.environment_key = 2 AND (t.item_key, t.locale) > (0, '') AND t.version IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM publish_states s WHERE s.environment_key = 1 AND s.item_key = t.item_key \
+         AND s.locale = t.locale AND s.version IS NOT NULL) ORDER BY t.item_key, t.locale LIMIT 51",
         None,
     ),
     (

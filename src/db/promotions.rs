@@ -36,22 +36,23 @@ pub struct DifferenceRow {
 /// The keys the source ($1) publishes at another version than the target ($2) (or that the
 /// target does not publish), after the key ($3, $4), `$5` of them in key order: an index walk of
 /// the source probing the target by primary key. The domain's rule
-/// (`domain::promotion::differs`) in SQL: versions differ, one of them published.
+/// (`domain::promotion::differs`) in SQL: versions differ, one of them published. Written as an
+/// anti-join (NOT EXISTS an equal state) rather than a filter over a left join, whose
+/// selectivity PostgreSQL cannot estimate (it then hashes both environments for a page).
 const SOURCE_ARM: &str = "SELECT s.item_key, i.id AS item_id, s.locale, s.version AS source_version, \
-    t.version AS target_version FROM publish_states s LEFT JOIN publish_states t \
-    ON t.environment_key = $2 AND t.item_key = s.item_key AND t.locale = s.locale \
-    JOIN items i ON i.key = s.item_key \
+    (SELECT t.version FROM publish_states t WHERE t.environment_key = $2 AND t.item_key = s.item_key \
+    AND t.locale = s.locale) AS target_version FROM publish_states s JOIN items i ON i.key = s.item_key \
     WHERE s.environment_key = $1 AND (s.item_key, s.locale) > ($3, $4) AND s.version IS NOT NULL \
-    AND (t.version IS NULL OR t.version <> s.version) ORDER BY s.item_key, s.locale LIMIT $5";
+    AND NOT EXISTS (SELECT 1 FROM publish_states t WHERE t.environment_key = $2 AND t.item_key = s.item_key \
+    AND t.locale = s.locale AND t.version = s.version) ORDER BY s.item_key, s.locale LIMIT $5";
 
 /// The keys only the target ($2) publishes, after the key ($3, $4), `$5` of them in key order:
 /// an index walk of the target probing the source ($1) by primary key.
-const TARGET_ARM: &str = "SELECT t.item_key, i.id AS item_id, t.locale, s.version AS source_version, \
-    t.version AS target_version FROM publish_states t LEFT JOIN publish_states s \
-    ON s.environment_key = $1 AND s.item_key = t.item_key AND s.locale = t.locale \
-    JOIN items i ON i.key = t.item_key \
+const TARGET_ARM: &str = "SELECT t.item_key, i.id AS item_id, t.locale, CAST(NULL AS INTEGER) AS source_version, \
+    t.version AS target_version FROM publish_states t JOIN items i ON i.key = t.item_key \
     WHERE t.environment_key = $2 AND (t.item_key, t.locale) > ($3, $4) AND t.version IS NOT NULL \
-    AND s.version IS NULL ORDER BY t.item_key, t.locale LIMIT $5";
+    AND NOT EXISTS (SELECT 1 FROM publish_states s WHERE s.environment_key = $1 AND s.item_key = t.item_key \
+    AND s.locale = t.locale AND s.version IS NOT NULL) ORDER BY t.item_key, t.locale LIMIT $5";
 
 /// M1: up to `limit` keys whose state differs between the environments `source` and `target`
 /// (integer keys), in key order after `after` (an item key and a locale): up to `limit` of each
@@ -95,12 +96,12 @@ pub(crate) fn fill_release(
     const FILL: &str = "INSERT INTO release_items (release_id, item_key, locale, action, version, position) \
         SELECT $1, d.item_key, d.locale, d.action, d.version, ROW_NUMBER() OVER (ORDER BY d.item_key, d.locale) FROM ( \
         SELECT s.item_key, s.locale, 'publish' AS action, s.version AS version FROM publish_states s \
-        LEFT JOIN publish_states t ON t.environment_key = $3 AND t.item_key = s.item_key AND t.locale = s.locale \
-        WHERE s.environment_key = $2 AND s.version IS NOT NULL AND (t.version IS NULL OR t.version <> s.version) \
+        WHERE s.environment_key = $2 AND s.version IS NOT NULL AND NOT EXISTS (SELECT 1 FROM publish_states t \
+        WHERE t.environment_key = $3 AND t.item_key = s.item_key AND t.locale = s.locale AND t.version = s.version) \
         UNION ALL \
         SELECT t.item_key, t.locale, 'unpublish' AS action, CAST(NULL AS INTEGER) AS version FROM publish_states t \
-        LEFT JOIN publish_states s ON s.environment_key = $2 AND s.item_key = t.item_key AND s.locale = t.locale \
-        WHERE $4 AND t.environment_key = $3 AND t.version IS NOT NULL AND s.version IS NULL) d";
+        WHERE $4 AND t.environment_key = $3 AND t.version IS NOT NULL AND NOT EXISTS (SELECT 1 FROM publish_states s \
+        WHERE s.environment_key = $2 AND s.item_key = t.item_key AND s.locale = t.locale AND s.version IS NOT NULL)) d";
     super::sql(conn, FILL)
         .bind::<Text, _>(release_id)
         .bind::<BigInt, _>(source)

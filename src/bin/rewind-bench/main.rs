@@ -6,6 +6,7 @@
 //! ```text
 //! rewind-bench --backend sqlite --items 100000
 //! rewind-bench --backend postgres --url postgres://postgres@127.0.0.1:5432/postgres --items 100000
+//! rewind-bench --backend sqlite --items 100000 --promote
 //! ```
 
 use std::error::Error;
@@ -23,6 +24,7 @@ use rewind::settings::DEPLOY_PAGE;
 use serde::Serialize;
 
 mod floor;
+mod promote;
 mod scratch;
 mod writes;
 
@@ -64,6 +66,10 @@ struct Args {
     /// publish load of scripts/load).
     #[arg(long)]
     writes: bool,
+    /// After deploying the release (every key published in the bench environment), time M2's
+    /// promotion of all of them to an empty environment instead of the rollback.
+    #[arg(long)]
+    promote: bool,
     /// With `--writes`: how many connections write at once.
     #[arg(long, default_value_t = 64)]
     connections: usize,
@@ -148,18 +154,33 @@ fn queue_deployment(conn: &mut DbConn, caller: &Caller, release_id: &ReleaseId) 
     Ok(created.pop().ok_or("no deployment was created")?.row.id)
 }
 
-/// Seeds the database behind `pool`, then runs and times the measured steps.
-fn run(pool: &Pool, postgres: bool, n: usize, history: usize, references: bool, webhook: bool) -> BenchResult<Timings> {
-    let mut conn = pool.get()?;
-    let token = bootstrap::bootstrap_admin(&mut conn, None)?.ok_or("the scratch database already has users")?;
-    let caller = tokens::authenticate(&mut conn, &token)?;
-    let env = environments::create(&mut conn, &caller, ENVIRONMENT)?;
+/// What the run has when the release is deployed: every key published at version 2.
+struct Deployed {
+    caller: Caller,
+    release_id: ReleaseId,
+    add_items_seconds: f64,
+    deploy_seconds: f64,
+    deploy_rss: Rss,
+}
+
+/// Seeds the database, adds every item to one release and deploys it, timing both.
+fn deploy(
+    conn: &mut DbConn,
+    postgres: bool,
+    n: usize,
+    history: usize,
+    references: bool,
+    webhook: bool,
+) -> BenchResult<Deployed> {
+    let token = bootstrap::bootstrap_admin(conn, None)?.ok_or("the scratch database already has users")?;
+    let caller = tokens::authenticate(conn, &token)?;
+    let env = environments::create(conn, &caller, ENVIRONMENT)?;
 
     eprintln!(
         "seeding {n} items (half of them published at version 1, references: {references}) and {history} events of history"
     );
     let started = Instant::now();
-    let ids = seed::items(&mut conn, &env.row.id, &caller.id, n, history, references)?;
+    let ids = seed::items(conn, &env.row.id, &caller.id, n, history, references)?;
     eprintln!("seeded in {:.2}s", started.elapsed().as_secs_f64());
     if webhook {
         let endpoint = webhooks::NewEndpoint {
@@ -168,31 +189,39 @@ fn run(pool: &Pool, postgres: bool, n: usize, history: usize, references: bool, 
             environments: Some(vec![ENVIRONMENT.to_string()]),
             description: None,
         };
-        webhooks::create(&mut conn, &caller, endpoint, true)?;
+        webhooks::create(conn, &caller, endpoint, true)?;
     }
 
-    let release = releases::create(&mut conn, &caller, "bench", None)?;
+    let release = releases::create(conn, &caller, "bench", None)?;
     let new_items: Vec<NewReleaseItem> = ids
         .into_iter()
         .map(|item_id| NewReleaseItem { item_id, locale: "en".into(), action: Action::Publish, version: Some(2) })
         .collect();
     let started = Instant::now();
     let release_id = ReleaseId::stored(release.row.id.clone());
-    releases::add_items(&mut conn, &caller, &release_id, new_items, false, n as i64)?;
+    releases::add_items(conn, &caller, &release_id, new_items, false, n as i64)?;
     let add_items_seconds = started.elapsed().as_secs_f64();
     eprintln!("added {n} items to the release in {add_items_seconds:.2}s");
     if postgres {
-        seed::analyze(&mut conn)?;
+        seed::analyze(conn)?;
     }
 
-    let id = queue_deployment(&mut conn, &caller, &release_id)?;
+    let id = queue_deployment(conn, &caller, &release_id)?;
     let before = reset_peak_rss();
-    let (d, deploy_seconds) = run_deployment(&mut conn, &id)?;
+    let (d, deploy_seconds) = run_deployment(conn, &id)?;
     let deploy_rss = Rss::since(before);
     if d.row.published as usize != n {
         return Err(format!("the deployment published {} of {n} items", d.row.published).into());
     }
     eprintln!("deployed {n} items in {deploy_seconds:.2}s");
+    Ok(Deployed { caller, release_id, add_items_seconds, deploy_seconds, deploy_rss })
+}
+
+/// Seeds the database behind `pool`, then runs and times the measured steps.
+fn run(pool: &Pool, postgres: bool, n: usize, history: usize, references: bool, webhook: bool) -> BenchResult<Timings> {
+    let mut conn = pool.get()?;
+    let Deployed { caller, release_id, add_items_seconds, deploy_seconds, deploy_rss } =
+        deploy(&mut conn, postgres, n, history, references, webhook)?;
 
     let (rollback_release, _) = rollback::create(&mut conn, &caller, &release_id)?;
     let started = Instant::now();
@@ -313,6 +342,14 @@ fn main() -> BenchResult<()> {
         return Ok(());
     }
     let pool = db::build_pool(&scratch.url(), 2)?;
+    if args.promote {
+        let mut conn = pool.get()?;
+        let postgres = args.backend == Backend::Postgres;
+        let d = deploy(&mut conn, postgres, args.items, args.history, args.references, args.webhook)?;
+        let report = promote::run(&mut conn, &d.caller, args.backend.name(), args.items)?;
+        println!("{}", serde_json::to_string(&report)?);
+        return Ok(());
+    }
     let t = run(&pool, args.backend == Backend::Postgres, args.items, args.history, args.references, args.webhook)?;
     drop(pool);
     drop(scratch);
