@@ -409,6 +409,62 @@ fn l7_two_processes_run_each_deployment_exactly_once() {
     assert_eq!(ran.iter().sum::<usize>(), RELEASES, "runs per process {ran:?} for {RELEASES} deployments");
 }
 
+#[test]
+#[ignore = "needs PostgreSQL (SQLite is one process by design): scripts/test runs it on its PostgreSQL pass"]
+fn a2_approvals_sent_through_two_processes_at_once_complete_each_deployment_once_and_it_runs_once() {
+    assert_eq!(common::backend(), "postgres", "A2 across processes needs REWIND_TEST_BACKEND=postgres");
+    const RELEASES: usize = 20;
+    let db = TestDb::new();
+    let (mut conn, admin) = prepare(&db);
+    let (env, releases) = seed(&mut conn, &admin, RELEASES, RELEASES, 1, 1);
+    let servers = [Server::start(&db.url_string(), 2, &[]), Server::start(&db.url_string(), 2, &[])];
+    let rule = json!({"required": 1, "allow_self_approval": true});
+    servers[0].call("PUT", "/v1/environments/production/approval-rule", Some(&rule), 200);
+    let body = json!({"environments": ["production"]});
+    let ids: Vec<String> = releases
+        .iter()
+        .map(|r| {
+            let created = servers[1].call("POST", &format!("/v1/releases/{r}/deploy"), Some(&body), 202);
+            assert_eq!(created["data"][0]["status"], "awaiting_approval", "{created}");
+            created["data"][0]["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+
+    // Every deployment is approved through both processes at once: one approval counts.
+    let answers: Vec<u16> = std::thread::scope(|scope| {
+        let sent: Vec<_> = servers
+            .iter()
+            .map(|server| {
+                let ids = &ids;
+                scope.spawn(move || {
+                    ids.iter()
+                        .map(|id| {
+                            let path = format!("/v1/deployments/{id}/approve");
+                            serve::request(server.port, "POST", &path, &[], Some(&json!({}))).expect("approve").status
+                        })
+                        .collect::<Vec<u16>>()
+                })
+            })
+            .collect();
+        sent.into_iter().flat_map(|h| h.join().expect("approvals")).collect()
+    });
+    assert_eq!(answers.iter().filter(|&&s| s == 200).count(), RELEASES, "{answers:?}");
+    assert_eq!(answers.iter().filter(|&&s| s == 409).count(), RELEASES, "{answers:?}");
+
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let finished = "SELECT count(*) AS n FROM deployments WHERE environment_id = $1 AND status = 'succeeded'";
+    while count(&mut conn, finished, &env) < RELEASES as i64 {
+        assert!(Instant::now() < deadline, "not every approved deployment ran");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    for id in &ids {
+        let d = servers[0].call("GET", &format!("/v1/deployments/{id}"), None, 200)["data"].clone();
+        assert_eq!(d["approvals"]["given"].as_array().map(Vec::len), Some(1), "{d}");
+        let events = count(&mut conn, "SELECT count(*) AS n FROM publish_events WHERE deployment_id = $1", id);
+        assert_eq!(events, 1, "deployment {id} wrote {events} events");
+    }
+}
+
 /// Webhooks to a receiver on 127.0.0.1, retried every second.
 const WEBHOOK_ENV: &[(&str, &str)] =
     &[("REWIND_WEBHOOK_ALLOW_PRIVATE", "true"), ("REWIND_WEBHOOK_RETRY_SECONDS", "1,1,1,1,1")];
