@@ -144,8 +144,14 @@ fn rules_across_fields(schemas: &mut Value) {
         ("UpdateRelease", "description"),
         ("PlaceHold", "reason"),
         ("CreateFreeze", "reason"),
+        ("Approve", "comment"),
+        ("Reject", "comment"),
     ] {
         schemas[schema]["properties"][field]["pattern"] = json!(crate::domain::validate::TEXT_PATTERN);
+    }
+    // B10, M2: a selection names each key once.
+    for schema in ["Deploy", "RollbackEnvironment", "Promote"] {
+        schemas[schema]["properties"]["keys"]["uniqueItems"] = json!(true);
     }
 }
 

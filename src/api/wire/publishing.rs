@@ -38,6 +38,7 @@ pub struct Environment {
 pub struct ApprovalRule {
     /// 1 to 5.
     #[schema(minimum = 1, maximum = 5)]
+    #[serde(deserialize_with = "crate::api::int32")]
     pub required: i32,
     /// Whether the deployer may approve their own deployment (false when left out).
     #[serde(default)]
