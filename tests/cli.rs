@@ -132,11 +132,13 @@ fn walk(s: &Server, path: &str) -> Vec<Value> {
     }
 }
 
-/// The shell of the README's "Scripting releases" section, as written there.
-fn readme_pipeline() -> String {
+/// The shell script `name` of the README's "Scripting releases" section, as written there: the
+/// block whose second line is `# <name> …`.
+fn readme_script(name: &str) -> String {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md");
     let section = &readme[readme.find("## Scripting releases").expect("a Scripting releases section")..];
-    let start = section.find("```sh\n").expect("a shell block") + "```sh\n".len();
+    let head = format!("```sh\n#!/usr/bin/env bash\n# {name} ");
+    let start = section.find(&head).unwrap_or_else(|| panic!("a shell block of {name}")) + "```sh\n".len();
     let end = start + section[start..].find("\n```").expect("the block's end");
     section[start..end].to_string()
 }
@@ -149,24 +151,29 @@ fn jsonl(path: &Path, items: &[(&str, i32)]) {
     std::fs::write(path, lines.join("\n") + "\n").expect("write items");
 }
 
-/// `bash release.sh FILE production +2s` with `SMOKE_TEST`, `rewind` on the PATH.
-fn pipeline(s: &Server, dir: &Path, file: &Path, smoke_test: &str) -> Child {
+/// `bash SCRIPT ARGS` in `dir` with `env`, `rewind` on the PATH, as the admin.
+fn script(s: &Server, dir: &Path, script: &str, args: &[&str], env: &[(&str, &str)]) -> Child {
     let bin = Path::new(env!("CARGO_BIN_EXE_rewind")).parent().unwrap().to_path_buf();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
     Command::new("bash")
-        .arg(dir.join("release.sh"))
-        .arg(file)
-        .args(["production", "+2s"])
+        .arg(dir.join(script))
+        .args(args)
         .current_dir(dir)
         .env("PATH", path)
         .env("REWIND_URL", format!("http://127.0.0.1:{}", s.port))
         .env("REWIND_TOKEN", TOKEN)
-        .env("SMOKE_TEST", smoke_test)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("bash release.sh")
+        .unwrap_or_else(|e| panic!("bash {script}: {e}"))
+}
+
+/// `bash release.sh FILE production +2s` with `SMOKE_TEST`.
+fn pipeline(s: &Server, dir: &Path, file: &Path, smoke_test: &str) -> Child {
+    let file = file.to_str().expect("a UTF-8 path");
+    script(s, dir, "release.sh", &[file, "production", "+2s"], &[("SMOKE_TEST", smoke_test)])
 }
 
 #[test]
@@ -176,7 +183,7 @@ fn k1_k2_h2_the_readme_pipeline_runs_as_written_and_exits_as_k2_says() {
     env(&s, "production");
     let page = item(&s, 3);
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("release.sh"), readme_pipeline()).unwrap();
+    std::fs::write(dir.path().join("release.sh"), readme_script("release.sh")).unwrap();
 
     // The smoke test passes: deployed at its time, 0.
     let file = dir.path().join("launch.jsonl");
@@ -901,4 +908,272 @@ fn k3_h4_env_freeze_and_freezes() {
     let run = rewind(s.port, &["release", "deploy", &rel, "--env", "production", "--wait", "-q"]);
     assert_exit(&run, 0, "deploys once the window is removed");
     assert_eq!(published(&s, "production", &page), 1);
+}
+
+/// A second admin, and their token: another pair of eyes for A2.
+fn second_admin(s: &Server, name: &str) -> String {
+    let user = s.call("POST", "/v1/users", Some(&json!({"name": name, "role": "admin"})), 201)["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let token = s.call("POST", &format!("/v1/users/{user}/tokens"), Some(&json!({})), 201);
+    token["data"]["token"].as_str().unwrap().to_string()
+}
+
+/// The id of a deployment to `env` awaiting approval that is not one of `known`, once there is one.
+fn awaiting(s: &Server, env: &str, known: &[&str]) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let page = walk(s, &format!("/v1/deployments?status=awaiting_approval&environment={env}"));
+        if let Some(d) = page.iter().find(|d| !known.contains(&d["id"].as_str().unwrap_or_default())) {
+            return d["id"].as_str().unwrap().to_string();
+        }
+        assert!(Instant::now() < deadline, "no deployment to {env} came to await approval");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `staging` and `production`, and items `a`, `b`, `c` at two versions: `a` at 2 in staging and 1
+/// in production, `b` at 1 in staging only, `c` at 1 in production only.
+fn two_environments(s: &Server) -> (String, String, String) {
+    env(s, "staging");
+    env(s, "production");
+    let (a, b, c) = (item(s, 2), item(s, 2), item(s, 2));
+    publish(s, "staging", &a, 2);
+    publish(s, "staging", &b, 1);
+    publish(s, "production", &a, 1);
+    publish(s, "production", &c, 1);
+    (a, b, c)
+}
+
+#[test]
+fn k3_m1_env_compare_lists_every_difference_as_a_table_json_and_keys() {
+    let db = TestDb::new();
+    let s = Server::start(&db.url_string(), 1, &[]);
+    let (a, b, c) = two_environments(&s);
+
+    let all = walk(&s, "/v1/environments/production/compare?source=staging");
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert_eq!(rewind_json(s.port, &["env", "compare", "staging", "production"]), Value::Array(all.clone()));
+    let run = rewind(s.port, &["env", "compare", "staging", "production"]);
+    assert_exit(&run, 0, "env compare");
+    let lines: Vec<Vec<&str>> = run.stdout.lines().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(lines[0], ["ITEM", "LOCALE", "SOURCE", "VERSION", "TARGET", "VERSION"], "{run:?}");
+    let row =
+        |item: &str| lines.iter().find(|l| l[0] == item).unwrap_or_else(|| panic!("{item}: {run:?}"))[1..].to_vec();
+    assert_eq!(row(&a), ["en-us", "2", "1"]);
+    assert_eq!(row(&b), ["en-us", "1", "-"]);
+    assert_eq!(row(&c), ["en-us", "-", "1"]);
+    let run = rewind(s.port, &["env", "compare", "staging", "production", "-q"]);
+    let keys: Vec<String> = all.iter().map(|d| format!("{}:en-us", d["item_id"].as_str().unwrap())).collect();
+    assert_eq!(run.stdout, keys.join("\n") + "\n", "ITEM:LOCALE, in item order: {run:?}");
+    let run = rewind(s.port, &["env", "compare", "staging", "production", "-q", "--limit", "1"]);
+    assert_eq!(run.stdout.trim(), keys[0], "{run:?}");
+
+    let run = rewind(s.port, &["env", "compare", "nowhere", "production"]);
+    assert_exit(&run, 5, "an unknown source");
+    assert!(run.stderr.starts_with("error[environment_not_found]: "), "{run:?}");
+    let run = rewind(s.port, &["env", "compare", "staging"]);
+    assert_exit(&run, 2, "no target");
+}
+
+#[test]
+fn k3_m2_env_promote_creates_the_release_and_refusals_exit_as_k2_says() {
+    let db = TestDb::new();
+    let s = Server::start(&db.url_string(), 1, &[]);
+    let (a, b, c) = two_environments(&s);
+    let key_b = format!("{b}:en-us");
+
+    for (args, what) in [
+        (vec!["env", "promote", "staging", "production", "--wait"], "--wait without --deploy"),
+        (vec!["env", "promote", "staging", "production", "--deploy", "--timeout", "1m"], "--timeout without --wait"),
+        (vec!["env", "promote", "staging", "production", "--key", "nothing"], "a malformed key"),
+        (vec!["env", "promote", "staging"], "no target"),
+    ] {
+        let run = rewind(s.port, &args);
+        assert_exit(&run, 2, what);
+        assert!(run.stderr.starts_with("error[usage]: "), "{what}: {run:?}");
+    }
+    for (args, code) in [
+        (vec!["env", "promote", "production", "production"], "same_environment"),
+        (vec!["env", "promote", "nowhere", "production"], "environment_not_found"),
+        (vec!["env", "promote", "staging", "production", "--key", &format!("{c}:en-us")], "key_not_in_difference"),
+    ] {
+        let run = rewind(s.port, &args);
+        assert_exit(&run, 5, code);
+        assert!(run.stderr.starts_with(&format!("error[{code}]: ")), "{code}: {run:?}");
+    }
+    assert!(walk(&s, "/v1/releases").is_empty(), "no refusal created a release");
+
+    // One key, named: a release of that key only, not deployed.
+    let release =
+        rewind_json(s.port, &["env", "promote", "staging", "production", "--key", &key_b, "--name", "Only b"]);
+    assert_eq!((&release["name"], &release["item_count"]), (&json!("Only b"), &json!(1)), "{release}");
+    assert_eq!(
+        (&release["promotion"]["source"], &release["promotion"]["target"]),
+        (&json!("staging"), &json!("production"))
+    );
+    assert!(walk(&s, &format!("/v1/releases/{}/deployments", release["id"].as_str().unwrap())).is_empty());
+
+    // Every key, unpublishing what staging does not publish, deployed and followed: a table.
+    let run = rewind(s.port, &["env", "promote", "staging", "production", "--unpublish-missing", "--deploy", "--wait"]);
+    assert_exit(&run, 0, "promote --deploy --wait");
+    assert_eq!(field(&run, "NAME"), "Promote staging to production", "{run:?}");
+    assert_eq!(field(&run, "ITEMS"), "3");
+    let deployed = run.stdout.split("deployed:").nth(1).unwrap_or_else(|| panic!("a deployed part: {run:?}"));
+    assert!(deployed.contains(" succeeded "), "{run:?}");
+    assert_eq!((published(&s, "production", &a), published(&s, "production", &b)), (json!(2), json!(1)));
+    assert_eq!(published(&s, "production", &c), Value::Null, "unpublished as staging is");
+
+    let run = rewind(s.port, &["env", "promote", "staging", "production", "--deploy"]);
+    assert_exit(&run, 5, "nothing differs any more");
+    assert!(run.stderr.starts_with("error[nothing_to_promote]: "), "{run:?}");
+
+    // A deploy refused after the release was created: the release is printed, then the error.
+    publish(&s, "staging", &c, 2);
+    assert_exit(&rewind(s.port, &["env", "hold", "production", "--reason", "launch", "-q"]), 0, "hold");
+    let run = rewind(s.port, &["env", "promote", "staging", "production", "--deploy", "-q"]);
+    assert_exit(&run, 5, "a promotion deployed to a held environment");
+    assert!(run.stderr.starts_with("error[environment_held]: "), "{run:?}");
+    let created = s.call("GET", &format!("/v1/releases/{}", run.stdout.trim()), None, 200)["data"].clone();
+    assert_eq!(created["promotion"]["source"], "staging", "the release's id was printed: {created}");
+}
+
+#[test]
+fn k3_a2_promote_deploy_wait_waits_through_an_approval_from_another_user() {
+    let db = TestDb::new();
+    let s = Server::start(&db.url_string(), 1, &[]);
+    let (a, _, _) = two_environments(&s);
+    let other = second_admin(&s, "reviewer");
+    let as_other = [("REWIND_TOKEN", other.as_str())];
+
+    for args in [
+        vec!["env", "set", "production", "--approvals", "6"],
+        vec!["env", "set", "production", "--hold-after-rollback", "true", "--approvals", "0", "--allow-self-approval"],
+        vec!["env", "set", "production", "--allow-self-approval"],
+    ] {
+        let run = rewind(s.port, &args);
+        assert_exit(&run, 2, &format!("{args:?}"));
+        assert!(run.stderr.starts_with("error[usage]: "), "{args:?}: {run:?}");
+    }
+    assert_eq!(environment(&s, "production")["hold_after_rollback"], false, "no usage error wrote");
+    let run = rewind(s.port, &["env", "set", "production", "--approvals", "1"]);
+    assert_exit(&run, 0, "env set --approvals 1");
+    assert_eq!(field(&run, "APPROVALS"), "1 required", "{run:?}");
+    assert_eq!(environment(&s, "production")["approval_rule"], json!({"required": 1, "allow_self_approval": false}));
+
+    // The client waits while the deployment awaits approval, and the other user gives it.
+    let waiting = client(s.port, &["env", "promote", "staging", "production", "--deploy", "--wait"], &[])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rewind env promote");
+    let id = awaiting(&s, "production", &[]);
+    let run = rewind(s.port, &["deployment", "approve", &id]);
+    assert_exit(&run, 3, "approving one's own deployment");
+    assert!(run.stderr.starts_with("error[self_approval]: "), "{run:?}");
+    let run = rewind(s.port, &["deployment", "show", &id]);
+    assert_eq!((field(&run, "STATUS"), field(&run, "APPROVALS")), ("awaiting_approval (0/1)", "0/1 given"), "{run:?}");
+    let run = rewind_with(s.port, &["deployment", "approve", &id, "--comment", "looks right"], &as_other);
+    assert_exit(&run, 0, "approved by another user");
+    assert_eq!(field(&run, "APPROVALS"), "1/1 given", "{run:?}");
+    assert!(field(&run, "APPROVED BY").ends_with(": looks right"), "{run:?}");
+    let run = finished(waiting.wait_with_output().unwrap());
+    assert_exit(&run, 0, "promote --deploy --wait, once approved");
+    assert!(run.stderr.contains(&format!("deployment {id} in production: awaiting_approval (0/1)")), "{run:?}");
+    assert!(run.stderr.contains(&format!("deployment {id} in production: succeeded")), "{run:?}");
+    assert_eq!(published(&s, "production", &a), 2);
+    let run = rewind_with(s.port, &["deployment", "approve", &id], &as_other);
+    assert_exit(&run, 5, "approving a deployment that no longer awaits approval");
+    assert!(run.stderr.starts_with("error[not_awaiting_approval]: "), "{run:?}");
+
+    // Nobody approves: --timeout ends the wait with 7, and the deployment still awaits approval.
+    publish(&s, "staging", &a, 1);
+    let run =
+        rewind(s.port, &["env", "promote", "staging", "production", "--deploy", "--wait", "--timeout", "1s", "-q"]);
+    assert_exit(&run, 7, "a wait for an approval that times out");
+    let late = run.stdout.lines().nth(1).unwrap_or_else(|| panic!("the release's id, then the deployment's: {run:?}"));
+    assert!(
+        run.stderr.contains(&format!("error[wait_timed_out]: still awaiting approval after 1s: {late}")),
+        "{run:?}"
+    );
+    assert_eq!(s.call("GET", &format!("/v1/deployments/{late}"), None, 200)["data"]["status"], "awaiting_approval");
+
+    // Rejected: it ends cancelled, and following it is exit 1.
+    let run = rewind_with(s.port, &["deployment", "reject", late], &as_other);
+    assert_exit(&run, 2, "a rejection needs a comment");
+    let run = rewind_with(s.port, &["deployment", "reject", late, "--comment", "not this week"], &as_other);
+    assert_exit(&run, 0, "reject");
+    assert_eq!(field(&run, "STATUS"), "cancelled", "{run:?}");
+    assert!(field(&run, "REJECTED BY").ends_with(": not this week"), "{run:?}");
+    let run = rewind(s.port, &["deployment", "watch", late]);
+    assert_exit(&run, 1, "watching a rejected deployment");
+    assert!(run.stderr.contains("error[deployment_cancelled]: ") && run.stderr.contains("was rejected by "), "{run:?}");
+    assert_eq!(published(&s, "production", &a), 2, "the rejected deployment published nothing");
+
+    // Two approvals, the deployer's allowed: approving twice is a conflict.
+    let run = rewind(s.port, &["env", "set", "production", "--approvals", "2", "--allow-self-approval"]);
+    assert_eq!(field(&run, "APPROVALS"), "2 required, self-approval allowed", "{run:?}");
+    let run = rewind(s.port, &["env", "promote", "staging", "production", "--deploy", "-q"]);
+    assert_exit(&run, 0, "promote --deploy");
+    let two = run.stdout.lines().nth(1).unwrap().to_string();
+    assert_exit(&rewind(s.port, &["deployment", "approve", &two, "-q"]), 0, "a self-approval the rule allows");
+    let run = rewind(s.port, &["deployment", "approve", &two]);
+    assert_exit(&run, 5, "approving twice");
+    assert!(run.stderr.starts_with("error[already_approved]: "), "{run:?}");
+    let run = rewind(s.port, &["deployment", "watch", &two, "--timeout", "1s"]);
+    assert_exit(&run, 7, "still awaiting its second approval");
+    assert!(run.stdout.contains("awaiting_approval (1/2)"), "{run:?}");
+    assert_exit(&rewind_with(s.port, &["deployment", "approve", &two, "-q"], &as_other), 0, "the second approval");
+    assert_eq!(ended(&s, &two)["status"], "succeeded");
+    assert_eq!(published(&s, "production", &a), 1);
+
+    // No rule: deployments run at once.
+    let run = rewind(s.port, &["env", "set", "production", "--approvals", "0"]);
+    assert_eq!(field(&run, "APPROVALS"), "none needed", "{run:?}");
+    assert_eq!(environment(&s, "production")["approval_rule"], Value::Null);
+}
+
+#[test]
+fn k3_m2_a2_the_readme_promotion_pipeline_runs_as_written() {
+    let db = TestDb::new();
+    let s = Server::start(&db.url_string(), 1, &[]);
+    let (a, _, _) = two_environments(&s);
+    let other = second_admin(&s, "reviewer");
+    let as_other = [("REWIND_TOKEN", other.as_str())];
+    assert_exit(&rewind(s.port, &["env", "set", "production", "--approvals", "1", "-q"]), 0, "the rule");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("promote.sh"), readme_script("promote.sh")).unwrap();
+    let promote = |wait: &str| script(&s, dir.path(), "promote.sh", &["staging", "production"], &[("WAIT", wait)]);
+
+    // Approved while it waits: published, 0.
+    let running = promote("10m");
+    let id = awaiting(&s, "production", &[]);
+    assert_exit(&rewind_with(s.port, &["deployment", "approve", &id, "-q"], &as_other), 0, "approve");
+    let run = finished(running.wait_with_output().unwrap());
+    assert_exit(&run, 0, "a promotion approved");
+    assert!(run.stdout.starts_with("ITEM "), "the comparison first: {run:?}");
+    assert_eq!(published(&s, "production", &a), 2);
+
+    // Nothing differs: refused, 5.
+    let run = finished(promote("10m").wait_with_output().unwrap());
+    assert_exit(&run, 5, "nothing to promote");
+    assert!(run.stderr.contains("error[nothing_to_promote]: "), "{run:?}");
+
+    // Nobody approves in time: 7, and the deployment still awaits approval.
+    publish(&s, "staging", &a, 1);
+    let run = finished(promote("1s").wait_with_output().unwrap());
+    assert_exit(&run, 7, "not approved in time");
+    assert!(run.stderr.contains("not approved and done within 1s"), "{run:?}");
+    let late = awaiting(&s, "production", &[]);
+
+    // Rejected while it waits: 1, nothing published.
+    let running = promote("10m");
+    let id = awaiting(&s, "production", &[&late]);
+    let run = rewind_with(s.port, &["deployment", "reject", &id, "--comment", "not now", "-q"], &as_other);
+    assert_exit(&run, 0, "reject");
+    let run = finished(running.wait_with_output().unwrap());
+    assert_exit(&run, 1, "a promotion rejected");
+    assert!(run.stderr.contains("rejected, cancelled or failed"), "{run:?}");
+    assert_eq!(published(&s, "production", &a), 2, "nothing published");
 }

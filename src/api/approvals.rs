@@ -1,7 +1,7 @@
 //! Approval rules and the approvals and rejections of deployments (A1, A2).
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::wire::{ApprovalRule, Data, Deployment, Environment};
@@ -13,7 +13,7 @@ use crate::runtime::{change, db, AppState};
 use crate::service::approvals;
 
 /// `POST /v1/deployments/{id}/approve` (A2): the body is optional.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Approve {
     /// Why it may run: 1 to 500 characters.
@@ -22,7 +22,7 @@ pub struct Approve {
 }
 
 /// `POST /v1/deployments/{id}/reject` (A2).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reject {
     /// Why it must not run: 1 to 500 characters.

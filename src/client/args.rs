@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{ArgAction, Args, Subcommand, ValueEnum};
 
+pub use super::promotion_args::PromoteArgs;
 use super::rollback_args::key;
 pub use super::rollback_args::RollbackArgs;
 use crate::api::wire::SelectedKey;
@@ -57,7 +58,8 @@ pub struct RunArgs {
     /// Print the plan and write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Follow the deployments until they end: 0 succeeded, 1 failed or cancelled.
+    /// Follow the deployments until they end (also while they await approval): 0 succeeded, 1
+    /// failed, cancelled or rejected.
     #[arg(long)]
     pub wait: bool,
     /// With --wait: give up after this long (`90s`, `3m`), exit 7; the work goes on.
@@ -88,7 +90,8 @@ fn locale(s: &str) -> Result<String, &'static str> {
 pub enum EnvCommand {
     /// The environments, with their active deployment.
     List,
-    /// One environment, with its hold, its open freeze window and its H2 setting.
+    /// One environment, with its hold, its open freeze window, its H2 setting and its approval
+    /// rule.
     Show { env: String },
     /// The publish state (now, or `--at` an RFC 3339 time).
     State {
@@ -137,12 +140,28 @@ pub enum EnvCommand {
     Lift { env: String },
     /// Its holds, present and past, newest first.
     Holds { env: String },
-    /// Change a setting (admin): whether a rollback that succeeds holds it (H2).
+    /// Change its settings (admin): whether a rollback that succeeds holds it (H2), and its
+    /// approval rule (A1).
+    #[command(group = clap::ArgGroup::new("setting").required(true).multiple(true))]
     Set {
         env: String,
-        #[arg(long, value_name = "true|false", value_parser = boolean, action = ArgAction::Set, required = true)]
-        hold_after_rollback: bool,
+        /// Whether a rollback that succeeds here holds the environment (H2).
+        #[arg(long, value_name = "true|false", value_parser = boolean, action = ArgAction::Set, group = "setting")]
+        hold_after_rollback: Option<bool>,
+        /// Approvals a standard release's deployment here needs before it runs (1 to 5); 0 removes
+        /// the rule, so that deployments run without approval.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(i32).range(0..=5), group = "setting")]
+        approvals: Option<i32>,
+        /// With --approvals N: the deployer may give one of the approvals too.
+        #[arg(long, requires = "approvals")]
+        allow_self_approval: bool,
     },
+    /// The keys whose publish state differs between SOURCE and TARGET (M1), in item then locale
+    /// order. With --quiet: `ITEM:LOCALE` one a line, as `promote --key` takes them.
+    Compare { source: String, target: String },
+    /// Create a release that makes TARGET publish what SOURCE does (M2); prints it, and with
+    /// --deploy the deployment to TARGET.
+    Promote(PromoteArgs),
     /// Set a freeze window (admin, H4): the environment is held while it is open.
     Freeze {
         env: String,
@@ -269,14 +288,29 @@ pub enum DeploymentCommand {
         #[arg(long, value_parser = ["published", "unpublished", "skipped"])]
         outcome: Option<String>,
     },
-    /// Follow it until it ends (S1): 0 succeeded, 1 failed or cancelled, 7 timed out.
+    /// Follow it until it ends (S1), also while it awaits approval: 0 succeeded, 1 failed,
+    /// cancelled or rejected, 7 timed out.
     Watch {
         id: String,
         #[arg(long, value_parser = humantime::parse_duration)]
         timeout: Option<Duration>,
     },
-    /// Cancel a scheduled or queued deployment.
+    /// Cancel a deployment awaiting approval, scheduled or queued.
     Cancel { id: String },
+    /// Approve a deployment awaiting approval (A2); the last approval it needs lets it run.
+    Approve {
+        id: String,
+        /// Why it may run (1 to 500 characters).
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Reject a deployment awaiting approval (A2): it ends cancelled and never runs.
+    Reject {
+        id: String,
+        /// Why it must not run (1 to 500 characters).
+        #[arg(long)]
+        comment: String,
+    },
 }
 
 /// `rewind schedule`: the scheduled deployments, soonest first (Q1).

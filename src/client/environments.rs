@@ -1,5 +1,6 @@
 //! `rewind env …`: environments, their publish state, log and history, environment rollback
-//! (E1–E5, partial as B10 says), and holds and freeze windows (H1–H4).
+//! (E1–E5, partial as B10 says), holds and freeze windows (H1–H4), approval rules (A1), and
+//! comparing and promoting (M1, M2, in `promotions`).
 
 use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
 use serde::Serialize;
@@ -7,11 +8,11 @@ use serde::Serialize;
 use super::args::{EnvCommand, Format};
 use super::failure::Failure;
 use super::output::{self, Row};
-use super::{confirm, follow, idempotency_key, parse_time, Context};
+use super::{confirm, follow, idempotency_key, parse_time, promotions, Context};
 use crate::api::environments::RollbackEnvironment;
 use crate::api::wire::{
-    Deployment, Environment, EnvironmentRollback, EnvironmentRollbackPlan, Freeze, Hold, LiftedHold, PublishEvent,
-    PublishState,
+    ApprovalRule, Deployment, Environment, EnvironmentRollback, EnvironmentRollbackPlan, Freeze, Hold, LiftedHold,
+    PublishEvent, PublishState,
 };
 
 /// `POST /v1/environments/{env}/hold`'s body, as `crate::api::holds::PlaceHold` reads it.
@@ -103,10 +104,26 @@ pub(super) fn run(ctx: &Context, command: EnvCommand) -> Result<(), Failure> {
         EnvCommand::Holds { env } => {
             out.list(&api.list::<Hold>(&["v1", "environments", &env, "holds"], vec![], limit)?)
         }
-        EnvCommand::Set { env, hold_after_rollback } => {
-            let body = UpdateEnvironment { hold_after_rollback };
-            show(ctx, &api.patch::<_, Environment>(&["v1", "environments", &env], &body)?)
+        EnvCommand::Set { env, hold_after_rollback, approvals, allow_self_approval } => {
+            if approvals == Some(0) && allow_self_approval {
+                return Err(Failure::usage("--allow-self-approval takes --approvals 1 to 5: 0 removes the rule"));
+            }
+            if let Some(hold_after_rollback) = hold_after_rollback {
+                let body = UpdateEnvironment { hold_after_rollback };
+                api.patch::<_, Environment>(&["v1", "environments", &env], &body)?;
+            }
+            match approvals {
+                Some(0) => api.delete(&["v1", "environments", &env, "approval-rule"])?,
+                Some(required) => {
+                    let rule = ApprovalRule { required, allow_self_approval };
+                    api.put::<_, Environment>(&["v1", "environments", &env, "approval-rule"], &rule)?;
+                }
+                None => {}
+            }
+            show(ctx, &api.get::<Environment>(&["v1", "environments", &env], vec![])?)
         }
+        EnvCommand::Compare { source, target } => promotions::compare(ctx, &source, &target),
+        EnvCommand::Promote(args) => promotions::promote(ctx, args),
         EnvCommand::Freeze { env, from, until, reason } => {
             let starts_at = match from.as_str() {
                 "now" => Utc::now().trunc_subsecs(0).fixed_offset(),
@@ -142,7 +159,8 @@ pub(super) fn run(ctx: &Context, command: EnvCommand) -> Result<(), Failure> {
 }
 
 /// One environment: its JSON object, its name, or one `field  value` line each, with its hold
-/// (who, since when, why, its cause), its open freeze window and its H2 setting.
+/// (who, since when, why, its cause), its open freeze window, its H2 setting and its approval
+/// rule (A1).
 fn show(ctx: &Context, env: &Environment) -> Result<(), Failure> {
     if ctx.out.format == Format::Json || ctx.out.quiet {
         return ctx.out.one(env);
@@ -168,6 +186,11 @@ fn show(ctx: &Context, env: &Environment) -> Result<(), Failure> {
             }
             row("HOLD ID", h.id.clone());
         }
+    }
+    match &env.approval_rule {
+        None => row("APPROVALS", "none needed".into()),
+        Some(r) if r.allow_self_approval => row("APPROVALS", format!("{} required, self-approval allowed", r.required)),
+        Some(r) => row("APPROVALS", format!("{} required", r.required)),
     }
     match &env.freeze {
         None => row("FREEZE", "none open".into()),

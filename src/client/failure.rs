@@ -111,4 +111,22 @@ mod tests {
             assert_eq!(exit_status(c.as_str(), Some(c.status().as_u16())), 5, "{}", c.as_str());
         }
     }
+
+    #[test]
+    fn k3_approval_and_promotion_refusals_map_as_k2_says() {
+        assert_eq!(
+            exit_status(ProblemCode::SelfApproval.as_str(), Some(ProblemCode::SelfApproval.status().as_u16())),
+            3
+        );
+        for c in [
+            ProblemCode::NotAwaitingApproval,
+            ProblemCode::AlreadyApproved,
+            ProblemCode::NothingToPromote,
+            ProblemCode::SameEnvironment,
+            ProblemCode::KeyNotInDifference,
+            ProblemCode::ReleaseTooLarge,
+        ] {
+            assert_eq!(exit_status(c.as_str(), Some(c.status().as_u16())), 5, "{}", c.as_str());
+        }
+    }
 }

@@ -1,5 +1,6 @@
-//! `--wait` and `deployment watch`: follows deployments on their S1 streams until each ends,
-//! with a progress bar per deployment on a terminal and one plain line per change otherwise.
+//! `--wait` and `deployment watch`: follows deployments on their S1 streams until each ends (also
+//! through `awaiting_approval`, A2), with a progress bar per deployment on a terminal and one
+//! plain line per change otherwise.
 
 use std::io::{BufRead, BufReader, IsTerminal};
 use std::time::{Duration, Instant};
@@ -50,10 +51,15 @@ pub fn follow(
     if failure.is_none() && !still.is_empty() {
         let ids: Vec<&str> = still.iter().map(|d| d.id.as_str()).collect();
         let waited = humantime::format_duration(timeout.unwrap_or_default());
+        let doing = if still.iter().all(|d| d.status == DeploymentStatus::AwaitingApproval) {
+            "awaiting approval"
+        } else {
+            "running"
+        };
         failure = Some(Failure::new(
             code::WAIT_TIMED_OUT,
             format!(
-                "still running after {waited}: {}; the work goes on (`rewind deployment watch {}` follows it)",
+                "still {doing} after {waited}: {}; the work goes on (`rewind deployment watch {}` follows it)",
                 ids.join(", "),
                 ids[0]
             ),
@@ -61,10 +67,13 @@ pub fn follow(
     }
     if failure.is_none() {
         if let Some(d) = out.iter().find(|d| d.status != DeploymentStatus::Succeeded) {
-            let (c, what) = if d.status == DeploymentStatus::Cancelled {
-                (code::DEPLOYMENT_CANCELLED, "was cancelled".to_string())
-            } else {
-                (code::DEPLOYMENT_FAILED, format!("failed: {}", d.error.as_deref().unwrap_or("no error given")))
+            let (c, what) = match (&d.status, &d.rejection) {
+                (DeploymentStatus::Cancelled, Some(r)) => (
+                    code::DEPLOYMENT_CANCELLED,
+                    format!("was rejected by {}: {}", r.user_id, r.comment.as_deref().unwrap_or("no comment given")),
+                ),
+                (DeploymentStatus::Cancelled, None) => (code::DEPLOYMENT_CANCELLED, "was cancelled".to_string()),
+                _ => (code::DEPLOYMENT_FAILED, format!("failed: {}", d.error.as_deref().unwrap_or("no error given"))),
             };
             failure = Some(Failure::new(c, format!("deployment {} in {} {what}", d.id, d.environment)));
         }
@@ -79,7 +88,7 @@ fn bar_for(d: &Deployment) -> ProgressBar {
         .progress_chars("=> ");
     bar.set_style(style);
     bar.set_prefix(format!("{} {}", d.environment, short(&d.id)));
-    bar.set_message(d.status.to_string());
+    bar.set_message(super::output::status(d));
     bar
 }
 
@@ -93,11 +102,16 @@ fn show(d: &Deployment, bar: &Option<ProgressBar>, quiet: bool) {
         Some(bar) => {
             bar.set_length(d.progress.total.max(0) as u64);
             bar.set_position(d.progress.done.max(0) as u64);
-            bar.set_message(d.status.to_string());
+            bar.set_message(super::output::status(d));
         }
-        None if !quiet => {
-            eprintln!("deployment {} in {}: {} {}/{}", d.id, d.environment, d.status, d.progress.done, d.progress.total)
-        }
+        None if !quiet => eprintln!(
+            "deployment {} in {}: {} {}/{}",
+            d.id,
+            d.environment,
+            super::output::status(d),
+            d.progress.done,
+            d.progress.total
+        ),
         None => {}
     }
 }
@@ -112,12 +126,12 @@ fn follow_one(
     bar: Option<ProgressBar>,
     quiet: bool,
 ) -> (Deployment, Option<Failure>) {
-    let mut shown: Option<(DeploymentStatus, i32, i32)> = None;
+    let mut shown: Option<(String, i32, i32)> = None;
     loop {
         let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         if left == Some(Duration::ZERO) {
             if let Some(bar) = &bar {
-                bar.abandon_with_message(format!("{} (still running)", last.status));
+                bar.abandon_with_message(format!("{} (still going)", super::output::status(&last)));
             }
             return (last, None);
         }
@@ -127,7 +141,8 @@ fn follow_one(
             Err(f) => return (last, Some(f)),
         };
         for d in events(stream) {
-            let now = (d.status, d.progress.done, d.progress.total);
+            // The status as printed: an approval given while it awaits more shows too.
+            let now = (super::output::status(&d), d.progress.done, d.progress.total);
             if shown.as_ref() != Some(&now) {
                 show(&d, &bar, quiet);
                 shown = Some(now);

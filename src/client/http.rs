@@ -134,10 +134,26 @@ impl Api {
     /// `PATCH` with a JSON body: its `data`. Setting fields to values is idempotent, so it is
     /// retried as a read is.
     pub fn patch<B: Serialize, T: DeserializeOwned>(&self, segments: &[&str], body: &B) -> Result<T, Failure> {
+        self.set(Method::PATCH, segments, body)
+    }
+
+    /// `PUT` with a JSON body: its `data`. Putting a resource in place is idempotent, so it is
+    /// retried as a read is.
+    pub fn put<B: Serialize, T: DeserializeOwned>(&self, segments: &[&str], body: &B) -> Result<T, Failure> {
+        self.set(Method::PUT, segments, body)
+    }
+
+    /// An idempotent write (`PATCH`, `PUT`) of a JSON body: its `data`.
+    fn set<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        segments: &[&str],
+        body: &B,
+    ) -> Result<T, Failure> {
         let body = serde_json::to_vec(body)
             .map_err(|e| Failure::new(code::BAD_ANSWER, format!("cannot write the request: {e}")))?;
         let url = self.url(segments, &Vec::new());
-        Ok(read::<Data<T>>(self.send(Method::PATCH, url, Some(body), None, Retry::Safe, REQUEST_TIMEOUT)?)?.data)
+        Ok(read::<Data<T>>(self.send(method, url, Some(body), None, Retry::Safe, REQUEST_TIMEOUT)?)?.data)
     }
 
     /// `DELETE` that answers what it did (200): its `data`. Sent again only when the connection

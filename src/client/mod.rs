@@ -9,6 +9,8 @@ mod follow;
 mod http;
 mod items;
 pub mod output;
+mod promotion_args;
+mod promotions;
 mod releases;
 mod rollback_args;
 
@@ -22,13 +24,14 @@ use failure::{code, Failure};
 /// The commands that speak to a server.
 #[derive(Debug, clap::Subcommand)]
 pub enum ClientCommand {
-    /// Environments: list, show, state, log, history, rollback, holds and freeze windows.
+    /// Environments: list, show, state, log, history, rollback, holds, freeze windows, approval
+    /// rules, compare and promote.
     #[command(subcommand)]
     Env(EnvCommand),
     /// Releases: list, show, create, add, deploy, preview, rollback, delete.
     #[command(subcommand)]
     Release(ReleaseCommand),
-    /// Deployments: show, items, watch, cancel.
+    /// Deployments: show, items, watch, cancel, approve, reject.
     #[command(subcommand)]
     Deployment(DeploymentCommand),
     /// The scheduled deployments, soonest first (Q1).

@@ -8,7 +8,9 @@ use tabwriter::TabWriter;
 
 use super::args::{ClientArgs, Format};
 use super::failure::{code, Failure};
+use crate::api::promotions::Difference;
 use crate::api::wire::{Deployment, Environment, Freeze, Hold, PlanItem, PublishEvent, PublishState, Release};
+use crate::domain::DeploymentStatus;
 
 /// A wire type shown as a table row.
 pub trait Row {
@@ -117,12 +119,15 @@ impl Row for Deployment {
     }
 }
 
-/// A deployment's status, marked `(held)` when it waits for its environment's hold or freeze (H3).
+/// A deployment's status, marked `(held)` when it waits for its environment's hold or freeze
+/// (H3), and with the approvals given of those required while it awaits them (A2).
 pub fn status(d: &Deployment) -> String {
-    if d.held {
-        format!("{} (held)", d.status)
-    } else {
-        d.status.to_string()
+    match &d.approvals {
+        _ if d.held => format!("{} (held)", d.status),
+        Some(a) if d.status == DeploymentStatus::AwaitingApproval => {
+            format!("{} ({}/{})", d.status, a.given.len(), a.required)
+        }
+        _ => d.status.to_string(),
     }
 }
 
@@ -265,5 +270,16 @@ impl Row for PlanItem {
             opt(&self.skip_reason),
             if warnings.is_empty() { "-".into() } else { warnings.join(" ") },
         ]
+    }
+}
+
+/// M1: `--quiet` prints `ITEM:LOCALE`, as `env promote --key` takes it.
+impl Row for Difference {
+    const HEADERS: &'static [&'static str] = &["ITEM", "LOCALE", "SOURCE VERSION", "TARGET VERSION"];
+    fn id(&self) -> String {
+        format!("{}:{}", self.item_id, self.locale)
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![self.item_id.clone(), self.locale.clone(), opt(&self.source_version), opt(&self.target_version)]
     }
 }

@@ -153,13 +153,25 @@ fn deploy(
     let key = key.unwrap_or_else(|| idempotency_key(&run.idempotency_key));
     let keys: Option<Vec<SelectedKey>> = asked.rollback.keys();
     let body = Deploy { environments, scheduled_at, on_conflict: asked.on_conflict, hold: asked.rollback.hold(), keys };
-    let deployments: Vec<Deployment> = ctx.api.post(&["v1", "releases", id, "deploy"], Some(&body), Some(&key))?;
-    if !run.wait {
-        return ctx.out.list(&deployments);
-    }
-    let (ended, failure) = follow::follow(ctx.api, deployments, run.timeout, ctx.out.quiet);
-    ctx.out.list(&ended)?;
+    let (deployments, failure) = start(ctx, id, &body, &key, run)?;
+    ctx.out.list(&deployments)?;
     failure.map_or(Ok(()), Err)
+}
+
+/// Starts the deployments of `body` (L4, sent with `key`), and with `--wait` follows them: answers
+/// them as they stand then, with the failure to exit with once they are printed.
+pub(super) fn start(
+    ctx: &Context,
+    id: &str,
+    body: &Deploy,
+    key: &str,
+    run: &RunArgs,
+) -> Result<(Vec<Deployment>, Option<Failure>), Failure> {
+    let deployments: Vec<Deployment> = ctx.api.post(&["v1", "releases", id, "deploy"], Some(body), Some(key))?;
+    if !run.wait {
+        return Ok((deployments, None));
+    }
+    Ok(follow::follow(ctx.api, deployments, run.timeout, ctx.out.quiet))
 }
 
 /// B1 then B6: finds or creates the caller's rollback release of `id`, and deploys it to each
