@@ -236,7 +236,11 @@ async fn u5_h1_h3_b10_a_hold_after_a_rollback_keeps_a_scheduled_deployment_waiti
 
     // "Next" is scheduled from its page, due in 30 s (a time to the second, set as the field's
     // value; the field steps by minutes unless told otherwise).
-    let due = chrono::Utc::now() + chrono::Duration::seconds(30);
+    let mut due = chrono::Utc::now() + chrono::Duration::seconds(30);
+    // The field shows a whole minute without its ":00": keep the time off one.
+    if chrono::Timelike::second(&due) == 0 {
+        due += chrono::Duration::seconds(1);
+    }
     c.goto(&format!("{base}/console/releases/{next}")).await.unwrap();
     click(&c, "#deploy-env-production").await;
     let at = due.format("%Y-%m-%dT%H:%M:%S").to_string();

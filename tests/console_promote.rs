@@ -96,6 +96,7 @@ async fn u5_m1_m2_a2_compare_promote_and_a_second_user_approves_in_the_browser()
     let plan = left(&c, &compare_at).await;
     assert!(plan.starts_with("/console/releases/") && plan.ends_with("/plan"), "{plan}");
     css(&c, "#plan").await;
+    css(&c, "#needs-approval").await;
     shoot(&c, "promotion-plan").await;
     click(&c, "#confirm-deploy").await;
     let deployment = left(&c, &plan).await;
