@@ -68,6 +68,8 @@ async fn u5_m1_m2_a2_compare_promote_and_a_second_user_approves_in_the_browser()
     c.find(Locator::Css("#rule-required")).await.unwrap().select_by_value("1").await.unwrap();
     click(&c, "#save-rule").await;
     css(&c, "#rule-shown").await;
+    js(&c, "document.querySelector('#approval-rule').scrollIntoView(); return 0;").await;
+    shoot(&c, "environment-approval-rule").await;
     assert_eq!(server.call("GET", "/v1/environments/production", None, 200)["data"]["approval_rule"]["required"], 1);
 
     // Compare staging with production, from the pickers.
@@ -115,6 +117,8 @@ async fn u5_m1_m2_a2_compare_promote_and_a_second_user_approves_in_the_browser()
     sign_in(&c, &base, &token).await;
     assert_eq!(css(&c, "#nav-approvals").await.attr("data-awaiting").await.unwrap().as_deref(), Some("1"));
     click(&c, "#nav-approvals").await;
+    css(&c, &format!("#awaiting tr[data-deployment='{deployment}']")).await;
+    shoot(&c, "awaiting-my-approval").await;
     click(&c, &format!("#awaiting tr[data-deployment='{deployment}'] a")).await;
     fill(&c, "#verdict-comment", "Checked on staging").await;
     shoot(&c, "deployment-to-approve").await;
