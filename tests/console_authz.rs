@@ -84,6 +84,9 @@ async fn u4_every_console_route_answers_each_role_as_its_row_says() {
         (ends + chrono::Duration::days(2)).format("%Y-%m-%dT%H:%M").to_string(),
     );
 
+    // U5: an environment to compare prod with and to promote prod onto.
+    app.env("staging").await;
+
     let r = &release;
     let rows = vec![
         row("GET", "/console", "/console".into(), &[], [303, 303, 303, 303]),
@@ -143,6 +146,44 @@ async fn u4_every_console_route_answers_each_role_as_its_row_says() {
             format!("/console/environments/prod/freezes/{freeze}/delete"),
             &[],
             [303, 403, 403, 303],
+        ),
+        // U5: the admin's rule is removed by the next row, so that later deployments run at once.
+        row(
+            "POST",
+            "/console/environments/{env}/approval-rule",
+            "/console/environments/prod/approval-rule".into(),
+            &[("required", "2")],
+            [303, 403, 403, 303],
+        ),
+        row(
+            "POST",
+            "/console/environments/{env}/approval-rule/delete",
+            "/console/environments/prod/approval-rule/delete".into(),
+            &[],
+            [303, 403, 403, 303],
+        ),
+        row("GET", "/console/compare", "/console/compare?source=prod&target=staging".into(), &[], [303, 200, 200, 200]),
+        row(
+            "POST",
+            "/console/environments/{env}/promote",
+            "/console/environments/staging/promote".into(),
+            &[("source", "prod")],
+            [303, 403, 403, 303],
+        ),
+        row("GET", "/console/approvals", "/console/approvals".into(), &[], [303, 200, 200, 200]),
+        row(
+            "POST",
+            "/console/deployments/{id}/approve",
+            format!("/console/deployments/{deployment}/approve"),
+            &[("comment", "fine")],
+            [303, 403, 403, 409],
+        ),
+        row(
+            "POST",
+            "/console/deployments/{id}/reject",
+            format!("/console/deployments/{deployment}/reject"),
+            &[("comment", "no")],
+            [303, 403, 403, 409],
         ),
         row("GET", "/console/releases", "/console/releases".into(), &[], [303, 200, 200, 200]),
         row("GET", "/console/releases/{id}", format!("/console/releases/{r}"), &[], [303, 200, 200, 200]),

@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::approvals::{self, ApprovalPanel};
 use super::plan::PlanRow;
 use super::views::{self, DeploymentLine};
 use super::{page, see_other, Chrome, Form, Page, Session};
@@ -31,6 +32,8 @@ struct DeploymentPage {
     next: Option<String>,
     /// The plan table's checkboxes (B10): none on a deployment's items.
     select: bool,
+    /// A2: its approvals and rejection, and the buttons the user is offered.
+    ap: ApprovalPanel,
 }
 
 /// The items' filter and page.
@@ -52,10 +55,13 @@ pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>,
                 .ok_or_else(|| AppError::invalid_field("outcome", "must be published, unpublished or skipped"))?,
         ),
     };
-    let (d, items) = db(&state, {
+    let caller = s.caller().clone();
+    let (d, items, ap) = db(&state, {
         let id = id.clone();
         move |c| {
-            Ok((crate::service::deployments::get(c, &id)?, crate::service::deployments::items(c, &id, outcome, &p)?))
+            let d = crate::service::deployments::get(c, &id)?;
+            let ap = approvals::panel(c, &caller, &d)?;
+            Ok((d, crate::service::deployments::items(c, &id, outcome, &p)?, ap))
         }
     })
     .await?;
@@ -80,6 +86,7 @@ pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>,
         next: views::next_link(&base, &items.next_cursor),
         outcome,
         select: false,
+        ap,
     })
 }
 

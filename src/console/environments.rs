@@ -58,6 +58,9 @@ struct EnvironmentPage {
     can_roll_back: bool,
     /// U5: the hold, the freeze windows, H2's setting and the latest holds.
     p: HoldPanel,
+    /// A1: the approval rule, when there is one.
+    approvals_required: Option<i32>,
+    allow_self_approval: bool,
 }
 
 fn item_filter(item_id: &Option<String>) -> Result<Option<String>, AppError> {
@@ -126,6 +129,8 @@ pub async fn show(state: web::Data<AppState>, s: Session, env: web::Path<String>
         next: next_link(&base, &next_cursor),
         can_roll_back,
         p: panel,
+        approvals_required: env_view.row.approvals_required,
+        allow_self_approval: env_view.row.allow_self_approval,
     })
 }
 

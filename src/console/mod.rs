@@ -4,12 +4,15 @@
 //! escaped by default). The one script is `assets/console.js`, served from the binary.
 
 pub mod admin;
+pub mod approvals;
+pub mod awaiting;
 pub mod deployments;
 pub mod environments;
 pub mod holds;
 pub mod items;
 pub mod overview;
 pub mod plan;
+pub mod promotions;
 pub mod releases;
 pub mod session;
 pub mod timeline;
@@ -37,6 +40,8 @@ pub struct Chrome {
     pub role: String,
     pub is_admin: bool,
     pub csrf: String,
+    /// U5: how many deployments await the user's approval.
+    pub awaiting_approval: usize,
 }
 
 impl From<&Session> for Chrome {
@@ -46,6 +51,7 @@ impl From<&Session> for Chrome {
             role: s.caller().role.as_str().into(),
             is_admin: s.caller().is_admin(),
             csrf: s.csrf().into(),
+            awaiting_approval: s.awaiting_approval(),
         }
     }
 }
@@ -249,6 +255,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/environments/{env}/hold-after-rollback", web::post().to(holds::set_hold_after_rollback))
             .route("/environments/{env}/freezes", web::post().to(holds::create_freeze))
             .route("/environments/{env}/freezes/{id}/delete", web::post().to(holds::delete_freeze))
+            .route("/environments/{env}/approval-rule", web::post().to(approvals::set_rule))
+            .route("/environments/{env}/approval-rule/delete", web::post().to(approvals::delete_rule))
+            .route("/environments/{env}/promote", web::post().to(promotions::promote))
+            .route("/compare", web::get().to(promotions::compare))
+            .route("/approvals", web::get().to(approvals::awaiting))
             .route("/releases", web::get().to(releases::list))
             .route("/releases", web::post().to(releases::create))
             .route("/releases/{id}", web::get().to(releases::show))
@@ -260,6 +271,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/deployments/{id}", web::get().to(deployments::show))
             .route("/deployments/{id}/stream", web::get().to(deployments::stream))
             .route("/deployments/{id}/cancel", web::post().to(deployments::cancel))
+            .route("/deployments/{id}/approve", web::post().to(approvals::approve))
+            .route("/deployments/{id}/reject", web::post().to(approvals::reject))
             .route("/items", web::get().to(items::list))
             .route("/items", web::post().to(items::create))
             .route("/items/{id}", web::get().to(items::show))

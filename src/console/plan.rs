@@ -25,7 +25,9 @@ pub struct PlanRow {
     pub diff: Option<String>,
 }
 
-fn diff_link(item_id: &str, locale: &str, from: Option<i32>, to: Option<i32>) -> Option<String> {
+/// The console's D1 diff page of a key from version `from` to `to` (from nothing, for a first
+/// publish; of the content that goes, for an unpublish); none when neither side has a version.
+pub fn diff_link(item_id: &str, locale: &str, from: Option<i32>, to: Option<i32>) -> Option<String> {
     let locale = super::views::url_component(locale);
     match (from, to) {
         (from, Some(to)) => Some(match from {

@@ -240,6 +240,8 @@ struct PlanPage {
     /// B10: a rollback release's rows have checkboxes; H2: whether the hold box starts checked.
     select: bool,
     hold_after_rollback: bool,
+    /// A2: the approvals a deployment of this standard release to the environment will wait for.
+    approvals_required: Option<i32>,
 }
 
 /// How many keys of a plan a page shows.
@@ -254,12 +256,12 @@ pub async fn plan(state: web::Data<AppState>, s: Session, id: web::Path<String>,
     let p = views::page(&cursor, limit.unwrap_or(PLAN_ROWS), Cursor::Position)?;
     let after = crate::service::numeric_cursor(&p.cursor)?;
     let caller = s.caller().clone();
-    let (release, plan, hold_after_rollback) = db(&state, {
+    let (release, plan, env) = db(&state, {
         let environment = environment.clone();
         move |c| {
             let plan = deployments::preview_page(c, &caller, &id, &environment, after, p.limit)?;
-            let setting = environments::by_name(c, &environment)?.hold_after_rollback;
-            Ok((releases::view(c, plan.release.clone())?, plan, setting))
+            let env = environments::by_name(c, &environment)?;
+            Ok((releases::view(c, plan.release.clone())?, plan, env))
         }
     })
     .await?;
@@ -274,7 +276,8 @@ pub async fn plan(state: web::Data<AppState>, s: Session, id: web::Path<String>,
         c: Chrome::from(&s),
         is_rollback,
         select: is_rollback,
-        hold_after_rollback,
+        hold_after_rollback: env.hold_after_rollback,
+        approvals_required: env.approvals_required.filter(|_| !is_rollback),
         r: Release::from(release),
         environment,
         rows: plan.items.iter().map(PlanRow::from).collect(),

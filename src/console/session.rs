@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::{html, see_other, Page, Problem};
+use super::{awaiting, html, see_other, Page, Problem};
 use crate::error::AppError;
 use crate::runtime::db;
 use crate::runtime::AppState;
@@ -26,6 +26,8 @@ pub const COOKIE: &str = "rewind_session";
 pub struct Session {
     id: String,
     session: ConsoleSession,
+    /// U5: how many deployments await the user's approval (the navigation shows it).
+    awaiting_approval: usize,
 }
 
 impl Session {
@@ -43,6 +45,11 @@ impl Session {
     pub fn csrf(&self) -> &str {
         &self.session.csrf_token
     }
+
+    /// How many deployments await the user's approval, read with the session.
+    pub fn awaiting_approval(&self) -> usize {
+        self.awaiting_approval
+    }
 }
 
 fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, Problem> {
@@ -58,12 +65,16 @@ impl FromRequest for Session {
         let state = state_of(req);
         Box::pin(async move {
             let (id, state) = (id.ok_or(Problem::App(AppError::Unauthorized))?, state?);
-            let session = db(&state, {
+            let (session, awaiting_approval) = db(&state, {
                 let id = id.clone();
-                move |c| console_sessions::by_id(c, &id)
+                move |c| {
+                    let session = console_sessions::by_id(c, &id)?;
+                    let awaiting = awaiting::mine(c, &session.caller)?.len();
+                    Ok((session, awaiting))
+                }
             })
             .await?;
-            Ok(Session { id, session })
+            Ok(Session { id, session, awaiting_approval })
         })
     }
 }

@@ -69,7 +69,7 @@ pub fn draw(envs: Vec<(String, Option<&'static str>, Vec<DeploymentLine>)>) -> T
                         "{} · {} · {}{} · {}",
                         d.short,
                         d.trigger,
-                        d.status,
+                        d.status_text(),
                         if d.held { " (held)" } else { "" },
                         d.when
                     ),

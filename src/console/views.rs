@@ -58,13 +58,22 @@ pub struct DeploymentLine {
     pub cancellable: bool,
     /// H3: a standard release's deployment waiting because its environment is held or frozen.
     pub held: bool,
+    /// A2: the approvals given and required, when a rule applies to it.
+    pub approvals: Option<(usize, i32)>,
+}
+
+impl DeploymentLine {
+    /// The status in words (`awaiting approval`, `in progress`); its class stays the status.
+    pub fn status_text(&self) -> String {
+        self.status.as_str().replace('_', " ")
+    }
 }
 
 impl From<&DeploymentView> for DeploymentLine {
     fn from(d: &DeploymentView) -> DeploymentLine {
         let r = &d.row;
         let when = match (r.status, r.scheduled_at, r.started_at) {
-            (DeploymentStatus::Scheduled, Some(s), _) => format!("at {}", time(s)),
+            (DeploymentStatus::Scheduled | DeploymentStatus::AwaitingApproval, Some(s), _) => format!("at {}", time(s)),
             (_, _, Some(s)) => time(s),
             _ => time(r.created_at),
         };
@@ -86,6 +95,7 @@ impl From<&DeploymentView> for DeploymentLine {
             rolled_back_to: r.rolled_back_to_deployment_id.clone(),
             cancellable: r.status.is_cancellable(),
             held: d.held,
+            approvals: d.approval.approvals.as_ref().map(|a| (a.given.len(), a.required)),
         }
     }
 }

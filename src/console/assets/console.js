@@ -22,7 +22,7 @@
     bar.value = pct;
     label.textContent = done + " / " + total + " (" + pct + "%)";
     box.setAttribute("data-percent", String(pct));
-    if (status) { status.textContent = d.status; status.className = "status " + d.status; }
+    if (status) { status.textContent = d.status.replace(/_/g, " "); status.className = "status " + d.status; }
     Object.keys(counts).forEach(function (k) { if (counts[k]) { counts[k].textContent = String(d.counts[k]); } });
     if (finals[d.status]) {
       source.close();
