@@ -194,3 +194,53 @@ fn x4_every_list_is_read_in_its_own_order_on_an_index() {
         }
     }
 }
+
+/// The plan of `sql` on this connection's backend, one line a step.
+fn plan_of(conn: &mut DbConn, sql: &str) -> String {
+    let lines: Vec<String> = match conn {
+        DbConn::Sqlite(c) => diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+            .load::<SqlitePlanLine>(c)
+            .expect("explain")
+            .into_iter()
+            .map(|l| l.detail)
+            .collect(),
+        DbConn::Pg(c) => {
+            c.batch_execute("SET enable_seqscan = off;").expect("planner settings");
+            diesel::sql_query(format!("EXPLAIN {sql}"))
+                .load::<PgPlanLine>(c)
+                .expect("explain")
+                .into_iter()
+                .map(|l| l.line)
+                .collect()
+        }
+    };
+    lines.join("\n")
+}
+
+/// U6: `GET /v1/items?q=` finds its items on a trigram index (PostgreSQL: `items_title_trgm`
+/// over `lower(title)`; SQLite: the FTS5 trigram table `items_title_search`), never by reading
+/// every item; only the matches are sorted into X4's newest-first order.
+#[test]
+fn u6_title_search_reads_a_trigram_index_not_every_item() {
+    let db = common::TestDb::new();
+    let mut conn = db.connect();
+    rewind::db::migrate(&mut conn).expect("migrate");
+    let (sql, index) = match conn {
+        DbConn::Pg(_) => (
+            "SELECT id, kind, content_type, created_at, key, title FROM items \
+             WHERE lower(title) LIKE lower('%summer%') ESCAPE '\\' AND id || '' < 'z' ORDER BY id DESC LIMIT 51",
+            "items_title_trgm",
+        ),
+        DbConn::Sqlite(_) => (
+            "SELECT id, kind, content_type, created_at, key, title FROM items \
+             WHERE key IN (SELECT rowid FROM items_title_search WHERE items_title_search MATCH '\"summer\"') \
+             AND id || '' < 'z' ORDER BY id DESC LIMIT 51",
+            "VIRTUAL TABLE INDEX 0:M",
+        ),
+    };
+    let text = plan_of(&mut conn, sql);
+    assert!(text.contains(index), "not on {index}:\n{text}");
+    for bad in ["Seq Scan", "SCAN items\n", "SCAN items USING"] {
+        assert!(!text.contains(bad) && !text.ends_with("SCAN items"), "{bad}:\n{text}");
+    }
+}

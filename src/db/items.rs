@@ -31,6 +31,7 @@ pub fn insert(conn: &mut DbConn, row: &NewItem) -> QueryResult<ItemRow> {
         content_type: row.content_type.map(Into::into),
         created_at: row.created_at,
         key,
+        title: row.title.map(Into::into),
     })
 }
 
@@ -38,6 +39,51 @@ pub fn insert(conn: &mut DbConn, row: &NewItem) -> QueryResult<ItemRow> {
 pub(crate) fn insert_version(conn: &mut DbConn, row: &VersionRow) -> QueryResult<()> {
     diesel::insert_into(versions::table).values(row).execute(conn)?;
     Ok(())
+}
+
+/// The locales an item has versions in.
+pub(crate) fn locales(conn: &mut DbConn, item_id: &str) -> QueryResult<Vec<String>> {
+    versions::table.filter(versions::item_id.eq(item_id)).select(versions::locale).distinct().load(conn)
+}
+
+/// U6: sets the item's title (that of its latest version in its first locale).
+pub(crate) fn set_title(conn: &mut DbConn, item_id: &str, title: Option<&str>) -> QueryResult<()> {
+    diesel::update(items::table.find(item_id)).set(items::title.eq(title)).execute(conn)?;
+    Ok(())
+}
+
+/// U6: items whose title contains `text` (3 to 200 characters, checked), case-insensitively,
+/// newest first (X4). PostgreSQL finds them on the trigram index `items_title_trgm` over
+/// `lower(title)`; SQLite on the FTS5 trigram table `items_title_search`, whose rowid is the
+/// item's key. Either reads the matching items and sorts them by id: a page costs the number of
+/// matches, not the number of items.
+pub fn search(conn: &mut DbConn, text: &str, before: Option<String>, limit: i64) -> QueryResult<Page<ItemRow>> {
+    use crate::domain::titles::{contains_pattern, fts_phrase};
+    let matching = match conn {
+        DbConn::Pg(_) => "lower(title) LIKE lower($1) ESCAPE '\\'",
+        DbConn::Sqlite(_) => "key IN (SELECT rowid FROM items_title_search WHERE items_title_search MATCH $1)",
+    };
+    let needle = match conn {
+        DbConn::Pg(_) => contains_pattern(text),
+        DbConn::Sqlite(_) => fts_phrase(text),
+    };
+    // Comparing `id || ''` keeps the planners off the primary key, which would serve the order
+    // but read every item older than the cursor to filter it.
+    let after_cursor = if before.is_some() { "AND id || '' < $3" } else { "" };
+    let query = format!(
+        "SELECT id, kind, content_type, created_at, key, title FROM items WHERE {matching} {after_cursor} \
+         ORDER BY id DESC LIMIT $2"
+    );
+    let q = super::sql(conn, &query)
+        .into_boxed::<super::MultiBackend>()
+        .bind::<diesel::sql_types::Text, _>(needle)
+        .bind::<diesel::sql_types::BigInt, _>(limit + 1);
+    let q = match before {
+        Some(b) => q.bind::<diesel::sql_types::Text, _>(b),
+        None => q,
+    };
+    let rows: Vec<ItemRow> = q.load(conn)?;
+    Ok(Page::from_rows(rows, limit, |i: &ItemRow| i.id.clone()))
 }
 
 /// An item by id.

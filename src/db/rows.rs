@@ -76,7 +76,8 @@ pub struct NewEnvironment<'a> {
 }
 
 /// An item as stored (its content lives in versions).
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, QueryableByName)]
+#[diesel(table_name = items)]
 pub struct ItemRow {
     pub id: String,
     pub kind: ItemKind,
@@ -84,6 +85,8 @@ pub struct ItemRow {
     pub created_at: NaiveDateTime,
     /// The integer key (issue 8) that stays inside the database; the API answers `id`.
     pub key: i64,
+    /// U6: the title of its latest version in its first locale.
+    pub title: Option<String>,
 }
 
 /// An item to insert; the database gives it its key.
@@ -94,6 +97,7 @@ pub struct NewItem<'a> {
     pub kind: ItemKind,
     pub content_type: Option<&'a str>,
     pub created_at: NaiveDateTime,
+    pub title: Option<&'a str>,
 }
 
 /// A version as stored; `content` and `refs` are JSON text.
@@ -106,6 +110,8 @@ pub struct VersionRow {
     pub content: String,
     pub refs: String,
     pub created_at: NaiveDateTime,
+    /// U6: computed from the content when the version is written (`domain::titles::title_of`).
+    pub title: Option<String>,
 }
 
 /// A publish state as stored, keyed by the integer keys of its environment and item (issue 8).

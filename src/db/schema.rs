@@ -126,6 +126,7 @@ diesel::table! {
         content_type -> Nullable<Text>,
         created_at -> Timestamp,
         key -> Int8,
+        title -> Nullable<Text>,
     }
 }
 
@@ -229,6 +230,7 @@ diesel::table! {
         content -> Text,
         refs -> Text,
         created_at -> Timestamp,
+        title -> Nullable<Text>,
     }
 }
 

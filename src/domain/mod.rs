@@ -11,6 +11,7 @@ pub mod locale;
 pub mod plan;
 pub mod release_items;
 pub mod rollback;
+pub mod titles;
 pub mod user_names;
 pub mod validate;
 pub mod webhooks;

@@ -1,0 +1,115 @@
+//! U6: people see names, not ids: titles of versions and items, and the title search of
+//! `GET /v1/items?q=`.
+
+mod common;
+
+use actix_web::body::BoxBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::StatusCode;
+use common::{assert_problem, spawn, TestApp, ADMIN};
+use serde_json::{json, Value};
+
+/// An entry whose version 1 in `locale` has `content`; answers its id.
+async fn entry<S>(app: &TestApp<S>, locale: &str, content: Value) -> String
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>,
+{
+    let body = json!({"kind": "entry", "content_type": "page", "locale": locale, "content": content});
+    let (s, v) = app.post("/v1/items", ADMIN, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["data"]["id"].as_str().unwrap().to_string()
+}
+
+/// The titles of the items `GET /v1/items?q=` finds, every page walked.
+async fn found<S>(app: &TestApp<S>, q: &str) -> Vec<String>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>,
+{
+    let q: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
+    let titles = app.walk_pages(&format!("/v1/items?q={q}"), 2, "title").await;
+    titles.into_iter().map(|t| t.as_str().unwrap_or_default().to_string()).collect()
+}
+
+#[actix_web::test]
+async fn u6_versions_and_items_carry_the_title_of_their_content() {
+    let app = spawn().await;
+    let id = entry(&app, "fr", json!({"name": "Accueil", "label": "x"})).await;
+    let (_, item) = app.get(&format!("/v1/items/{id}"), ADMIN).await;
+    assert_eq!(item["data"]["title"], "Accueil");
+
+    // A later locale does not retitle the item; an earlier one does; the first locale's latest
+    // version does.
+    let (s, v) = app
+        .post(&format!("/v1/items/{id}/versions"), ADMIN, json!({"locale": "it", "content": {"title": "Casa"}}))
+        .await;
+    assert_eq!((s, &v["data"]["title"]), (StatusCode::CREATED, &json!("Casa")));
+    assert_eq!(app.get(&format!("/v1/items/{id}"), ADMIN).await.1["data"]["title"], "Accueil");
+    app.post(
+        &format!("/v1/items/{id}/versions"),
+        ADMIN,
+        json!({"locale": "en", "content": {"title": 7, "label": "Home"}}),
+    )
+    .await;
+    assert_eq!(app.get(&format!("/v1/items/{id}"), ADMIN).await.1["data"]["title"], "Home");
+    app.post(&format!("/v1/items/{id}/versions"), ADMIN, json!({"locale": "en", "content": {"body": "no title"}}))
+        .await;
+    let (_, item) = app.get(&format!("/v1/items/{id}"), ADMIN).await;
+    assert!(item["data"]["title"].is_null(), "{item}");
+
+    let long = "é".repeat(250);
+    let id2 = entry(&app, "en", json!({"title": long})).await;
+    let (_, versions) = app.get(&format!("/v1/items/{id2}/versions"), ADMIN).await;
+    assert_eq!(versions["data"][0]["title"].as_str().unwrap().chars().count(), 200);
+    let (_, versions) = app.get(&format!("/v1/items/{id}/versions?limit=10"), ADMIN).await;
+    let titles: Vec<&Value> = versions["data"].as_array().unwrap().iter().map(|v| &v["title"]).collect();
+    assert_eq!(titles, [&Value::Null, &json!("Home"), &json!("Casa"), &json!("Accueil")]);
+}
+
+#[actix_web::test]
+async fn u6_q_finds_titles_containing_the_text_case_insensitively_paged() {
+    let app = spawn().await;
+    for t in ["Summer Sale", "The summer of love", "Winter", "SUMMERTIME", "Ssummer"] {
+        entry(&app, "en", json!({"title": t})).await;
+    }
+    entry(&app, "en", json!({"body": "untitled"})).await;
+    let mut got = found(&app, "summer").await;
+    got.sort();
+    assert_eq!(got, ["SUMMERTIME", "Ssummer", "Summer Sale", "The summer of love"]);
+    assert_eq!(found(&app, "MER OF").await, ["The summer of love"]);
+    assert!(found(&app, "autumn").await.is_empty());
+    // Newest first, as every list.
+    assert_eq!(found(&app, "ummer").await.first().map(String::as_str), Some("Ssummer"));
+
+    // A later version retitles the item; the search follows.
+    let (_, list) = app.get("/v1/items?q=Winter", ADMIN).await;
+    let winter = list["data"][0]["id"].as_str().unwrap().to_string();
+    app.post(&format!("/v1/items/{winter}/versions"), ADMIN, json!({"locale": "en", "content": {"title": "Autumn"}}))
+        .await;
+    assert!(found(&app, "winter").await.is_empty());
+    assert_eq!(found(&app, "autumn").await, ["Autumn"]);
+}
+
+#[actix_web::test]
+async fn u6_percent_and_underscore_in_q_are_text() {
+    let app = spawn().await;
+    for t in ["100% cotton", "1000 cotton", "snake_case", "snakeXcase", "back\\slash"] {
+        entry(&app, "en", json!({"title": t})).await;
+    }
+    assert_eq!(found(&app, "0% c").await, ["100% cotton"]);
+    assert_eq!(found(&app, "e_c").await, ["snake_case"]);
+    assert_eq!(found(&app, "%%%").await, Vec::<String>::new());
+    assert_eq!(found(&app, "k\\s").await, ["back\\slash"]);
+    assert_eq!(found(&app, "\"ca").await, Vec::<String>::new());
+}
+
+#[actix_web::test]
+async fn u6_a_q_too_long_or_too_short_is_invalid_request() {
+    let app = spawn().await;
+    let (s, v) = app.get(&format!("/v1/items?q={}", "a".repeat(10_000)), ADMIN).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    assert_eq!(v["errors"][0]["field"], "q", "{v}");
+    let (s, v) = app.get("/v1/items?q=ab", ADMIN).await;
+    assert_problem(s, &v, 400, "invalid_request");
+    let (s, v) = app.get(&format!("/v1/items?q={}", "a".repeat(200)), ADMIN).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+}
