@@ -72,6 +72,33 @@ const LISTS: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     (
+        "content as of an event (V1, V2, V3's full round)",
+        "SELECT s.item_key, i.id AS item_id, i.kind, i.content_type, s.locale, \
+         e.to_version AS version, e.id AS event_id, e.at AS published_at, v.content, v.refs, v.title \
+         FROM publish_states s \
+         JOIN publish_events e ON e.id = CASE WHEN s.last_event_id <= 99 THEN s.last_event_id ELSE \
+           (SELECT max(p.id) FROM publish_events p WHERE p.environment_key = s.environment_key \
+            AND p.item_key = s.item_key AND p.locale = s.locale AND p.id <= 99) END \
+         JOIN items i ON i.key = s.item_key \
+         JOIN versions v ON v.item_id = i.id AND v.locale = s.locale AND v.version = e.to_version \
+         WHERE s.environment_key = 1 AND (s.item_key, s.locale) > (5, 'en') \
+         ORDER BY s.item_key, s.locale LIMIT 51",
+        None,
+    ),
+    (
+        "what changed between two events (V3's delta round)",
+        "SELECT e.item_key, i.id AS item_id, i.kind, i.content_type, e.locale, \
+         e.to_version AS version, e.id AS event_id, e.at AS published_at, v.content, v.refs, v.title \
+         FROM publish_events e \
+         JOIN items i ON i.key = e.item_key \
+         LEFT JOIN versions v ON v.item_id = i.id AND v.locale = e.locale AND v.version = e.to_version \
+         WHERE e.environment_key = 1 AND e.id > 10 AND e.id <= 99 \
+         AND NOT EXISTS (SELECT 1 FROM publish_events l WHERE l.environment_key = e.environment_key \
+         AND l.item_key = e.item_key AND l.locale = e.locale AND l.id > e.id AND l.id <= 99) \
+         ORDER BY e.id LIMIT 101",
+        None,
+    ),
+    (
         "publish log",
         "SELECT e.id, i.id, e.locale, e.from_version, e.to_version, e.cause, e.deployment_id, e.actor, e.at \
          FROM publish_events e INNER JOIN items i ON i.key = e.item_key \
@@ -168,24 +195,7 @@ fn x4_every_list_is_read_in_its_own_order_on_an_index() {
     let mut conn = db.connect();
     rewind::db::migrate(&mut conn).expect("migrate");
     for (list, sql, index) in LISTS {
-        let plan: Vec<String> = match &mut conn {
-            DbConn::Sqlite(c) => diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
-                .load::<SqlitePlanLine>(c)
-                .expect("explain")
-                .into_iter()
-                .map(|l| l.detail)
-                .collect(),
-            DbConn::Pg(c) => {
-                c.batch_execute("SET enable_sort = off; SET enable_seqscan = off;").expect("planner settings");
-                diesel::sql_query(format!("EXPLAIN {sql}"))
-                    .load::<PgPlanLine>(c)
-                    .expect("explain")
-                    .into_iter()
-                    .map(|l| l.line)
-                    .collect()
-            }
-        };
-        let text = plan.join("\n");
+        let text = plan_of(&mut conn, sql, "SET enable_sort = off; SET enable_seqscan = off;");
         for bad in ["TEMP B-TREE", "SCAN ", "Sort", "Seq Scan", "Hash"] {
             assert!(!text.contains(bad), "{list} ({bad}):\n{text}");
         }
@@ -195,8 +205,8 @@ fn x4_every_list_is_read_in_its_own_order_on_an_index() {
     }
 }
 
-/// The plan of `sql` on this connection's backend, one line a step.
-fn plan_of(conn: &mut DbConn, sql: &str) -> String {
+/// The plan of `sql` on this connection's backend, one line a step; on PostgreSQL after `settings`.
+fn plan_of(conn: &mut DbConn, sql: &str, settings: &str) -> String {
     let lines: Vec<String> = match conn {
         DbConn::Sqlite(c) => diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
             .load::<SqlitePlanLine>(c)
@@ -205,7 +215,7 @@ fn plan_of(conn: &mut DbConn, sql: &str) -> String {
             .map(|l| l.detail)
             .collect(),
         DbConn::Pg(c) => {
-            c.batch_execute("SET enable_seqscan = off;").expect("planner settings");
+            c.batch_execute(settings).expect("planner settings");
             diesel::sql_query(format!("EXPLAIN {sql}"))
                 .load::<PgPlanLine>(c)
                 .expect("explain")
@@ -238,7 +248,7 @@ fn u6_title_search_reads_a_trigram_index_not_every_item() {
             "VIRTUAL TABLE INDEX 0:M",
         ),
     };
-    let text = plan_of(&mut conn, sql);
+    let text = plan_of(&mut conn, sql, "SET enable_seqscan = off;");
     assert!(text.contains(index), "not on {index}:\n{text}");
     for bad in ["Seq Scan", "SCAN items\n", "SCAN items USING"] {
         assert!(!text.contains(bad) && !text.ends_with("SCAN items"), "{bad}:\n{text}");

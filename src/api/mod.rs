@@ -8,6 +8,7 @@ pub mod environments;
 pub mod holds;
 pub mod idempotency;
 mod plan_stream;
+pub mod published;
 pub mod releases;
 pub mod streams;
 pub mod times;

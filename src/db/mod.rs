@@ -3,6 +3,7 @@
 
 pub mod claims;
 pub mod console_sessions;
+pub mod content;
 pub mod deployment_keys;
 pub mod deployment_list;
 pub mod deployment_writes;

@@ -12,6 +12,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    cursor_secrets (id) {
+        id -> Int4,
+        secret -> Text,
+    }
+}
+
+diesel::table! {
     deployment_items (deployment_id, position) {
         deployment_id -> Text,
         position -> Int4,
@@ -302,6 +309,7 @@ diesel::joinable!(webhook_endpoint_environments -> webhook_endpoints (endpoint_i
 diesel::joinable!(webhook_endpoint_events -> webhook_endpoints (endpoint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    cursor_secrets,
     deployment_keys,
     freezes,
     holds,

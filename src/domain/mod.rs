@@ -3,6 +3,7 @@
 pub mod addresses;
 pub mod answer_size;
 pub mod conflict;
+pub mod content_cursor;
 pub mod diff;
 pub mod environment_rollback;
 pub mod holds;

@@ -2,6 +2,8 @@
 
 pub mod bootstrap;
 pub mod console_sessions;
+pub mod content;
+pub mod content_as_if;
 pub mod deployments;
 pub mod effects;
 pub mod environments;
@@ -11,6 +13,7 @@ pub mod items;
 pub mod publishing;
 pub mod releases;
 pub mod rollback;
+pub mod sync;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;

@@ -12,7 +12,7 @@ pub use problems::PROBLEMS;
 
 use self::links::links;
 use self::problems::problem_response;
-use super::{admin, content, deployments, environments, holds, releases, streams, tokens, webhooks};
+use super::{admin, content, deployments, environments, holds, published, releases, streams, tokens, webhooks};
 use crate::domain::{Outcome, ReleaseKind};
 use crate::error::{FieldError, Problem, ProblemCode};
 
@@ -26,6 +26,7 @@ use crate::error::{FieldError, Problem, ProblemCode};
         environments::create, environments::list, environments::get, environments::publish, environments::unpublish,
         environments::publish_state, environments::events, environments::deployments, environments::rollback,
         environments::rollback_preview,
+        published::list, published::one, published::sync,
         holds::place, holds::lift, holds::history, holds::update, holds::create_freeze, holds::freezes,
         holds::delete_freeze,
         content::create_item, content::list_items, content::get_item, content::create_version, content::list_versions,
