@@ -10,7 +10,8 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{
-    self, admin, approvals, content, deployments, environments, holds, promotions, releases, streams, tokens, webhooks,
+    self, admin, approvals, content, deployments, environments, holds, promotions, published, releases, streams,
+    tokens, webhooks,
 };
 use crate::db;
 use crate::error::AppError;
@@ -84,6 +85,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .route("/environments/{env}/deployments", web::get().to(environments::deployments))
         .route("/environments/{env}/rollback", web::post().to(environments::rollback))
         .route("/environments/{env}/rollback/preview", web::get().to(environments::rollback_preview))
+        .route("/environments/{env}/content", web::get().to(published::list))
+        .route("/environments/{env}/content/{item_id}", web::get().to(published::one))
+        .route("/environments/{env}/sync", web::get().to(published::sync))
         .route("/items", web::post().to(content::create_item))
         .route("/items", web::get().to(content::list_items))
         .route("/items/{id}", web::get().to(content::get_item))

@@ -186,6 +186,13 @@ const MATRIX: &[Row] = &[
     Row { body: Some(r#"{"item_id": "{item2}", "locale": "en"}"#), ..fresh("POST", "/v1/environments/{env}/unpublish", Fresh::Published, granted(OK)) },
     row("GET", "/v1/environments/{env}/publish-state", None, READ),
     row("GET", "/v1/environments/{env}/events", None, READ),
+    // V1–V3: what the website reads is every reader's (a viewer's token is a delivery token); as
+    // if a release were deployed (V2), it is refused as B9's preview is.
+    row("GET", "/v1/environments/{env}/content", None, READ),
+    row("GET", "/v1/environments/{env}/content/{item}?locale=en&deployment={deployment}", None, READ),
+    row("GET", "/v1/environments/{env}/content?release={release}", None, granted(OK)),
+    row("GET", "/v1/environments/{env}/content?release={rollback}", None, OWNER_READ),
+    row("GET", "/v1/environments/{env}/sync", None, READ),
     row("GET", "/v1/environments/{env}/deployments", None, READ),
     row("GET", "/v1/environments/{env}/rollback/preview?target_deployment_id={deployment}", None, granted(OK)),
     row("POST", "/v1/environments/{env}/rollback", Some(r#"{"target_deployment_id": "{deployment}"}"#), granted(ACCEPTED)),

@@ -30,28 +30,33 @@ const LISTS: &[(&str, &str, Option<&str>)] = &[
     (
         "deployment items",
         "SELECT d.deployment_id, d.position, i.id, d.locale, d.action, d.version, d.prior_version, d.outcome, \
-         d.skip_reason, d.event_id, d.warnings FROM deployment_items d INNER JOIN items i ON i.key = d.item_key \
-         WHERE d.deployment_id = 'd' AND d.position > 0 ORDER BY d.position LIMIT 51",
+         d.skip_reason, d.event_id, d.warnings, v.title, i.title FROM deployment_items d \
+         INNER JOIN items i ON i.key = d.item_key \
+         LEFT JOIN versions v ON v.item_id = i.id AND v.locale = d.locale AND v.version = d.version WHERE d.deployment_id = 'd' AND d.position > 0 ORDER BY d.position LIMIT 51",
         None,
     ),
     (
         "deployment items of one outcome",
         "SELECT d.deployment_id, d.position, i.id, d.locale, d.action, d.version, d.prior_version, d.outcome, \
-         d.skip_reason, d.event_id, d.warnings FROM deployment_items d INNER JOIN items i ON i.key = d.item_key \
-         WHERE d.deployment_id = 'd' AND d.outcome = 'skipped' AND d.position > 0 ORDER BY d.position LIMIT 51",
+         d.skip_reason, d.event_id, d.warnings, v.title, i.title FROM deployment_items d \
+         INNER JOIN items i ON i.key = d.item_key \
+         LEFT JOIN versions v ON v.item_id = i.id AND v.locale = d.locale AND v.version = d.version WHERE d.deployment_id = 'd' AND d.outcome = 'skipped' AND d.position > 0 ORDER BY d.position LIMIT 51",
         Some("deployment_items_outcome"),
     ),
     (
         "release items",
-        "SELECT r.release_id, i.id, r.locale, r.action, r.version, r.position FROM release_items r \
-         INNER JOIN items i ON i.key = r.item_key WHERE r.release_id = 'r' AND r.position > 0 \
+        "SELECT r.release_id, i.id, r.locale, r.action, r.version, r.position, v.title, i.title \
+         FROM release_items r INNER JOIN items i ON i.key = r.item_key \
+         LEFT JOIN versions v ON v.item_id = i.id AND v.locale = r.locale AND v.version = r.version \
+         WHERE r.release_id = 'r' AND r.position > 0 \
          ORDER BY r.position LIMIT 51",
         Some("release_items_position"),
     ),
     (
         "publish state",
-        "SELECT i.id, s.locale, s.version, s.last_event_id, s.updated_at FROM publish_states s \
-         INNER JOIN items i ON i.key = s.item_key WHERE s.environment_key = 1 AND s.last_event_id < 100 \
+        "SELECT i.id, s.locale, s.version, s.last_event_id, s.updated_at, v.title, i.title FROM publish_states s \
+         INNER JOIN items i ON i.key = s.item_key \
+         LEFT JOIN versions v ON v.item_id = i.id AND v.locale = s.locale AND v.version = s.version WHERE s.environment_key = 1 AND s.last_event_id < 100 \
          ORDER BY s.last_event_id DESC LIMIT 51",
         Some("publish_states_recent"),
     ),
@@ -64,11 +69,40 @@ const LISTS: &[(&str, &str, Option<&str>)] = &[
     (
         "publish state as of a time",
         "SELECT i.id AS item_id, e.locale, e.to_version AS version, e.id AS last_event_id, \
-         e.at AS updated_at FROM publish_events e JOIN items i ON i.key = e.item_key \
+         e.at AS updated_at, v.title AS version_title, i.title AS item_title \
+         FROM publish_events e JOIN items i ON i.key = e.item_key \
+         LEFT JOIN versions v ON v.item_id = i.id AND v.locale = e.locale AND v.version = e.to_version \
          WHERE e.environment_key = 1 AND e.id < 100 \
          AND NOT EXISTS (SELECT 1 FROM publish_events l WHERE l.environment_key = e.environment_key \
          AND l.item_key = e.item_key AND l.locale = e.locale AND l.id > e.id AND l.id <= 99) \
          ORDER BY e.id DESC LIMIT 51",
+        None,
+    ),
+    (
+        "content as of an event (V1, V2, V3's full round)",
+        "SELECT s.item_key, i.id AS item_id, i.kind, i.content_type, s.locale, \
+         e.to_version AS version, e.id AS event_id, e.at AS published_at, v.content, v.refs, v.title \
+         FROM publish_states s \
+         JOIN publish_events e ON e.id = CASE WHEN s.last_event_id <= 99 THEN s.last_event_id ELSE \
+           (SELECT max(p.id) FROM publish_events p WHERE p.environment_key = s.environment_key \
+            AND p.item_key = s.item_key AND p.locale = s.locale AND p.id <= 99) END \
+         JOIN items i ON i.key = s.item_key \
+         JOIN versions v ON v.item_id = i.id AND v.locale = s.locale AND v.version = e.to_version \
+         WHERE s.environment_key = 1 AND (s.item_key, s.locale) > (5, 'en') \
+         ORDER BY s.item_key, s.locale LIMIT 51",
+        None,
+    ),
+    (
+        "what changed between two events (V3's delta round)",
+        "SELECT e.item_key, i.id AS item_id, i.kind, i.content_type, e.locale, \
+         e.to_version AS version, e.id AS event_id, e.at AS published_at, v.content, v.refs, v.title \
+         FROM publish_events e \
+         JOIN items i ON i.key = e.item_key \
+         LEFT JOIN versions v ON v.item_id = i.id AND v.locale = e.locale AND v.version = e.to_version \
+         WHERE e.environment_key = 1 AND e.id > 10 AND e.id <= 99 \
+         AND NOT EXISTS (SELECT 1 FROM publish_events l WHERE l.environment_key = e.environment_key \
+         AND l.item_key = e.item_key AND l.locale = e.locale AND l.id > e.id AND l.id <= 99) \
+         ORDER BY e.id LIMIT 101",
         None,
     ),
     (
@@ -187,29 +221,62 @@ fn x4_every_list_is_read_in_its_own_order_on_an_index() {
     let mut conn = db.connect();
     rewind::db::migrate(&mut conn).expect("migrate");
     for (list, sql, index) in LISTS {
-        let plan: Vec<String> = match &mut conn {
-            DbConn::Sqlite(c) => diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
-                .load::<SqlitePlanLine>(c)
-                .expect("explain")
-                .into_iter()
-                .map(|l| l.detail)
-                .collect(),
-            DbConn::Pg(c) => {
-                c.batch_execute("SET enable_sort = off; SET enable_seqscan = off;").expect("planner settings");
-                diesel::sql_query(format!("EXPLAIN {sql}"))
-                    .load::<PgPlanLine>(c)
-                    .expect("explain")
-                    .into_iter()
-                    .map(|l| l.line)
-                    .collect()
-            }
-        };
-        let text = plan.join("\n");
+        let text = plan_of(&mut conn, sql, "SET enable_sort = off; SET enable_seqscan = off;");
         for bad in ["TEMP B-TREE", "SCAN ", "Sort", "Seq Scan", "Hash"] {
             assert!(!text.contains(bad), "{list} ({bad}):\n{text}");
         }
         if let Some(index) = index {
             assert!(text.contains(index), "{list} (not on {index}):\n{text}");
         }
+    }
+}
+
+/// The plan of `sql` on this connection's backend, one line a step; on PostgreSQL after `settings`.
+fn plan_of(conn: &mut DbConn, sql: &str, settings: &str) -> String {
+    let lines: Vec<String> = match conn {
+        DbConn::Sqlite(c) => diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+            .load::<SqlitePlanLine>(c)
+            .expect("explain")
+            .into_iter()
+            .map(|l| l.detail)
+            .collect(),
+        DbConn::Pg(c) => {
+            c.batch_execute(settings).expect("planner settings");
+            diesel::sql_query(format!("EXPLAIN {sql}"))
+                .load::<PgPlanLine>(c)
+                .expect("explain")
+                .into_iter()
+                .map(|l| l.line)
+                .collect()
+        }
+    };
+    lines.join("\n")
+}
+
+/// U6: `GET /v1/items?q=` finds its items on a trigram index (PostgreSQL: `items_title_trgm`
+/// over `lower(title)`; SQLite: the FTS5 trigram table `items_title_search`), never by reading
+/// every item; only the matches are sorted into X4's newest-first order.
+#[test]
+fn u6_title_search_reads_a_trigram_index_not_every_item() {
+    let db = common::TestDb::new();
+    let mut conn = db.connect();
+    rewind::db::migrate(&mut conn).expect("migrate");
+    let (sql, index) = match conn {
+        DbConn::Pg(_) => (
+            "SELECT id, kind, content_type, created_at, key, title FROM items \
+             WHERE lower(title) LIKE lower('%summer%') ESCAPE '\\' AND id || '' < 'z' ORDER BY id DESC LIMIT 51",
+            "items_title_trgm",
+        ),
+        DbConn::Sqlite(_) => (
+            "SELECT id, kind, content_type, created_at, key, title FROM items \
+             WHERE key IN (SELECT rowid FROM items_title_search WHERE items_title_search MATCH '\"summer\"') \
+             AND id || '' < 'z' ORDER BY id DESC LIMIT 51",
+            "VIRTUAL TABLE INDEX 0:M",
+        ),
+    };
+    let text = plan_of(&mut conn, sql, "SET enable_seqscan = off;");
+    assert!(text.contains(index), "not on {index}:\n{text}");
+    for bad in ["Seq Scan", "SCAN items\n", "SCAN items USING"] {
+        assert!(!text.contains(bad) && !text.ends_with("SCAN items"), "{bad}:\n{text}");
     }
 }

@@ -63,11 +63,26 @@ pub async fn create_item(
     Ok(HttpResponse::Created().json(Data { data: Item::from(item) }))
 }
 
-/// Lists items, newest first.
-#[utoipa::path(get, path = "/v1/items", operation_id = "listItems", tag = "items", params(PageQuery), responses((status = 200, body = List<Item>)))]
-pub async fn list_items(state: web::Data<AppState>, _auth: Auth, q: web::Query<PageQuery>) -> AppResult<HttpResponse> {
-    let page = q.params()?;
-    let items = db(&state, move |c| items::list(c, &page)).await?;
+/// `GET /v1/items` query: X4's paging, and U6's title search.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ItemsQuery {
+    /// U6: only items whose title contains this text, case-insensitively (`%` and `_` are text).
+    #[param(min_length = 3, max_length = 200)]
+    pub q: Option<String>,
+    /// 1 to 500; 50 when absent.
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the page before.
+    #[param(value_type = Option<uuid::Uuid>)]
+    pub cursor: Option<String>,
+}
+
+/// Lists items, newest first; with `q`, those whose title contains it (U6).
+#[utoipa::path(get, path = "/v1/items", operation_id = "listItems", tag = "items", params(ItemsQuery), responses((status = 200, body = List<Item>)))]
+pub async fn list_items(state: web::Data<AppState>, _auth: Auth, q: web::Query<ItemsQuery>) -> AppResult<HttpResponse> {
+    let ItemsQuery { q, limit, cursor } = q.into_inner();
+    let page = PageQuery { limit, cursor }.params()?;
+    let items = db(&state, move |c| items::list(c, q.as_deref(), &page)).await?;
     Ok(HttpResponse::Ok().json(List::of(items, Item::from)))
 }
 

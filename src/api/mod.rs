@@ -10,6 +10,7 @@ pub mod holds;
 pub mod idempotency;
 mod plan_stream;
 pub mod promotions;
+pub mod published;
 pub mod releases;
 pub mod streams;
 pub mod times;

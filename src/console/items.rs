@@ -45,7 +45,7 @@ struct ItemsPage {
 /// Items, newest first.
 pub async fn list(state: web::Data<AppState>, s: Session, q: web::Query<CursorQuery>) -> Page {
     let p = views::page(&q.cursor, PAGE, Cursor::Id)?;
-    let list = db(&state, move |c| items::list(c, &p)).await?;
+    let list = db(&state, move |c| items::list(c, None, &p)).await?;
     page(&ItemsPage {
         can_write: s.caller().role != Role::Viewer,
         c: Chrome::from(&s),

@@ -8,7 +8,7 @@ use diesel::QueryResult;
 use super::approvals::ApprovalState;
 use super::page::{in_written_order, newest_first, Page};
 use super::rows::{DeploymentItemRow, DeploymentRow};
-use super::schema::{deployment_items, deployments, items};
+use super::schema::{deployment_items, deployments, items, versions};
 use super::DbConn;
 use crate::domain::environment_rollback::Deployed;
 use crate::domain::{validate, Counts, DeploymentStatus, Outcome};
@@ -32,6 +32,8 @@ pub struct DeploymentView {
     pub held: bool,
     /// A2: the approvals it needs and has, and its rejection.
     pub approval: ApprovalState,
+    /// U6: its release's name (none for an environment rollback).
+    pub release_name: Option<String>,
 }
 
 impl DeploymentView {
@@ -101,6 +103,12 @@ pub fn items_page(
 ) -> QueryResult<Page<DeploymentItemRow>> {
     let mut q = deployment_items::table
         .inner_join(items::table.on(items::key.eq(deployment_items::item_key)))
+        .left_join(
+            versions::table.on(versions::item_id
+                .eq(items::id)
+                .and(versions::locale.eq(deployment_items::locale))
+                .and(versions::version.nullable().eq(deployment_items::version))),
+        )
         .filter(deployment_items::deployment_id.eq(deployment_id.to_string()))
         .select((
             deployment_items::deployment_id,
@@ -114,6 +122,8 @@ pub fn items_page(
             deployment_items::skip_reason,
             deployment_items::event_id,
             deployment_items::warnings,
+            versions::title.nullable(),
+            items::title,
         ))
         .into_boxed();
     if let Some(o) = outcome {

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::QueryResult;
 
 use super::page::{newest_first, Page};
-use super::rows::{ItemRow, NewItem, VersionRow};
+use super::rows::{ItemRow, NewItem, Titles, VersionRow};
 use super::schema::{items, versions};
 use super::DbConn;
 use crate::domain::release_items::VersionKey;
@@ -31,6 +31,7 @@ pub fn insert(conn: &mut DbConn, row: &NewItem) -> QueryResult<ItemRow> {
         content_type: row.content_type.map(Into::into),
         created_at: row.created_at,
         key,
+        title: row.title.map(Into::into),
     })
 }
 
@@ -38,6 +39,92 @@ pub fn insert(conn: &mut DbConn, row: &NewItem) -> QueryResult<ItemRow> {
 pub(crate) fn insert_version(conn: &mut DbConn, row: &VersionRow) -> QueryResult<()> {
     diesel::insert_into(versions::table).values(row).execute(conn)?;
     Ok(())
+}
+
+/// U6: the titles of an item and of its `version` in `locale` (none when no version is named).
+pub(crate) fn titles(conn: &mut DbConn, item_id: &str, locale: &str, version: Option<i32>) -> QueryResult<Titles> {
+    let item = items::table.find(item_id).select(items::title).first::<Option<String>>(conn).optional()?.flatten();
+    let version = match version {
+        Some(v) => versions::table.find((item_id, locale, v)).select(versions::title).first(conn).optional()?.flatten(),
+        None => None,
+    };
+    Ok(Titles { version, item })
+}
+
+/// A key and the version a row names there: `(item_id, locale, version)`.
+pub(crate) type NamedVersion = (String, String, Option<i32>);
+
+/// U6: the title to show for each `(item, locale, version)`: the version's, else the item's;
+/// read in batches (the titles of the items' versions, then of the items).
+pub(crate) fn titles_of(conn: &mut DbConn, keys: &[NamedVersion]) -> QueryResult<HashMap<NamedVersion, String>> {
+    let mut ids: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut of_versions = HashMap::new();
+    let mut of_items = HashMap::new();
+    for chunk in ids.chunks(5000) {
+        let rows: Vec<(String, String, i32, Option<String>)> = versions::table
+            .filter(versions::item_id.eq_any(chunk))
+            .filter(versions::title.is_not_null())
+            .select((versions::item_id, versions::locale, versions::version, versions::title))
+            .load(conn)?;
+        of_versions.extend(rows.into_iter().filter_map(|(i, l, v, t)| Some(((i, l, Some(v)), t?))));
+        let rows: Vec<(String, Option<String>)> =
+            items::table.filter(items::id.eq_any(chunk)).select((items::id, items::title)).load(conn)?;
+        of_items.extend(rows.into_iter().filter_map(|(i, t)| Some((i, t?))));
+    }
+    Ok(keys
+        .iter()
+        .filter_map(|k| {
+            let title = of_versions.get(k).or_else(|| of_items.get(&k.0))?;
+            Some((k.clone(), title.clone()))
+        })
+        .collect())
+}
+
+/// The locales an item has versions in.
+pub(crate) fn locales(conn: &mut DbConn, item_id: &str) -> QueryResult<Vec<String>> {
+    versions::table.filter(versions::item_id.eq(item_id)).select(versions::locale).distinct().load(conn)
+}
+
+/// U6: sets the item's title (that of its latest version in its first locale).
+pub(crate) fn set_title(conn: &mut DbConn, item_id: &str, title: Option<&str>) -> QueryResult<()> {
+    diesel::update(items::table.find(item_id)).set(items::title.eq(title)).execute(conn)?;
+    Ok(())
+}
+
+/// U6: items whose title contains `text` (3 to 200 characters, checked), case-insensitively,
+/// newest first (X4). PostgreSQL finds them on the trigram index `items_title_trgm` over
+/// `lower(title)`; SQLite on the FTS5 trigram table `items_title_search`, whose rowid is the
+/// item's key. Either reads the matching items and sorts them by id: a page costs the number of
+/// matches, not the number of items.
+pub fn search(conn: &mut DbConn, text: &str, before: Option<String>, limit: i64) -> QueryResult<Page<ItemRow>> {
+    use crate::domain::titles::{contains_pattern, fts_phrase};
+    let matching = match conn {
+        DbConn::Pg(_) => "lower(title) LIKE lower($1) ESCAPE '\\'",
+        DbConn::Sqlite(_) => "key IN (SELECT rowid FROM items_title_search WHERE items_title_search MATCH $1)",
+    };
+    let needle = match conn {
+        DbConn::Pg(_) => contains_pattern(text),
+        DbConn::Sqlite(_) => fts_phrase(text),
+    };
+    // Comparing `id || ''` keeps the planners off the primary key, which would serve the order
+    // but read every item older than the cursor to filter it.
+    let after_cursor = if before.is_some() { "AND id || '' < $3" } else { "" };
+    let query = format!(
+        "SELECT id, kind, content_type, created_at, key, title FROM items WHERE {matching} {after_cursor} \
+         ORDER BY id DESC LIMIT $2"
+    );
+    let q = super::sql(conn, &query)
+        .into_boxed::<super::MultiBackend>()
+        .bind::<diesel::sql_types::Text, _>(needle)
+        .bind::<diesel::sql_types::BigInt, _>(limit + 1);
+    let q = match before {
+        Some(b) => q.bind::<diesel::sql_types::Text, _>(b),
+        None => q,
+    };
+    let rows: Vec<ItemRow> = q.load(conn)?;
+    Ok(Page::from_rows(rows, limit, |i: &ItemRow| i.id.clone()))
 }
 
 /// An item by id.

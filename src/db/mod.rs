@@ -4,6 +4,7 @@
 pub mod approvals;
 pub mod claims;
 pub mod console_sessions;
+pub mod content;
 pub mod deployment_keys;
 pub mod deployment_list;
 pub mod deployment_writes;

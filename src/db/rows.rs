@@ -80,7 +80,8 @@ pub struct NewEnvironment<'a> {
 }
 
 /// An item as stored (its content lives in versions).
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, QueryableByName)]
+#[diesel(table_name = items)]
 pub struct ItemRow {
     pub id: String,
     pub kind: ItemKind,
@@ -88,6 +89,8 @@ pub struct ItemRow {
     pub created_at: NaiveDateTime,
     /// The integer key (issue 8) that stays inside the database; the API answers `id`.
     pub key: i64,
+    /// U6: the title of its latest version in its first locale.
+    pub title: Option<String>,
 }
 
 /// An item to insert; the database gives it its key.
@@ -98,6 +101,7 @@ pub struct NewItem<'a> {
     pub kind: ItemKind,
     pub content_type: Option<&'a str>,
     pub created_at: NaiveDateTime,
+    pub title: Option<&'a str>,
 }
 
 /// A version as stored; `content` and `refs` are JSON text.
@@ -110,6 +114,8 @@ pub struct VersionRow {
     pub content: String,
     pub refs: String,
     pub created_at: NaiveDateTime,
+    /// U6: computed from the content when the version is written (`domain::titles::title_of`).
+    pub title: Option<String>,
 }
 
 /// A publish state as stored, keyed by the integer keys of its environment and item (issue 8).
@@ -136,19 +142,40 @@ pub struct PublishStateView {
     pub last_event_id: i64,
     #[diesel(sql_type = Timestamp)]
     pub updated_at: NaiveDateTime,
+    /// U6: the title of the published version (none when unpublished).
+    #[diesel(sql_type = Nullable<Text>)]
+    pub version_title: Option<String>,
+    /// U6: the item's title.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub item_title: Option<String>,
 }
 
 impl PublishStateView {
-    /// The view of a stored state whose item's id the caller already holds.
-    pub fn of(item_id: &str, row: PublishStateRow) -> PublishStateView {
+    /// The view of a stored state whose item's id the caller already holds, with the titles of
+    /// its version and its item.
+    pub fn of(item_id: &str, row: PublishStateRow, titles: Titles) -> PublishStateView {
         PublishStateView {
             item_id: item_id.to_string(),
             locale: row.locale,
             version: row.version,
             last_event_id: row.last_event_id,
             updated_at: row.updated_at,
+            version_title: titles.version,
+            item_title: titles.item,
         }
     }
+
+    /// U6: the title of the version it names, else the item's.
+    pub fn title(&self) -> Option<String> {
+        self.version_title.clone().or_else(|| self.item_title.clone())
+    }
+}
+
+/// U6: the titles of a row's version and of its item, shown as the version's, else the item's.
+#[derive(Debug, Clone, Default)]
+pub struct Titles {
+    pub version: Option<String>,
+    pub item: Option<String>,
 }
 
 /// One entry of the publish log as the API shows it: its item by id, joined on the key.
@@ -212,6 +239,17 @@ pub struct ReleaseItemRow {
     pub action: Option<Action>,
     pub version: Option<i32>,
     pub position: i64,
+    /// U6: the title of the version it publishes (none for an unpublish or a rollback release's key).
+    pub version_title: Option<String>,
+    /// U6: the item's title.
+    pub item_title: Option<String>,
+}
+
+impl ReleaseItemRow {
+    /// U6: the title of the version it names, else the item's.
+    pub fn title(&self) -> Option<String> {
+        self.version_title.clone().or_else(|| self.item_title.clone())
+    }
 }
 
 /// A deployment as stored.
@@ -265,4 +303,15 @@ pub struct DeploymentItemRow {
     pub event_id: Option<i64>,
     /// R1's warnings of the key: a JSON array of `{code, item_id, locale}`.
     pub warnings: String,
+    /// U6: the title of the version it publishes (none for an unpublish).
+    pub version_title: Option<String>,
+    /// U6: the item's title.
+    pub item_title: Option<String>,
+}
+
+impl DeploymentItemRow {
+    /// U6: the title of the version it names, else the item's.
+    pub fn title(&self) -> Option<String> {
+        self.version_title.clone().or_else(|| self.item_title.clone())
+    }
 }

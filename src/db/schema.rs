@@ -12,6 +12,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    cursor_secrets (id) {
+        id -> Int4,
+        secret -> Text,
+    }
+}
+
+diesel::table! {
     deployment_items (deployment_id, position) {
         deployment_id -> Text,
         position -> Int4,
@@ -140,6 +147,7 @@ diesel::table! {
         content_type -> Nullable<Text>,
         created_at -> Timestamp,
         key -> Int8,
+        title -> Nullable<Text>,
     }
 }
 
@@ -246,6 +254,7 @@ diesel::table! {
         content -> Text,
         refs -> Text,
         created_at -> Timestamp,
+        title -> Nullable<Text>,
     }
 }
 
@@ -318,6 +327,7 @@ diesel::joinable!(webhook_endpoint_environments -> webhook_endpoints (endpoint_i
 diesel::joinable!(webhook_endpoint_events -> webhook_endpoints (endpoint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    cursor_secrets,
     deployment_keys,
     deployment_verdicts,
     freezes,

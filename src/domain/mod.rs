@@ -3,6 +3,7 @@
 pub mod addresses;
 pub mod answer_size;
 pub mod conflict;
+pub mod content_cursor;
 pub mod diff;
 pub mod environment_rollback;
 pub mod holds;
@@ -12,6 +13,7 @@ pub mod plan;
 pub mod promotion;
 pub mod release_items;
 pub mod rollback;
+pub mod titles;
 pub mod user_names;
 pub mod validate;
 pub mod webhooks;
@@ -177,6 +179,8 @@ pub struct PlannedItem {
     pub skip_reason: Option<SkipReason>,
     /// R1: what the plan leaves dangling or still referenced; set by `references::annotate`.
     pub warnings: Vec<Warning>,
+    /// U6: the title of the version it publishes, else the item's; set where a plan is shown.
+    pub title: Option<String>,
 }
 
 impl PlannedItem {
@@ -192,6 +196,7 @@ impl PlannedItem {
                 outcome: Outcome::Published,
                 skip_reason: None,
                 warnings: Vec::new(),
+                title: None,
             },
             None if prior_version.is_none() => {
                 PlannedItem::skip(key, Action::Unpublish, None, prior_version, SkipReason::AlreadyUnpublished)
@@ -204,6 +209,7 @@ impl PlannedItem {
                 outcome: Outcome::Unpublished,
                 skip_reason: None,
                 warnings: Vec::new(),
+                title: None,
             },
         }
     }
@@ -224,6 +230,7 @@ impl PlannedItem {
             outcome: Outcome::Skipped,
             skip_reason: Some(reason),
             warnings: Vec::new(),
+            title: None,
         }
     }
 }

@@ -73,7 +73,8 @@ pub(crate) fn named_in_body(conn: &mut DbConn, name: &str) -> AppResult<Environm
 fn active(conn: &mut DbConn, env: &EnvironmentRow) -> AppResult<Option<DeploymentView>> {
     let Some(row) = deployment_rows::succeeded_in(conn, &env.id, 1)?.pop() else { return Ok(None) };
     let approval = approvals::states(conn, &[&row])?.remove(&row.id).unwrap_or_default();
-    Ok(Some(DeploymentView { row, environment: env.name.clone(), held: false, approval }))
+    let release_name = super::deployments::release_name(conn, &row)?;
+    Ok(Some(DeploymentView { row, environment: env.name.clone(), held: false, approval, release_name }))
 }
 
 /// An environment with its active deployment.

@@ -10,7 +10,7 @@ use crate::db::rows::{ItemRow, NewItem, VersionRow};
 use crate::db::{new_id, now, read_transaction, references, write_transaction, DbConn};
 use crate::domain::diff::{self, VersionDiff};
 use crate::domain::ids::ItemId;
-use crate::domain::{answer_size, validate, ItemKind};
+use crate::domain::{answer_size, titles, validate, ItemKind};
 use crate::error::{stored_json, AppError, AppResult, ProblemCode};
 
 /// The largest `content` of a version, serialized (SPEC §1).
@@ -84,7 +84,9 @@ pub fn create(
         let (content, refs) = check_content(conn, &first)?;
         let at = now();
         let id = new_id();
-        let new = NewItem { id: &id, kind, content_type: content_type.as_deref(), created_at: at };
+        let title = titles::title_of(&first.content);
+        let new =
+            NewItem { id: &id, kind, content_type: content_type.as_deref(), created_at: at, title: title.as_deref() };
         let row = q::insert(conn, &new)?;
         let v = VersionRow {
             item_id: row.id.clone(),
@@ -93,6 +95,7 @@ pub fn create(
             content,
             refs: serde_json::to_string(&refs).unwrap_or_else(|_| "[]".into()),
             created_at: at,
+            title,
         };
         insert_version(conn, &v, &refs)?;
         Ok(ItemView { row, locales: BTreeMap::from([(first.locale, 1)]) })
@@ -120,8 +123,14 @@ pub fn add_version(
             content,
             refs: serde_json::to_string(&refs).unwrap_or_else(|_| "[]".into()),
             created_at: now(),
+            title: titles::title_of(&c.content),
         };
         insert_version(conn, &v, &refs)?;
+        // U6: the item's title follows its first locale's latest version, in the same transaction.
+        let locales = q::locales(conn, item_id)?;
+        if titles::retitles_item(&v.locale, locales.iter().map(String::as_str)) {
+            q::set_title(conn, item_id, v.title.as_deref())?;
+        }
         Ok(v)
     })
 }
@@ -151,10 +160,15 @@ pub fn get(conn: &mut DbConn, item_id: &ItemId) -> AppResult<ItemView> {
     Ok(with_locales(conn, vec![row])?.remove(0))
 }
 
-/// Items, newest first.
-pub fn list(conn: &mut DbConn, page: &PageParams) -> AppResult<Page<ItemView>> {
+/// Items, newest first; with `search`, only those whose title contains it, case-insensitively
+/// (U6; 3 to 200 characters, 400 otherwise).
+pub fn list(conn: &mut DbConn, search: Option<&str>, page: &PageParams) -> AppResult<Page<ItemView>> {
+    let search = search.map(titles::search_text).transpose().map_err(|rule| AppError::invalid_field("q", rule))?;
     super::own_cursor(conn, super::CursorTable::Items, page)?;
-    let rows = q::list(conn, page.cursor.clone(), page.limit)?;
+    let rows = match search {
+        Some(text) => q::search(conn, text, page.cursor.clone(), page.limit)?,
+        None => q::list(conn, page.cursor.clone(), page.limit)?,
+    };
     Ok(Page { data: with_locales(conn, rows.data)?, next_cursor: rows.next_cursor })
 }
 
@@ -207,6 +221,17 @@ pub fn diff(conn: &mut DbConn, item_id: &ItemId, locale: &str, from: Option<i32>
 /// The latest version of each `(item, locale)` asked for, for many items in few queries.
 pub(crate) fn latest_of(conn: &mut DbConn, item_ids: &[String]) -> AppResult<BTreeMap<(String, String), i32>> {
     Ok(q::latest_versions(conn, item_ids)?.into_iter().map(|(item, locale, v)| ((item, locale), v)).collect())
+}
+
+/// U6: sets the title of each planned key: the version it publishes, else the item's.
+pub(crate) fn titled(conn: &mut DbConn, plan: &mut [crate::domain::PlannedItem]) -> AppResult<()> {
+    let keys: Vec<q::NamedVersion> =
+        plan.iter().map(|p| (p.key.item_id.clone(), p.key.locale.clone(), p.version)).collect();
+    let mut titles = q::titles_of(conn, &keys)?;
+    for (p, k) in plan.iter_mut().zip(keys) {
+        p.title = titles.remove(&k);
+    }
+    Ok(())
 }
 
 /// The integer key of each of these item ids that exists.

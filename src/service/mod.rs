@@ -3,6 +3,8 @@
 pub mod approvals;
 pub mod bootstrap;
 pub mod console_sessions;
+pub mod content;
+pub mod content_as_if;
 pub mod deployments;
 pub mod effects;
 pub mod environments;
@@ -13,6 +15,7 @@ pub mod promotions;
 pub mod publishing;
 pub mod releases;
 pub mod rollback;
+pub mod sync;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;

@@ -13,7 +13,8 @@ pub use problems::PROBLEMS;
 use self::links::links;
 use self::problems::problem_response;
 use super::{
-    admin, approvals, content, deployments, environments, holds, promotions, releases, streams, tokens, webhooks,
+    admin, approvals, content, deployments, environments, holds, promotions, published, releases, streams, tokens,
+    webhooks,
 };
 use crate::domain::{Outcome, ReleaseKind};
 use crate::error::{FieldError, Problem, ProblemCode};
@@ -28,6 +29,7 @@ use crate::error::{FieldError, Problem, ProblemCode};
         environments::create, environments::list, environments::get, environments::publish, environments::unpublish,
         environments::publish_state, environments::events, environments::deployments, environments::rollback,
         environments::rollback_preview,
+        published::list, published::one, published::sync,
         holds::place, holds::lift, holds::history, holds::update, holds::create_freeze, holds::freezes,
         holds::delete_freeze,
         approvals::set_rule, approvals::delete_rule, approvals::approve, approvals::reject,

@@ -18,6 +18,8 @@ pub struct Item {
     pub id: String,
     pub kind: String,
     pub content_type: Option<String>,
+    /// U6: the title of its latest version in its first locale (alphabetically), or null.
+    pub title: Option<String>,
     pub locales: BTreeMap<String, i32>,
     pub created_at: DateTime<Utc>,
 }
@@ -28,6 +30,7 @@ impl From<ItemView> for Item {
             id: i.row.id,
             kind: i.row.kind.to_string(),
             content_type: i.row.content_type,
+            title: i.row.title,
             locales: i.locales,
             created_at: utc(i.row.created_at),
         }
@@ -40,6 +43,9 @@ pub struct Version {
     pub item_id: String,
     pub locale: String,
     pub version: i32,
+    /// U6: its content's `title`, else `name`, else `label` (the first non-empty string, cut to
+    /// 200 characters), or null.
+    pub title: Option<String>,
     #[schema(value_type = Object)]
     pub content: serde_json::Value,
     pub references: Vec<String>,
@@ -52,6 +58,7 @@ impl From<VersionRow> for Version {
             item_id: v.item_id,
             locale: v.locale,
             version: v.version,
+            title: v.title,
             content: stored_json(&v.content, "version content"),
             references: stored_json(&v.refs, "version references"),
             created_at: utc(v.created_at),

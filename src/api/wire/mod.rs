@@ -4,6 +4,7 @@
 mod content;
 mod people;
 mod plans;
+mod published;
 mod publishing;
 mod releases;
 mod webhooks;
@@ -15,6 +16,7 @@ use utoipa::ToSchema;
 pub use self::content::{Item, ItemDiff, Version};
 pub use self::people::{Me, Token, TokenInfo, User};
 pub use self::plans::{EnvironmentRollback, EnvironmentRollbackPlan, PlanItem, SelectedKey};
+pub use self::published::{ContentEntry, SyncAnswer};
 pub use self::publishing::{ApprovalRule, Environment, Freeze, LiftedHold, PublishEvent, PublishState};
 pub use self::releases::{AddedItems, KeyRef, Release, ReleaseItem};
 pub use self::webhooks::{CreatedWebhook, Delivery, Webhook};

@@ -16,6 +16,7 @@ mod views;
 pub use create::{cancel, create_for_release};
 pub use environment_rollback::create_environment_rollback;
 pub(crate) use environment_rollback::preview_environment_rollback;
+pub(crate) use preview::plan_pages;
 pub use preview::PlanPage;
 pub use preview::{preview, preview_in_pages, preview_page};
 pub(crate) use run::requeue;
@@ -28,4 +29,4 @@ pub use selection::RollbackOptions;
 pub const DEPLOY_PAGE: i64 = 10_000;
 
 pub use views::{get, items, DeploymentView};
-pub(crate) use views::{get_many, list_for_environment, list_for_release, recently_changed};
+pub(crate) use views::{get_many, list_for_environment, list_for_release, recently_changed, release_name};

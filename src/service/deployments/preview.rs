@@ -54,9 +54,11 @@ pub fn preview_page(
             let start = page.first().and_then(|f| whole.iter().position(|p| p.key == f.key)).unwrap_or(whole.len());
             whole.drain(..start);
             whole.truncate(shown);
+            super::super::items::titled(conn, &mut whole)?;
             return Ok(PlanPage { release, items: whole, next_after, total });
         }
         warn_page(conn, &work, &env, &mut page, &reached, None)?;
+        super::super::items::titled(conn, &mut page)?;
         Ok(PlanPage { release: work.release, items: page, next_after, total })
     })
 }
@@ -90,16 +92,29 @@ pub fn preview_in_pages(
     size: i64,
     each: &mut dyn FnMut(Vec<PlannedItem>) -> AppResult<()>,
 ) -> AppResult<()> {
-    read_transaction(conn, |conn| {
-        let (work, env) = deployable(conn, caller, release_id, environment)?;
-        // Either policy plans the same: `fail` only decides, when the deployment runs, whether to apply it.
-        conflict_policy(&work.release, options)?;
-        let (work, _) = select(conn, work, options)?;
-        let work = Work::Release(work);
-        let mut pages = Pages::new(&work, &env, size);
-        while let Some(page) = pages.next(conn)? {
-            each(page.items)?;
-        }
-        Ok(())
-    })
+    read_transaction(conn, |conn| plan_pages(conn, caller, release_id, environment, options, size, each))
+}
+
+/// [`preview_in_pages`] in the caller's transaction, whose snapshot the plan is read from (V2
+/// reads the current content in the same one).
+pub(crate) fn plan_pages(
+    conn: &mut DbConn,
+    caller: &Caller,
+    release_id: &ReleaseId,
+    environment: &str,
+    options: &RollbackOptions,
+    size: i64,
+    each: &mut dyn FnMut(Vec<PlannedItem>) -> AppResult<()>,
+) -> AppResult<()> {
+    let (work, env) = deployable(conn, caller, release_id, environment)?;
+    // Either policy plans the same: `fail` only decides, when the deployment runs, whether to apply it.
+    conflict_policy(&work.release, options)?;
+    let (work, _) = select(conn, work, options)?;
+    let work = Work::Release(work);
+    let mut pages = Pages::new(&work, &env, size);
+    while let Some(mut page) = pages.next(conn)? {
+        super::super::items::titled(conn, &mut page.items)?;
+        each(page.items)?;
+    }
+    Ok(())
 }

@@ -45,7 +45,8 @@ enum Ran {
 /// status change answered (no read of it again).
 fn ended(conn: &mut DbConn, row: DeploymentRow, env: &EnvironmentRow) -> AppResult<DeploymentView> {
     let approval = approvals::states(conn, &[&row])?.remove(&row.id).unwrap_or_default();
-    let view = DeploymentView { row, environment: env.name.clone(), held: false, approval };
+    let release_name = super::views::release_name(conn, &row)?;
+    let view = DeploymentView { row, environment: env.name.clone(), held: false, approval, release_name };
     webhooks::announce(conn, &view)?;
     Ok(view)
 }
