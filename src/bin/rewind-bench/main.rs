@@ -7,6 +7,7 @@
 //! rewind-bench --backend sqlite --items 100000
 //! rewind-bench --backend postgres --url postgres://postgres@127.0.0.1:5432/postgres --items 100000
 //! rewind-bench --backend sqlite --items 100000 --promote
+//! rewind-bench --backend postgres --items 100000 --history 1000000 --sync
 //! ```
 
 use std::error::Error;
@@ -26,6 +27,7 @@ use serde::Serialize;
 mod floor;
 mod promote;
 mod scratch;
+mod sync;
 mod writes;
 
 use scratch::{Backend, ScratchDb};
@@ -70,6 +72,10 @@ struct Args {
     /// promotion of all of them to an empty environment instead of the rollback.
     #[arg(long)]
     promote: bool,
+    /// After deploying the release, time V3: a full sync round of every key in pages of 500,
+    /// then the delta round after 1,000 manual publishes (with `--history`, on a long log).
+    #[arg(long)]
+    sync: bool,
     /// With `--writes`: how many connections write at once.
     #[arg(long, default_value_t = 64)]
     connections: usize,
@@ -161,6 +167,8 @@ struct Deployed {
     add_items_seconds: f64,
     deploy_seconds: f64,
     deploy_rss: Rss,
+    /// The items, in the order seeded.
+    ids: Vec<String>,
 }
 
 /// Seeds the database, adds every item to one release and deploys it, timing both.
@@ -194,7 +202,8 @@ fn deploy(
 
     let release = releases::create(conn, &caller, "bench", None)?;
     let new_items: Vec<NewReleaseItem> = ids
-        .into_iter()
+        .iter()
+        .cloned()
         .map(|item_id| NewReleaseItem { item_id, locale: "en".into(), action: Action::Publish, version: Some(2) })
         .collect();
     let started = Instant::now();
@@ -214,13 +223,13 @@ fn deploy(
         return Err(format!("the deployment published {} of {n} items", d.row.published).into());
     }
     eprintln!("deployed {n} items in {deploy_seconds:.2}s");
-    Ok(Deployed { caller, release_id, add_items_seconds, deploy_seconds, deploy_rss })
+    Ok(Deployed { caller, release_id, add_items_seconds, deploy_seconds, deploy_rss, ids })
 }
 
 /// Seeds the database behind `pool`, then runs and times the measured steps.
 fn run(pool: &Pool, postgres: bool, n: usize, history: usize, references: bool, webhook: bool) -> BenchResult<Timings> {
     let mut conn = pool.get()?;
-    let Deployed { caller, release_id, add_items_seconds, deploy_seconds, deploy_rss } =
+    let Deployed { caller, release_id, add_items_seconds, deploy_seconds, deploy_rss, .. } =
         deploy(&mut conn, postgres, n, history, references, webhook)?;
 
     let (rollback_release, _) = rollback::create(&mut conn, &caller, &release_id)?;
@@ -342,12 +351,17 @@ fn main() -> BenchResult<()> {
         return Ok(());
     }
     let pool = db::build_pool(&scratch.url(), 2)?;
-    if args.promote {
+    if args.promote || args.sync {
         let mut conn = pool.get()?;
         let postgres = args.backend == Backend::Postgres;
         let d = deploy(&mut conn, postgres, args.items, args.history, args.references, args.webhook)?;
-        let report = promote::run(&mut conn, &d.caller, args.backend.name(), args.items)?;
-        println!("{}", serde_json::to_string(&report)?);
+        let name = args.backend.name();
+        let report = if args.promote {
+            serde_json::to_string(&promote::run(&mut conn, &d.caller, name, args.items)?)?
+        } else {
+            serde_json::to_string(&sync::run(&mut conn, &d.caller, name, args.history, &d.ids)?)?
+        };
+        println!("{report}");
         return Ok(());
     }
     let t = run(&pool, args.backend == Backend::Postgres, args.items, args.history, args.references, args.webhook)?;
