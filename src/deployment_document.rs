@@ -26,6 +26,9 @@ pub struct Progress {
 pub struct Deployment {
     pub id: String,
     pub release_id: Option<String>,
+    /// U6: the release's name; null for an environment rollback.
+    #[serde(default)]
+    pub release_name: Option<String>,
     pub environment: String,
     #[schema(value_type = String)]
     pub trigger: Trigger,
@@ -55,6 +58,7 @@ impl From<DeploymentView> for Deployment {
         Deployment {
             id: r.id,
             release_id: r.release_id,
+            release_name: d.release_name,
             environment: d.environment,
             trigger: r.trigger,
             status: r.status,

@@ -30,28 +30,33 @@ const LISTS: &[(&str, &str, Option<&str>)] = &[
     (
         "deployment items",
         "SELECT d.deployment_id, d.position, i.id, d.locale, d.action, d.version, d.prior_version, d.outcome, \
-         d.skip_reason, d.event_id, d.warnings FROM deployment_items d INNER JOIN items i ON i.key = d.item_key \
-         WHERE d.deployment_id = 'd' AND d.position > 0 ORDER BY d.position LIMIT 51",
+         d.skip_reason, d.event_id, d.warnings, v.title, i.title FROM deployment_items d \
+         INNER JOIN items i ON i.key = d.item_key \
+         LEFT JOIN versions v ON v.item_id = i.id AND v.locale = d.locale AND v.version = d.version WHERE d.deployment_id = 'd' AND d.position > 0 ORDER BY d.position LIMIT 51",
         None,
     ),
     (
         "deployment items of one outcome",
         "SELECT d.deployment_id, d.position, i.id, d.locale, d.action, d.version, d.prior_version, d.outcome, \
-         d.skip_reason, d.event_id, d.warnings FROM deployment_items d INNER JOIN items i ON i.key = d.item_key \
-         WHERE d.deployment_id = 'd' AND d.outcome = 'skipped' AND d.position > 0 ORDER BY d.position LIMIT 51",
+         d.skip_reason, d.event_id, d.warnings, v.title, i.title FROM deployment_items d \
+         INNER JOIN items i ON i.key = d.item_key \
+         LEFT JOIN versions v ON v.item_id = i.id AND v.locale = d.locale AND v.version = d.version WHERE d.deployment_id = 'd' AND d.outcome = 'skipped' AND d.position > 0 ORDER BY d.position LIMIT 51",
         Some("deployment_items_outcome"),
     ),
     (
         "release items",
-        "SELECT r.release_id, i.id, r.locale, r.action, r.version, r.position FROM release_items r \
-         INNER JOIN items i ON i.key = r.item_key WHERE r.release_id = 'r' AND r.position > 0 \
+        "SELECT r.release_id, i.id, r.locale, r.action, r.version, r.position, v.title, i.title \
+         FROM release_items r INNER JOIN items i ON i.key = r.item_key \
+         LEFT JOIN versions v ON v.item_id = i.id AND v.locale = r.locale AND v.version = r.version \
+         WHERE r.release_id = 'r' AND r.position > 0 \
          ORDER BY r.position LIMIT 51",
         Some("release_items_position"),
     ),
     (
         "publish state",
-        "SELECT i.id, s.locale, s.version, s.last_event_id, s.updated_at FROM publish_states s \
-         INNER JOIN items i ON i.key = s.item_key WHERE s.environment_key = 1 AND s.last_event_id < 100 \
+        "SELECT i.id, s.locale, s.version, s.last_event_id, s.updated_at, v.title, i.title FROM publish_states s \
+         INNER JOIN items i ON i.key = s.item_key \
+         LEFT JOIN versions v ON v.item_id = i.id AND v.locale = s.locale AND v.version = s.version WHERE s.environment_key = 1 AND s.last_event_id < 100 \
          ORDER BY s.last_event_id DESC LIMIT 51",
         Some("publish_states_recent"),
     ),
@@ -64,7 +69,9 @@ const LISTS: &[(&str, &str, Option<&str>)] = &[
     (
         "publish state as of a time",
         "SELECT i.id AS item_id, e.locale, e.to_version AS version, e.id AS last_event_id, \
-         e.at AS updated_at FROM publish_events e JOIN items i ON i.key = e.item_key \
+         e.at AS updated_at, v.title AS version_title, i.title AS item_title \
+         FROM publish_events e JOIN items i ON i.key = e.item_key \
+         LEFT JOIN versions v ON v.item_id = i.id AND v.locale = e.locale AND v.version = e.to_version \
          WHERE e.environment_key = 1 AND e.id < 100 \
          AND NOT EXISTS (SELECT 1 FROM publish_events l WHERE l.environment_key = e.environment_key \
          AND l.item_key = e.item_key AND l.locale = e.locale AND l.id > e.id AND l.id <= 99) \

@@ -113,3 +113,58 @@ async fn u6_a_q_too_long_or_too_short_is_invalid_request() {
     let (s, v) = app.get(&format!("/v1/items?q={}", "a".repeat(200)), ADMIN).await;
     assert_eq!(s, StatusCode::OK, "{v}");
 }
+
+#[actix_web::test]
+async fn u6_release_items_plans_deployment_items_states_and_content_carry_titles_deployments_their_release_name() {
+    let app = spawn().await;
+    app.env("prod").await;
+    let home = entry(&app, "en", json!({"title": "Home"})).await;
+    let (s, _) = app
+        .post(&format!("/v1/items/{home}/versions"), ADMIN, json!({"locale": "en", "content": {"title": "Home v2"}}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let about = entry(&app, "en", json!({"name": "About"})).await;
+    assert_eq!(app.publish("prod", ADMIN, &about, 1).await.0, StatusCode::OK);
+    let release =
+        app.release(ADMIN, "Spring launch", &[(&home, "publish", Some(1)), (&about, "unpublish", None)]).await;
+
+    // Release items and the plan: the version's title when a version is named, else the item's.
+    let (_, items) = app.get(&format!("/v1/releases/{release}/items"), ADMIN).await;
+    let titles: Vec<&Value> = items["data"].as_array().unwrap().iter().map(|i| &i["title"]).collect();
+    assert_eq!(titles, [&json!("Home"), &json!("About")]);
+    let (_, plan) = app.get(&format!("/v1/releases/{release}/preview?environment=prod"), ADMIN).await;
+    let titles: Vec<&Value> = plan["data"].as_array().unwrap().iter().map(|i| &i["title"]).collect();
+    assert_eq!(titles, [&json!("Home"), &json!("About")], "{plan}");
+
+    let d = app.deploy_ok(&release, ADMIN, "prod").await;
+    assert_eq!(d["release_name"], "Spring launch", "{d}");
+    let titles: Vec<Value> =
+        app.deployment_items(d["id"].as_str().unwrap()).await.iter().map(|i| i["title"].clone()).collect();
+    assert_eq!(titles, [json!("Home"), json!("About")]);
+    let (_, env) = app.get("/v1/environments/prod", ADMIN).await;
+    assert_eq!(env["data"]["active_deployment"]["release_name"], "Spring launch");
+
+    // Publish states (also as of a time), the publish answer, and the content.
+    let (_, states) = app.get("/v1/environments/prod/publish-state", ADMIN).await;
+    let mut titles: Vec<String> =
+        states["data"].as_array().unwrap().iter().map(|s| s["title"].as_str().unwrap().to_string()).collect();
+    titles.sort();
+    assert_eq!(titles, ["About", "Home"]);
+    let (_, states) = app.get("/v1/environments/prod/publish-state?at=2999-01-01T00:00:00Z", ADMIN).await;
+    assert_eq!(states["data"].as_array().unwrap().len(), 2);
+    assert!(states["data"].as_array().unwrap().iter().all(|s| s["title"].is_string()), "{states}");
+    let (_, published) = app.publish("prod", ADMIN, &home, 2).await;
+    assert_eq!(published["data"]["title"], "Home v2");
+    let (_, content) = app.get("/v1/environments/prod/content", ADMIN).await;
+    assert_eq!(content["data"][0]["title"], "Home v2", "{content}");
+
+    // An environment rollback has no release; its plan carries titles too.
+    let target = d["id"].as_str().unwrap();
+    let (s, v) = app.get(&format!("/v1/environments/prod/rollback/preview?target_deployment_id={target}"), ADMIN).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let items = v["data"]["items"].as_array().unwrap();
+    assert!(!items.is_empty() && items.iter().all(|i| i["title"] == "Home v2" || i["title"] == "Home"), "{v}");
+    let (s, v) = app.rollback_environment("prod", ADMIN, json!({"target_deployment_id": target})).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    assert!(v["data"]["deployment"]["release_name"].is_null(), "{v}");
+}

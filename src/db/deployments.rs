@@ -7,7 +7,7 @@ use diesel::QueryResult;
 
 use super::page::{in_written_order, newest_first, Page};
 use super::rows::{DeploymentItemRow, DeploymentRow};
-use super::schema::{deployment_items, deployments, items};
+use super::schema::{deployment_items, deployments, items, versions};
 use super::DbConn;
 use crate::domain::environment_rollback::Deployed;
 use crate::domain::{validate, Counts, DeploymentStatus, Outcome};
@@ -29,6 +29,8 @@ pub struct DeploymentView {
     /// H3: a standard release's scheduled or queued deployment to an environment that is held
     /// or in an open freeze window now.
     pub held: bool,
+    /// U6: its release's name (none for an environment rollback).
+    pub release_name: Option<String>,
 }
 
 impl DeploymentView {
@@ -98,6 +100,12 @@ pub fn items_page(
 ) -> QueryResult<Page<DeploymentItemRow>> {
     let mut q = deployment_items::table
         .inner_join(items::table.on(items::key.eq(deployment_items::item_key)))
+        .left_join(
+            versions::table.on(versions::item_id
+                .eq(items::id)
+                .and(versions::locale.eq(deployment_items::locale))
+                .and(versions::version.nullable().eq(deployment_items::version))),
+        )
         .filter(deployment_items::deployment_id.eq(deployment_id.to_string()))
         .select((
             deployment_items::deployment_id,
@@ -111,6 +119,8 @@ pub fn items_page(
             deployment_items::skip_reason,
             deployment_items::event_id,
             deployment_items::warnings,
+            versions::title.nullable(),
+            items::title,
         ))
         .into_boxed();
     if let Some(o) = outcome {

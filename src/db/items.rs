@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::QueryResult;
 
 use super::page::{newest_first, Page};
-use super::rows::{ItemRow, NewItem, VersionRow};
+use super::rows::{ItemRow, NewItem, Titles, VersionRow};
 use super::schema::{items, versions};
 use super::DbConn;
 use crate::domain::release_items::VersionKey;
@@ -39,6 +39,47 @@ pub fn insert(conn: &mut DbConn, row: &NewItem) -> QueryResult<ItemRow> {
 pub(crate) fn insert_version(conn: &mut DbConn, row: &VersionRow) -> QueryResult<()> {
     diesel::insert_into(versions::table).values(row).execute(conn)?;
     Ok(())
+}
+
+/// U6: the titles of an item and of its `version` in `locale` (none when no version is named).
+pub(crate) fn titles(conn: &mut DbConn, item_id: &str, locale: &str, version: Option<i32>) -> QueryResult<Titles> {
+    let item = items::table.find(item_id).select(items::title).first::<Option<String>>(conn).optional()?.flatten();
+    let version = match version {
+        Some(v) => versions::table.find((item_id, locale, v)).select(versions::title).first(conn).optional()?.flatten(),
+        None => None,
+    };
+    Ok(Titles { version, item })
+}
+
+/// A key and the version a row names there: `(item_id, locale, version)`.
+pub(crate) type NamedVersion = (String, String, Option<i32>);
+
+/// U6: the title to show for each `(item, locale, version)`: the version's, else the item's;
+/// read in batches (the titles of the items' versions, then of the items).
+pub(crate) fn titles_of(conn: &mut DbConn, keys: &[NamedVersion]) -> QueryResult<HashMap<NamedVersion, String>> {
+    let mut ids: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut of_versions = HashMap::new();
+    let mut of_items = HashMap::new();
+    for chunk in ids.chunks(5000) {
+        let rows: Vec<(String, String, i32, Option<String>)> = versions::table
+            .filter(versions::item_id.eq_any(chunk))
+            .filter(versions::title.is_not_null())
+            .select((versions::item_id, versions::locale, versions::version, versions::title))
+            .load(conn)?;
+        of_versions.extend(rows.into_iter().filter_map(|(i, l, v, t)| Some(((i, l, Some(v)), t?))));
+        let rows: Vec<(String, Option<String>)> =
+            items::table.filter(items::id.eq_any(chunk)).select((items::id, items::title)).load(conn)?;
+        of_items.extend(rows.into_iter().filter_map(|(i, t)| Some((i, t?))));
+    }
+    Ok(keys
+        .iter()
+        .filter_map(|k| {
+            let title = of_versions.get(k).or_else(|| of_items.get(&k.0))?;
+            Some((k.clone(), title.clone()))
+        })
+        .collect())
 }
 
 /// The locales an item has versions in.

@@ -9,7 +9,7 @@ use diesel::sql_types::BigInt;
 use diesel::QueryResult;
 
 use super::rows::{PublishEventView, PublishStateView};
-use super::schema::{items, publish_events, publish_states};
+use super::schema::{items, publish_events, publish_states, versions};
 use super::{DbConn, MultiBackend};
 
 /// Up to `limit` publish states of an environment, most recently changed first, below the
@@ -23,6 +23,12 @@ pub(crate) fn states_page(
 ) -> QueryResult<Vec<PublishStateView>> {
     let q = publish_states::table
         .inner_join(items::table.on(items::key.eq(publish_states::item_key)))
+        .left_join(
+            versions::table.on(versions::item_id
+                .eq(items::id)
+                .and(versions::locale.eq(publish_states::locale))
+                .and(versions::version.nullable().eq(publish_states::version))),
+        )
         .filter(publish_states::environment_key.eq(environment_key))
         .select((
             items::id,
@@ -30,6 +36,8 @@ pub(crate) fn states_page(
             publish_states::version,
             publish_states::last_event_id,
             publish_states::updated_at,
+            versions::title.nullable(),
+            items::title,
         ))
         .limit(limit)
         .into_boxed();
@@ -66,7 +74,9 @@ pub(crate) fn last_event_at(conn: &mut DbConn, environment_key: i64, at: NaiveDa
 /// event). A page reads its `limit` rows plus the events superseded among them, never the
 /// whole environment, and keeps X4's newest-first order.
 const STATES_AT: &str = "SELECT i.id AS item_id, e.locale, e.to_version AS version, e.id AS last_event_id, \
-    e.at AS updated_at FROM publish_events e JOIN items i ON i.key = e.item_key \
+    e.at AS updated_at, v.title AS version_title, i.title AS item_title \
+    FROM publish_events e JOIN items i ON i.key = e.item_key \
+    LEFT JOIN versions v ON v.item_id = i.id AND v.locale = e.locale AND v.version = e.to_version \
     WHERE e.environment_key = $1 AND e.id < $3 \
     AND NOT EXISTS (SELECT 1 FROM publish_events l WHERE l.environment_key = e.environment_key \
     AND l.item_key = e.item_key AND l.locale = e.locale AND l.id > e.id AND l.id <= $2) \
@@ -75,7 +85,9 @@ const STATES_AT: &str = "SELECT i.id AS item_id, e.locale, e.to_version AS versi
 /// `STATES_AT` for one item: its few events come by the key index and are sorted (comparing
 /// and ordering on `e.id + 0` keeps SQLite off the newest-first walk of the environment).
 const ITEM_STATES_AT: &str = "SELECT i.id AS item_id, e.locale, e.to_version AS version, e.id AS last_event_id, \
-    e.at AS updated_at FROM publish_events e JOIN items i ON i.key = e.item_key \
+    e.at AS updated_at, v.title AS version_title, i.title AS item_title \
+    FROM publish_events e JOIN items i ON i.key = e.item_key \
+    LEFT JOIN versions v ON v.item_id = i.id AND v.locale = e.locale AND v.version = e.to_version \
     WHERE e.environment_key = $1 AND e.item_key = $5 AND e.id + 0 < $3 \
     AND NOT EXISTS (SELECT 1 FROM publish_events l WHERE l.environment_key = e.environment_key \
     AND l.item_key = e.item_key AND l.locale = e.locale AND l.id > e.id AND l.id <= $2) \

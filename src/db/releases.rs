@@ -10,7 +10,7 @@ use diesel::QueryResult;
 
 use super::page::{in_written_order, newest_first, Page};
 use super::rows::{ReleaseItemRow, ReleaseRow};
-use super::schema::{deployments, items, release_items, releases};
+use super::schema::{deployments, items, release_items, releases, versions};
 use super::{DbConn, MultiBackend};
 use crate::domain::release_items::NewReleaseItem;
 use crate::domain::{DeploymentStatus, ReleaseKind};
@@ -18,6 +18,17 @@ use crate::domain::{DeploymentStatus, ReleaseKind};
 /// A release row by id, deleted or not.
 pub(crate) fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<ReleaseRow>> {
     releases::table.find(id).first(conn).optional()
+}
+
+/// U6: the names of the releases with these ids, by id (deleted ones too: a deployment keeps
+/// its history).
+pub(crate) fn names(conn: &mut DbConn, ids: &[&str]) -> QueryResult<std::collections::HashMap<String, String>> {
+    Ok(releases::table
+        .filter(releases::id.eq_any(ids))
+        .select((releases::id, releases::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
 }
 
 /// Locks the release's row until the transaction ends (PostgreSQL; SQLite's write transactions
@@ -97,6 +108,12 @@ pub(crate) fn mark_deleted(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> Qu
 pub fn items(conn: &mut DbConn, id: &str, after: Option<i64>, limit: i64) -> QueryResult<Page<ReleaseItemRow>> {
     let q = release_items::table
         .inner_join(items::table.on(items::key.eq(release_items::item_key)))
+        .left_join(
+            versions::table.on(versions::item_id
+                .eq(items::id)
+                .and(versions::locale.eq(release_items::locale))
+                .and(versions::version.nullable().eq(release_items::version))),
+        )
         .filter(release_items::release_id.eq(id.to_string()))
         .select((
             release_items::release_id,
@@ -105,6 +122,8 @@ pub fn items(conn: &mut DbConn, id: &str, after: Option<i64>, limit: i64) -> Que
             release_items::action,
             release_items::version,
             release_items::position,
+            versions::title.nullable(),
+            items::title,
         ))
         .into_boxed();
     in_written_order(conn, q, release_items::position, after, limit, |i: &ReleaseItemRow| i.position.to_string())

@@ -138,19 +138,40 @@ pub struct PublishStateView {
     pub last_event_id: i64,
     #[diesel(sql_type = Timestamp)]
     pub updated_at: NaiveDateTime,
+    /// U6: the title of the published version (none when unpublished).
+    #[diesel(sql_type = Nullable<Text>)]
+    pub version_title: Option<String>,
+    /// U6: the item's title.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub item_title: Option<String>,
 }
 
 impl PublishStateView {
-    /// The view of a stored state whose item's id the caller already holds.
-    pub fn of(item_id: &str, row: PublishStateRow) -> PublishStateView {
+    /// The view of a stored state whose item's id the caller already holds, with the titles of
+    /// its version and its item.
+    pub fn of(item_id: &str, row: PublishStateRow, titles: Titles) -> PublishStateView {
         PublishStateView {
             item_id: item_id.to_string(),
             locale: row.locale,
             version: row.version,
             last_event_id: row.last_event_id,
             updated_at: row.updated_at,
+            version_title: titles.version,
+            item_title: titles.item,
         }
     }
+
+    /// U6: the title of the version it names, else the item's.
+    pub fn title(&self) -> Option<String> {
+        self.version_title.clone().or_else(|| self.item_title.clone())
+    }
+}
+
+/// U6: the titles of a row's version and of its item, shown as the version's, else the item's.
+#[derive(Debug, Clone, Default)]
+pub struct Titles {
+    pub version: Option<String>,
+    pub item: Option<String>,
 }
 
 /// One entry of the publish log as the API shows it: its item by id, joined on the key.
@@ -208,6 +229,17 @@ pub struct ReleaseItemRow {
     pub action: Option<Action>,
     pub version: Option<i32>,
     pub position: i64,
+    /// U6: the title of the version it publishes (none for an unpublish or a rollback release's key).
+    pub version_title: Option<String>,
+    /// U6: the item's title.
+    pub item_title: Option<String>,
+}
+
+impl ReleaseItemRow {
+    /// U6: the title of the version it names, else the item's.
+    pub fn title(&self) -> Option<String> {
+        self.version_title.clone().or_else(|| self.item_title.clone())
+    }
 }
 
 /// A deployment as stored.
@@ -257,4 +289,15 @@ pub struct DeploymentItemRow {
     pub event_id: Option<i64>,
     /// R1's warnings of the key: a JSON array of `{code, item_id, locale}`.
     pub warnings: String,
+    /// U6: the title of the version it publishes (none for an unpublish).
+    pub version_title: Option<String>,
+    /// U6: the item's title.
+    pub item_title: Option<String>,
+}
+
+impl DeploymentItemRow {
+    /// U6: the title of the version it names, else the item's.
+    pub fn title(&self) -> Option<String> {
+        self.version_title.clone().or_else(|| self.item_title.clone())
+    }
 }

@@ -173,6 +173,8 @@ pub struct PlannedItem {
     pub skip_reason: Option<SkipReason>,
     /// R1: what the plan leaves dangling or still referenced; set by `references::annotate`.
     pub warnings: Vec<Warning>,
+    /// U6: the title of the version it publishes, else the item's; set where a plan is shown.
+    pub title: Option<String>,
 }
 
 impl PlannedItem {
@@ -188,6 +190,7 @@ impl PlannedItem {
                 outcome: Outcome::Published,
                 skip_reason: None,
                 warnings: Vec::new(),
+                title: None,
             },
             None if prior_version.is_none() => {
                 PlannedItem::skip(key, Action::Unpublish, None, prior_version, SkipReason::AlreadyUnpublished)
@@ -200,6 +203,7 @@ impl PlannedItem {
                 outcome: Outcome::Unpublished,
                 skip_reason: None,
                 warnings: Vec::new(),
+                title: None,
             },
         }
     }
@@ -220,6 +224,7 @@ impl PlannedItem {
             outcome: Outcome::Skipped,
             skip_reason: Some(reason),
             warnings: Vec::new(),
+            title: None,
         }
     }
 }

@@ -70,11 +70,9 @@ pub(crate) fn named_in_body(conn: &mut DbConn, name: &str) -> AppResult<Environm
 
 /// The environment's active deployment: its latest succeeded one.
 fn active(conn: &mut DbConn, env: &EnvironmentRow) -> AppResult<Option<DeploymentView>> {
-    Ok(deployment_rows::succeeded_in(conn, &env.id, 1)?.pop().map(|row| DeploymentView {
-        row,
-        environment: env.name.clone(),
-        held: false,
-    }))
+    let Some(row) = deployment_rows::succeeded_in(conn, &env.id, 1)?.pop() else { return Ok(None) };
+    let release_name = super::deployments::release_name(conn, &row)?;
+    Ok(Some(DeploymentView { row, environment: env.name.clone(), held: false, release_name }))
 }
 
 /// An environment with its active deployment.

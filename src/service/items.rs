@@ -223,6 +223,17 @@ pub(crate) fn latest_of(conn: &mut DbConn, item_ids: &[String]) -> AppResult<BTr
     Ok(q::latest_versions(conn, item_ids)?.into_iter().map(|(item, locale, v)| ((item, locale), v)).collect())
 }
 
+/// U6: sets the title of each planned key: the version it publishes, else the item's.
+pub(crate) fn titled(conn: &mut DbConn, plan: &mut [crate::domain::PlannedItem]) -> AppResult<()> {
+    let keys: Vec<q::NamedVersion> =
+        plan.iter().map(|p| (p.key.item_id.clone(), p.key.locale.clone(), p.version)).collect();
+    let mut titles = q::titles_of(conn, &keys)?;
+    for (p, k) in plan.iter_mut().zip(keys) {
+        p.title = titles.remove(&k);
+    }
+    Ok(())
+}
+
 /// The integer key of each of these item ids that exists.
 pub(crate) fn keys_of(conn: &mut DbConn, item_ids: &[String]) -> AppResult<HashMap<String, i64>> {
     Ok(q::keys_of(conn, item_ids)?)

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 
 use super::{environments, numeric_cursor, users, Caller, Page, PageParams, Parsed};
-use crate::db::items::{item_key, version_exists};
+use crate::db::items::{item_key, titles, version_exists};
 use crate::db::publish::{current_state, lock_key, write_one};
 use crate::db::publish_state;
 use crate::db::rows::{EnvironmentRow, NewPublishEvent, PublishEventView, PublishStateView};
@@ -39,7 +39,8 @@ pub fn publish(
         }
         let prior = current_state(conn, env.key, item, locale)?.and_then(|s| s.version);
         let state = write_one(conn, &manual_event(&env, item, locale, prior, Some(version), &caller.id))?;
-        Ok(PublishStateView::of(item_id, state))
+        let titles = titles(conn, item_id, locale, Some(version))?;
+        Ok(PublishStateView::of(item_id, state, titles))
     })
 }
 
@@ -63,7 +64,8 @@ pub fn unpublish(
             return Err(AppError::Rule(ProblemCode::NotPublished, "nothing is published for this key".into()));
         };
         let state = write_one(conn, &manual_event(&env, item, locale, Some(prior), None, &caller.id))?;
-        Ok(PublishStateView::of(item_id, state))
+        let titles = titles(conn, item_id, locale, None)?;
+        Ok(PublishStateView::of(item_id, state, titles))
     })
 }
 

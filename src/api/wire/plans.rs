@@ -38,6 +38,9 @@ impl SelectedKey {
 pub struct PlanItem {
     pub item_id: String,
     pub locale: String,
+    /// U6: the title of the version it publishes, else the item's.
+    #[serde(default)]
+    pub title: Option<String>,
     #[schema(value_type = String)]
     pub action: Action,
     #[schema(value_type = String)]
@@ -59,6 +62,7 @@ impl From<PlannedItem> for PlanItem {
         PlanItem {
             item_id: p.key.item_id,
             locale: p.key.locale,
+            title: p.title,
             action: p.action,
             outcome: p.outcome,
             version: p.version,
@@ -73,6 +77,7 @@ impl From<PlannedItem> for PlanItem {
 impl From<DeploymentItemRow> for PlanItem {
     fn from(i: DeploymentItemRow) -> PlanItem {
         PlanItem {
+            title: i.title(),
             item_id: i.item_id,
             locale: i.locale,
             action: i.action,

@@ -89,6 +89,9 @@ impl From<EnvironmentView> for Environment {
 pub struct PublishState {
     pub item_id: String,
     pub locale: String,
+    /// U6: the title of the published version, else the item's.
+    #[serde(default)]
+    pub title: Option<String>,
     pub version: Option<i32>,
     pub last_event_id: i64,
     pub updated_at: DateTime<Utc>,
@@ -97,6 +100,7 @@ pub struct PublishState {
 impl From<PublishStateView> for PublishState {
     fn from(s: PublishStateView) -> PublishState {
         PublishState {
+            title: s.title(),
             item_id: s.item_id,
             locale: s.locale,
             version: s.version,

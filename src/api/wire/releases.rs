@@ -43,6 +43,9 @@ impl From<ReleaseView> for Release {
 pub struct ReleaseItem {
     pub item_id: String,
     pub locale: String,
+    /// U6: the title of the version it publishes, else the item's.
+    #[serde(default)]
+    pub title: Option<String>,
     pub action: Option<String>,
     pub version: Option<i32>,
 }
@@ -50,6 +53,7 @@ pub struct ReleaseItem {
 impl From<ReleaseItemRow> for ReleaseItem {
     fn from(i: ReleaseItemRow) -> ReleaseItem {
         ReleaseItem {
+            title: i.title(),
             item_id: i.item_id,
             locale: i.locale,
             action: i.action.map(|a| a.to_string()),

@@ -72,7 +72,8 @@ pub(crate) fn preview_environment_rollback(
     };
     let target = choose_target(&env.id, asked, recent).map_err(refusal)?;
     let selected = keys.map(|keys| of_items(conn, keys)).transpose()?.map(|s| s.keys);
-    let items = plan(conn, &Work::EnvironmentRollback { target: target.clone(), selected }, &env)?.items;
+    let mut items = plan(conn, &Work::EnvironmentRollback { target: target.clone(), selected }, &env)?.items;
+    super::super::items::titled(conn, &mut items)?;
     Ok((views(conn, vec![target])?.remove(0), items))
 }
 

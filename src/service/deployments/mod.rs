@@ -29,4 +29,4 @@ pub use selection::RollbackOptions;
 pub const DEPLOY_PAGE: i64 = 10_000;
 
 pub use views::{get, items, DeploymentView};
-pub(crate) use views::{get_many, list_for_environment, list_for_release, recently_changed};
+pub(crate) use views::{get_many, list_for_environment, list_for_release, recently_changed, release_name};

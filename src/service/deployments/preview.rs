@@ -54,9 +54,11 @@ pub fn preview_page(
             let start = page.first().and_then(|f| whole.iter().position(|p| p.key == f.key)).unwrap_or(whole.len());
             whole.drain(..start);
             whole.truncate(shown);
+            super::super::items::titled(conn, &mut whole)?;
             return Ok(PlanPage { release, items: whole, next_after, total });
         }
         warn_page(conn, &work, &env, &mut page, &reached, None)?;
+        super::super::items::titled(conn, &mut page)?;
         Ok(PlanPage { release: work.release, items: page, next_after, total })
     })
 }
@@ -110,7 +112,8 @@ pub(crate) fn plan_pages(
     let (work, _) = select(conn, work, options)?;
     let work = Work::Release(work);
     let mut pages = Pages::new(&work, &env, size);
-    while let Some(page) = pages.next(conn)? {
+    while let Some(mut page) = pages.next(conn)? {
+        super::super::items::titled(conn, &mut page.items)?;
         each(page.items)?;
     }
     Ok(())

@@ -44,7 +44,8 @@ enum Ran {
 /// W2: announces the deployment's new status, in the transaction that set it, from the row the
 /// status change answered (no read of it again).
 fn ended(conn: &mut DbConn, row: DeploymentRow, env: &EnvironmentRow) -> AppResult<DeploymentView> {
-    let view = DeploymentView { row, environment: env.name.clone(), held: false };
+    let release_name = super::views::release_name(conn, &row)?;
+    let view = DeploymentView { row, environment: env.name.clone(), held: false, release_name };
     webhooks::announce(conn, &view)?;
     Ok(view)
 }

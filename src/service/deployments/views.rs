@@ -20,15 +20,26 @@ pub(super) fn views(conn: &mut DbConn, rows: Vec<DeploymentRow>) -> AppResult<Ve
     ids.sort_unstable();
     ids.dedup();
     let names = crate::db::environments::names(conn, &ids)?;
+    let mut releases: Vec<&str> = rows.iter().filter_map(|r| r.release_id.as_deref()).collect();
+    releases.sort_unstable();
+    releases.dedup();
+    let release_names = crate::db::releases::names(conn, &releases)?;
     let held = held(conn, &rows)?;
     Ok(rows
         .into_iter()
         .map(|row| {
             let environment = names.get(&row.environment_id).cloned().unwrap_or_default();
             let held = held.contains(&row.id);
-            DeploymentView { row, environment, held }
+            let release_name = row.release_id.as_ref().and_then(|r| release_names.get(r)).cloned();
+            DeploymentView { row, environment, held, release_name }
         })
         .collect())
+}
+
+/// U6: the name of the release a deployment carries out, if it carries one out.
+pub(crate) fn release_name(conn: &mut DbConn, row: &DeploymentRow) -> AppResult<Option<String>> {
+    let Some(id) = row.release_id.as_deref() else { return Ok(None) };
+    Ok(crate::db::releases::names(conn, &[id])?.remove(id))
 }
 
 /// H3: which of the rows a hold or an open freeze window keeps back now.
