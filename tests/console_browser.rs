@@ -7,119 +7,15 @@
 //! a screenshot at 1280 and 390 px wide under `target/console-screenshots/`.
 
 mod common;
+mod console_webdriver;
 mod serve;
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use console_webdriver::{api, browser, click, css, fill, js, left, path, shoot, sign_in, wait_for_100, Driver};
+use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
-
-/// `chromedriver` on a free port, killed when dropped.
-struct Driver {
-    child: Child,
-    port: u16,
-}
-
-impl Driver {
-    fn start() -> Driver {
-        let port = serve::free_port();
-        let child = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver (Debian's chromium-driver; scripts/test installs it)");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not listen");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Driver { child, port }
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A headless Chromium session (as root it needs `--no-sandbox`).
-async fn browser(driver: &Driver) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000"]}),
-    );
-    ClientBuilder::rustls()
-        .expect("rustls")
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .expect("a WebDriver session")
-}
-
-/// Where the screenshots go: `target/console-screenshots/`.
-fn shots_dir() -> PathBuf {
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let dir = target.join("console-screenshots");
-    std::fs::create_dir_all(&dir).expect("screenshot dir");
-    dir
-}
-
-/// Saves the page as it is at 1280 and at 390 px wide, then goes back to 1280.
-async fn shoot(c: &Client, name: &str) {
-    for (w, h) in [(390, 1400), (1280, 1000)] {
-        c.set_window_size(w, h).await.expect("window size");
-        tokio::time::sleep(Duration::from_millis(150)).await;
-        let png = c.screenshot().await.expect("screenshot");
-        std::fs::write(shots_dir().join(format!("{name}-{w}.png")), png).expect("save screenshot");
-    }
-}
-
-async fn css(c: &Client, selector: &str) -> fantoccini::elements::Element {
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(selector))
-        .await
-        .unwrap_or_else(|e| panic!("no {selector}: {e}"))
-}
-
-async fn fill(c: &Client, selector: &str, text: &str) {
-    let e = css(c, selector).await;
-    e.clear().await.expect("clear");
-    e.send_keys(text).await.expect("type");
-}
-
-async fn click(c: &Client, selector: &str) {
-    css(c, selector).await.click().await.unwrap_or_else(|e| panic!("click {selector}: {e}"));
-}
-
-async fn js(c: &Client, script: &str) -> Value {
-    c.execute(script, vec![]).await.expect("script")
-}
-
-async fn path(c: &Client) -> String {
-    c.current_url().await.expect("url").path().to_string()
-}
-
-/// Waits until the deployment page's progress shows 100% and a final status.
-async fn wait_for_100(c: &Client) -> String {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let v = js(c, "var p = document.querySelector('#progress'); return p ? [p.getAttribute('data-percent'), p.getAttribute('data-final')] : null;").await;
-        if v[0] == "100" && v[1].is_string() {
-            return v[1].as_str().unwrap().to_string();
-        }
-        assert!(Instant::now() < deadline, "the progress bar did not reach 100%: {v}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 /// Creates an item from the items page and answers its id.
 async fn create_item(c: &Client, base: &str, content: &str) -> String {
@@ -129,27 +25,6 @@ async fn create_item(c: &Client, base: &str, content: &str) -> String {
     let id = css(c, "#item-title").await.attr("data-item").await.unwrap().expect("the item's id");
     assert_eq!(path(c).await, format!("/console/items/{id}"));
     id
-}
-
-/// Waits until the browser has left the page at `from`, and answers the path it is at.
-async fn left(c: &Client, from: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let now = path(c).await;
-        if now != from {
-            return now;
-        }
-        assert!(Instant::now() < deadline, "still at {from}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn sign_in(c: &Client, base: &str, token: &str) {
-    c.goto(&format!("{base}/console/sign-in")).await.unwrap();
-    fill(c, "#token", token).await;
-    click(c, "#sign-in").await;
-    css(c, "#environments").await;
-    assert_eq!(path(c).await, "/console/");
 }
 
 #[tokio::test]
@@ -303,11 +178,6 @@ async fn u1_u2_u3_u4_a_person_deploys_and_rolls_back_in_the_browser_and_a_viewer
     c.goto(&format!("{base}/console/releases/{release}")).await.unwrap();
     shoot(&c, "release-as-viewer").await;
     c.close().await.unwrap();
-}
-
-/// The API's answer to `GET path` as the admin.
-fn api(server: &serve::Server, path: &str) -> Value {
-    server.call("GET", path, None, 200)["data"].clone()
 }
 
 /// U5 in the browser: a standard release is scheduled; a partial rollback from the plan's
