@@ -60,6 +60,7 @@ async fn u1_u2_u3_u4_a_person_deploys_and_rolls_back_in_the_browser_and_a_viewer
     click(&c, "#create-release").await;
     let release = css(&c, "#release-title").await.attr("data-release").await.unwrap().unwrap();
     for id in [&a, &b, &d] {
+        click(&c, "#add-by-id summary").await;
         fill(&c, "#add-item-id", id).await;
         fill(&c, "#add-item-version", "1").await;
         click(&c, "#add-item").await;

@@ -4,12 +4,14 @@
 //! escaped by default). The one script is `assets/console.js`, served from the binary.
 
 pub mod admin;
+pub mod content;
 pub mod deployments;
 pub mod environments;
 pub mod holds;
 pub mod items;
 pub mod overview;
 pub mod plan;
+pub mod release_search;
 pub mod releases;
 pub mod session;
 pub mod timeline;
@@ -238,6 +240,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/sign-out", web::post().to(session::sign_out))
             .route("/environments", web::post().to(environments::create))
             .route("/environments/{env}", web::get().to(environments::show))
+            .route("/environments/{env}/content", web::get().to(content::show))
             .route("/environments/{env}/rollback", web::get().to(environments::rollback_plan))
             .route("/environments/{env}/rollback", web::post().to(environments::rollback))
             .route("/environments/{env}/hold", web::post().to(holds::place))
