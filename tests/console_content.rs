@@ -266,6 +266,7 @@ async fn u6_console_tables_show_titles_and_release_names() {
         format!("/console/releases/{release}/plan?environment=prod"),
         format!("/console/deployments/{d}"),
         "/console/environments/prod".into(),
+        "/console/environments/prod?tab=log".into(),
         "/console/environments/prod/content".into(),
         "/console/items".into(),
     ] {
@@ -289,4 +290,5 @@ async fn u6_console_tables_show_titles_and_release_names() {
     }
     let item = get(&app, &format!("/console/items/{home}"), Some(&b)).await;
     assert!(item.body.contains(&format!("<h1 id=\"item-title\" data-item=\"{home}\">Home page</h1>")), "{}", item.body);
+    assert!(item.body.contains("en v1 · <span class=\"version-title\">Home page</span>"), "{}", item.body);
 }

@@ -110,6 +110,8 @@ pub async fn create(state: web::Data<AppState>, f: Form<CreateForm>) -> Page {
 pub struct VersionLine {
     pub locale: String,
     pub version: i32,
+    /// U6: the version's title.
+    pub title: Option<String>,
     /// The link that shows this version's content.
     pub show: String,
     pub references: String,
@@ -197,6 +199,7 @@ pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>,
                 show: format!("{base}{here}locale={}&version={}#shown-version", url_component(&v.locale), v.version),
                 locale: v.locale,
                 version: v.version,
+                title: v.title,
                 created_at: views::time(v.created_at),
             })
             .collect(),
