@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod content;
+pub mod content_marks;
 pub mod deployments;
 pub mod environments;
 pub mod holds;
