@@ -96,6 +96,14 @@ async fn u4_every_console_route_answers_each_role_as_its_row_says() {
         row("GET", "/console/sign-in", "/console/sign-in".into(), &[], [200; 4]),
         row("POST", "/console/sign-in", "/console/sign-in".into(), &[("token", "rw_wrong")], [401; 4]),
         row("GET", "/console/environments/{env}", "/console/environments/prod".into(), &[], [303, 200, 200, 200]),
+        // U5: any signed-in user reads an environment's content, as of a deployment too.
+        row(
+            "GET",
+            "/console/environments/{env}/content",
+            format!("/console/environments/prod/content?deployment={deployment}"),
+            &[],
+            [303, 200, 200, 200],
+        ),
         row(
             "GET",
             "/console/environments/{env}/rollback",

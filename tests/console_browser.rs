@@ -14,7 +14,7 @@ mod serve;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use browser::{browser, click, css, fill, js, left, path, shoot, sign_in, wait_for_100, Driver};
+use browser::{api, browser, click, css, fill, js, left, path, shoot, sign_in, wait_for_100, Driver};
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
@@ -61,6 +61,7 @@ async fn u1_u2_u3_u4_a_person_deploys_and_rolls_back_in_the_browser_and_a_viewer
     click(&c, "#create-release").await;
     let release = css(&c, "#release-title").await.attr("data-release").await.unwrap().unwrap();
     for id in [&a, &b, &d] {
+        click(&c, "#add-by-id summary").await;
         fill(&c, "#add-item-id", id).await;
         fill(&c, "#add-item-version", "1").await;
         click(&c, "#add-item").await;
@@ -179,11 +180,6 @@ async fn u1_u2_u3_u4_a_person_deploys_and_rolls_back_in_the_browser_and_a_viewer
     c.goto(&format!("{base}/console/releases/{release}")).await.unwrap();
     shoot(&c, "release-as-viewer").await;
     c.close().await.unwrap();
-}
-
-/// The API's answer to `GET path` as the admin.
-fn api(server: &serve::Server, path: &str) -> Value {
-    server.call("GET", path, None, 200)["data"].clone()
 }
 
 /// U5 in the browser: a standard release is scheduled; a partial rollback from the plan's

@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::http::Cursor;
 use crate::runtime::AppState;
 use crate::runtime::{change, db};
-use crate::service::{deployments, environments, publishing};
+use crate::service::{deployments, environments, items, publishing};
 
 const PAGE: i64 = 50;
 
@@ -52,7 +52,8 @@ struct EnvironmentPage {
     tab: String,
     item_id: String,
     states: Vec<PublishState>,
-    events: Vec<PublishEvent>,
+    /// The log's events, each with the title of the version it names (U6).
+    events: Vec<(PublishEvent, Option<String>)>,
     history: Vec<DeploymentLine>,
     next: Option<String>,
     can_roll_back: bool,
@@ -95,7 +96,13 @@ pub async fn show(state: web::Data<AppState>, s: Session, env: web::Path<String>
             let next = match tab {
                 "log" => {
                     let pg = publishing::events(c, &name, item.as_deref(), &p)?;
-                    ev = pg.data;
+                    let keys: Vec<_> = pg
+                        .data
+                        .iter()
+                        .map(|e| (e.item_id.clone(), e.locale.clone(), e.to_version.or(e.from_version)))
+                        .collect();
+                    let mut titles = items::titles_of(c, &keys)?;
+                    ev = pg.data.into_iter().zip(keys).map(|(e, k)| (e, titles.remove(&k))).collect();
                     pg.next_cursor
                 }
                 "history" => {
@@ -124,7 +131,7 @@ pub async fn show(state: web::Data<AppState>, s: Session, env: web::Path<String>
         tab: tab.into(),
         item_id,
         states: states.into_iter().map(PublishState::from).collect(),
-        events: events.into_iter().map(PublishEvent::from).collect(),
+        events: events.into_iter().map(|(e, title)| (PublishEvent::from(e), title)).collect(),
         history: lines(&history),
         next: next_link(&base, &next_cursor),
         can_roll_back,

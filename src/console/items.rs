@@ -27,6 +27,8 @@ const ENVIRONMENTS: i64 = 100;
 /// An item in the list.
 pub struct ItemLine {
     pub id: String,
+    /// U6: the title of its latest version in its first locale.
+    pub title: Option<String>,
     pub kind: String,
     pub content_type: Option<String>,
     pub locales: String,
@@ -54,6 +56,7 @@ pub async fn list(state: web::Data<AppState>, s: Session, q: web::Query<CursorQu
             .iter()
             .map(|i| ItemLine {
                 id: i.row.id.clone(),
+                title: i.row.title.clone(),
                 kind: i.row.kind.to_string(),
                 content_type: i.row.content_type.clone(),
                 locales: i.locales.iter().map(|(l, v)| format!("{l} v{v}")).collect::<Vec<_>>().join(", "),
@@ -107,6 +110,8 @@ pub async fn create(state: web::Data<AppState>, f: Form<CreateForm>) -> Page {
 pub struct VersionLine {
     pub locale: String,
     pub version: i32,
+    /// U6: the version's title.
+    pub title: Option<String>,
     /// The link that shows this version's content.
     pub show: String,
     pub references: String,
@@ -119,6 +124,8 @@ pub struct VersionLine {
 struct ItemPage {
     c: Chrome,
     id: String,
+    /// U6: the item's title (its first locale's latest version's).
+    title: Option<String>,
     kind: String,
     content_type: Option<String>,
     locales: Vec<(String, i32)>,
@@ -179,6 +186,7 @@ pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>,
     page(&ItemPage {
         can_write: s.caller().role != Role::Viewer,
         c: Chrome::from(&s),
+        title: item.row.title.clone(),
         kind: item.row.kind.to_string(),
         content_type: item.row.content_type.clone(),
         locales: item.locales.into_iter().collect(),
@@ -191,6 +199,7 @@ pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>,
                 show: format!("{base}{here}locale={}&version={}#shown-version", url_component(&v.locale), v.version),
                 locale: v.locale,
                 version: v.version,
+                title: v.title,
                 created_at: views::time(v.created_at),
             })
             .collect(),

@@ -6,6 +6,8 @@
 pub mod admin;
 pub mod approvals;
 pub mod awaiting;
+pub mod content;
+pub mod content_marks;
 pub mod deployments;
 pub mod environments;
 pub mod holds;
@@ -13,6 +15,7 @@ pub mod items;
 pub mod overview;
 pub mod plan;
 pub mod promotions;
+pub mod release_search;
 pub mod releases;
 pub mod session;
 pub mod timeline;
@@ -250,6 +253,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/sign-out", web::post().to(session::sign_out))
             .route("/environments", web::post().to(environments::create))
             .route("/environments/{env}", web::get().to(environments::show))
+            .route("/environments/{env}/content", web::get().to(content::show))
             .route("/environments/{env}/rollback", web::get().to(environments::rollback_plan))
             .route("/environments/{env}/rollback", web::post().to(environments::rollback))
             .route("/environments/{env}/hold", web::post().to(holds::place))

@@ -7,6 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::plan::{PlanRow, RollbackChoice};
+use super::release_search::{self, Search};
 use super::views::{self, filters, lines, next_link, CursorQuery, DeploymentLine};
 use super::{page, see_other, Chrome, Form, Page, Session};
 use crate::api::wire::Release;
@@ -66,6 +67,8 @@ pub async fn create(state: web::Data<AppState>, f: Form<CreateForm>) -> Page {
 pub struct ItemLine {
     pub item_id: String,
     pub locale: String,
+    /// U6: the title of the version it publishes, else the item's.
+    pub title: Option<String>,
     pub action: Option<String>,
     pub version: Option<i32>,
 }
@@ -84,13 +87,17 @@ struct ReleasePage {
     can_edit_items: bool,
     can_roll_back: bool,
     is_rollback: bool,
+    /// U6: what the title search found, when one was asked for.
+    search: Option<Search>,
 }
 
-/// The release page's two cursors.
+/// The release page's two cursors, and U6's title search with its page.
 #[derive(Deserialize)]
 pub struct ShowQuery {
     items: Option<String>,
     deployments: Option<String>,
+    q: Option<String>,
+    found: Option<String>,
 }
 
 /// The environments `caller` may deploy to (P3), among the first `ENVIRONMENTS`.
@@ -113,14 +120,18 @@ pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>,
     let items_page = views::page(&q.items, PAGE, Cursor::Position)?;
     let deployments_page = views::page(&q.deployments, PAGE, Cursor::Id)?;
     let caller = s.caller().clone();
-    let (release, items, ds, envs) = db(&state, {
-        let id = id.clone();
+    let q = q.into_inner();
+    let text = q.q.filter(|t| !t.trim().is_empty());
+    let base = format!("/console/releases/{id}?");
+    let (release, items, ds, envs, search) = db(&state, {
+        let (id, base) = (id.clone(), base.clone());
         move |c| {
             let row = releases::visible(c, &caller, &id)?;
             let release = releases::view(c, row)?;
             let items = releases::list_items(c, &caller, &id, &items_page)?;
             let ds = deployments::list_for_release(c, &caller, &id, &deployments_page)?;
-            Ok((release, items, ds, deployable(c, &caller)?))
+            let search = text.map(|t| release_search::search(c, &t, &q.found, &base)).transpose()?;
+            Ok((release, items, ds, deployable(c, &caller)?, search))
         }
     })
     .await?;
@@ -128,7 +139,6 @@ pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>,
     let is_rollback = release.row.kind == ReleaseKind::Rollback;
     let deployed_by_me =
         ds.data.iter().any(|d| d.row.deployed_by == s.caller().id && d.row.status == DeploymentStatus::Succeeded);
-    let base = format!("/console/releases/{id}?");
     page(&ReleasePage {
         can_edit_items: writer && !release.locked && !is_rollback,
         can_roll_back: writer && !is_rollback && deployed_by_me,
@@ -139,6 +149,7 @@ pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>,
             .data
             .into_iter()
             .map(|i| ItemLine {
+                title: i.title(),
                 item_id: i.item_id,
                 locale: i.locale,
                 action: i.action.map(|a| a.to_string()),
@@ -149,6 +160,7 @@ pub async fn show(state: web::Data<AppState>, s: Session, id: web::Path<String>,
         deployments: lines(&ds.data),
         deployments_next: ds.next_cursor.map(|n| format!("{base}deployments={}", views::url_component(&n))),
         deployable: envs,
+        search,
     })
 }
 
@@ -160,6 +172,8 @@ pub struct AddForm {
     action: Action,
     version: Option<String>,
     include_references: Option<String>,
+    /// U6: the title search the key was found by, shown again after it is added.
+    q: Option<String>,
 }
 
 /// A number typed in a form; empty is none (400 when it is not a number).
@@ -189,7 +203,10 @@ pub async fn add_item(state: web::Data<AppState>, f: Form<AddForm>, id: web::Pat
         move |c| releases::add_items(c, &caller, &id, vec![item], refs, max)
     })
     .await?;
-    Ok(see_other(&format!("/console/releases/{id}")))
+    Ok(see_other(&match form.q.filter(|q| !q.trim().is_empty()) {
+        Some(q) => format!("/console/releases/{id}?q={}#search", views::url_component(&q)),
+        None => format!("/console/releases/{id}"),
+    }))
 }
 
 /// The form that removes one key.

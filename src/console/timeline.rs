@@ -67,7 +67,7 @@ pub fn draw(envs: Vec<(String, Option<&'static str>, Vec<DeploymentLine>)>) -> T
                     status: d.status,
                     title: format!(
                         "{} · {} · {}{} · {}",
-                        d.short,
+                        d.release_name.as_deref().unwrap_or(&d.short),
                         d.trigger,
                         d.status_text(),
                         if d.held { " (held)" } else { "" },

@@ -43,6 +43,8 @@ pub struct DeploymentLine {
     pub short: String,
     pub environment: String,
     pub release_id: Option<String>,
+    /// U6: its release's name (none for an environment rollback).
+    pub release_name: Option<String>,
     pub trigger: Trigger,
     pub status: DeploymentStatus,
     pub deployed_by: String,
@@ -82,6 +84,7 @@ impl From<&DeploymentView> for DeploymentLine {
             short: short(&r.id),
             environment: d.environment.clone(),
             release_id: r.release_id.clone(),
+            release_name: d.release_name.clone(),
             trigger: r.trigger,
             status: r.status,
             deployed_by: r.deployed_by.clone(),

@@ -234,6 +234,12 @@ pub(crate) fn titled(conn: &mut DbConn, plan: &mut [crate::domain::PlannedItem])
     Ok(())
 }
 
+/// U6: the title to show for each `(item_id, locale, version)` a list names by id (the
+/// version's, else the item's), read in one batch; keys with neither are left out.
+pub fn titles_of(conn: &mut DbConn, keys: &[q::NamedVersion]) -> AppResult<HashMap<q::NamedVersion, String>> {
+    Ok(q::titles_of(conn, keys)?)
+}
+
 /// The integer key of each of these item ids that exists.
 pub(crate) fn keys_of(conn: &mut DbConn, item_ids: &[String]) -> AppResult<HashMap<String, i64>> {
     Ok(q::keys_of(conn, item_ids)?)

@@ -1,4 +1,5 @@
-//! The browser tests' harness (tests/console_browser.rs, tests/console_promote.rs): Debian's
+//! The browser tests' harness (tests/console_browser.rs, tests/console_promote.rs,
+//! tests/console_content_browser.rs): Debian's
 //! `chromium` in headless mode, driven over WebDriver (`chromium-driver`, through fantoccini),
 //! and the steps a person takes on a console page: find, fill, click, wait, take a screenshot.
 #![allow(dead_code)]
@@ -143,4 +144,9 @@ pub async fn sign_in(c: &Client, base: &str, token: &str) {
     click(c, "#sign-in").await;
     css(c, "#environments").await;
     assert_eq!(path(c).await, "/console/");
+}
+
+/// The API's answer to `GET path` as the admin.
+pub fn api(server: &serve::Server, path: &str) -> Value {
+    server.call("GET", path, None, 200)["data"].clone()
 }
