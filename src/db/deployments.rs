@@ -202,26 +202,31 @@ fn first_id_since(at: NaiveDateTime) -> String {
     format!("{:08x}-{:04x}-0000-0000-000000000000", ms >> 16, ms & 0xffff)
 }
 
-/// S1, S2: the deployments that may have changed lately: queued or running, among `ids` (those
-/// queued or running when last seen), created at or after `since`, or ended at or after it.
+/// S1, S2: the deployments that may have changed lately: awaiting approval, queued or running,
+/// among `ids` (those the feed watches), created at or after `since`, or ended at or after it.
+/// The ids are asked for a thousand at a time (the feed may watch many deployments awaiting
+/// approval); a deployment found twice is answered once.
 pub(crate) fn recently_changed(
     conn: &mut DbConn,
     ids: &[String],
     since: NaiveDateTime,
 ) -> QueryResult<Vec<DeploymentRow>> {
-    let running = [DeploymentStatus::Queued, DeploymentStatus::InProgress];
-    let mut q = deployments::table
+    let watched = [DeploymentStatus::AwaitingApproval, DeploymentStatus::Queued, DeploymentStatus::InProgress];
+    let mut rows: Vec<DeploymentRow> = deployments::table
         .filter(
             deployments::status
-                .eq_any(running)
+                .eq_any(watched)
                 .or(deployments::id.ge(first_id_since(since)))
                 .or(deployments::finished_at.ge(since)),
         )
-        .into_boxed();
-    if !ids.is_empty() {
-        q = q.or_filter(deployments::id.eq_any(ids.to_vec()));
+        .load(conn)?;
+    let mut seen: std::collections::HashSet<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let rest: Vec<&String> = ids.iter().filter(|id| !seen.contains(*id)).collect();
+    for chunk in rest.chunks(1000) {
+        let found: Vec<DeploymentRow> = deployments::table.filter(deployments::id.eq_any(chunk)).load(conn)?;
+        rows.extend(found.into_iter().filter(|r| seen.insert(r.id.clone())));
     }
-    q.load(conn)
+    Ok(rows)
 }
 
 /// Inserts new deployments. Their `scheduled_at` must be storable (`validate::storable_time`,

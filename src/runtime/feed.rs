@@ -6,8 +6,8 @@
 //! worker's claim, a deployment's progress and its end) are published by the code that made
 //! them, right after their commit. Changes made by another process sharing the database are
 //! found by the watcher's poll (every 100 ms while anyone listens, every second otherwise): the
-//! deployments that are queued or running, that were just so, or that were created or ended in
-//! the last `RECENT`. The feed remembers what it last sent of each deployment and sends only
+//! deployments that are awaiting approval, queued or running, that were just so, or that were
+//! created or ended in the last `RECENT`. The feed remembers what it last sent of each deployment and sends only
 //! what differs, so a change found both ways is sent once.
 //!
 //! Progress between a deployment's start and its end is known only to the process that runs it

@@ -104,7 +104,7 @@ pub fn promote(
         release_rows::insert(conn, &row)?;
         let written = match &p.keys {
             Some(keys) => fill_selected(conn, &row.id, [&source, &target], keys, p.unpublish_missing)?,
-            None => q::fill_release(conn, &row.id, source.key, target.key, p.unpublish_missing)? as i64,
+            None => q::fill_release(conn, &row.id, [source.key, target.key], p.unpublish_missing, max_items + 1)? as i64,
         };
         if written == 0 {
             return Err(AppError::Rule(
@@ -115,7 +115,7 @@ pub fn promote(
         if written > max_items {
             return Err(AppError::Rule(
                 ProblemCode::ReleaseTooLarge,
-                format!("{written} keys differ; a release holds at most {max_items} items"),
+                format!("more than {max_items} keys differ; a release holds at most {max_items} items"),
             ));
         }
         release_rows::add_to_item_count(conn, &row.id, written)?;
