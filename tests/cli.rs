@@ -902,3 +902,45 @@ fn k3_h4_env_freeze_and_freezes() {
     assert_exit(&run, 0, "deploys once the window is removed");
     assert_eq!(published(&s, "production", &page), 1);
 }
+
+/// An item whose first version's content has `title`.
+fn titled(s: &Server, title: &str) -> String {
+    let body = json!({"kind": "entry", "content_type": "page", "locale": "en-us", "content": {"title": title}});
+    s.call("POST", "/v1/items", Some(&body), 201)["data"]["id"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn u6_k3_tables_show_titles_and_release_names() {
+    let db = TestDb::new();
+    let s = Server::start(&db.url_string(), 1, &[]);
+    env(&s, "production");
+    env(&s, "staging");
+    let home = titled(&s, "Home page");
+    let about = titled(&s, "About us");
+    let body = json!({"locale": "en-us", "content": {"title": "Home page, spring"}});
+    s.call("POST", &format!("/v1/items/{home}/versions"), Some(&body), 201);
+    publish(&s, "production", &home, 1);
+    let (rel, deployed) = deployed_release(&s, "Spring launch", "production", &[(&home, 2), (&about, 1)]);
+    let run = rewind(s.port, &["release", "deploy", &rel, "--env", "staging", "--at", "+1h", "-q"]);
+    assert_exit(&run, 0, "schedule");
+
+    let shows = |args: &[&str], texts: &[&str]| {
+        let run = rewind(s.port, args);
+        assert_exit(&run, 0, &format!("{args:?}"));
+        for text in texts {
+            assert!(run.stdout.contains(text), "{args:?} shows {text}: {run:?}");
+        }
+    };
+    let titles = ["TITLE", "Home page, spring", "About us"];
+    shows(&["env", "state", "production"], &titles);
+    shows(&["deployment", "items", &deployed], &titles);
+    shows(&["release", "preview", &rel, "--env", "staging"], &titles);
+    shows(&["release", "deploy", &rel, "--env", "staging", "--dry-run"], &titles);
+    let names = ["RELEASE NAME", "Spring launch"];
+    shows(&["env", "history", "production"], &names);
+    shows(&["schedule"], &names);
+    shows(&["env", "list"], &names);
+    let run = rewind(s.port, &["deployment", "show", &deployed]);
+    assert_eq!(field(&run, "RELEASE NAME"), "Spring launch", "{run:?}");
+    assert_eq!(field(&run, "RELEASE"), rel);
+}

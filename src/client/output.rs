@@ -95,8 +95,19 @@ pub fn opt<T: ToString>(v: &Option<T>) -> String {
 }
 
 impl Row for Deployment {
-    const HEADERS: &'static [&'static str] =
-        &["ID", "ENVIRONMENT", "RELEASE", "TRIGGER", "STATUS", "PROGRESS", "COUNTS", "SCHEDULED", "FINISHED", "ERROR"];
+    const HEADERS: &'static [&'static str] = &[
+        "ID",
+        "ENVIRONMENT",
+        "RELEASE",
+        "RELEASE NAME",
+        "TRIGGER",
+        "STATUS",
+        "PROGRESS",
+        "COUNTS",
+        "SCHEDULED",
+        "FINISHED",
+        "ERROR",
+    ];
     fn id(&self) -> String {
         self.id.clone()
     }
@@ -106,6 +117,7 @@ impl Row for Deployment {
             self.id.clone(),
             self.environment.clone(),
             opt(&self.release_id),
+            opt(&self.release_name),
             self.trigger.to_string(),
             status(self),
             format!("{}/{}", self.progress.done, self.progress.total),
@@ -137,7 +149,8 @@ pub fn held(e: &Environment) -> String {
 }
 
 impl Row for Environment {
-    const HEADERS: &'static [&'static str] = &["NAME", "ACTIVE DEPLOYMENT", "ACTIVE RELEASE", "HOLD", "CREATED"];
+    const HEADERS: &'static [&'static str] =
+        &["NAME", "ACTIVE DEPLOYMENT", "ACTIVE RELEASE", "RELEASE NAME", "HOLD", "CREATED"];
     fn id(&self) -> String {
         self.name.clone()
     }
@@ -147,6 +160,7 @@ impl Row for Environment {
             self.name.clone(),
             active.map(|d| d.id.clone()).unwrap_or_else(|| "-".into()),
             active.map(|d| opt(&d.release_id)).unwrap_or_else(|| "-".into()),
+            active.map(|d| opt(&d.release_name)).unwrap_or_else(|| "-".into()),
             held(self),
             self.created_at.to_string(),
         ]
@@ -194,7 +208,7 @@ impl Row for Freeze {
 }
 
 impl Row for PublishState {
-    const HEADERS: &'static [&'static str] = &["ITEM", "LOCALE", "VERSION", "LAST EVENT", "UPDATED"];
+    const HEADERS: &'static [&'static str] = &["ITEM", "LOCALE", "TITLE", "VERSION", "LAST EVENT", "UPDATED"];
     fn id(&self) -> String {
         self.item_id.clone()
     }
@@ -202,6 +216,7 @@ impl Row for PublishState {
         vec![
             self.item_id.clone(),
             self.locale.clone(),
+            opt(&self.title),
             opt(&self.version),
             self.last_event_id.to_string(),
             self.updated_at.to_string(),
@@ -248,7 +263,7 @@ impl Row for Release {
 
 impl Row for PlanItem {
     const HEADERS: &'static [&'static str] =
-        &["ITEM", "LOCALE", "ACTION", "OUTCOME", "VERSION", "PRIOR", "SKIP REASON", "WARNINGS"];
+        &["ITEM", "LOCALE", "TITLE", "ACTION", "OUTCOME", "VERSION", "PRIOR", "SKIP REASON", "WARNINGS"];
     fn id(&self) -> String {
         self.item_id.clone()
     }
@@ -258,6 +273,7 @@ impl Row for PlanItem {
         vec![
             self.item_id.clone(),
             self.locale.clone(),
+            opt(&self.title),
             self.action.to_string(),
             self.outcome.to_string(),
             opt(&self.version),
