@@ -2,6 +2,7 @@
 //! through its API, with the API's own wire types, so that client and server cannot drift.
 
 pub mod args;
+mod cursor_file;
 mod deployments;
 mod environments;
 pub mod failure;
@@ -9,6 +10,7 @@ mod follow;
 mod http;
 mod items;
 pub mod output;
+mod published;
 mod releases;
 mod rollback_args;
 
@@ -22,7 +24,7 @@ use failure::{code, Failure};
 /// The commands that speak to a server.
 #[derive(Debug, clap::Subcommand)]
 pub enum ClientCommand {
-    /// Environments: list, show, state, log, history, rollback, holds and freeze windows.
+    /// Environments: list, show, state, log, history, rollback, holds, freeze windows, content, sync.
     #[command(subcommand)]
     Env(EnvCommand),
     /// Releases: list, show, create, add, deploy, preview, rollback, delete.

@@ -8,7 +8,9 @@ use tabwriter::TabWriter;
 
 use super::args::{ClientArgs, Format};
 use super::failure::{code, Failure};
-use crate::api::wire::{Deployment, Environment, Freeze, Hold, PlanItem, PublishEvent, PublishState, Release};
+use crate::api::wire::{
+    ContentEntry, Deployment, Environment, Freeze, Hold, PlanItem, PublishEvent, PublishState, Release,
+};
 
 /// A wire type shown as a table row.
 pub trait Row {
@@ -85,7 +87,8 @@ pub fn aligned(rows: &[Vec<String>]) -> Result<(), Failure> {
     tw.flush().map_err(broken)
 }
 
-fn broken(e: std::io::Error) -> Failure {
+/// A failure to write to stdout (a closed pipe, a full disk).
+pub(super) fn broken(e: std::io::Error) -> Failure {
     Failure::new(code::BAD_ANSWER, format!("cannot write to stdout: {e}"))
 }
 
@@ -280,6 +283,22 @@ impl Row for PlanItem {
             opt(&self.prior_version),
             opt(&self.skip_reason),
             if warnings.is_empty() { "-".into() } else { warnings.join(" ") },
+        ]
+    }
+}
+
+impl Row for ContentEntry {
+    const HEADERS: &'static [&'static str] = &["ITEM", "LOCALE", "TITLE", "VERSION", "PUBLISHED AT"];
+    fn id(&self) -> String {
+        self.item_id.clone()
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.item_id.clone(),
+            self.locale.clone(),
+            opt(&self.title),
+            self.version.to_string(),
+            opt(&self.published_at),
         ]
     }
 }
