@@ -56,8 +56,14 @@ async fn l2_items_must_exist_and_a_key_appears_once_in_release_order() {
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["data"]["release"]["item_count"], 2);
     let (_, items) = app.get(&path, ADMIN).await;
-    assert_eq!(items["data"][0], json!({"item_id": a, "locale": "en", "action": "publish", "version": 2}));
-    assert_eq!(items["data"][1], json!({"item_id": b, "locale": "en", "action": "unpublish", "version": null}));
+    assert_eq!(
+        items["data"][0],
+        json!({"item_id": a, "locale": "en", "title": null, "action": "publish", "version": 2})
+    );
+    assert_eq!(
+        items["data"][1],
+        json!({"item_id": b, "locale": "en", "title": null, "action": "unpublish", "version": null})
+    );
     let (s, _) = app.req("DELETE", &format!("/v1/releases/{r}/items/{a}?locale=en"), ADMIN, None).await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (_, items) = app.get(&path, ADMIN).await;
@@ -441,8 +447,8 @@ async fn b9_preview_of_a_standard_release_plans_without_writing_and_refuses_like
     assert_eq!(
         v["data"],
         json!([
-            {"item_id": a, "locale": "en", "action": "publish", "outcome": "published", "version": 2, "prior_version": 1, "skip_reason": null, "warnings": []},
-            {"item_id": b, "locale": "en", "action": "unpublish", "outcome": "skipped", "version": null, "prior_version": null, "skip_reason": "already_unpublished", "warnings": []}
+            {"item_id": a, "locale": "en", "title": null, "action": "publish", "outcome": "published", "version": 2, "prior_version": 1, "skip_reason": null, "warnings": []},
+            {"item_id": b, "locale": "en", "title": null, "action": "unpublish", "outcome": "skipped", "version": null, "prior_version": null, "skip_reason": "already_unpublished", "warnings": []}
         ])
     );
     let plan = v["data"].as_array().unwrap().clone();

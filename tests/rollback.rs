@@ -29,7 +29,7 @@ async fn b1_each_deployer_gets_a_rollback_release_of_their_own() {
     let (_, items) = app.get(&format!("/v1/releases/{}/items", id(&v)), &t1).await;
     assert_eq!(
         items["data"],
-        json!([{"item_id": a, "locale": "en", "action": null, "version": null}, {"item_id": b, "locale": "en", "action": null, "version": null}])
+        json!([{"item_id": a, "locale": "en", "title": null, "action": null, "version": null}, {"item_id": b, "locale": "en", "title": null, "action": null, "version": null}])
     );
     let (s, again) = app.rollback_release(&r, &t1).await;
     assert_eq!(s, StatusCode::OK);

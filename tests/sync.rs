@@ -350,3 +350,103 @@ async fn v3_a_client_applying_rounds_in_order_holds_the_content_as_of_each_round
         assert!(rounds_checked >= 3, "seed {seed}: {rounds_checked} rounds checked");
     }
 }
+
+/// The event id a statement's `RETURNING id` answers.
+#[derive(diesel::QueryableByName)]
+struct Id {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// A manual write's first steps as `db::publish` takes them (the environment's row shared, the
+/// key's advisory lock, then its event), in a transaction left open; answers the event id.
+fn manual_write_begun(conn: &mut diesel::PgConnection, env_key: i64, item_key: i64, hash: i32) -> i64 {
+    use diesel::connection::SimpleConnection;
+    use diesel::RunQueryDsl;
+    conn.batch_execute("BEGIN").unwrap();
+    conn.batch_execute(&format!("SELECT 1 FROM environments WHERE key = {env_key} FOR SHARE")).unwrap();
+    conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({env_key}::int4, {hash})")).unwrap();
+    let id: Id = diesel::sql_query(format!(
+        "INSERT INTO publish_events (environment_key, item_key, locale, from_version, to_version, cause, actor, at) \
+         VALUES ({env_key}, {item_key}, 'en', NULL, 1, 'manual', 'test', now()) RETURNING id"
+    ))
+    .get_result(conn)
+    .unwrap();
+    id.id
+}
+
+#[test]
+#[ignore = "needs PostgreSQL (SQLite commits writes one at a time, in id order): scripts/test runs it on its PostgreSQL pass"]
+fn v3_a_rounds_point_waits_for_a_manual_write_in_flight_below_a_visible_event() {
+    use diesel::connection::SimpleConnection;
+    use diesel::RunQueryDsl;
+    use rewind::db::content::{changed_page, settled_point, ContentFilter};
+    use rewind::db::DbConn;
+    assert_eq!(common::backend(), "postgres");
+    let db = common::TestDb::new();
+    let mut setup = db.connect();
+    rewind::db::migrate(&mut setup).expect("migrate");
+    let pg = |conn: DbConn| match conn {
+        DbConn::Pg(c) => c,
+        DbConn::Sqlite(_) => unreachable!("a PostgreSQL test"),
+    };
+    let mut setup = pg(setup);
+    setup
+        .batch_execute(
+            "INSERT INTO environments (id, name, created_at) VALUES ('env', 'prod', now()); \
+             INSERT INTO items (id, kind, content_type, created_at) VALUES ('i1', 'entry', 'page', now()), ('i2', 'entry', 'page', now()); \
+             INSERT INTO versions (item_id, locale, version, content, refs, created_at) \
+             VALUES ('i1', 'en', 1, '{}', '[]', now()), ('i2', 'en', 1, '{}', '[]', now());",
+        )
+        .unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Keys {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        env: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        i1: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        i2: i64,
+    }
+    let k: Keys = diesel::sql_query(
+        "SELECT (SELECT key FROM environments) AS env, (SELECT key FROM items WHERE id = 'i1') AS i1, \
+         (SELECT key FROM items WHERE id = 'i2') AS i2",
+    )
+    .get_result(&mut setup)
+    .unwrap();
+
+    // A manual write of i1 draws the lower id and stays in flight; one of i2 draws a higher id
+    // and commits.
+    let mut slow = pg(db.connect());
+    let lower = manual_write_begun(&mut slow, k.env, k.i1, 1);
+    let mut fast = pg(db.connect());
+    let higher = manual_write_begun(&mut fast, k.env, k.i2, 2);
+    fast.batch_execute("COMMIT").unwrap();
+    assert!(lower < higher);
+
+    // A round's point read now is the higher id; the reader waits for the write in flight.
+    let (pid_tx, pid_rx) = std::sync::mpsc::channel();
+    let url = db.url_string();
+    let reader = std::thread::spawn(move || {
+        let mut conn = rewind::db::connect(&rewind::db::DatabaseUrl::parse(&url)).expect("connect");
+        let DbConn::Pg(c) = &mut conn else { unreachable!() };
+        let pid: Id = diesel::sql_query("SELECT pg_backend_pid()::bigint AS id").get_result(c).unwrap();
+        pid_tx.send(pid.id).unwrap();
+        let point = settled_point(&mut conn, k.env).unwrap();
+        let rows = changed_page(&mut conn, k.env, point, 0, &ContentFilter::default(), 10).unwrap();
+        (point, rows.into_iter().map(|r| r.event_id).collect::<Vec<_>>())
+    });
+    let pid = pid_rx.recv().unwrap();
+    let waiting =
+        format!("SELECT pid::bigint AS id FROM pg_stat_activity WHERE pid = {pid} AND wait_event_type = 'Lock'");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while diesel::sql_query(&waiting).load::<Id>(&mut setup).unwrap().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the reader never waited for the write in flight");
+        assert!(!reader.is_finished(), "the reader answered before the write in flight committed");
+        std::thread::yield_now();
+    }
+    slow.batch_execute("COMMIT").unwrap();
+    let (point, events) = reader.join().unwrap();
+    assert_eq!(point, higher);
+    assert_eq!(events, [lower, higher], "the round sees the lower event that committed late");
+}

@@ -168,3 +168,49 @@ async fn u6_release_items_plans_deployment_items_states_and_content_carry_titles
     assert_eq!(s, StatusCode::ACCEPTED, "{v}");
     assert!(v["data"]["deployment"]["release_name"].is_null(), "{v}");
 }
+
+#[test]
+fn u6_the_migration_titles_the_versions_and_items_before_it_as_new_ones_are_titled() {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    use rewind::db::schema::{items, versions};
+    let db = common::TestDb::new();
+    let mut conn = db.connect();
+    common::migrate_before(&mut conn, "_titles");
+    let long = "é".repeat(250);
+    conn.batch_execute(&format!(
+        "INSERT INTO items (id, kind, content_type, created_at) VALUES ('a', 'entry', 'p', '2026-01-01 00:00:00'), \
+           ('b', 'entry', 'p', '2026-01-01 00:00:00'); \
+         INSERT INTO versions (item_id, locale, version, content, refs, created_at) VALUES \
+           ('a', 'fr', 1, '{{\"title\": \"Accueil\"}}', '[]', '2026-01-01 00:00:00'), \
+           ('a', 'en', 1, '{{\"title\": 5, \"name\": \"Home\"}}', '[]', '2026-01-01 00:00:00'), \
+           ('a', 'en', 2, '{{\"title\": \"\", \"label\": \"Home 2\"}}', '[]', '2026-01-01 00:00:00'), \
+           ('b', 'en', 1, '{{\"title\": \"{long}\"}}', '[]', '2026-01-01 00:00:00'), \
+           ('b', 'en-us', 1, '{{\"body\": \"none\"}}', '[]', '2026-01-01 00:00:00');"
+    ))
+    .unwrap();
+    rewind::db::migrate(&mut conn).unwrap();
+    let mut got: Vec<(String, String, i32, Option<String>)> = versions::table
+        .select((versions::item_id, versions::locale, versions::version, versions::title))
+        .load(&mut conn)
+        .unwrap();
+    got.sort();
+    let short: String = long.chars().take(200).collect();
+    let v = |i: &str, l: &str, n: i32, t: Option<&str>| (i.to_string(), l.to_string(), n, t.map(str::to_string));
+    assert_eq!(
+        got,
+        [
+            v("a", "en", 1, Some("Home")),
+            v("a", "en", 2, Some("Home 2")),
+            v("a", "fr", 1, Some("Accueil")),
+            v("b", "en", 1, Some(&short)),
+            v("b", "en-us", 1, None),
+        ]
+    );
+    let mut items: Vec<(String, Option<String>)> =
+        items::table.select((items::id, items::title)).load(&mut conn).unwrap();
+    items.sort();
+    assert_eq!(items, [("a".to_string(), Some("Home 2".to_string())), ("b".to_string(), Some(short))]);
+    common::revert_through(&mut conn, "_titles");
+    rewind::db::migrate(&mut conn).unwrap();
+}

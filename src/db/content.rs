@@ -172,6 +172,44 @@ pub fn latest_event_id(conn: &mut DbConn, environment_key: i64) -> QueryResult<i
     Ok(id.unwrap_or(0))
 }
 
+/// The environment's latest event id such that every event of it at or below that id has
+/// committed: V1's and V3's point, which a read then answers as of in a snapshot taken after. On
+/// PostgreSQL manual writes of different keys commit side by side, so one that drew a lower id
+/// may still be in flight when a higher one is visible (see `db::publish`). Each holds its key's
+/// advisory lock from before it draws its id until it commits: after reading the latest id, this
+/// waits for the manual writes of the environment in flight then (`pg_locks`; each such wait is a
+/// write's own few milliseconds), and a write that draws its id later draws a higher one. A
+/// deployment holds the environment's row lock exclusively, so none of its ids is below a
+/// visible one. Must run outside a transaction (each statement sees what committed before it).
+/// On SQLite writes are one at a time and commit in id order.
+pub fn settled_point(conn: &mut DbConn, environment_key: i64) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct InFlight {
+        #[diesel(sql_type = BigInt)]
+        key_hash: i64,
+    }
+    let point = latest_event_id(conn, environment_key)?;
+    if let DbConn::Pg(_) = conn {
+        // `db::publish::lock_key`'s two-int4 advisory locks: `classid` the environment key,
+        // `objid` the key's hash (as an unsigned oid), `objsubid` 2.
+        let in_flight: Vec<InFlight> = super::sql(
+            conn,
+            "SELECT objid::bigint AS key_hash FROM pg_locks WHERE locktype = 'advisory' AND granted \
+             AND objsubid = 2 AND classid = ($1::int4)::bigint::oid AND pid <> pg_backend_pid() \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+        .bind::<Integer, _>(environment_key as i32)
+        .load(conn)?;
+        for w in in_flight {
+            super::sql(conn, "SELECT 1 FROM (SELECT pg_advisory_xact_lock_shared($1, $2)) AS l")
+                .bind::<Integer, _>(environment_key as i32)
+                .bind::<Integer, _>(w.key_hash as u32 as i32)
+                .execute(conn)?;
+        }
+    }
+    Ok(point)
+}
+
 /// The secret that signs content and sync cursors (written once by its migration).
 pub fn cursor_secret(conn: &mut DbConn) -> QueryResult<String> {
     cursor_secrets::table.find(1).select(cursor_secrets::secret).first(conn)

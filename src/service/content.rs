@@ -59,11 +59,16 @@ pub(crate) fn own_cursor(text: &str, env: &EnvironmentRow, secret: &[u8]) -> App
         .ok_or_else(|| AppError::Rule(ProblemCode::InvalidCursor, "not a cursor of this environment's content".into()))
 }
 
-/// The point a read of `env` answers as of (V2), its role checked first (any reader).
+/// The point a read of `env` answers as of (V2): now, the settled latest event
+/// (`db::content::settled_point`); at a time, its last event then, at most the settled latest
+/// (a time ahead reads as now). Outside a transaction, so that the read after sees it all.
 pub(crate) fn point_of(conn: &mut DbConn, env: &EnvironmentRow, as_of: &AsOf) -> AppResult<Option<i64>> {
     match as_of {
-        AsOf::Now => Ok(Some(q::latest_event_id(conn, env.key)?)),
-        AsOf::At(at) => Ok(Some(publish_state::last_event_at(conn, env.key, *at)?.unwrap_or(0))),
+        AsOf::Now => Ok(Some(q::settled_point(conn, env.key)?)),
+        AsOf::At(at) => {
+            let settled = q::settled_point(conn, env.key)?;
+            Ok(Some(publish_state::last_event_at(conn, env.key, *at)?.unwrap_or(0).min(settled)))
+        }
         AsOf::Deployment(id) => deployment_point(conn, env, id).map(Some),
         AsOf::Release(_) => Ok(None),
     }
@@ -89,25 +94,22 @@ fn deployment_point(conn: &mut DbConn, env: &EnvironmentRow, id: &DeploymentId) 
 
 /// V1, V2: resolves a read: the environment (404), its point (V2's refusals), and the cursor
 /// (400 `invalid_cursor`), whose point a page keeps so that a walk of pages reads one state.
+/// Outside a transaction (see [`point_of`]).
 pub fn resolve(conn: &mut DbConn, environment: &str, as_of: &AsOf, cursor: Option<&str>) -> AppResult<Resolved> {
-    read_transaction(conn, |conn| {
-        let env = environments::by_name(conn, environment)?;
-        let secret = cursor_secret(conn)?;
-        let mut point = point_of(conn, &env, as_of)?;
-        let mut after = None;
-        if let Some(text) = cursor {
-            match own_cursor(text, &env, &secret)?.stage {
-                Stage::Content { point: p, item_key, locale } if p.is_some() == point.is_some() => {
-                    point = p;
-                    after = Some((item_key, locale));
-                }
-                _ => {
-                    return Err(AppError::Rule(ProblemCode::InvalidCursor, "not a cursor of this list".into()));
-                }
+    let env = environments::by_name(conn, environment)?;
+    let secret = cursor_secret(conn)?;
+    let mut point = point_of(conn, &env, as_of)?;
+    let mut after = None;
+    if let Some(text) = cursor {
+        match own_cursor(text, &env, &secret)?.stage {
+            Stage::Content { point: p, item_key, locale } if p.is_some() == point.is_some() => {
+                point = p;
+                after = Some((item_key, locale));
             }
+            _ => return Err(AppError::Rule(ProblemCode::InvalidCursor, "not a cursor of this list".into())),
         }
-        Ok(Resolved { environment: env, point, after, secret })
-    })
+    }
+    Ok(Resolved { environment: env, point, after, secret })
 }
 
 /// The store's filter for V1's: `None` when the item does not exist (nothing is published of it).

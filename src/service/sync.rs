@@ -8,7 +8,7 @@
 use super::content::{cursor_secret, own_cursor};
 use super::environments;
 use crate::db::content::{self as q, ContentFilter, ContentRow};
-use crate::db::{read_transaction, DbConn};
+use crate::db::DbConn;
 use crate::domain::content_cursor::{ContentCursor, Filters, Stage};
 use crate::error::{AppError, AppResult, ProblemCode};
 
@@ -41,60 +41,57 @@ pub fn sync(
     cursor: Option<&str>,
     limit: i64,
 ) -> AppResult<SyncPage> {
-    read_transaction(conn, |conn| {
-        let env = environments::by_name(conn, environment)?;
-        let secret = cursor_secret(conn)?;
-        let (stage, filters) = match cursor {
-            None => (Round::Full { point: q::latest_event_id(conn, env.key)?, after: None }, filters),
-            Some(text) => {
-                let c = own_cursor(text, &env, &secret)?;
-                let same = |asked: &Option<String>, kept: &Option<String>| asked.is_none() || asked == kept;
-                if !same(&filters.content_type, &c.filters.content_type) || !same(&filters.locale, &c.filters.locale) {
-                    return Err(AppError::Rule(
-                        ProblemCode::InvalidCursor,
-                        "the cursor's round has other filters: repeat them or leave them out".into(),
-                    ));
+    // The round's point is settled first (`db::content::settled_point`); its page is one query,
+    // which sees every event up to the point.
+    let env = environments::by_name(conn, environment)?;
+    let secret = cursor_secret(conn)?;
+    let (stage, filters) = match cursor {
+        None => (Round::Full { point: q::settled_point(conn, env.key)?, after: None }, filters),
+        Some(text) => {
+            let c = own_cursor(text, &env, &secret)?;
+            let same = |asked: &Option<String>, kept: &Option<String>| asked.is_none() || asked == kept;
+            if !same(&filters.content_type, &c.filters.content_type) || !same(&filters.locale, &c.filters.locale) {
+                return Err(AppError::Rule(
+                    ProblemCode::InvalidCursor,
+                    "the cursor's round has other filters: repeat them or leave them out".into(),
+                ));
+            }
+            let round = match c.stage {
+                Stage::Full { point, after } => Round::Full { point, after },
+                Stage::Delta { point, after } => Round::Delta { point, after },
+                Stage::Synced { point } => Round::Delta { point: q::settled_point(conn, env.key)?, after: point },
+                Stage::Content { .. } => {
+                    return Err(AppError::Rule(ProblemCode::InvalidCursor, "not a cursor of a sync".into()))
                 }
-                let round = match c.stage {
-                    Stage::Full { point, after } => Round::Full { point, after },
-                    Stage::Delta { point, after } => Round::Delta { point, after },
-                    Stage::Synced { point } => Round::Delta { point: q::latest_event_id(conn, env.key)?, after: point },
-                    Stage::Content { .. } => {
-                        return Err(AppError::Rule(ProblemCode::InvalidCursor, "not a cursor of a sync".into()))
-                    }
-                };
-                (round, c.filters)
-            }
-        };
-        let filter = ContentFilter {
-            item_key: None,
-            locale: filters.locale.clone(),
-            content_type: filters.content_type.clone(),
-        };
-        let cursor_of = |stage: Stage| {
-            ContentCursor { environment_id: env.id.clone(), stage, filters: filters.clone() }.encode(&secret)
-        };
-        let (mut entries, point, next) = match stage {
-            Round::Full { point, after } => {
-                let after_key = after.as_ref().map(|(k, l)| (*k, l.as_str()));
-                let rows = q::content_page(conn, env.key, point, after_key, &filter, limit + 1)?;
-                let next = rows
-                    .get(limit as usize - 1)
-                    .map(|r| Stage::Full { point, after: Some((r.item_key, r.locale.clone())) });
-                (rows, point, next)
-            }
-            Round::Delta { point, after } => {
-                let rows = q::changed_page(conn, env.key, point, after, &filter, limit + 1)?;
-                let next = rows.get(limit as usize - 1).map(|r| Stage::Delta { point, after: r.event_id });
-                (rows, point, next)
-            }
-        };
-        let more = entries.len() as i64 > limit;
-        entries.truncate(limit as usize);
-        let (next_cursor, sync_cursor) = match (more, next) {
-            (true, Some(next)) => (Some(cursor_of(next)), None),
-            _ => (None, Some(cursor_of(Stage::Synced { point }))),
-        };
-        Ok(SyncPage { entries, next_cursor, sync_cursor, point })
-    })
+            };
+            (round, c.filters)
+        }
+    };
+    let filter =
+        ContentFilter { item_key: None, locale: filters.locale.clone(), content_type: filters.content_type.clone() };
+    let cursor_of = |stage: Stage| {
+        ContentCursor { environment_id: env.id.clone(), stage, filters: filters.clone() }.encode(&secret)
+    };
+    let (mut entries, point, next) = match stage {
+        Round::Full { point, after } => {
+            let after_key = after.as_ref().map(|(k, l)| (*k, l.as_str()));
+            let rows = q::content_page(conn, env.key, point, after_key, &filter, limit + 1)?;
+            let next = rows
+                .get(limit as usize - 1)
+                .map(|r| Stage::Full { point, after: Some((r.item_key, r.locale.clone())) });
+            (rows, point, next)
+        }
+        Round::Delta { point, after } => {
+            let rows = q::changed_page(conn, env.key, point, after, &filter, limit + 1)?;
+            let next = rows.get(limit as usize - 1).map(|r| Stage::Delta { point, after: r.event_id });
+            (rows, point, next)
+        }
+    };
+    let more = entries.len() as i64 > limit;
+    entries.truncate(limit as usize);
+    let (next_cursor, sync_cursor) = match (more, next) {
+        (true, Some(next)) => (Some(cursor_of(next)), None),
+        _ => (None, Some(cursor_of(Stage::Synced { point }))),
+    };
+    Ok(SyncPage { entries, next_cursor, sync_cursor, point })
 }
