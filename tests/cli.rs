@@ -1177,3 +1177,188 @@ fn k3_m2_a2_the_readme_promotion_pipeline_runs_as_written() {
     assert!(run.stderr.contains("rejected, cancelled or failed"), "{run:?}");
     assert_eq!(published(&s, "production", &a), 2, "nothing published");
 }
+
+/// The `item_id: version` of each entry of `env content … --output json`.
+fn content_versions(port: u16, args: &[&str]) -> std::collections::BTreeMap<String, i64> {
+    let entries = rewind_json(port, &[&["env", "content", "production"][..], args].concat());
+    entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["item_id"].as_str().unwrap().to_string(), e["version"].as_i64().unwrap()))
+        .collect()
+}
+
+/// The environment `production` and three items of `versions` versions each, published at 1.
+fn published_items(s: &Server, versions: i32) -> Vec<String> {
+    env(s, "production");
+    let items: Vec<String> = (0..3).map(|_| item(s, versions)).collect();
+    for i in &items {
+        publish(s, "production", i, 1);
+    }
+    items
+}
+
+#[test]
+fn k3_v1_v2_env_content_now_at_a_time_after_a_deployment_and_as_if_a_release() {
+    let db = TestDb::new();
+    let s = Server::start(&db.url_string(), 1, &[]);
+    let items = published_items(&s, 3);
+    std::thread::sleep(Duration::from_millis(50));
+    let before = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    std::thread::sleep(Duration::from_millis(50));
+    let (_, deployed) = deployed_release(&s, "Two", "production", &[(&items[0], 2)]);
+    publish(&s, "production", &items[1], 2);
+    let next = release(&s, "Three", &[(&items[2], 3)]);
+    let want = |v: [i64; 3]| items.iter().cloned().zip(v).collect::<std::collections::BTreeMap<_, _>>();
+
+    // Every page, as the API's pages joined; then each point of V2.
+    let pages = walk(&s, "/v1/environments/production/content");
+    assert_eq!(rewind_json(s.port, &["env", "content", "production"]), Value::Array(pages), "now");
+    assert_eq!(content_versions(s.port, &[]), want([2, 2, 1]), "now");
+    assert_eq!(content_versions(s.port, &["--at", &before]), want([1, 1, 1]), "--at");
+    assert_eq!(content_versions(s.port, &["--deployment", &deployed]), want([2, 1, 1]), "--deployment");
+    assert_eq!(content_versions(s.port, &["--release", &next]), want([2, 2, 3]), "--release");
+    assert_eq!(content_versions(s.port, &["--locale", "en-us", "--limit", "2"]).len(), 2, "--limit");
+    let run = rewind(s.port, &["env", "content", "production"]);
+    assert_exit(&run, 0, "a table");
+    assert!(run.stdout.starts_with("ITEM  "), "{run:?}");
+    assert_eq!(run.stdout.lines().count(), 4, "a header and three entries: {run:?}");
+
+    // One item: the API's entry; not published is 4; two points are a usage error.
+    let one = s.call("GET", &format!("/v1/environments/production/content/{}", items[0]), None, 200)["data"].clone();
+    assert_eq!(rewind_json(s.port, &["env", "content", "production", "--item", &items[0]]), one);
+    let then = rewind_json(
+        s.port,
+        &["env", "content", "production", "--item", &items[0], "--locale", "en-us", "--at", &before],
+    );
+    assert_eq!(then["version"], 1, "{then}");
+    let run = rewind(s.port, &["env", "content", "production", "--item", &items[0], "-q"]);
+    assert_eq!(run.stdout.trim(), items[0], "{run:?}");
+    let unpublished = item(&s, 1);
+    let run = rewind(s.port, &["env", "content", "production", "--item", &unpublished]);
+    assert_exit(&run, 4, "an item that is not published");
+    assert!(run.stderr.starts_with("error[not_published]: "), "{run:?}");
+    let run = rewind(s.port, &["env", "content", "production", "--at", &before, "--release", &next]);
+    assert_exit(&run, 2, "--at with --release");
+    let run = rewind(s.port, &["env", "content", "production", "--deployment", &next]);
+    assert_exit(&run, 4, "a release's id is no deployment");
+}
+
+#[test]
+fn k3_v3_env_sync_prints_whole_rounds_and_stores_the_cursor_only_after_the_round() {
+    let db = TestDb::new();
+    let s = Server::start(&db.url_string(), 1, &[]);
+    let items = published_items(&s, 2);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("production.cursor");
+    let f = file.to_str().unwrap();
+    let args = ["env", "sync", "production", "--cursor-file", f, "--page-size", "2"];
+    let sync = || rewind(s.port, &args);
+    let entries = |run: &Run| -> Vec<Value> {
+        run.stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}"))).collect()
+    };
+    let stored = || std::fs::read_to_string(&file).unwrap();
+
+    // No file: a full round over two pages, one line per entry, then its cursor in the file.
+    let run = sync();
+    assert_exit(&run, 0, "a full round");
+    assert_eq!(entries(&run), walk(&s, "/v1/environments/production/sync"), "the API's round: {run:?}");
+    assert_eq!(entries(&run).len(), 3);
+    let (_, after) =
+        http(s.port, "GET", &format!("/v1/environments/production/sync?cursor={}", stored().trim()), None).unwrap();
+    assert_eq!(after["data"], json!([]), "the file holds the round's sync_cursor: {after}");
+
+    // A publish and an unpublish: the next run prints exactly those two, in event order.
+    publish(&s, "production", &items[0], 2);
+    let body = json!({"item_id": items[1], "locale": "en-us"});
+    s.call("POST", "/v1/environments/production/unpublish", Some(&body), 200);
+    let run = sync();
+    assert_exit(&run, 0, "a delta round");
+    let delta = entries(&run);
+    assert_eq!(delta.len(), 2, "{run:?}");
+    assert_eq!(
+        (&delta[0]["type"], &delta[0]["item_id"], &delta[0]["version"]),
+        (&json!("publish"), &json!(items[0]), &json!(2))
+    );
+    let event = delta[1]["event_id"].clone();
+    assert_eq!(delta[1], json!({"type": "unpublish", "item_id": items[1], "locale": "en-us", "event_id": event}));
+    let run = sync();
+    assert_exit(&run, 0, "nothing changed");
+    assert_eq!(run.stdout, "", "an empty round");
+
+    // Stdout cannot be written: the round is not complete, so the file keeps its cursor and the
+    // next run prints the round again.
+    publish(&s, "production", &items[2], 2);
+    let kept = stored();
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let run = finished(client(s.port, &args, &[]).stdout(full).output().unwrap());
+    assert_ne!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("cannot write to stdout"), "{run:?}");
+    assert_eq!(stored(), kept, "the cursor file is unchanged");
+    let run = sync();
+    let again = entries(&run);
+    assert_eq!((again.len(), &again[0]["item_id"], &again[0]["version"]), (1, &json!(items[2]), &json!(2)), "{run:?}");
+
+    // A cursor the server refuses: 5, the file named, the file unchanged; --limit is a usage error.
+    std::fs::write(&file, "not-a-cursor\n").unwrap();
+    let run = sync();
+    assert_exit(&run, 5, "a bad cursor file");
+    assert!(run.stderr.starts_with("error[invalid_cursor]: ") && run.stderr.contains(f), "{run:?}");
+    assert_eq!(stored(), "not-a-cursor\n");
+    assert_exit(&rewind(s.port, &[&args[..], &["--limit", "1"]].concat()), 2, "--limit");
+
+    // A content type's round: its publishes only.
+    let typed = dir.path().join("posts.cursor");
+    let run = rewind(
+        s.port,
+        &["env", "sync", "production", "--cursor-file", typed.to_str().unwrap(), "--content-type", "post"],
+    );
+    assert_exit(&run, 0, "a round of a content type with no items");
+    assert_eq!(run.stdout, "", "{run:?}");
+    assert!(typed.exists(), "its cursor is stored");
+}
+
+/// An item whose first version's content has `title`.
+fn titled(s: &Server, title: &str) -> String {
+    let body = json!({"kind": "entry", "content_type": "page", "locale": "en-us", "content": {"title": title}});
+    s.call("POST", "/v1/items", Some(&body), 201)["data"]["id"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn u6_k3_tables_show_titles_and_release_names() {
+    let db = TestDb::new();
+    let s = Server::start(&db.url_string(), 1, &[]);
+    env(&s, "production");
+    env(&s, "staging");
+    let home = titled(&s, "Home page");
+    let about = titled(&s, "About us");
+    let body = json!({"locale": "en-us", "content": {"title": "Home page, spring"}});
+    s.call("POST", &format!("/v1/items/{home}/versions"), Some(&body), 201);
+    publish(&s, "production", &home, 1);
+    let (rel, deployed) = deployed_release(&s, "Spring launch", "production", &[(&home, 2), (&about, 1)]);
+    let run = rewind(s.port, &["release", "deploy", &rel, "--env", "staging", "--at", "+1h", "-q"]);
+    assert_exit(&run, 0, "schedule");
+
+    let shows = |args: &[&str], texts: &[&str]| {
+        let run = rewind(s.port, args);
+        assert_exit(&run, 0, &format!("{args:?}"));
+        for text in texts {
+            assert!(run.stdout.contains(text), "{args:?} shows {text}: {run:?}");
+        }
+    };
+    let titles = ["TITLE", "Home page, spring", "About us"];
+    shows(&["env", "state", "production"], &titles);
+    shows(&["env", "content", "production"], &titles);
+    shows(&["deployment", "items", &deployed], &titles);
+    shows(&["release", "preview", &rel, "--env", "staging"], &titles);
+    shows(&["release", "deploy", &rel, "--env", "staging", "--dry-run"], &titles);
+    shows(&["env", "content", "production", "--item", &about], &["About us"]);
+    let names = ["RELEASE NAME", "Spring launch"];
+    shows(&["env", "history", "production"], &names);
+    shows(&["schedule"], &names);
+    shows(&["env", "list"], &names);
+    let run = rewind(s.port, &["deployment", "show", &deployed]);
+    assert_eq!(field(&run, "RELEASE NAME"), "Spring launch", "{run:?}");
+    assert_eq!(field(&run, "RELEASE"), rel);
+}

@@ -177,6 +177,41 @@ pub enum EnvCommand {
     },
     /// Its freeze windows that have not ended, soonest first.
     Freezes { env: String },
+    /// Its published content (V1), every page: now, `--at` a time, right after `--deployment`,
+    /// or as if `--release` were deployed now (V2).
+    Content {
+        env: String,
+        /// Only this item (with --locale, or when it is published in one locale only).
+        #[arg(long)]
+        item: Option<String>,
+        #[arg(long, value_parser = locale)]
+        locale: Option<String>,
+        /// As it was at this RFC 3339 time.
+        #[arg(long, group = "point")]
+        at: Option<String>,
+        /// As it was right after this deployment of the environment ended.
+        #[arg(long, group = "point")]
+        deployment: Option<String>,
+        /// As it would be if this release were deployed now.
+        #[arg(long, group = "point")]
+        release: Option<String>,
+    },
+    /// One sync round (V3): one JSON line per entry, then the round's cursor stored in the file.
+    ///
+    /// Without the file, a full round; with it, what changed since the round that wrote it. The
+    /// file is replaced (atomically) only after the whole round is printed.
+    Sync {
+        env: String,
+        /// Where the cursor is kept between runs.
+        #[arg(long, value_name = "FILE")]
+        cursor_file: PathBuf,
+        /// Only this content type's publishes (and every unpublish of its items).
+        #[arg(long)]
+        content_type: Option<String>,
+        /// Entries asked for per request (1 to 500).
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u16).range(1..=500))]
+        page_size: u16,
+    },
     /// Remove a freeze window (admin), also while it is open.
     Unfreeze {
         env: String,

@@ -1,6 +1,6 @@
 //! `rewind env …`: environments, their publish state, log and history, environment rollback
-//! (E1–E5, partial as B10 says), holds and freeze windows (H1–H4), approval rules (A1), and
-//! comparing and promoting (M1, M2, in `promotions`).
+//! (E1–E5, partial as B10 says), holds and freeze windows (H1–H4), approval rules (A1), comparing
+//! and promoting (M1, M2, in `promotions`), and its published content and sync rounds (V1–V3).
 
 use chrono::{DateTime, FixedOffset, SubsecRound, Utc};
 use serde::Serialize;
@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::args::{EnvCommand, Format};
 use super::failure::Failure;
 use super::output::{self, Row};
-use super::{confirm, follow, idempotency_key, parse_time, promotions, Context};
+use super::{confirm, follow, idempotency_key, parse_time, promotions, published, Context};
 use crate::api::environments::RollbackEnvironment;
 use crate::api::wire::{
     ApprovalRule, Deployment, Environment, EnvironmentRollback, EnvironmentRollbackPlan, Freeze, Hold, LiftedHold,
@@ -136,6 +136,12 @@ pub(super) fn run(ctx: &Context, command: EnvCommand) -> Result<(), Failure> {
             let mut all = api.get::<Vec<Freeze>>(&["v1", "environments", &env, "freezes"], vec![])?;
             all.truncate(limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX)));
             out.list(&all)
+        }
+        EnvCommand::Content { env, item, locale, at, deployment, release } => {
+            published::content(ctx, &env, item, locale, published::Point { at, deployment, release })
+        }
+        EnvCommand::Sync { env, cursor_file, content_type, page_size } => {
+            published::sync(ctx, &env, &cursor_file, content_type, page_size)
         }
         EnvCommand::Unfreeze { env, id, yes } => {
             if !yes && super::confirm_would_ask() {

@@ -88,6 +88,12 @@ impl Api {
         Ok(read::<Data<T>>(answer)?.data)
     }
 
+    /// `GET` of an answer read whole, not only its `data` (a sync page and its cursors).
+    pub fn get_whole<T: DeserializeOwned>(&self, segments: &[&str], query: Query) -> Result<T, Failure> {
+        let url = self.url(segments, &query);
+        read(self.send(Method::GET, url, None, None, Retry::Safe, REQUEST_TIMEOUT)?)
+    }
+
     /// Every page of a list (or the first `limit` rows), joined.
     pub fn list<T: DeserializeOwned>(
         &self,

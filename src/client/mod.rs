@@ -2,6 +2,7 @@
 //! through its API, with the API's own wire types, so that client and server cannot drift.
 
 pub mod args;
+mod cursor_file;
 mod deployments;
 mod environments;
 pub mod failure;
@@ -11,6 +12,7 @@ mod items;
 pub mod output;
 mod promotion_args;
 mod promotions;
+mod published;
 mod releases;
 mod rollback_args;
 
@@ -25,7 +27,7 @@ use failure::{code, Failure};
 #[derive(Debug, clap::Subcommand)]
 pub enum ClientCommand {
     /// Environments: list, show, state, log, history, rollback, holds, freeze windows, approval
-    /// rules, compare and promote.
+    /// rules, compare and promote, content, sync.
     #[command(subcommand)]
     Env(EnvCommand),
     /// Releases: list, show, create, add, deploy, preview, rollback, delete.

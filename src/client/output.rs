@@ -9,7 +9,9 @@ use tabwriter::TabWriter;
 use super::args::{ClientArgs, Format};
 use super::failure::{code, Failure};
 use crate::api::promotions::Difference;
-use crate::api::wire::{Deployment, Environment, Freeze, Hold, PlanItem, PublishEvent, PublishState, Release};
+use crate::api::wire::{
+    ContentEntry, Deployment, Environment, Freeze, Hold, PlanItem, PublishEvent, PublishState, Release,
+};
 use crate::domain::DeploymentStatus;
 
 /// A wire type shown as a table row.
@@ -87,7 +89,8 @@ pub fn aligned(rows: &[Vec<String>]) -> Result<(), Failure> {
     tw.flush().map_err(broken)
 }
 
-fn broken(e: std::io::Error) -> Failure {
+/// A failure to write to stdout (a closed pipe, a full disk).
+pub(super) fn broken(e: std::io::Error) -> Failure {
     Failure::new(code::BAD_ANSWER, format!("cannot write to stdout: {e}"))
 }
 
@@ -97,8 +100,19 @@ pub fn opt<T: ToString>(v: &Option<T>) -> String {
 }
 
 impl Row for Deployment {
-    const HEADERS: &'static [&'static str] =
-        &["ID", "ENVIRONMENT", "RELEASE", "TRIGGER", "STATUS", "PROGRESS", "COUNTS", "SCHEDULED", "FINISHED", "ERROR"];
+    const HEADERS: &'static [&'static str] = &[
+        "ID",
+        "ENVIRONMENT",
+        "RELEASE",
+        "RELEASE NAME",
+        "TRIGGER",
+        "STATUS",
+        "PROGRESS",
+        "COUNTS",
+        "SCHEDULED",
+        "FINISHED",
+        "ERROR",
+    ];
     fn id(&self) -> String {
         self.id.clone()
     }
@@ -108,6 +122,7 @@ impl Row for Deployment {
             self.id.clone(),
             self.environment.clone(),
             opt(&self.release_id),
+            opt(&self.release_name),
             self.trigger.to_string(),
             status(self),
             format!("{}/{}", self.progress.done, self.progress.total),
@@ -142,7 +157,8 @@ pub fn held(e: &Environment) -> String {
 }
 
 impl Row for Environment {
-    const HEADERS: &'static [&'static str] = &["NAME", "ACTIVE DEPLOYMENT", "ACTIVE RELEASE", "HOLD", "CREATED"];
+    const HEADERS: &'static [&'static str] =
+        &["NAME", "ACTIVE DEPLOYMENT", "ACTIVE RELEASE", "RELEASE NAME", "HOLD", "CREATED"];
     fn id(&self) -> String {
         self.name.clone()
     }
@@ -152,6 +168,7 @@ impl Row for Environment {
             self.name.clone(),
             active.map(|d| d.id.clone()).unwrap_or_else(|| "-".into()),
             active.map(|d| opt(&d.release_id)).unwrap_or_else(|| "-".into()),
+            active.map(|d| opt(&d.release_name)).unwrap_or_else(|| "-".into()),
             held(self),
             self.created_at.to_string(),
         ]
@@ -199,7 +216,7 @@ impl Row for Freeze {
 }
 
 impl Row for PublishState {
-    const HEADERS: &'static [&'static str] = &["ITEM", "LOCALE", "VERSION", "LAST EVENT", "UPDATED"];
+    const HEADERS: &'static [&'static str] = &["ITEM", "LOCALE", "TITLE", "VERSION", "LAST EVENT", "UPDATED"];
     fn id(&self) -> String {
         self.item_id.clone()
     }
@@ -207,6 +224,7 @@ impl Row for PublishState {
         vec![
             self.item_id.clone(),
             self.locale.clone(),
+            opt(&self.title),
             opt(&self.version),
             self.last_event_id.to_string(),
             self.updated_at.to_string(),
@@ -253,7 +271,7 @@ impl Row for Release {
 
 impl Row for PlanItem {
     const HEADERS: &'static [&'static str] =
-        &["ITEM", "LOCALE", "ACTION", "OUTCOME", "VERSION", "PRIOR", "SKIP REASON", "WARNINGS"];
+        &["ITEM", "LOCALE", "TITLE", "ACTION", "OUTCOME", "VERSION", "PRIOR", "SKIP REASON", "WARNINGS"];
     fn id(&self) -> String {
         self.item_id.clone()
     }
@@ -263,6 +281,7 @@ impl Row for PlanItem {
         vec![
             self.item_id.clone(),
             self.locale.clone(),
+            opt(&self.title),
             self.action.to_string(),
             self.outcome.to_string(),
             opt(&self.version),
@@ -281,5 +300,21 @@ impl Row for Difference {
     }
     fn cells(&self) -> Vec<String> {
         vec![self.item_id.clone(), self.locale.clone(), opt(&self.source_version), opt(&self.target_version)]
+    }
+}
+
+impl Row for ContentEntry {
+    const HEADERS: &'static [&'static str] = &["ITEM", "LOCALE", "TITLE", "VERSION", "PUBLISHED AT"];
+    fn id(&self) -> String {
+        self.item_id.clone()
+    }
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.item_id.clone(),
+            self.locale.clone(),
+            opt(&self.title),
+            self.version.to_string(),
+            opt(&self.published_at),
+        ]
     }
 }

@@ -127,7 +127,12 @@ pub(crate) fn states_of(
         .filter(publish_states::environment_key.eq_any(environments))
         .filter(publish_states::item_key.eq_any(item_keys))
         .filter(publish_states::version.is_not_null())
-        .select((publish_states::environment_key, publish_states::item_key, publish_states::locale, publish_states::version))
+        .select((
+            publish_states::environment_key,
+            publish_states::item_key,
+            publish_states::locale,
+            publish_states::version,
+        ))
         .load(conn)?;
     for (env, item, locale, version) in rows {
         if let Some(v) = version {

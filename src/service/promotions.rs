@@ -104,7 +104,9 @@ pub fn promote(
         release_rows::insert(conn, &row)?;
         let written = match &p.keys {
             Some(keys) => fill_selected(conn, &row.id, [&source, &target], keys, p.unpublish_missing)?,
-            None => q::fill_release(conn, &row.id, [source.key, target.key], p.unpublish_missing, max_items + 1)? as i64,
+            None => {
+                q::fill_release(conn, &row.id, [source.key, target.key], p.unpublish_missing, max_items + 1)? as i64
+            }
         };
         if written == 0 {
             return Err(AppError::Rule(
