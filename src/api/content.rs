@@ -67,7 +67,7 @@ pub async fn create_item(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ItemsQuery {
     /// U6: only items whose title contains this text, case-insensitively (`%` and `_` are text).
-    #[param(min_length = 3, max_length = 200)]
+    #[param(min_length = 3, max_length = 200, pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$")]
     pub q: Option<String>,
     /// 1 to 500; 50 when absent.
     #[param(minimum = 1, maximum = 500)]

@@ -23,7 +23,10 @@ pub struct CompareQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the page before: `<item_id>:<locale>`.
-    #[param(pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:[a-z]{2,3}(-[a-z0-9]{2,8})*$")]
+    #[param(
+        pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:[a-z]{2,3}(-[a-z0-9]{2,8})*$",
+        max_length = 72
+    )]
     pub cursor: Option<String>,
 }
 

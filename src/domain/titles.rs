@@ -31,9 +31,9 @@ pub fn retitles_item<'a>(locale: &str, locales: impl IntoIterator<Item = &'a str
     locales.into_iter().all(|l| l.as_bytes() >= locale.as_bytes())
 }
 
-/// A title search's text, checked: 3 to 200 characters after trimming; the rule it breaks otherwise.
+/// A title search's text, checked: 3 to 200 characters as sent (spaces are text), none a control
+/// character (the document's pattern for `q`); the rule it breaks otherwise.
 pub fn search_text(q: &str) -> Result<&str, String> {
-    let q = q.trim();
     let n = q.chars().count();
     if n < MIN_QUERY_CHARS {
         return Err(format!("must be at least {MIN_QUERY_CHARS} characters"));
@@ -98,6 +98,6 @@ mod tests {
         assert_eq!(fts_phrase("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert!(search_text("ab").is_err());
         assert!(search_text(&"x".repeat(201)).is_err());
-        assert_eq!(search_text("  abc "), Ok("abc"));
+        assert_eq!(search_text("  abc "), Ok("  abc "), "spaces are text too");
     }
 }
