@@ -84,7 +84,7 @@ pub fn promote(
         Some(n) => n.clone(),
         None => default_name(&source.name, &target.name),
     };
-    let name = crate::domain::validate::display_name(&name).map_err(|rule| AppError::invalid_field("name", rule))?;
+    let name = release_use_cases::check_name(&name)?;
     write_transaction(conn, |conn| {
         let at = now();
         let row = ReleaseRow {

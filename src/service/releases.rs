@@ -94,7 +94,7 @@ pub(crate) fn views(conn: &mut DbConn, rows: Vec<ReleaseRow>) -> AppResult<Vec<R
 }
 
 /// The release name to store (NFC-normalised, trimmed), or 400 with the rule it breaks.
-fn check_name(name: &str) -> AppResult<String> {
+pub(super) fn check_name(name: &str) -> AppResult<String> {
     validate::display_name(name).map_err(|rule| AppError::invalid_field("name", rule))
 }
 
