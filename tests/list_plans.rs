@@ -53,6 +53,16 @@ const LISTS: &[(&str, &str, Option<&str>)] = &[
         Some("release_items_position"),
     ),
     (
+        "a page of a release's plan (a deployment's chunk), each key's state by primary key",
+        "SELECT (SELECT i.id FROM items i WHERE i.key = ri.item_key), ri.locale, ri.action, ri.version, \
+         (SELECT ps.version FROM publish_states ps WHERE ps.environment_key = 1 \
+         AND ps.item_key = ri.item_key AND ps.locale = ri.locale), \
+         (SELECT ps.last_event_id FROM publish_states ps WHERE ps.environment_key = 1 \
+         AND ps.item_key = ri.item_key AND ps.locale = ri.locale), ri.item_key, ri.position \
+         FROM release_items ri WHERE ri.release_id = 'r' AND ri.position > 0 ORDER BY ri.position LIMIT 1000",
+        Some("release_items_position"),
+    ),
+    (
         "publish state",
         "SELECT i.id, s.locale, s.version, s.last_event_id, s.updated_at, v.title, i.title FROM publish_states s \
          INNER JOIN items i ON i.key = s.item_key \

@@ -49,46 +49,73 @@ pub(crate) enum Window<'a> {
 }
 
 /// The items of a release in `window`, in release order, with their keys' state in the
-/// environment: the release's `release_items_position` range joined to `publish_states` by
-/// primary key, and to `items` by key for the item's id.
+/// environment.
+///
+/// A page (and the whole release) walks the release's `release_items_position` range, and
+/// looks up each of its rows' item id and publish state by primary key as correlated scalar
+/// subqueries, which PostgreSQL evaluates after the sort and the limit, on the page's rows
+/// only. Joined instead, the plan depended on the tables' statistics: on tables not analyzed
+/// since a bulk load (autovacuum off, or not yet run), PostgreSQL scanned the environment's
+/// states once per release item, so that each page of a 100,000-item deployment took longer
+/// than the one before (58 s a page, 2026-12-07). Without statistics the release's range may
+/// still be read whole and sorted per page (28 ms for 50,000 rows; `tests/list_plans.rs`).
+/// The DSL has no correlated scalar subquery, so this is SQL text selected as a typed literal,
+/// whose rows decode by position.
 pub(crate) fn release_keys(
     conn: &mut DbConn,
     release_id: &str,
     environment_key: i64,
     window: Window,
 ) -> QueryResult<Vec<KeyState>> {
-    let q = release_items::table
-        .inner_join(items::table.on(items::key.eq(release_items::item_key)))
-        .left_join(
-            publish_states::table.on(publish_states::environment_key
-                .eq(environment_key)
-                .and(publish_states::item_key.eq(release_items::item_key))
-                .and(publish_states::locale.eq(release_items::locale))),
-        )
-        .filter(release_items::release_id.eq(release_id))
-        .order(release_items::position)
-        .select((
-            items::id,
-            release_items::locale,
-            release_items::action,
-            release_items::version,
-            publish_states::version.nullable(),
-            publish_states::last_event_id.nullable(),
-            release_items::item_key,
-            release_items::position,
-        ))
-        .into_boxed();
+    type Row = (Text, Text, Nullable<Text>, Nullable<Integer>, Nullable<Integer>, Nullable<BigInt>, BigInt, BigInt);
+    let state = " AND ps.item_key = ri.item_key AND ps.locale = ri.locale)";
+    let keys = sql::<Row>(
+        "(SELECT i.id FROM items i WHERE i.key = ri.item_key), ri.locale, ri.action, ri.version, \
+         (SELECT ps.version FROM publish_states ps WHERE ps.environment_key = ",
+    )
+    .bind::<BigInt, _>(environment_key)
+    .sql(state)
+    .sql(", (SELECT ps.last_event_id FROM publish_states ps WHERE ps.environment_key = ")
+    .bind::<BigInt, _>(environment_key)
+    .sql(state)
+    .sql(", ri.item_key, ri.position FROM release_items ri WHERE ri.release_id = ")
+    .bind::<Text, _>(release_id);
     match window {
-        Window::All => q.load(conn),
-        Window::Page { after, limit } => {
-            q.filter(release_items::position.gt(after.unwrap_or(-1))).limit(limit).load(conn)
-        }
+        Window::All => diesel::select(keys.sql(" ORDER BY ri.position")).load(conn),
+        Window::Page { after, limit } => diesel::select(
+            keys.sql(" AND ri.position > ")
+                .bind::<BigInt, _>(after.unwrap_or(-1))
+                .sql(" ORDER BY ri.position LIMIT ")
+                .bind::<BigInt, _>(limit),
+        )
+        .load(conn),
         Window::Items(ids) => {
             // By the items' integer keys, so that the release's primary key finds them: filtered
             // by id through the join, PostgreSQL walked the whole release in position order
             // (110 ms for one item of 100,000).
             let keys: Vec<i64> = items::table.filter(items::id.eq_any(ids)).select(items::key).load(conn)?;
-            q.filter(release_items::item_key.eq_any(keys)).load(conn)
+            release_items::table
+                .inner_join(items::table.on(items::key.eq(release_items::item_key)))
+                .left_join(
+                    publish_states::table.on(publish_states::environment_key
+                        .eq(environment_key)
+                        .and(publish_states::item_key.eq(release_items::item_key))
+                        .and(publish_states::locale.eq(release_items::locale))),
+                )
+                .filter(release_items::release_id.eq(release_id))
+                .filter(release_items::item_key.eq_any(keys))
+                .order(release_items::position)
+                .select((
+                    items::id,
+                    release_items::locale,
+                    release_items::action,
+                    release_items::version,
+                    publish_states::version.nullable(),
+                    publish_states::last_event_id.nullable(),
+                    release_items::item_key,
+                    release_items::position,
+                ))
+                .load(conn)
         }
     }
 }
