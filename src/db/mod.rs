@@ -222,10 +222,6 @@ pub fn build_pool(url: &DatabaseUrl, size: u32) -> Result<Pool, Box<dyn std::err
     Ok(pool)
 }
 
-/// SQLite has one writer at a time: write transactions of this process queue for it here, in
-/// the order they asked (a fair lock), rather than in SQLite's busy handler, whose waiting
-/// writers sleep in growing steps and are served in no order. One queue for the process: a
-/// process serves one database (tests that open several share it).
 /// The current time as stored: UTC, truncated to microseconds so that a read-back is equal.
 pub fn now() -> NaiveDateTime {
     let t = Utc::now().naive_utc();

@@ -8,6 +8,10 @@ use diesel::Connection;
 
 use super::DbConn;
 
+/// SQLite has one writer at a time: write transactions of this process queue for it here, in
+/// the order they asked (a fair lock), rather than in SQLite's busy handler, whose waiting
+/// writers sleep in growing steps and are served in no order. One queue for the process: a
+/// process serves one database (tests that open several share it).
 static SQLITE_WRITER: parking_lot::FairMutex<()> = parking_lot::const_fair_mutex(());
 
 /// How long a write waits for its turn before it answers 503 (SQLite's own `busy_timeout`).
