@@ -290,3 +290,52 @@ fn u6_title_search_reads_a_trigram_index_not_every_item() {
         assert!(!text.contains(bad) && !text.ends_with("SCAN items"), "{bad}:\n{text}");
     }
 }
+
+/// V1's point and every write's H: an environment's latest event is one probe of
+/// `publish_events_recent`, also in PostgreSQL's generic plan of the prepared statement (which it
+/// switches to after five runs), where `max(id) … WHERE environment_key = $1` walked the primary
+/// key down through the other environments' newer events (as `db::publish::highest_event` reads
+/// it). The log holds an old environment (key 1) under a newer one's events.
+#[test]
+fn v1_an_environments_latest_event_is_one_probe_of_its_index_in_any_plan() {
+    let db = common::TestDb::new();
+    let mut conn = db.connect();
+    rewind::db::migrate(&mut conn).expect("migrate");
+    let (fill, explain) = match conn {
+        DbConn::Pg(_) => (
+            "INSERT INTO publish_events (id, environment_key, item_key, locale, cause, actor, at) \
+             SELECT g, CASE WHEN g <= 1000 THEN 1 ELSE 2 END, g, 'en', 'deployment', 'user', now() \
+             FROM generate_series(1, 21000) g; ANALYZE publish_events; SET plan_cache_mode = force_generic_plan; \
+             PREPARE latest(bigint) AS SELECT id FROM publish_events \
+             WHERE environment_key >= $1 AND environment_key <= $1 ORDER BY environment_key DESC, id DESC LIMIT 1",
+            "EXPLAIN EXECUTE latest(1)",
+        ),
+        DbConn::Sqlite(_) => (
+            "SELECT 1",
+            "EXPLAIN QUERY PLAN SELECT id FROM publish_events WHERE environment_key >= 1 \
+             AND environment_key <= 1 ORDER BY environment_key DESC, id DESC LIMIT 1",
+        ),
+    };
+    let text = match &mut conn {
+        DbConn::Pg(c) => {
+            c.batch_execute(fill).expect("fill the log");
+            diesel::sql_query(explain)
+                .load::<PgPlanLine>(c)
+                .expect("explain")
+                .into_iter()
+                .map(|l| l.line)
+                .collect::<Vec<_>>()
+        }
+        DbConn::Sqlite(c) => diesel::sql_query(explain)
+            .load::<SqlitePlanLine>(c)
+            .expect("explain")
+            .into_iter()
+            .map(|l| l.detail)
+            .collect(),
+    }
+    .join("\n");
+    assert!(text.contains("publish_events_recent"), "not on publish_events_recent:\n{text}");
+    for bad in ["publish_events_pkey", "Sort", "Seq Scan", "TEMP B-TREE"] {
+        assert!(!text.contains(bad), "{bad}:\n{text}");
+    }
+}

@@ -125,18 +125,29 @@ fn body_tag(body: &[u8]) -> String {
     format!("\"b{}\"", hex::encode(&Sha256::digest(body)[..12]))
 }
 
-/// Whether `If-None-Match` holds `tag` (or `*`), weak or strong (RFC 9110 §13.1.2).
-fn not_modified(req: &HttpRequest, tag: &str) -> bool {
-    req.headers().get_all(header::IF_NONE_MATCH).filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|t| {
-        let t = t.trim();
-        t == "*" || t.strip_prefix("W/").unwrap_or(t) == tag
-    })
+/// The tags of the request's `If-None-Match`, weak ones as their strong form (RFC 9110
+/// §13.1.2): what a read compares its tag with before it reads the content.
+fn if_none_match(req: &HttpRequest) -> Vec<String> {
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| {
+            let t = t.trim();
+            t.strip_prefix("W/").unwrap_or(t).to_string()
+        })
+        .collect()
+}
+
+/// Whether `If-None-Match` (as [`if_none_match`] reads it) holds `tag`, or `*`.
+fn matches(held: &[String], tag: &str) -> bool {
+    held.iter().any(|t| t == "*" || t == tag)
 }
 
 /// 200 with the JSON and its tag, or 304 with the tag alone.
 fn tagged(req: &HttpRequest, tag: String, body: Vec<u8>) -> HttpResponse {
     let value = HeaderValue::from_str(&tag).expect("a tag is visible ASCII");
-    if not_modified(req, &tag) {
+    if matches(&if_none_match(req), &tag) {
         return HttpResponse::NotModified().insert_header((header::ETAG, value)).finish();
     }
     HttpResponse::Ok().insert_header((header::ETAG, value)).content_type("application/json").body(body)
@@ -171,13 +182,18 @@ pub async fn list(
         let body = json(&List::of(page, ContentEntry::from))?;
         return Ok(tagged(&req, body_tag(&body), body));
     }
-    let resolved = db(&state, move |c| content::resolve(c, &env, &as_of, q.cursor.as_deref())).await?;
-    let tag = tag(resolved.environment.key, resolved.point.unwrap_or(0), &request);
-    if not_modified(&req, &tag) {
-        return Ok(tagged(&req, tag, vec![]));
-    }
-    let page = db(&state, move |c| content::page(c, &resolved, &f, limit)).await?;
-    Ok(tagged(&req, tag, json(&List::of(page, ContentEntry::from))?))
+    let held = if_none_match(&req);
+    let (tag, page) = db(&state, move |c| {
+        let resolved = content::resolve(c, &env, &as_of, q.cursor.as_deref())?;
+        let tag = tag(resolved.environment.key, resolved.point.unwrap_or(0), &request);
+        if matches(&held, &tag) {
+            return Ok((tag, None));
+        }
+        Ok((tag, Some(content::page(c, &resolved, &f, limit)?)))
+    })
+    .await?;
+    let body = page.map(|page| json(&List::of(page, ContentEntry::from))).transpose()?;
+    Ok(tagged(&req, tag, body.unwrap_or_default()))
 }
 
 /// V1, V2: one item's content in a locale; 404 `not_published` when it is not published.
@@ -201,13 +217,18 @@ pub async fn one(
         let body = json(&Data { data: ContentEntry::from(row) })?;
         return Ok(tagged(&req, body_tag(&body), body));
     }
-    let resolved = db(&state, move |c| content::resolve(c, &env, &as_of, None)).await?;
-    let tag = tag(resolved.environment.key, resolved.point.unwrap_or(0), &request);
-    if not_modified(&req, &tag) {
-        return Ok(tagged(&req, tag, vec![]));
-    }
-    let row = db(&state, move |c| content::one(c, &resolved, &item_id, locale.as_deref())).await?;
-    Ok(tagged(&req, tag, json(&Data { data: ContentEntry::from(row) })?))
+    let held = if_none_match(&req);
+    let (tag, row) = db(&state, move |c| {
+        let resolved = content::resolve(c, &env, &as_of, None)?;
+        let tag = tag(resolved.environment.key, resolved.point.unwrap_or(0), &request);
+        if matches(&held, &tag) {
+            return Ok((tag, None));
+        }
+        Ok((tag, Some(content::one(c, &resolved, &item_id, locale.as_deref())?)))
+    })
+    .await?;
+    let body = row.map(|row| json(&Data { data: ContentEntry::from(row) })).transpose()?;
+    Ok(tagged(&req, tag, body.unwrap_or_default()))
 }
 
 /// V3: a page of a sync round: without a cursor, the first page of a full round; with a round's

@@ -138,9 +138,10 @@ fn compared_page(
 ) -> AppResult<Compared> {
     let f = ContentFilters::default();
     let mut now = content::resolve(conn, env, &AsOf::Now, None)?;
+    let secret = content::cursor_secret(conn)?;
     let (view, view_next, resolved) = match as_of {
         AsOf::Release(release) => {
-            let after = match cursor.map(|c| content::own_cursor(c, &now.environment, &now.secret)).transpose()? {
+            let after = match cursor.map(|c| content::own_cursor(c, &now.environment, &secret)).transpose()? {
                 None => None,
                 Some(c) => match c.stage {
                     Stage::Content { point: None, item_key, locale } => Some((item_key, locale)),
@@ -166,9 +167,10 @@ fn compared_page(
         more = true;
     }
     let next = match rows.last() {
-        Some((v, n)) if more => {
-            v.as_ref().or(n.as_ref()).map(|row| content::page_cursor(&resolved, resolved.point, row))
-        }
+        Some((v, n)) if more => v
+            .as_ref()
+            .or(n.as_ref())
+            .map(|row| content::page_cursor(&resolved.environment, resolved.point, row, &secret)),
         _ => None,
     };
     Ok((rows, next))

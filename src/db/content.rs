@@ -8,8 +8,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 use diesel::QueryResult;
 
-use super::schema::{cursor_secrets, publish_events};
-use super::{DbConn, MultiBackend};
+use super::prepared::Prepared;
+use super::schema::cursor_secrets;
+use super::DbConn;
 
 /// One key's content as of an event: the version published then (none for an unpublish in a
 /// sync delta) and what the item and the version hold.
@@ -50,62 +51,44 @@ pub struct ContentFilter {
     pub content_type: Option<String>,
 }
 
-/// The filters as SQL over `key` (the alias of the key's item key) and `locale`, their
-/// parameters numbered from `first`, and the values to bind in that order.
-fn filter_sql(f: &ContentFilter, key: &str, locale: &str, first: usize) -> (String, Vec<FilterValue>) {
-    let mut sql = String::new();
-    let mut values = Vec::new();
-    let mut n = first;
+/// The filters, over `key` (the alias of the key's item key) and `locale` (`s` or `e`).
+fn filtered<'a>(mut q: Prepared<'a>, f: &ContentFilter, alias: Alias) -> Prepared<'a> {
     if let Some(k) = f.item_key {
-        sql.push_str(&format!(" AND {key} = ${n}"));
-        values.push(FilterValue::Key(k));
-        n += 1;
+        q = q
+            .sql(match alias {
+                Alias::State => " AND s.item_key = ",
+                Alias::Event => " AND e.item_key = ",
+            })
+            .bind::<BigInt, _>(k);
     }
     if let Some(l) = &f.locale {
-        sql.push_str(&format!(" AND {locale} = ${n}"));
-        values.push(FilterValue::Text(l.clone()));
-        n += 1;
+        q = q
+            .sql(match alias {
+                Alias::State => " AND s.locale = ",
+                Alias::Event => " AND e.locale = ",
+            })
+            .bind::<Text, _>(l.clone());
     }
     if let Some(t) = &f.content_type {
-        sql.push_str(&format!(" AND i.content_type = ${n}"));
-        values.push(FilterValue::Text(t.clone()));
-    }
-    (sql, values)
-}
-
-enum FilterValue {
-    Key(i64),
-    Text(String),
-}
-
-type Boxed<'a> = diesel::query_builder::BoxedSqlQuery<'a, MultiBackend, diesel::query_builder::SqlQuery>;
-
-fn bind_filters(mut q: Boxed<'_>, values: Vec<FilterValue>) -> Boxed<'_> {
-    for v in values {
-        q = match v {
-            FilterValue::Key(k) => q.bind::<BigInt, _>(k),
-            FilterValue::Text(t) => q.bind::<Text, _>(t),
-        };
+        q = q.sql(" AND i.content_type = ").bind::<Text, _>(t.clone());
     }
     q
 }
 
-/// The content of each key as of event `point`: a key's state row serves when its last event is
-/// at or below the point; one changed since finds its last event at or below the point on
-/// `publish_events_key`. Walks `publish_states`' primary key in `(item_key, locale)` order after
-/// the key `$3, $4`, keeping the keys published then.
-const CONTENT_AT: &str = "SELECT s.item_key, i.id AS item_id, i.kind, i.content_type, s.locale, \
-    e.to_version AS version, e.id AS event_id, e.at AS published_at, v.content, v.refs, v.title \
-    FROM publish_states s \
-    JOIN publish_events e ON e.id = CASE WHEN s.last_event_id <= $2 THEN s.last_event_id ELSE \
-      (SELECT max(p.id) FROM publish_events p WHERE p.environment_key = s.environment_key \
-       AND p.item_key = s.item_key AND p.locale = s.locale AND p.id <= $2) END \
-    JOIN items i ON i.key = s.item_key \
-    JOIN versions v ON v.item_id = i.id AND v.locale = s.locale AND v.version = e.to_version \
-    WHERE s.environment_key = $1 AND (s.item_key, s.locale) > ($3, $4)";
+/// Which table a read's keys come from.
+#[derive(Clone, Copy)]
+enum Alias {
+    /// `publish_states s`.
+    State,
+    /// `publish_events e`.
+    Event,
+}
 
 /// Up to `limit` keys published in the environment as of event `point`, in item key then
-/// locale order, after the key `after` (from the first without it).
+/// locale order, after the key `after` (from the first without it). A key's state row serves
+/// when its last event is at or below the point; one changed since finds its last event at or
+/// below the point on `publish_events_key`. Walks `publish_states`' primary key in
+/// `(item_key, locale)` order after the key, keeping the keys published then.
 pub fn content_page(
     conn: &mut DbConn,
     environment_key: i64,
@@ -114,35 +97,38 @@ pub fn content_page(
     filter: &ContentFilter,
     limit: i64,
 ) -> QueryResult<Vec<ContentRow>> {
-    let (filters, values) = filter_sql(filter, "s.item_key", "s.locale", 6);
-    let text = format!("{CONTENT_AT}{filters} ORDER BY s.item_key, s.locale LIMIT $5");
     let (after_key, after_locale) = after.unwrap_or((i64::MIN, ""));
-    let q = super::sql(conn, &text)
-        .into_boxed::<MultiBackend>()
-        .bind::<BigInt, _>(environment_key)
-        .bind::<BigInt, _>(point)
-        .bind::<BigInt, _>(after_key)
-        .bind::<Text, _>(after_locale.to_string())
-        .bind::<BigInt, _>(limit);
-    bind_filters(q, values).load(conn)
+    let q = Prepared::new(
+        "SELECT s.item_key, i.id AS item_id, i.kind, i.content_type, s.locale, \
+         e.to_version AS version, e.id AS event_id, e.at AS published_at, v.content, v.refs, v.title \
+         FROM publish_states s JOIN publish_events e ON e.id = CASE WHEN s.last_event_id <= ",
+    )
+    .bind::<BigInt, _>(point)
+    .sql(
+        " THEN s.last_event_id ELSE (SELECT max(p.id) FROM publish_events p \
+         WHERE p.environment_key = s.environment_key AND p.item_key = s.item_key AND p.locale = s.locale \
+         AND p.id <= ",
+    )
+    .bind::<BigInt, _>(point)
+    .sql(
+        ") END JOIN items i ON i.key = s.item_key \
+         JOIN versions v ON v.item_id = i.id AND v.locale = s.locale AND v.version = e.to_version \
+         WHERE s.environment_key = ",
+    )
+    .bind::<BigInt, _>(environment_key)
+    .sql(" AND (s.item_key, s.locale) > (")
+    .bind::<BigInt, _>(after_key)
+    .sql(", ")
+    .bind::<Text, _>(after_locale.to_string())
+    .sql(")");
+    filtered(q, filter, Alias::State).sql(" ORDER BY s.item_key, s.locale LIMIT ").bind::<BigInt, _>(limit).load(conn)
 }
 
-/// The keys whose state changed after event `from` up to event `point` (their last event in
-/// that range), in event order after event `after`, each with its state as of `point`: the
-/// version published (with its content), or none. Walks the environment's events on
-/// `publish_events_recent` and keeps an event when no later one of its key is at or below
-/// the point (an anti-join on `publish_events_key`).
-const CHANGED: &str = "SELECT e.item_key, i.id AS item_id, i.kind, i.content_type, e.locale, \
-    e.to_version AS version, e.id AS event_id, e.at AS published_at, v.content, v.refs, v.title \
-    FROM publish_events e \
-    JOIN items i ON i.key = e.item_key \
-    LEFT JOIN versions v ON v.item_id = i.id AND v.locale = e.locale AND v.version = e.to_version \
-    WHERE e.environment_key = $1 AND e.id > $3 AND e.id <= $2 \
-    AND NOT EXISTS (SELECT 1 FROM publish_events l WHERE l.environment_key = e.environment_key \
-    AND l.item_key = e.item_key AND l.locale = e.locale AND l.id > e.id AND l.id <= $2)";
-
 /// Up to `limit` keys of the environment whose state changed after event `after` up to event
-/// `point`, in event order, each as of `point` (see [`CHANGED`]).
+/// `point` (their last event in that range), in event order, each with its state as of `point`:
+/// the version published (with its content), or none. Walks the environment's events on
+/// `publish_events_recent` and keeps an event when no later one of its key is at or below the
+/// point (an anti-join on `publish_events_key`).
 pub fn changed_page(
     conn: &mut DbConn,
     environment_key: i64,
@@ -151,63 +137,76 @@ pub fn changed_page(
     filter: &ContentFilter,
     limit: i64,
 ) -> QueryResult<Vec<ContentRow>> {
-    let (filters, values) = filter_sql(filter, "e.item_key", "e.locale", 5);
-    let text = format!("{CHANGED}{filters} ORDER BY e.id LIMIT $4");
-    let q = super::sql(conn, &text)
-        .into_boxed::<MultiBackend>()
-        .bind::<BigInt, _>(environment_key)
-        .bind::<BigInt, _>(point)
-        .bind::<BigInt, _>(after)
-        .bind::<BigInt, _>(limit);
-    bind_filters(q, values).load(conn)
-}
-
-/// The environment's latest event id (0 before its first): the greatest on
-/// `publish_events_recent (environment_key, id)`, one probe.
-pub fn latest_event_id(conn: &mut DbConn, environment_key: i64) -> QueryResult<i64> {
-    let id: Option<i64> = publish_events::table
-        .filter(publish_events::environment_key.eq(environment_key))
-        .select(diesel::dsl::max(publish_events::id))
-        .first(conn)?;
-    Ok(id.unwrap_or(0))
+    let q = Prepared::new(
+        "SELECT e.item_key, i.id AS item_id, i.kind, i.content_type, e.locale, \
+         e.to_version AS version, e.id AS event_id, e.at AS published_at, v.content, v.refs, v.title \
+         FROM publish_events e JOIN items i ON i.key = e.item_key \
+         LEFT JOIN versions v ON v.item_id = i.id AND v.locale = e.locale AND v.version = e.to_version \
+         WHERE e.environment_key = ",
+    )
+    .bind::<BigInt, _>(environment_key)
+    .sql(" AND e.id > ")
+    .bind::<BigInt, _>(after)
+    .sql(" AND e.id <= ")
+    .bind::<BigInt, _>(point)
+    .sql(
+        " AND NOT EXISTS (SELECT 1 FROM publish_events l WHERE l.environment_key = e.environment_key \
+         AND l.item_key = e.item_key AND l.locale = e.locale AND l.id > e.id AND l.id <= ",
+    )
+    .bind::<BigInt, _>(point)
+    .sql(")");
+    filtered(q, filter, Alias::Event).sql(" ORDER BY e.id LIMIT ").bind::<BigInt, _>(limit).load(conn)
 }
 
 /// The environment's latest event id such that every event of it at or below that id has
 /// committed: V1's and V3's point, which a read then answers as of in a snapshot taken after. On
 /// PostgreSQL manual writes of different keys commit side by side, so one that drew a lower id
 /// may still be in flight when a higher one is visible (see `db::publish`). Each holds its key's
-/// advisory lock from before it draws its id until it commits: after reading the latest id, this
-/// waits for the manual writes of the environment in flight then (`pg_locks`; each such wait is a
-/// write's own few milliseconds), and a write that draws its id later draws a higher one. A
-/// deployment holds the environment's row lock exclusively, so none of its ids is below a
-/// visible one. Must run outside a transaction (each statement sees what committed before it).
-/// On SQLite writes are one at a time and commit in id order.
+/// advisory lock from before it draws its id until it commits: one statement reads the latest id
+/// in its snapshot and the manual writes of the environment in flight (`pg_locks`, read after
+/// that snapshot was taken), and this waits for those (each such wait is a write's own few
+/// milliseconds); a write that draws its id later draws a higher one. A deployment holds the
+/// environment's row lock exclusively, so none of its ids is below a visible one. Must run
+/// outside a transaction (each statement sees what committed before it). On SQLite writes are one
+/// at a time and commit in id order.
 pub fn settled_point(conn: &mut DbConn, environment_key: i64) -> QueryResult<i64> {
     #[derive(QueryableByName)]
-    struct InFlight {
+    struct Seen {
         #[diesel(sql_type = BigInt)]
-        key_hash: i64,
+        point: i64,
+        #[diesel(sql_type = Nullable<BigInt>)]
+        key_hash: Option<i64>,
     }
-    let point = latest_event_id(conn, environment_key)?;
-    if let DbConn::Pg(_) = conn {
-        // `db::publish::lock_key`'s two-int4 advisory locks: `classid` the environment key,
-        // `objid` the key's hash (as an unsigned oid), `objsubid` 2.
-        let in_flight: Vec<InFlight> = super::sql(
-            conn,
-            "SELECT objid::bigint AS key_hash FROM pg_locks WHERE locktype = 'advisory' AND granted \
-             AND objsubid = 2 AND classid = ($1::int4)::bigint::oid AND pid <> pg_backend_pid() \
-             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-        )
-        .bind::<Integer, _>(environment_key as i32)
-        .load(conn)?;
-        for w in in_flight {
-            super::sql(conn, "SELECT 1 FROM (SELECT pg_advisory_xact_lock_shared($1, $2)) AS l")
-                .bind::<Integer, _>(environment_key as i32)
-                .bind::<Integer, _>(w.key_hash as u32 as i32)
-                .execute(conn)?;
-        }
+    if let DbConn::Sqlite(_) = conn {
+        return super::publish::highest_event(conn, environment_key);
     }
-    Ok(point)
+    // The latest id as `db::publish::highest_event` reads it, beside `db::publish::lock_key`'s
+    // two-int4 advisory locks: `classid` the environment key, `objid` the key's hash (as an
+    // unsigned oid), `objsubid` 2. One row without a lock, or one a lock.
+    let seen: Vec<Seen> = Prepared::new(
+        "SELECT p.point, l.key_hash FROM (SELECT COALESCE((SELECT id FROM publish_events WHERE environment_key >= ",
+    )
+    .bind::<BigInt, _>(environment_key)
+    .sql(" AND environment_key <= ")
+    .bind::<BigInt, _>(environment_key)
+    .sql(
+        " ORDER BY environment_key DESC, id DESC LIMIT 1), 0) AS point) p \
+         LEFT JOIN (SELECT objid::bigint AS key_hash FROM pg_locks WHERE locktype = 'advisory' AND granted \
+         AND objsubid = 2 AND classid = (",
+    )
+    .bind::<Integer, _>(environment_key as i32)
+    .sql(
+        "::int4)::bigint::oid AND pid <> pg_backend_pid() \
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) l ON true",
+    )
+    .load(conn)?;
+    for hash in seen.iter().filter_map(|s| s.key_hash) {
+        super::sql(conn, "SELECT 1 FROM (SELECT pg_advisory_xact_lock_shared($1, $2)) AS l")
+            .bind::<Integer, _>(environment_key as i32)
+            .bind::<Integer, _>(hash as u32 as i32)
+            .execute(conn)?;
+    }
+    Ok(seen.first().map_or(0, |s| s.point))
 }
 
 /// The secret that signs content and sync cursors (written once by its migration).

@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod items;
 pub mod page;
 pub mod plan_keys;
+pub(crate) mod prepared;
 pub mod promotions;
 pub mod publish;
 pub mod publish_state;

@@ -63,12 +63,22 @@ fn key_hash(item_key: i64, locale: &str) -> i32 {
     h as i32
 }
 
-/// The environment's highest event id (0 when it has none), read on `publish_events_recent`.
+/// The environment's highest event id (0 when it has none): the last entry of
+/// `publish_events_recent (environment_key, id)`, one probe. Asked as `max(id)` with
+/// `environment_key = $1`, PostgreSQL's generic plan of the prepared statement (used after five
+/// runs) walks the primary key down from the newest event of any environment and filters by
+/// environment: for an environment whose last event is old, every later event of the others is
+/// read (21,000 rows, 3 ms, on every read of its content). The key is bounded as a range, so that
+/// the planner keeps it in the order asked: only `publish_events_recent` gives that order without
+/// a sort (`tests/list_plans.rs`).
 pub(crate) fn highest_event(conn: &mut DbConn, environment_key: i64) -> QueryResult<i64> {
     let max: Option<i64> = publish_events::table
-        .filter(publish_events::environment_key.eq(environment_key))
-        .select(diesel::dsl::max(publish_events::id))
-        .first(conn)?;
+        .filter(publish_events::environment_key.ge(environment_key))
+        .filter(publish_events::environment_key.le(environment_key))
+        .order((publish_events::environment_key.desc(), publish_events::id.desc()))
+        .select(publish_events::id)
+        .first(conn)
+        .optional()?;
     Ok(max.unwrap_or(0))
 }
 

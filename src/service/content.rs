@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use super::{environments, Page};
 use crate::db::content::{self as q, ContentFilter, ContentRow};
 use crate::db::rows::EnvironmentRow;
-use crate::db::{deployments as deployment_rows, items, publish_state, read_transaction, DbConn};
+use crate::db::{deployments as deployment_rows, items, publish_state, DbConn};
 use crate::domain::content_cursor::{ContentCursor, Stage};
 use crate::domain::ids::{DeploymentId, ItemId, ReleaseId};
 use crate::domain::DeploymentStatus;
@@ -35,8 +35,6 @@ pub struct Resolved {
     pub point: Option<i64>,
     /// The key the page goes on after (from a cursor).
     pub after: Option<(i64, String)>,
-    /// The key signing cursors.
-    pub secret: Vec<u8>,
 }
 
 /// V1's filters, as the request gave them (the item id parsed).
@@ -94,13 +92,14 @@ fn deployment_point(conn: &mut DbConn, env: &EnvironmentRow, id: &DeploymentId) 
 
 /// V1, V2: resolves a read: the environment (404), its point (V2's refusals), and the cursor
 /// (400 `invalid_cursor`), whose point a page keeps so that a walk of pages reads one state.
-/// Outside a transaction (see [`point_of`]).
+/// Outside a transaction (see [`point_of`]). The secret that signs cursors is read only to check
+/// one.
 pub fn resolve(conn: &mut DbConn, environment: &str, as_of: &AsOf, cursor: Option<&str>) -> AppResult<Resolved> {
     let env = environments::by_name(conn, environment)?;
-    let secret = cursor_secret(conn)?;
     let mut point = point_of(conn, &env, as_of)?;
     let mut after = None;
     if let Some(text) = cursor {
+        let secret = cursor_secret(conn)?;
         match own_cursor(text, &env, &secret)?.stage {
             Stage::Content { point: p, item_key, locale } if p.is_some() == point.is_some() => {
                 point = p;
@@ -109,7 +108,7 @@ pub fn resolve(conn: &mut DbConn, environment: &str, as_of: &AsOf, cursor: Optio
             _ => return Err(AppError::Rule(ProblemCode::InvalidCursor, "not a cursor of this list".into())),
         }
     }
-    Ok(Resolved { environment: env, point, after, secret })
+    Ok(Resolved { environment: env, point, after })
 }
 
 /// The store's filter for V1's: `None` when the item does not exist (nothing is published of it).
@@ -125,27 +124,43 @@ pub(crate) fn store_filter(conn: &mut DbConn, f: &ContentFilters) -> AppResult<O
 }
 
 /// V1: a page of the content as of the resolved point, in item then locale order; the next
-/// page's cursor keeps the point.
+/// page's cursor keeps the point. No transaction: the content as of a settled point never
+/// changes (a key written since is read from the log at or below the point, and items and
+/// versions are immutable), so the reads of one page need no common snapshot.
 pub fn page(conn: &mut DbConn, r: &Resolved, filters: &ContentFilters, limit: i64) -> AppResult<Page<ContentRow>> {
     let point = r.point.ok_or_else(|| AppError::internal("a page of content without a point"))?;
-    read_transaction(conn, |conn| {
-        let Some(filter) = store_filter(conn, filters)? else {
-            return Ok(Page { data: vec![], next_cursor: None });
-        };
-        let after = r.after.as_ref().map(|(k, l)| (*k, l.as_str()));
-        let rows = q::content_page(conn, r.environment.key, point, after, &filter, limit + 1)?;
-        Ok(Page::from_rows(rows, limit, |row| page_cursor(r, Some(point), row)))
-    })
+    let Some(filter) = store_filter(conn, filters)? else {
+        return Ok(Page { data: vec![], next_cursor: None });
+    };
+    let after = r.after.as_ref().map(|(k, l)| (*k, l.as_str()));
+    let rows = q::content_page(conn, r.environment.key, point, after, &filter, limit + 1)?;
+    paged(conn, &r.environment, Some(point), rows, limit)
 }
 
-/// The cursor of the page after `row`.
-pub(crate) fn page_cursor(r: &Resolved, point: Option<i64>, row: &ContentRow) -> String {
+/// The page of `rows` (read one beyond `limit`) with the next page's cursor, if there is a next
+/// page: only then is the secret that signs it read.
+pub(crate) fn paged(
+    conn: &mut DbConn,
+    env: &EnvironmentRow,
+    point: Option<i64>,
+    rows: Vec<ContentRow>,
+    limit: i64,
+) -> AppResult<Page<ContentRow>> {
+    if rows.len() as i64 <= limit {
+        return Ok(Page { data: rows, next_cursor: None });
+    }
+    let secret = cursor_secret(conn)?;
+    Ok(Page::from_rows(rows, limit, |row| page_cursor(env, point, row, &secret)))
+}
+
+/// The cursor of the page after `row`, signed with `secret`.
+pub(crate) fn page_cursor(env: &EnvironmentRow, point: Option<i64>, row: &ContentRow, secret: &[u8]) -> String {
     ContentCursor {
-        environment_id: r.environment.id.clone(),
+        environment_id: env.id.clone(),
         stage: Stage::Content { point, item_key: row.item_key, locale: row.locale.clone() },
         filters: Default::default(),
     }
-    .encode(&r.secret)
+    .encode(secret)
 }
 
 /// V1: one item's content in a locale as of the resolved point; without a locale, the one

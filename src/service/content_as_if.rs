@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::content::{own_cursor, page_cursor, pick_one, store_filter, ContentFilters, Resolved};
+use super::content::{own_cursor, paged, pick_one, store_filter, ContentFilters, Resolved};
 use super::deployments::{plan_pages, RollbackOptions, DEPLOY_PAGE};
 use super::{environments, Caller, Page};
 use crate::db::content::{self as q, ContentFilter, ContentRow};
@@ -83,19 +83,19 @@ pub fn page(
 ) -> AppResult<Page<ContentRow>> {
     read_transaction(conn, |conn| {
         let env = environments::by_name(conn, environment)?;
-        let secret = super::content::cursor_secret(conn)?;
-        let after = match cursor.map(|c| own_cursor(c, &env, &secret)).transpose()?.map(|c| c.stage) {
+        let own = |c: &str, conn: &mut DbConn| own_cursor(c, &env, &super::content::cursor_secret(conn)?);
+        let after = match cursor.map(|c| own(c, conn)).transpose()?.map(|c| c.stage) {
             None => None,
             Some(Stage::Content { point: None, item_key, locale }) => Some((item_key, locale)),
             Some(_) => return Err(AppError::Rule(ProblemCode::InvalidCursor, "not a cursor of this list".into())),
         };
         let changes = changes(conn, caller, release, environment)?;
-        let resolved = Resolved { environment: env, point: None, after, secret };
+        let resolved = Resolved { environment: env, point: None, after };
         let Some(filter) = store_filter(conn, filters)? else {
             return Ok(Page { data: vec![], next_cursor: None });
         };
         let rows = merged(conn, &resolved, &changes, &filter, limit + 1)?;
-        Ok(Page::from_rows(rows, limit, |row| page_cursor(&resolved, None, row)))
+        paged(conn, &resolved.environment, None, rows, limit)
     })
 }
 
@@ -112,7 +112,7 @@ fn merged(
     let after = r.after.as_ref().map(|(k, l)| (*k, l.as_str()));
     let ahead = |k: &(i64, String)| after.is_none_or(|(ak, al)| (k.0, k.1.as_str()) > (ak, al));
     let removed = changes.iter().filter(|(k, (_, v))| v.is_none() && ahead(k)).count() as i64;
-    let point = q::latest_event_id(conn, r.environment.key)?;
+    let point = crate::db::publish::highest_event(conn, r.environment.key)?;
     let read = wanted + removed;
     let current = q::content_page(conn, r.environment.key, point, after, filter, read)?;
     let exhausted = (current.len() as i64) < read;
