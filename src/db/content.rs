@@ -46,20 +46,22 @@ pub struct ContentRow {
 /// `content_type` and `locale`).
 #[derive(Debug, Clone, Default)]
 pub struct ContentFilter {
-    pub item_key: Option<i64>,
+    pub item_id: Option<String>,
     pub locale: Option<String>,
     pub content_type: Option<String>,
 }
 
-/// The filters, over `key` (the alias of the key's item key) and `locale` (`s` or `e`).
+/// The filters over the keys of `alias`; an item by its id, looked up in the same statement (an
+/// unknown item keeps nothing).
 fn filtered<'a>(mut q: Prepared<'a>, f: &ContentFilter, alias: Alias) -> Prepared<'a> {
-    if let Some(k) = f.item_key {
+    if let Some(id) = &f.item_id {
         q = q
             .sql(match alias {
-                Alias::State => " AND s.item_key = ",
-                Alias::Event => " AND e.item_key = ",
+                Alias::State => " AND s.item_key = (SELECT it.key FROM items it WHERE it.id = ",
+                Alias::Event => " AND e.item_key = (SELECT it.key FROM items it WHERE it.id = ",
             })
-            .bind::<BigInt, _>(k);
+            .bind::<Text, _>(id.clone())
+            .sql(")");
     }
     if let Some(l) = &f.locale {
         q = q

@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use super::{environments, Page};
 use crate::db::content::{self as q, ContentFilter, ContentRow};
 use crate::db::rows::EnvironmentRow;
-use crate::db::{deployments as deployment_rows, items, publish_state, DbConn};
+use crate::db::{deployments as deployment_rows, publish_state, DbConn};
 use crate::domain::content_cursor::{ContentCursor, Stage};
 use crate::domain::ids::{DeploymentId, ItemId, ReleaseId};
 use crate::domain::DeploymentStatus;
@@ -111,16 +111,13 @@ pub fn resolve(conn: &mut DbConn, environment: &str, as_of: &AsOf, cursor: Optio
     Ok(Resolved { environment: env, point, after })
 }
 
-/// The store's filter for V1's: `None` when the item does not exist (nothing is published of it).
-pub(crate) fn store_filter(conn: &mut DbConn, f: &ContentFilters) -> AppResult<Option<ContentFilter>> {
-    let item_key = match &f.item_id {
-        Some(id) => match items::item_key(conn, id)? {
-            Some(k) => Some(k),
-            None => return Ok(None),
-        },
-        None => None,
-    };
-    Ok(Some(ContentFilter { item_key, locale: f.locale.clone(), content_type: f.content_type.clone() }))
+/// The store's filter for V1's.
+pub(crate) fn store_filter(f: &ContentFilters) -> ContentFilter {
+    ContentFilter {
+        item_id: f.item_id.as_ref().map(ToString::to_string),
+        locale: f.locale.clone(),
+        content_type: f.content_type.clone(),
+    }
 }
 
 /// V1: a page of the content as of the resolved point, in item then locale order; the next
@@ -129,11 +126,8 @@ pub(crate) fn store_filter(conn: &mut DbConn, f: &ContentFilters) -> AppResult<O
 /// versions are immutable), so the reads of one page need no common snapshot.
 pub fn page(conn: &mut DbConn, r: &Resolved, filters: &ContentFilters, limit: i64) -> AppResult<Page<ContentRow>> {
     let point = r.point.ok_or_else(|| AppError::internal("a page of content without a point"))?;
-    let Some(filter) = store_filter(conn, filters)? else {
-        return Ok(Page { data: vec![], next_cursor: None });
-    };
     let after = r.after.as_ref().map(|(k, l)| (*k, l.as_str()));
-    let rows = q::content_page(conn, r.environment.key, point, after, &filter, limit + 1)?;
+    let rows = q::content_page(conn, r.environment.key, point, after, &store_filter(filters), limit + 1)?;
     paged(conn, &r.environment, Some(point), rows, limit)
 }
 

@@ -46,7 +46,7 @@ fn planned_row(
     filter: &ContentFilter,
 ) -> AppResult<Option<ContentRow>> {
     let (item_key, locale) = key;
-    if filter.item_key.is_some_and(|k| k != *item_key) || filter.locale.as_ref().is_some_and(|l| l != locale) {
+    if filter.item_id.as_ref().is_some_and(|i| i != item_id) || filter.locale.as_ref().is_some_and(|l| l != locale) {
         return Ok(None);
     }
     let item = items::by_id(conn, item_id)?.ok_or_else(|| AppError::internal("a planned item that does not exist"))?;
@@ -91,10 +91,7 @@ pub fn page(
         };
         let changes = changes(conn, caller, release, environment)?;
         let resolved = Resolved { environment: env, point: None, after };
-        let Some(filter) = store_filter(conn, filters)? else {
-            return Ok(Page { data: vec![], next_cursor: None });
-        };
-        let rows = merged(conn, &resolved, &changes, &filter, limit + 1)?;
+        let rows = merged(conn, &resolved, &changes, &store_filter(filters), limit + 1)?;
         paged(conn, &resolved.environment, None, rows, limit)
     })
 }

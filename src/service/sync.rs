@@ -68,7 +68,7 @@ pub fn sync(
         }
     };
     let filter =
-        ContentFilter { item_key: None, locale: filters.locale.clone(), content_type: filters.content_type.clone() };
+        ContentFilter { item_id: None, locale: filters.locale.clone(), content_type: filters.content_type.clone() };
     let cursor_of = |stage: Stage| {
         ContentCursor { environment_id: env.id.clone(), stage, filters: filters.clone() }.encode(&secret)
     };
